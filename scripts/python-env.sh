@@ -11,6 +11,13 @@ stamp="$venv/.requirements.sha256"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   exit 0
 fi
+# Several test runners (and developers) may call this at once: one installs, the rest wait.
+mkdir -p "$root/.cache"
+exec 9>"$root/.cache/.python-env.lock"
+flock 9
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  exit 0
+fi
 echo "python-env: installing $req into $venv (first run downloads torch; takes a few minutes)" >&2
 python3 -m venv "$venv"
 "$venv/bin/python" -m pip install -q --upgrade pip >&2
