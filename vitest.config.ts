@@ -5,5 +5,8 @@ export default defineConfig({
   test: {
     include: ["test/unit/**/*.test.ts"],
     testTimeout: 20_000,
+    // GitHub's workflow parser imports its JSON schema without an import attribute, which
+    // Node rejects; inlining lets Vite load it.
+    server: { deps: { inline: [/@actions\/workflow-parser/] } },
   },
 });

@@ -1,0 +1,92 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import { NoOperationTraceWriter, parseWorkflow } from "@actions/workflow-parser";
+
+// The workflows are validated with GitHub's own workflow parser (the schema the Actions
+// service uses), plus the project rules the parser cannot know about.
+
+const workflowErrors = (name: string, content: string): string[] =>
+  parseWorkflow({ name, content }, new NoOperationTraceWriter())
+    .context.errors.getErrors()
+    .map((e) => e.message);
+
+const readWorkflow = (file: string) => {
+  const content = readFileSync(`.github/workflows/${file}`, "utf8");
+  return { content, doc: parseYaml(content) as Record<string, any> };
+};
+
+describe("workflow validation", () => {
+  it.each(["ci.yml", "build-image.yml"])("%s parses without schema errors", (file) => {
+    const { content } = readWorkflow(file);
+    expect(workflowErrors(file, content)).toEqual([]);
+  });
+
+  it("rejects a workflow with an invalid key and value (the parser really validates)", () => {
+    const broken = "on: push\njobs:\n  a:\n    runs-on: x\n    timeout-minutes: abc\n    steps:\n      - run: echo\n        bogus: 1\n";
+    const errors = workflowErrors("broken.yml", broken);
+    expect(errors.join("\n")).toMatch(/Unexpected value 'abc'/);
+    expect(errors.join("\n")).toMatch(/Unexpected value 'bogus'/);
+  });
+});
+
+describe("ci.yml", () => {
+  const { doc } = readWorkflow("ci.yml");
+
+  it("runs on push and pull request with read-only contents", () => {
+    expect(Object.keys(doc.on)).toEqual(expect.arrayContaining(["push", "pull_request"]));
+    expect(doc.permissions).toEqual({ contents: "read" });
+  });
+
+  it("cancels superseded runs and bounds every job", () => {
+    expect(doc.concurrency["cancel-in-progress"]).toBe(true);
+    for (const job of Object.values<any>(doc.jobs)) expect(job["timeout-minutes"]).toBeGreaterThan(0);
+  });
+
+  it("checks out without persisted credentials and runs .ci/run", () => {
+    const steps: any[] = doc.jobs.test.steps;
+    const checkout = steps.find((s) => String(s.uses).startsWith("actions/checkout@"));
+    expect(checkout.with["persist-credentials"]).toBe(false);
+    expect(steps.some((s) => /bash \.ci\/run/.test(s.run ?? ""))).toBe(true);
+  });
+});
+
+describe("build-image.yml", () => {
+  const { content, doc } = readWorkflow("build-image.yml");
+  const buildYaml = parseYaml(readFileSync("build.yaml", "utf8")) as { targets: Record<string, unknown> };
+  const declaredTargets = Object.keys(buildYaml.targets);
+
+  it("names only targets that exist in build.yaml", () => {
+    const lists = [doc.env.ALL_TARGETS, doc.on.workflow_dispatch.inputs.targets.default];
+    for (const list of lists) {
+      const named = String(list).split(/\s+/).filter(Boolean);
+      expect(named.length).toBeGreaterThan(0);
+      for (const target of named) expect(declaredTargets, `target ${target}`).toContain(target);
+    }
+  });
+
+  it("covers cu129 and cu130, framework and -runtime, amd64 and arm64", () => {
+    const named = String(doc.env.ALL_TARGETS).split(/\s+/);
+    for (const cuda of ["cu129", "cu130"])
+      for (const arch of ["amd64", "arm64"])
+        for (const flavour of ["", "-runtime"]) expect(named).toContain(`v0.5.9-${cuda}-${arch}${flavour}`);
+  });
+
+  it("grants packages: write only to the job that pushes, after a GPU preflight", () => {
+    expect(doc.permissions).toEqual({ contents: "read" });
+    expect(doc.jobs.plan.permissions).toBeUndefined();
+    expect(doc.jobs.build.permissions).toEqual({ contents: "read", packages: "write" });
+    const names = doc.jobs.build.steps.map((s: any) => s.name ?? s.uses);
+    const preflight = names.findIndex((n: string) => /Preflight/.test(n));
+    const build = names.findIndex((n: string) => /Build, verify/.test(n));
+    expect(preflight).toBeGreaterThanOrEqual(0);
+    expect(preflight).toBeLessThan(build);
+  });
+
+  it("never lets two runs of one target overlap and uploads the result", () => {
+    expect(doc.jobs.build.concurrency.group).toContain("matrix.target");
+    expect(doc.jobs.build.concurrency["cancel-in-progress"]).toBe(false);
+    expect(content).toContain("actions/upload-artifact@");
+    expect(content).toContain("GITHUB_STEP_SUMMARY");
+  });
+});
