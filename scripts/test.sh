@@ -1,11 +1,37 @@
 #!/usr/bin/env bash
 # The README's test command (`npm test`): type-check, unit tests, Python tests, then the
-# integration tests against a real Docker Engine and registry. Under CI=true nothing that
-# needs Docker or PyPI may be skipped: the tests themselves fail when those are missing.
-set -euo pipefail
+# integration tests against a real Docker Engine and registry. Every stage runs even when
+# an earlier one failed, so one run shows every failure; the exit code is non-zero if any
+# stage failed. Under CI=true nothing that needs Docker or PyPI may be skipped: the tests
+# themselves fail when those are missing. The last line totals all runners.
+set -uo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/python-env.sh
-npx tsc --noEmit
-npx vitest run --config vitest.config.ts
-.venv/bin/python -m pytest test/python -q
-npx vitest run --config vitest.integration.config.ts
+results=.cache/test-results
+rm -rf "$results" && mkdir -p "$results"
+failed=()
+
+stage() {
+  local name=$1; shift
+  echo "=== $name: $*" >&2
+  local start=$SECONDS
+  if "$@"; then
+    echo "=== $name: ok ($((SECONDS - start)) s)" >&2
+  else
+    echo "=== $name: FAILED ($((SECONDS - start)) s)" >&2
+    failed+=("$name")
+  fi
+}
+
+stage python-env bash scripts/python-env.sh
+stage typecheck npx tsc --noEmit
+stage unit npx vitest run --config vitest.config.ts \
+  --reporter=default --reporter=json --outputFile.json="$results/unit.json"
+stage python .venv/bin/python -m pytest test/python -q -rs --junitxml="$results/python.xml"
+stage integration npx vitest run --config vitest.integration.config.ts \
+  --reporter=default --reporter=json --outputFile.json="$results/integration.json"
+
+node scripts/summarize-tests.mjs "$results"
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "failed stages: ${failed[*]}" >&2
+  exit 1
+fi
