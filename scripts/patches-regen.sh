@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Maintainer workflow for the token-ids patch set (`npm run patches:regen -- COMMAND`).
+#
+#   bash scripts/patches-regen.sh init [WORK_DIR]    # default WORK_DIR: .cache/patch-work
+#   bash scripts/patches-regen.sh export [WORK_DIR]
+#
+# init:   makes WORK_DIR a git checkout laid out as the SGLang repository (python/sglang/...)
+#         from the real v0.5.9 wheel: one commit "sglang v0.5.9 pristine" (tagged
+#         `pristine`), then one commit per patch in patches/sglang-v0.5.9/ (git am).
+#         Edit there; amend the commit a change belongs to (git commit --fixup + git rebase
+#         -i --autosquash pristine) or add a commit for a new patch.
+# export: writes every commit after `pristine` as patches/sglang-v0.5.9/NNNN-subject.patch
+#         (git format-patch, paths a/python/sglang/...), replacing the old *.patch files,
+#         then runs scripts/patches-check.sh on the result.
+# WORK_DIR lives under .cache/ by default, which is git-ignored: SGLang's files are never
+# committed to this repository.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+patch_dir="$root/patches/sglang-v0.5.9"
+cmd=${1:-}
+work=${2:-"$root/.cache/patch-work"}
+git_id=(-c user.name=sglang-image-patcher -c user.email=patches@sglang-image-patcher.invalid)
+
+case "$cmd" in
+  init)
+    if [ -e "$work" ] && [ -n "$(ls -A "$work")" ]; then
+      echo "patches-regen: $work exists and is not empty; remove it or name another WORK_DIR" >&2
+      exit 2
+    fi
+    src=$(bash "$root/scripts/fetch-sglang.sh")
+    mkdir -p "$work/python"
+    cp -r "$src/sglang" "$work/python/sglang"
+    find "$work/python" -name __pycache__ -type d -prune -exec rm -rf {} +
+    git -C "$work" init -q
+    git -C "$work" add -A
+    git "${git_id[@]}" -C "$work" commit -q -m "sglang v0.5.9 pristine (files of the PyPI wheel)"
+    git -C "$work" tag pristine
+    shopt -s nullglob
+    patches=("$patch_dir"/*.patch)
+    if [ ${#patches[@]} -gt 0 ]; then
+      git "${git_id[@]}" -C "$work" am -q "${patches[@]}"
+    fi
+    echo "patches-regen: $work ready: pristine + ${#patches[@]} patch commits"
+    git -C "$work" log --oneline pristine~0..HEAD
+    ;;
+  export)
+    if ! git -C "$work" rev-parse -q --verify pristine >/dev/null; then
+      echo "patches-regen: $work is not a work dir made by '$0 init'" >&2
+      exit 2
+    fi
+    if [ -n "$(git -C "$work" status --porcelain)" ]; then
+      echo "patches-regen: $work has uncommitted changes; commit them first" >&2
+      exit 2
+    fi
+    count=$(git -C "$work" rev-list --count pristine..HEAD)
+    if [ "$count" -eq 0 ]; then
+      echo "patches-regen: no commits after pristine in $work" >&2
+      exit 1
+    fi
+    rm -f "$patch_dir"/*.patch
+    mkdir -p "$patch_dir"
+    # --zero-commit and --no-signature keep the files stable across regenerations.
+    git -C "$work" format-patch -q --no-signature --zero-commit -N -o "$patch_dir" pristine
+    ls "$patch_dir"/*.patch
+    bash "$root/scripts/patches-check.sh"
+    ;;
+  *)
+    sed -n '2,17p' "$0" >&2
+    exit 2
+    ;;
+esac
