@@ -1,0 +1,28 @@
+"""python3 -m scripted_models OUT_DIR [--default-script NAME]: write a scripted checkpoint."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import ALL_SCRIPTS, ScriptConflict, build_checkpoint
+
+
+def main(argv: list[str] | None = None) -> int:
+    names = [s.name for s in ALL_SCRIPTS]
+    parser = argparse.ArgumentParser(prog="python3 -m scripted_models", description=__doc__)
+    parser.add_argument("out_dir", help="folder to write (created if missing)")
+    parser.add_argument("--default-script", default="plain", choices=names,
+                        help="script answered to a plain conversation (others need their selector)")
+    args = parser.parse_args(argv)
+    try:
+        model = build_checkpoint(args.out_dir, default_script=args.default_script)
+    except ScriptConflict as err:
+        print(f"scripted_models: {err}", file=sys.stderr)
+        return 2
+    print(model.path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,200 @@
+"""The scripts: what each scripted checkpoint answers, token by token.
+
+A script is the exact sequence of tokens greedy decoding produces after the prompt. Each
+piece is one token:
+  - a `str` that names a fixed token (tokens.py: EOS, tool-call and think markers) is that
+    token;
+  - any other `str` is one vocabulary token spelled by its UTF-8 bytes;
+  - a `bytes` piece is one vocabulary token spelled by exactly those bytes, which may be an
+    incomplete UTF-8 sequence (how a multi-byte character gets split across tokens).
+
+The model maps each token to its successor, so a token may appear at most once in all the
+scripts of one checkpoint (except EOS, which ends every script and is never followed).
+build_plan() checks this and names the clashing token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+from .tokens import EOS, MARKER_TOKENS, SPECIAL_TOKENS, THINK_END, THINK_START, TOOL_CALL_END, TOOL_CALL_START
+
+Piece = Union[str, bytes]
+
+
+@dataclass(frozen=True)
+class Script:
+    name: str
+    pieces: tuple[Piece, ...]
+    # Request fields a scenario needs to show its behaviour (stop, max_tokens, tools).
+    request: dict = field(default_factory=dict)
+    description: str = ""
+
+    def piece_bytes(self, piece: Piece) -> Optional[bytes]:
+        """The bytes a piece contributes to the decoded text (None: a special token)."""
+        if isinstance(piece, bytes):
+            return piece
+        if piece in SPECIAL_TOKENS:
+            return None
+        return piece.encode("utf-8")
+
+    def generated_pieces(self) -> tuple[Piece, ...]:
+        """The pieces a request with this script's `request` fields makes the engine emit.
+
+        max_tokens cuts the script; a stop string ends it at the token that completes the
+        stop string (the engine keeps that token's id, the text is cut before the match).
+        """
+        out: list[Piece] = []
+        text = b""
+        stop = self.request.get("stop")
+        stops = [stop] if isinstance(stop, str) else list(stop or [])
+        limit = self.request.get("max_tokens")
+        for piece in self.pieces:
+            if limit is not None and len(out) >= limit:
+                break
+            out.append(piece)
+            text += self.piece_bytes(piece) or b""
+            decoded = text.decode("utf-8", errors="replace")
+            if any(s in decoded for s in stops):
+                break
+        return tuple(out)
+
+    def full_text(self) -> str:
+        """The whole script's text (special tokens skipped)."""
+        return b"".join(self.piece_bytes(p) or b"" for p in self.pieces).decode("utf-8")
+
+
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Current weather in a city.",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}},
+            "required": ["city"],
+        },
+    },
+}
+
+PLAIN = Script(
+    name="plain",
+    description="Plain text, then EOS.",
+    pieces=("Hello", " from", " a", " scripted", " model", "!", EOS),
+)
+
+TOOL_CALL = Script(
+    name="tool_call",
+    description="Text, then one qwen25-format tool call, then EOS.",
+    pieces=(
+        "Let",
+        " me",
+        " check",
+        ".",
+        TOOL_CALL_START,
+        '\n{"name": "',
+        "get_weather",
+        '", "arguments": {"city": "',
+        "Paris",
+        '"}}\n',
+        TOOL_CALL_END,
+        EOS,
+    ),
+    request={"tools": [WEATHER_TOOL]},
+)
+
+REASONING = Script(
+    name="reasoning",
+    description="A <think> block, then the answer (qwen3 reasoning parser).",
+    pieces=(
+        THINK_START,
+        "\nThe",
+        " user",
+        " wants",
+        " 6*7",
+        ".\n",
+        THINK_END,
+        "\n\n",
+        "It",
+        " is",
+        " 42",
+        "!!",
+        EOS,
+    ),
+)
+
+MULTIBYTE = Script(
+    name="multibyte",
+    description="Multi-byte characters split across byte tokens (é, 😀 and 世 each split over two tokens).",
+    pieces=(
+        "Caf",
+        b"\xc3",
+        b"\xa9",
+        " ok",
+        " ",
+        b"\xf0\x9f",
+        b"\x98\x80",
+        b" \xe4",  # a space plus the first byte of 世
+        b"\xb8\x96",
+        "界",
+        EOS,
+    ),
+)
+
+STOP_STRING = Script(
+    name="stop_string",
+    description="A stop string ('STOP') spelled across two tokens in the middle of the answer.",
+    pieces=("Count", ":", " one,", " two,", " ST", "OP", " three", " four", EOS),
+    request={"stop": ["STOP"]},
+)
+
+LONG_ANSWER = Script(
+    name="long_answer",
+    description="An answer longer than the request's max_tokens (finish_reason length).",
+    pieces=(
+        "Numbers",
+        "=",
+        "1",
+        "+",
+        "2",
+        "*",
+        "3",
+        "-",
+        "4",
+        "/",
+        "5",
+        "%",
+        "6",
+        "^",
+        "7",
+        "&",
+        EOS,
+    ),
+    request={"max_tokens": 6},
+)
+
+ALL_SCRIPTS: tuple[Script, ...] = (PLAIN, TOOL_CALL, REASONING, MULTIBYTE, STOP_STRING, LONG_ANSWER)
+
+
+def script_by_name(name: str) -> Script:
+    for script in ALL_SCRIPTS:
+        if script.name == name:
+            return script
+    known = ", ".join(s.name for s in ALL_SCRIPTS)
+    raise KeyError(f"unknown script {name!r} (known: {known})")
+
+
+__all__ = [
+    "ALL_SCRIPTS",
+    "LONG_ANSWER",
+    "MULTIBYTE",
+    "MARKER_TOKENS",
+    "PLAIN",
+    "REASONING",
+    "STOP_STRING",
+    "Script",
+    "TOOL_CALL",
+    "WEATHER_TOOL",
+    "script_by_name",
+]

@@ -1,0 +1,166 @@
+"""The scripted checkpoints, checked with plain transformers (no SGLang): greedy decoding of
+the chat-template prompt must follow each script exactly, token by token."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from scripted_models import (
+    ALL_SCRIPTS,
+    DEFAULT_START,
+    EOS,
+    MANIFEST,
+    Script,
+    ScriptConflict,
+    build_checkpoint,
+    selector_token,
+)
+from scripted_models.plan import build_plan
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def prompt_ids(tokenizer, model, name):
+    """The prompt exactly as SGLang v0.5.9 builds it (serving_chat._apply_jinja_template):
+    the chat template with the generation prompt, then encode(prefix) when continuing."""
+    messages, extra = model.messages(name)
+    tools = model.script(name).request.get("tools")
+    if extra.get("continue_final_message"):
+        head = tokenizer.apply_chat_template(messages[:-1], tools=tools, add_generation_prompt=True, tokenize=True)
+        return head + tokenizer.encode(messages[-1]["content"])
+    return tokenizer.apply_chat_template(messages, tools=tools, add_generation_prompt=True, tokenize=True)
+
+
+def greedy(hf_model, ids, max_new_tokens=48):
+    out = hf_model.generate(
+        torch.tensor([ids]),
+        attention_mask=torch.ones(1, len(ids), dtype=torch.long),
+        max_new_tokens=max_new_tokens,
+        do_sample=False,
+        pad_token_id=hf_model.config.eos_token_id,
+    )
+    return out[0, len(ids):].tolist()
+
+
+@pytest.fixture(scope="module")
+def loaded(plain_default_model):
+    tokenizer = AutoTokenizer.from_pretrained(plain_default_model.path)
+    hf_model = AutoModelForCausalLM.from_pretrained(plain_default_model.path)
+    return plain_default_model, tokenizer, hf_model
+
+
+@pytest.mark.parametrize("script", ALL_SCRIPTS, ids=lambda s: s.name)
+def test_greedy_decoding_follows_the_script(loaded, script):
+    model, tokenizer, hf_model = loaded
+    generated = greedy(hf_model, prompt_ids(tokenizer, model, script.name))
+    assert generated == list(model.plan.script_ids[script.name])
+    assert generated[-1] == model.plan.eos_id
+    assert tokenizer.decode(generated, skip_special_tokens=True) == script.full_text()
+
+
+def test_plain_conversation_ends_in_the_newline_that_starts_the_default_script(loaded):
+    model, tokenizer, _ = loaded
+    ids = prompt_ids(tokenizer, model, "plain")
+    assert tokenizer.decode(ids) == "<|im_start|>user\nGo.<|im_end|>\n<|im_start|>assistant\n"
+    assert ids[-1] == DEFAULT_START[0]
+    assert model.plan.next_token[ids[-1]] == model.plan.script_ids["plain"][0]
+
+
+def test_a_continued_selector_ends_the_prompt(loaded):
+    model, tokenizer, _ = loaded
+    ids = prompt_ids(tokenizer, model, "tool_call")
+    assert ids[-1] == tokenizer.convert_tokens_to_ids(selector_token("tool_call"))
+    assert ids[-2] == DEFAULT_START[0]
+
+
+def test_another_default_script_answers_a_plain_conversation(tmp_path):
+    model = build_checkpoint(tmp_path / "m", default_script="reasoning")
+    tokenizer = AutoTokenizer.from_pretrained(model.path)
+    hf_model = AutoModelForCausalLM.from_pretrained(model.path)
+    ids = tokenizer.apply_chat_template([{"role": "user", "content": "Hi"}], add_generation_prompt=True, tokenize=True)
+    assert greedy(hf_model, ids) == list(model.plan.script_ids["reasoning"])
+    # the plain script is now only reachable through its selector
+    assert greedy(hf_model, prompt_ids(tokenizer, model, "plain")) == list(model.plan.script_ids["plain"])
+
+
+def test_a_stray_prompt_ends_at_once_with_eos(loaded):
+    model, tokenizer, hf_model = loaded
+    ids = tokenizer.encode("no template here")
+    assert greedy(hf_model, ids) == [model.plan.eos_id]
+
+
+def test_tokenizer_has_the_parser_tokens_with_qwen_special_flags(loaded):
+    model, tokenizer, _ = loaded
+    special = {t.content for t in tokenizer.added_tokens_decoder.values() if t.special}
+    plain = {t.content for t in tokenizer.added_tokens_decoder.values() if not t.special}
+    assert {"<|im_start|>", "<|im_end|>", "<|endoftext|>"} <= special
+    # Not special, as in Qwen's tokenizers: skip_special_tokens keeps them for the parsers.
+    assert plain == {"<tool_call>", "</tool_call>", "<think>", "</think>"}
+    assert tokenizer.eos_token == EOS
+    for marker in sorted(plain):
+        assert tokenizer.encode(marker) == [tokenizer.convert_tokens_to_ids(marker)]
+
+
+def test_multibyte_tokens_are_incomplete_utf8_on_their_own(loaded):
+    model, tokenizer, _ = loaded
+    ids = model.plan.script_ids["multibyte"]
+    halves = [tokenizer.decode([i]) for i in ids[1:3]]
+    assert all("\ufffd" in h for h in halves)
+    assert tokenizer.decode(list(ids[1:3])) == "é"
+
+
+def test_scenario_requests_cut_the_script_where_the_engine_stops(loaded):
+    model, tokenizer, _ = loaded
+    stop_ids = model.expected_ids("stop_string")
+    assert tokenizer.decode(stop_ids).endswith(" STOP")
+    assert len(stop_ids) < len(model.plan.script_ids["stop_string"])
+    long_ids = model.expected_ids("long_answer")
+    assert long_ids == list(model.plan.script_ids["long_answer"][:6])
+    assert model.expected_ids("plain") == list(model.plan.script_ids["plain"])
+
+
+def test_manifest_describes_every_script(plain_default_model):
+    manifest = json.loads((plain_default_model.path / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["default_script"] == "plain"
+    assert set(manifest["scripts"]) == {s.name for s in ALL_SCRIPTS}
+    assert manifest["scripts"]["tool_call"]["ids"] == list(plain_default_model.plan.script_ids["tool_call"])
+
+
+def test_a_token_used_twice_is_refused_by_name():
+    clash = (Script("a", ("Hi", "!", EOS)), Script("b", ("Yo", "!", EOS)))
+    with pytest.raises(ScriptConflict, match=r"'!'.*script 'a'.*script 'b'"):
+        build_plan(clash, "a")
+
+
+def test_a_script_without_eos_is_refused():
+    with pytest.raises(ScriptConflict, match="must end with EOS"):
+        build_plan((Script("a", ("Hi", "!")),), "a")
+
+
+def test_a_script_using_the_default_start_token_is_refused():
+    with pytest.raises(ScriptConflict, match=r"'\\n'"):
+        build_plan((Script("a", ("Hi", "\n", EOS)),), "a")
+
+
+def test_cli_writes_a_checkpoint_and_rejects_an_unknown_script(tmp_path):
+    env_path = str(REPO / "models")
+    ok = subprocess.run(
+        [sys.executable, "-m", "scripted_models", str(tmp_path / "cli"), "--default-script", "multibyte"],
+        cwd=env_path, capture_output=True, text=True, timeout=120,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads((tmp_path / "cli" / "config.json").read_text())["architectures"] == ["Qwen2ForCausalLM"]
+    bad = subprocess.run(
+        [sys.executable, "-m", "scripted_models", str(tmp_path / "bad"), "--default-script", "nope"],
+        cwd=env_path, capture_output=True, text=True, timeout=120,
+    )
+    assert bad.returncode == 2
+    assert "invalid choice: 'nope'" in bad.stderr
+    assert not (tmp_path / "bad").exists()
