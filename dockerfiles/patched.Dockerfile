@@ -1,0 +1,28 @@
+# Patched SGLang image: the base image plus ONE small layer holding the patched files, their
+# byte-compiled .pyc, the patch set and the verify suite (/opt/sglang-image-patcher).
+#
+# Build context (assembled deterministically by src/build-context.ts):
+#   patched.Dockerfile, apply_patchset.py, patchset/{patchset.json,*.patch}, verify/
+# Labels (org.opencontainers.image.* and the patch set's name and per-patch sha256) are set
+# through the build API by the orchestrator so their number can follow the patch set.
+#
+# Works with the classic builder (Docker Engine API 1.41, no BuildKit session needed).
+
+ARG BASE_IMAGE
+
+# Stage 1: check the version, check every patch, apply, byte-compile, stage what changed.
+FROM ${BASE_IMAGE} AS patched
+COPY apply_patchset.py /tmp/sglang-image-patcher/apply_patchset.py
+COPY patchset/ /tmp/sglang-image-patcher/patchset/
+RUN python3 /tmp/sglang-image-patcher/apply_patchset.py \
+      --plan /tmp/sglang-image-patcher/patchset/patchset.json \
+      --patch-dir /tmp/sglang-image-patcher/patchset \
+      --overlay /tmp/sglang-image-patcher/overlay
+# After the RUN, so a change in verify/ reuses the cached patching step.
+COPY patchset/ /tmp/sglang-image-patcher/overlay/opt/sglang-image-patcher/patches/
+COPY verify/ /tmp/sglang-image-patcher/overlay/opt/sglang-image-patcher/verify/
+
+# Stage 2: the base again, plus the staged files as a single layer. Copying only what changed
+# (instead of committing stage 1) keeps the added layer a few KiB.
+FROM ${BASE_IMAGE}
+COPY --from=patched /tmp/sglang-image-patcher/overlay/ /

@@ -1,0 +1,29 @@
+/**
+ * Ctrl-C handling: the first SIGINT/SIGTERM aborts the running step through an AbortSignal,
+ * so each step cleans up (containers removed, temporary tags dropped) and the CLI reports and
+ * exits 130; a second signal exits at once.
+ */
+import { CancelledError } from "./errors.js";
+
+export function installCancellation(log: (m: string) => void): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  let count = 0;
+  const handler = (sig: NodeJS.Signals) => {
+    count += 1;
+    if (count === 1) {
+      log(`${sig} received: stopping the current step and cleaning up (press Ctrl-C again to exit at once)`);
+      controller.abort(new CancelledError(sig));
+    } else {
+      process.exit(130);
+    }
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off("SIGINT", handler);
+      process.off("SIGTERM", handler);
+    },
+  };
+}

@@ -1,0 +1,65 @@
+/** `npm run build-image`: see BUILD_IMAGE_HELP. */
+import { installCancellation } from "../cancel.js";
+import { loadConfig } from "../config/load.js";
+import { DockerodeEngine } from "../docker/engine.js";
+import { ConfigError, errorMessage } from "../errors.js";
+import { createLogger } from "../log.js";
+import { checkCliOptions, planTarget, selectTargets, type PlannedTarget } from "../pipeline/plan.js";
+import { runTarget, type TargetResult } from "../pipeline/run.js";
+import { readProvenance } from "../provenance.js";
+import { BUILD_IMAGE_HELP, parseBuildImageArgs } from "./build-image-args.js";
+import { REPO_ROOT, exitCodeFor, printResult, reportError } from "./main.js";
+
+async function main(argv: string[]): Promise<number> {
+  const logger = createLogger();
+  const startedAt = new Date().toISOString();
+  const results: TargetResult[] = [];
+  let configFile: string | undefined;
+  const cancel = installCancellation((m) => logger.warn(m));
+  try {
+    const args = parseBuildImageArgs(argv);
+    if (args.help) {
+      process.stdout.write(BUILD_IMAGE_HELP);
+      return 0;
+    }
+    checkCliOptions(args);
+    configFile = args.config;
+    const config = await loadConfig(args.config);
+    const targets = selectTargets(config, args.targets);
+    const provenance = readProvenance(REPO_ROOT, config.source);
+    const planned: PlannedTarget[] = [];
+    for (const t of targets) planned.push(await planTarget(config, t, args, REPO_ROOT, provenance));
+    if (args.dryRun) {
+      printResult({ ok: true, dryRun: true, config: args.config, provenance, targets: planned.map((p) => p.plan) });
+      return 0;
+    }
+    const engine = new DockerodeEngine();
+    await engine.ping();
+    for (const p of planned) {
+      results.push(await runTarget(p, { engine, logger, repoRoot: REPO_ROOT, configDir: config.dir, signal: cancel.signal }));
+    }
+    printResult({ ok: true, dryRun: false, config: args.config, startedAt, provenance, targets: results });
+    return 0;
+  } catch (e) {
+    const failed = (e as { result?: TargetResult }).result;
+    if (failed) results.push(failed);
+    reportError(e);
+    printResult({
+      ok: false,
+      dryRun: false,
+      config: configFile,
+      startedAt,
+      targets: results,
+      error: {
+        message: errorMessage(e),
+        exitCode: exitCodeFor(e),
+        ...(e instanceof ConfigError ? { problems: e.problems } : {}),
+      },
+    });
+    return exitCodeFor(e);
+  } finally {
+    cancel.dispose();
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

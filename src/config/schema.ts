@@ -1,0 +1,214 @@
+/**
+ * The build file (default build.yaml): targets, each a base image + patch set + image name
+ * and tags + push + verify settings, with `defaults` merged under every target.
+ */
+import {
+  DIGEST, IMAGE_REF, REPOSITORY, TAG, bool, int, isMapping, join, list, mapping, oneOf, str, type Problems,
+} from "./validate.js";
+
+export const VERIFY_MODES = ["gpu", "engineless", "cpu"] as const;
+export type VerifyMode = (typeof VERIFY_MODES)[number];
+
+export interface Mount {
+  /** Host path (relative paths are resolved against the config file's folder). */
+  source: string;
+  /** Path inside the verify container. */
+  target: string;
+  readOnly: boolean;
+}
+
+export interface VerifySettings {
+  /** gpu: the real engine on the daemon's GPUs (required before a verified push).
+   *  engineless: the harness server instead of the engine (machines without a GPU); an
+   *  image verified this way is never pushed as verified. cpu: reserved (issue 6). */
+  mode: VerifyMode;
+  /** Model id (Hugging Face) or a path inside the container. */
+  model: string;
+  modelMount?: Mount;
+  mounts: Mount[];
+  env: Record<string, string>;
+  /** Extra folders (inside the container) put on PYTHONPATH after ours. */
+  pythonPath: string[];
+  toolCallParser?: string;
+  reasoningParser?: string;
+  timeoutSeconds: number;
+  startupTimeoutSeconds: number;
+  gpus: "all" | number;
+  /** Host folder holding sglang_engineless (engineless mode mounts it read-only). */
+  harness: string;
+  extraArgs: string[];
+}
+
+export interface TargetConfig {
+  name: string;
+  base: string;
+  baseDigest?: string;
+  platform?: string;
+  /** Folder holding the patch set (patchset.yaml + NNNN-*.patch). */
+  patchSet: string;
+  /** Expected SGLang version of the base; must match the patch set's. */
+  sglangVersion?: string;
+  image: string;
+  tags: string[];
+  push: boolean;
+  verify: VerifySettings;
+}
+
+export interface BuildConfig {
+  file: string;
+  /** Folder relative paths are resolved against. */
+  dir: string;
+  source?: string;
+  defaultTargets: string[];
+  targets: Map<string, TargetConfig>;
+}
+
+export const DEFAULT_VERIFY: VerifySettings = {
+  mode: "gpu",
+  model: "Qwen/Qwen2.5-0.5B-Instruct",
+  mounts: [],
+  env: {},
+  pythonPath: [],
+  toolCallParser: "qwen25",
+  timeoutSeconds: 1800,
+  startupTimeoutSeconds: 900,
+  gpus: "all",
+  harness: "harness",
+  extraArgs: [],
+};
+
+const TOP_KEYS = ["version", "source", "defaults", "defaultTargets", "targets"] as const;
+const TARGET_KEYS = ["base", "baseDigest", "platform", "patchSet", "sglangVersion", "image", "tags", "push", "verify"] as const;
+const VERIFY_KEYS = [
+  "mode", "model", "modelMount", "mounts", "env", "pythonPath", "toolCallParser", "reasoningParser",
+  "timeoutSeconds", "startupTimeoutSeconds", "gpus", "harness", "extraArgs",
+] as const;
+const MOUNT_KEYS = ["source", "target", "readOnly"] as const;
+const PLATFORM = /^linux\/(amd64|arm64)$/;
+const VERSION = /^\d+\.\d+\.\d+([.-]?[0-9A-Za-z.]+)?$/;
+const ABS_PATH = /^\//;
+
+function mount(v: unknown, path: string, problems: Problems): Mount | undefined {
+  const m = mapping(v, path, MOUNT_KEYS, problems);
+  if (!m) return undefined;
+  const source = str(m.source, join(path, "source"), problems);
+  const target = str(m.target, join(path, "target"), problems, { pattern: ABS_PATH, what: "an absolute path inside the container" });
+  const readOnly = m.readOnly === undefined ? true : bool(m.readOnly, join(path, "readOnly"), problems);
+  if (source === undefined || target === undefined || readOnly === undefined) return undefined;
+  return { source, target, readOnly };
+}
+
+function partialVerify(v: unknown, path: string, problems: Problems): Partial<VerifySettings> {
+  const m = mapping(v, path, VERIFY_KEYS, problems);
+  if (!m) return {};
+  const out: Partial<VerifySettings> = {};
+  const p = (k: string) => join(path, k);
+  const set = <K extends keyof VerifySettings>(k: K, val: VerifySettings[K] | undefined) => {
+    if (val !== undefined) out[k] = val;
+  };
+  if (m.mode !== undefined) set("mode", oneOf(m.mode, p("mode"), VERIFY_MODES, problems));
+  if (m.model !== undefined) set("model", str(m.model, p("model"), problems));
+  if (m.modelMount !== undefined) set("modelMount", mount(m.modelMount, p("modelMount"), problems));
+  if (m.mounts !== undefined) set("mounts", list(m.mounts, p("mounts"), problems, (x, q) => mount(x, q, problems)));
+  if (m.env !== undefined) {
+    const env = mapping(m.env, p("env"), Object.keys(isMapping(m.env) ? m.env : {}), problems);
+    if (env) {
+      const ok: Record<string, string> = {};
+      for (const [k, val] of Object.entries(env)) {
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) problems.push(`${join(p("env"), k)}: not a valid environment variable name`);
+        else if (typeof val !== "string") problems.push(`${join(p("env"), k)}: expected a string (quote numbers), got ${JSON.stringify(val)}`);
+        else ok[k] = val;
+      }
+      set("env", ok);
+    }
+  }
+  if (m.pythonPath !== undefined)
+    set("pythonPath", list(m.pythonPath, p("pythonPath"), problems, (x, q) => str(x, q, problems, { pattern: ABS_PATH, what: "an absolute path inside the container" })));
+  if (m.toolCallParser !== undefined) set("toolCallParser", str(m.toolCallParser, p("toolCallParser"), problems));
+  if (m.reasoningParser !== undefined) set("reasoningParser", str(m.reasoningParser, p("reasoningParser"), problems));
+  if (m.timeoutSeconds !== undefined) set("timeoutSeconds", int(m.timeoutSeconds, p("timeoutSeconds"), problems, 1, 86_400));
+  if (m.startupTimeoutSeconds !== undefined)
+    set("startupTimeoutSeconds", int(m.startupTimeoutSeconds, p("startupTimeoutSeconds"), problems, 1, 86_400));
+  if (m.gpus !== undefined) {
+    if (m.gpus === "all") out.gpus = "all";
+    else {
+      const n = int(m.gpus, p("gpus"), problems, 1, 64);
+      if (n !== undefined) out.gpus = n;
+    }
+  }
+  if (m.harness !== undefined) set("harness", str(m.harness, p("harness"), problems));
+  if (m.extraArgs !== undefined) set("extraArgs", list(m.extraArgs, p("extraArgs"), problems, (x, q) => str(x, q, problems)));
+  return out;
+}
+
+type PartialTarget = Partial<Omit<TargetConfig, "verify" | "name">> & { verify?: Partial<VerifySettings> };
+
+function partialTarget(v: unknown, path: string, problems: Problems): PartialTarget {
+  const m = mapping(v, path, TARGET_KEYS, problems);
+  if (!m) return {};
+  const out: PartialTarget = {};
+  const p = (k: string) => join(path, k);
+  if (m.base !== undefined) out.base = str(m.base, p("base"), problems, { pattern: IMAGE_REF, what: "an image reference like repo/name:tag" });
+  if (m.baseDigest !== undefined) out.baseDigest = str(m.baseDigest, p("baseDigest"), problems, { pattern: DIGEST, what: "a digest sha256:<64 hex>" });
+  if (m.platform !== undefined) out.platform = str(m.platform, p("platform"), problems, { pattern: PLATFORM, what: "linux/amd64 or linux/arm64" });
+  if (m.patchSet !== undefined) out.patchSet = str(m.patchSet, p("patchSet"), problems);
+  if (m.sglangVersion !== undefined)
+    out.sglangVersion = str(m.sglangVersion, p("sglangVersion"), problems, { pattern: VERSION, what: "a version like 0.5.9" });
+  if (m.image !== undefined) out.image = str(m.image, p("image"), problems, { pattern: REPOSITORY, what: "a repository name (lowercase, no tag), e.g. registry.example.com/team/sglang" });
+  if (m.tags !== undefined)
+    out.tags = list(m.tags, p("tags"), problems, (x, q) => str(x, q, problems, { pattern: TAG, what: "a tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})" }), { nonEmpty: true });
+  if (m.push !== undefined) out.push = bool(m.push, p("push"), problems);
+  if (m.verify !== undefined) out.verify = partialVerify(m.verify, p("verify"), problems);
+  for (const k of Object.keys(out) as (keyof PartialTarget)[]) if (out[k] === undefined) delete out[k];
+  return out;
+}
+
+/** Validates the parsed YAML document; all problems at once, never the first only. */
+export function validateConfig(raw: unknown, file: string, dir: string): { config?: BuildConfig; problems: Problems } {
+  const problems: Problems = [];
+  const top = mapping(raw, "", TOP_KEYS, problems);
+  if (!top) return { problems };
+  if (top.version !== undefined && top.version !== 1) problems.push(`version: only version 1 is supported, got ${JSON.stringify(top.version)}`);
+  const source = top.source === undefined ? undefined : str(top.source, "source", problems);
+  const defaults = top.defaults === undefined ? {} : partialTarget(top.defaults, "defaults", problems);
+  const targets = new Map<string, TargetConfig>();
+  const rawTargets = mapping(top.targets, "targets", Object.keys(isMapping(top.targets) ? top.targets : {}), problems);
+  if (rawTargets && Object.keys(rawTargets).length === 0) problems.push("targets: declare at least one target");
+  for (const [name, value] of Object.entries(rawTargets ?? {})) {
+    const path = join("targets", name);
+    if (!TAG.test(name)) problems.push(`${path}: target names must be tag-like ([A-Za-z0-9_][A-Za-z0-9_.-]*)`);
+    const t = partialTarget(value, path, problems);
+    const merged = { ...defaults, ...t, verify: { ...DEFAULT_VERIFY, ...defaults.verify, ...t.verify } };
+    for (const required of ["base", "image", "tags", "patchSet"] as const) {
+      // Only report missing when the value was not given at all (a bad value was reported already).
+      const given = (isMapping(value) && value[required] !== undefined) || (isMapping(top.defaults) && top.defaults[required] !== undefined);
+      if (merged[required] === undefined && !given) problems.push(`${join(path, required)}: required (here or in defaults)`);
+    }
+    if (merged.base && merged.image && merged.tags && merged.patchSet) {
+      targets.set(name, {
+        name,
+        base: merged.base,
+        baseDigest: merged.baseDigest,
+        platform: merged.platform,
+        patchSet: merged.patchSet,
+        sglangVersion: merged.sglangVersion,
+        image: merged.image,
+        tags: merged.tags,
+        push: merged.push ?? true,
+        verify: merged.verify,
+      });
+    }
+  }
+  let defaultTargets: string[] = [];
+  if (top.defaultTargets !== undefined) {
+    defaultTargets = list(top.defaultTargets, "defaultTargets", problems, (x, q) => str(x, q, problems), { nonEmpty: true }) ?? [];
+    defaultTargets.forEach((t, i) => {
+      if (rawTargets && !(t in rawTargets)) problems.push(`${join("defaultTargets", i)}: no target named ${JSON.stringify(t)}`);
+    });
+  } else if (rawTargets) {
+    const first = Object.keys(rawTargets)[0];
+    if (first) defaultTargets = [first];
+  }
+  if (problems.length > 0) return { problems };
+  return { config: { file, dir, source, defaultTargets, targets }, problems };
+}

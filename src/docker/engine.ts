@@ -1,0 +1,274 @@
+/**
+ * The ONLY module that talks to dockerode. Everything else depends on the narrow
+ * `DockerEngine` interface, so unit tests pass a fake and integration tests the real daemon
+ * (testcontainers-node's container-runtime split).
+ */
+import { PassThrough, type Readable } from "node:stream";
+import Dockerode from "dockerode";
+import { UserError, errorMessage } from "../errors.js";
+import { followProgress, type ProgressEvent, type ProgressSummary } from "./progress.js";
+
+export interface RegistryAuth {
+  username?: string;
+  password?: string;
+  identitytoken?: string;
+  serveraddress: string;
+}
+
+export interface ImageInfo {
+  id: string;
+  repoTags: string[];
+  repoDigests: string[];
+  labels: Record<string, string>;
+  /** Layer diff ids, base first. */
+  layers: string[];
+  size: number;
+  architecture: string;
+  os: string;
+}
+
+export interface DaemonInfo {
+  serverVersion: string;
+  runtimes: string[];
+  defaultRuntime: string;
+  architecture: string;
+}
+
+export interface BuildOptions {
+  dockerfile: string;
+  /** Tag given to the built image (a temporary, per-run name; the pipeline tags it later). */
+  tag: string;
+  buildargs: Record<string, string>;
+  labels: Record<string, string>;
+  platform?: string;
+}
+
+export interface Mount {
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
+export interface OneShotSpec {
+  image: string;
+  name: string;
+  cmd: string[];
+  env: Record<string, string>;
+  mounts: Mount[];
+  labels: Record<string, string>;
+  /** Ask for GPUs ("all" or a count) through HostConfig.DeviceRequests. */
+  gpus?: "all" | number;
+  /** Container path copied out (tar) with getArchive after the command exits. */
+  copyOut?: string;
+  timeoutMs: number;
+}
+
+export interface OneShotResult {
+  exitCode: number;
+  timedOut: boolean;
+  /** The tar of `copyOut`, or undefined when the path did not exist. */
+  copied?: Buffer;
+}
+
+export type OnEvent = (event: ProgressEvent) => void;
+
+export interface DockerEngine {
+  /** Where the daemon is (for messages). */
+  readonly endpoint: string;
+  ping(): Promise<void>;
+  info(): Promise<DaemonInfo>;
+  inspectImage(ref: string): Promise<ImageInfo | undefined>;
+  pullImage(ref: string, opts: { platform?: string; auth?: RegistryAuth }, onEvent: OnEvent, signal?: AbortSignal): Promise<ProgressSummary>;
+  buildImage(context: Buffer, opts: BuildOptions, onEvent: OnEvent, signal?: AbortSignal): Promise<ProgressSummary>;
+  tagImage(source: string, repo: string, tag: string): Promise<void>;
+  pushImage(repo: string, tag: string, auth: RegistryAuth | undefined, onEvent: OnEvent, signal?: AbortSignal): Promise<ProgressSummary>;
+  removeImage(ref: string): Promise<void>;
+  /** Runs a command to completion in a fresh container, streaming its output; the container
+   *  is removed whatever happens (exit, error, timeout, abort). */
+  runOneShot(spec: OneShotSpec, onOutput: (text: string) => void, signal?: AbortSignal): Promise<OneShotResult>;
+  /** Names of containers that carry `label` (leftover checks, cleanup). */
+  listContainers(label: string): Promise<string[]>;
+}
+
+function statusCode(e: unknown): number | undefined {
+  return (e as { statusCode?: number }).statusCode;
+}
+
+function readAll(stream: Readable): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on("data", (c: Buffer) => chunks.push(c));
+    stream.on("end", () => resolve(Buffer.concat(chunks)));
+    stream.on("error", reject);
+  });
+}
+
+export class DockerodeEngine implements DockerEngine {
+  readonly endpoint: string;
+
+  constructor(private readonly docker: Dockerode = new Dockerode()) {
+    const modem = (docker as unknown as { modem: { socketPath?: string; host?: string; port?: string | number } }).modem;
+    this.endpoint = modem.socketPath ? `unix://${modem.socketPath}` : `${modem.host}:${modem.port}`;
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.docker.ping();
+    } catch (e) {
+      throw new UserError(
+        `the Docker daemon is unreachable at ${this.endpoint} (${errorMessage(e)}). ` +
+          "Start Docker (e.g. `sudo systemctl start docker`) or point DOCKER_HOST at a running daemon.",
+        3,
+      );
+    }
+  }
+
+  async info(): Promise<DaemonInfo> {
+    const info = (await this.docker.info()) as {
+      ServerVersion: string;
+      Runtimes?: Record<string, unknown>;
+      DefaultRuntime?: string;
+      Architecture: string;
+    };
+    return {
+      serverVersion: info.ServerVersion,
+      runtimes: Object.keys(info.Runtimes ?? {}),
+      defaultRuntime: info.DefaultRuntime ?? "runc",
+      architecture: info.Architecture,
+    };
+  }
+
+  async inspectImage(ref: string): Promise<ImageInfo | undefined> {
+    try {
+      const i = await this.docker.getImage(ref).inspect();
+      return {
+        id: i.Id,
+        repoTags: i.RepoTags ?? [],
+        repoDigests: i.RepoDigests ?? [],
+        labels: i.Config?.Labels ?? {},
+        layers: i.RootFS?.Layers ?? [],
+        size: i.Size,
+        architecture: i.Architecture,
+        os: i.Os,
+      };
+    } catch (e) {
+      if (statusCode(e) === 404) return undefined;
+      throw e;
+    }
+  }
+
+  async pullImage(ref: string, opts: { platform?: string; auth?: RegistryAuth }, onEvent: OnEvent, signal?: AbortSignal): Promise<ProgressSummary> {
+    const stream = (await this.docker.pull(ref, {
+      ...(opts.platform ? { platform: opts.platform } : {}),
+      ...(opts.auth ? { authconfig: opts.auth } : {}),
+      abortSignal: signal,
+    })) as Readable;
+    return followProgress(stream, onEvent, signal);
+  }
+
+  async buildImage(context: Buffer, opts: BuildOptions, onEvent: OnEvent, signal?: AbortSignal): Promise<ProgressSummary> {
+    const stream = (await this.docker.buildImage(context as unknown as NodeJS.ReadableStream, {
+      dockerfile: opts.dockerfile,
+      t: opts.tag,
+      buildargs: opts.buildargs,
+      labels: opts.labels,
+      // forcerm: intermediate containers are removed even when a step fails, so a failed
+      // build leaves no container behind.
+      rm: true,
+      forcerm: true,
+      ...(opts.platform ? { platform: opts.platform } : {}),
+      abortSignal: signal,
+    } as Dockerode.ImageBuildOptions)) as Readable;
+    return followProgress(stream, onEvent, signal);
+  }
+
+  async tagImage(source: string, repo: string, tag: string): Promise<void> {
+    await this.docker.getImage(source).tag({ repo, tag });
+  }
+
+  async pushImage(repo: string, tag: string, auth: RegistryAuth | undefined, onEvent: OnEvent, signal?: AbortSignal): Promise<ProgressSummary> {
+    const image = this.docker.getImage(repo);
+    // The Engine refuses a push without an X-Registry-Auth header on some versions; an empty
+    // auth object means "anonymous".
+    const stream = (await image.push({ tag, abortSignal: signal, authconfig: auth ?? {} } as Parameters<Dockerode.Image["push"]>[0])) as Readable;
+    return followProgress(stream, onEvent, signal);
+  }
+
+  async removeImage(ref: string): Promise<void> {
+    try {
+      await this.docker.getImage(ref).remove({ force: false, noprune: false });
+    } catch (e) {
+      if (statusCode(e) !== 404) throw e;
+    }
+  }
+
+  async listContainers(label: string): Promise<string[]> {
+    const list = await this.docker.listContainers({ all: true, filters: { label: [label] } });
+    return list.map((c) => (c.Names[0] ?? c.Id).replace(/^\//, ""));
+  }
+
+  async runOneShot(spec: OneShotSpec, onOutput: (text: string) => void, signal?: AbortSignal): Promise<OneShotResult> {
+    const deviceRequests =
+      spec.gpus === undefined ? undefined : [{ Driver: "nvidia", Count: spec.gpus === "all" ? -1 : spec.gpus, Capabilities: [["gpu"]] }];
+    const container = await this.docker.createContainer({
+      name: spec.name,
+      Image: spec.image,
+      Cmd: spec.cmd,
+      Entrypoint: [],
+      Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+      Labels: spec.labels,
+      Tty: false,
+      HostConfig: {
+        Binds: spec.mounts.map((m) => `${m.source}:${m.target}:${m.readOnly ? "ro" : "rw"}`),
+        ...(deviceRequests ? { DeviceRequests: deviceRequests } : {}),
+        // The engine's shared-memory needs (NCCL, torch dataloaders) exceed Docker's 64 MB default.
+        ShmSize: 2 * 1024 * 1024 * 1024,
+        Init: true,
+      },
+    });
+    let firstError: unknown;
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    const kill = () => container.kill().catch(() => {});
+    const onAbort = () => void kill();
+    try {
+      const logs = (await container.attach({ stream: true, stdout: true, stderr: true })) as unknown as Readable;
+      const out = new PassThrough();
+      out.on("data", (c: Buffer) => onOutput(c.toString()));
+      this.docker.modem.demuxStream(logs, out, out);
+      // next-exit: waiting on a created (not yet running) container would return at once.
+      const waited = container.wait({ condition: "next-exit" });
+      await container.start();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      if (signal?.aborted) void kill();
+      timer = setTimeout(() => {
+        timedOut = true;
+        void kill();
+      }, spec.timeoutMs);
+      const status = (await waited) as { StatusCode: number };
+      clearTimeout(timer);
+      if (signal?.aborted) throw signal.reason ?? new Error("aborted");
+      let copied: Buffer | undefined;
+      if (spec.copyOut && !timedOut) {
+        try {
+          copied = await readAll((await container.getArchive({ path: spec.copyOut })) as Readable);
+        } catch (e) {
+          if (statusCode(e) !== 404) throw e;
+        }
+      }
+      return { exitCode: status.StatusCode, timedOut, copied };
+    } catch (e) {
+      firstError = e;
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      try {
+        await container.remove({ force: true, v: true });
+      } catch (e) {
+        // Never hide the first error; a 404 means it is already gone.
+        if (statusCode(e) !== 404 && firstError === undefined) throw e;
+      }
+    }
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * Reading the Engine's JSON-lines progress streams (build, pull, push).
+ *
+ * Why not docker-modem's followProgress: it resolves a FAILED build, and the Engine answers a
+ * failing push with HTTP 200 and puts the failure in the stream as an `errorDetail` line
+ * (testcontainers-node PR #1353). So ANY `error`/`errorDetail` line fails the operation, as
+ * does a stream error or a line that is not JSON.
+ */
+import type { Readable } from "node:stream";
+
+export interface ProgressEvent {
+  stream?: string;
+  status?: string;
+  id?: string;
+  progress?: string;
+  progressDetail?: { current?: number; total?: number };
+  error?: string;
+  errorDetail?: { code?: number; message?: string };
+  aux?: { ID?: string; Tag?: string; Digest?: string; Size?: number };
+}
+
+export class ProgressStreamError extends Error {
+  constructor(
+    message: string,
+    /** The last few output lines before the failure, for context in the report. */
+    readonly tail: string[] = [],
+  ) {
+    super(message);
+    this.name = "ProgressStreamError";
+  }
+}
+
+/** Splits arbitrary chunks into JSON events; a line may arrive in pieces. */
+export class ProgressParser {
+  private buffer = "";
+
+  push(chunk: string | Buffer): ProgressEvent[] {
+    this.buffer += chunk.toString();
+    const lines = this.buffer.split(/\r?\n/);
+    this.buffer = lines.pop() ?? "";
+    return lines.flatMap((l) => this.parseLine(l));
+  }
+
+  end(): ProgressEvent[] {
+    const rest = this.buffer;
+    this.buffer = "";
+    return this.parseLine(rest);
+  }
+
+  private parseLine(line: string): ProgressEvent[] {
+    const trimmed = line.trim();
+    if (trimmed === "") return [];
+    // The Engine sometimes writes several objects on one line without a separator.
+    const pieces = trimmed.replace(/}\s*{/g, "}\n{").split("\n");
+    return pieces.map((piece) => {
+      try {
+        return JSON.parse(piece) as ProgressEvent;
+      } catch {
+        throw new ProgressStreamError(`unexpected output from the Docker daemon (not JSON): ${piece.slice(0, 200)}`);
+      }
+    });
+  }
+}
+
+/** The failure an event reports, or undefined. */
+export function eventError(event: ProgressEvent): string | undefined {
+  if (event.errorDetail) return event.errorDetail.message ?? event.error ?? JSON.stringify(event.errorDetail);
+  if (event.error !== undefined) return event.error;
+  return undefined;
+}
+
+export interface ProgressSummary {
+  events: number;
+  /** Image id from a build's `aux.ID` (or the classic builder's "Successfully built" line). */
+  imageId?: string;
+  /** Push result from `aux.Digest` / `aux.Size`. */
+  digest?: string;
+  size?: number;
+  /** Bytes a push actually uploaded: sum of the final totals of layers that were pushed. */
+  bytesUploaded: number;
+  layersPushed: string[];
+  layersAlreadyPresent: string[];
+}
+
+/** Applies events to a summary; throws ProgressStreamError on the first error line. */
+export class ProgressTracker {
+  readonly summary: ProgressSummary = { events: 0, bytesUploaded: 0, layersPushed: [], layersAlreadyPresent: [] };
+  private readonly tail: string[] = [];
+  private readonly uploadTotals = new Map<string, number>();
+
+  apply(event: ProgressEvent): void {
+    this.summary.events += 1;
+    const err = eventError(event);
+    if (err !== undefined) throw new ProgressStreamError(err.trim(), [...this.tail]);
+    const text = event.stream ?? (event.status ? `${event.id ? `${event.id}: ` : ""}${event.status}` : undefined);
+    if (text?.trim()) {
+      this.tail.push(text.trimEnd());
+      if (this.tail.length > 20) this.tail.shift();
+    }
+    if (event.aux?.ID) this.summary.imageId = event.aux.ID;
+    if (event.aux?.Digest) this.summary.digest = event.aux.Digest;
+    if (event.aux?.Size !== undefined) this.summary.size = event.aux.Size;
+    const built = event.stream?.match(/^Successfully built ([0-9a-f]{12,64})/);
+    if (built && !this.summary.imageId) this.summary.imageId = built[1];
+    if (event.id && event.status === "Pushing" && event.progressDetail?.total) {
+      this.uploadTotals.set(event.id, event.progressDetail.total);
+    }
+    if (event.id && event.status === "Pushed") {
+      this.summary.layersPushed.push(event.id);
+      this.summary.bytesUploaded += this.uploadTotals.get(event.id) ?? 0;
+    }
+    if (event.id && (event.status === "Layer already exists" || event.status?.startsWith("Mounted from"))) {
+      this.summary.layersAlreadyPresent.push(event.id);
+    }
+  }
+
+  lastLines(): string[] {
+    return [...this.tail];
+  }
+}
+
+/**
+ * Consumes a daemon progress stream to its end. Resolves with the summary; rejects on an
+ * error line, a stream error, non-JSON output, or an abort (the stream is destroyed, which
+ * closes the HTTP request so the daemon stops the operation).
+ */
+export function followProgress(
+  stream: Readable,
+  onEvent: (event: ProgressEvent) => void = () => {},
+  signal?: AbortSignal,
+): Promise<ProgressSummary> {
+  const parser = new ProgressParser();
+  const tracker = new ProgressTracker();
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const fail = (e: unknown) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener("abort", onAbort);
+      stream.destroy();
+      reject(e);
+    };
+    const handle = (events: ProgressEvent[]) => {
+      for (const ev of events) {
+        tracker.apply(ev);
+        onEvent(ev);
+      }
+    };
+    const onAbort = () => fail(signal?.reason ?? new Error("aborted"));
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    stream.on("data", (chunk: Buffer) => {
+      if (settled) return;
+      try {
+        handle(parser.push(chunk));
+      } catch (e) {
+        fail(e);
+      }
+    });
+    stream.on("error", (e) => fail(new ProgressStreamError(`connection to the Docker daemon failed: ${e.message}`, tracker.lastLines())));
+    // A daemon that dies mid-operation closes the socket without a clean end.
+    stream.on("close", () => fail(new ProgressStreamError("the Docker daemon closed the progress stream before the operation finished", tracker.lastLines())));
+    stream.on("end", () => {
+      if (settled) return;
+      try {
+        handle(parser.end());
+      } catch (e) {
+        return fail(e);
+      }
+      settled = true;
+      signal?.removeEventListener("abort", onAbort);
+      resolve(tracker.summary);
+    });
+  });
+}

@@ -1,0 +1,83 @@
+/**
+ * A patch set: a folder under patches/ with patchset.yaml (what SGLang it is for) and
+ * NNNN-short-name.patch files applied in lexical order. Reading it hashes every patch, since
+ * the hashes go into the image labels and the build result.
+ */
+import { createHash } from "node:crypto";
+import { readFile, readdir } from "node:fs/promises";
+import path from "node:path";
+import { parseDocument } from "yaml";
+import { ConfigError, UserError } from "./errors.js";
+import { join, mapping, str, type Problems } from "./config/validate.js";
+
+export interface PatchFile {
+  name: string;
+  path: string;
+  sha256: string;
+  bytes: Buffer;
+}
+
+export interface PatchSet {
+  name: string;
+  dir: string;
+  sglangVersion: string;
+  upstream: { repository: string; tag: string; commit: string };
+  patches: PatchFile[];
+}
+
+export const MANIFEST = "patchset.yaml";
+const PATCH_NAME = /^\d{4}-[A-Za-z0-9._-]+\.patch$/;
+
+export function sha256(data: Buffer | string): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+export async function loadPatchSet(dir: string): Promise<PatchSet> {
+  const manifestPath = path.join(dir, MANIFEST);
+  let text: string;
+  try {
+    text = await readFile(manifestPath, "utf8");
+  } catch {
+    throw new UserError(`patch set ${dir}: missing ${MANIFEST} (it declares the SGLang version and upstream commit the patches are for)`);
+  }
+  const doc = parseDocument(text, { uniqueKeys: true });
+  if (doc.errors.length > 0) throw new ConfigError(manifestPath, doc.errors.map((e) => `YAML: ${e.message.split("\n")[0]}`));
+  const problems: Problems = [];
+  const m = mapping(doc.toJS(), "", ["name", "sglangVersion", "upstream", "patches"], problems);
+  const name = str(m?.name, "name", problems);
+  const sglangVersion = str(m?.sglangVersion, "sglangVersion", problems);
+  const up = mapping(m?.upstream, "upstream", ["repository", "tag", "commit"], problems);
+  const repository = str(up?.repository, join("upstream", "repository"), problems);
+  const tag = str(up?.tag, join("upstream", "tag"), problems);
+  const commit = str(up?.commit, join("upstream", "commit"), problems, { pattern: /^[0-9a-f]{40}$/, what: "a full 40-hex commit id" });
+  // Optional explicit list: then every listed file must exist (a missing patch is an error,
+  // not silently fewer patches) and no unlisted .patch may sit in the folder.
+  let listed: string[] | undefined;
+  if (m?.patches !== undefined) {
+    if (!Array.isArray(m.patches) || m.patches.some((x) => typeof x !== "string")) problems.push("patches: expected a list of file names");
+    else listed = m.patches as string[];
+  }
+  if (problems.length > 0 || !name || !sglangVersion || !repository || !tag || !commit) throw new ConfigError(manifestPath, problems);
+
+  const files = (await readdir(dir)).filter((f) => f.endsWith(".patch")).sort();
+  const bad = files.filter((f) => !PATCH_NAME.test(f));
+  if (bad.length > 0) throw new UserError(`patch set ${dir}: file names must look like NNNN-short-name.patch: ${bad.join(", ")}`);
+  if (files.length === 0) throw new UserError(`patch set ${dir}: no NNNN-*.patch files (an image without patches is not what this tool builds)`);
+  let names = files;
+  if (listed) {
+    const missing = listed.filter((f) => !files.includes(f));
+    if (missing.length > 0) throw new UserError(`patch set ${dir}: missing patch file(s) listed in ${MANIFEST}: ${missing.join(", ")}`);
+    const extra = files.filter((f) => !listed.includes(f));
+    if (extra.length > 0) throw new UserError(`patch set ${dir}: patch file(s) not listed in ${MANIFEST}: ${extra.join(", ")}`);
+    names = [...listed].sort();
+  }
+  const patches = await Promise.all(
+    names.map(async (f) => {
+      const p = path.join(dir, f);
+      const bytes = await readFile(p);
+      if (bytes.length === 0) throw new UserError(`patch set ${dir}: ${f} is empty`);
+      return { name: f, path: p, sha256: sha256(bytes), bytes };
+    }),
+  );
+  return { name, dir, sglangVersion, upstream: { repository, tag, commit }, patches };
+}

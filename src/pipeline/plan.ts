@@ -1,0 +1,165 @@
+/**
+ * Planning: config + command line -> what will be built, verified, tagged and pushed, per
+ * target. Pure apart from reading the patch sets and packing the context, so `--dry-run`
+ * prints exactly this without contacting the daemon, and unit tests cover every rule.
+ */
+import path from "node:path";
+import type { BuildConfig, TargetConfig, VerifyMode, VerifySettings } from "../config/schema.js";
+import { IMAGE_REF, TAG } from "../config/validate.js";
+import { UserError } from "../errors.js";
+import { buildPatchedImageContext, DOCKERFILE_NAME, type BuildContext } from "../build-context.js";
+import { loadPatchSet, type PatchSet } from "../patch-set.js";
+
+export const LABEL_PREFIX = "io.github.sglang-image-patcher";
+
+export interface CliOptions {
+  targets: string[];
+  base?: string;
+  tags: string[];
+  push?: boolean;
+  skipVerify: boolean;
+  pushUnverified: boolean;
+  verifyMode?: VerifyMode;
+  dryRun: boolean;
+}
+
+export interface Provenance {
+  /** org.opencontainers.image.source */
+  source: string;
+  /** git commit of this tool's checkout */
+  revision: string;
+  /** RFC 3339; from SOURCE_DATE_EPOCH or the revision's commit time, so a no-change
+   *  rebuild gives the same image id. */
+  created: string;
+}
+
+export interface TargetPlan {
+  target: string;
+  base: { ref: string; pinnedDigest?: string; platform?: string };
+  patchSet: {
+    name: string;
+    dir: string;
+    sglangVersion: string;
+    upstreamCommit: string;
+    patches: { name: string; sha256: string }[];
+  };
+  context: { sha256: string; bytes: number; entries: string[] };
+  dockerfile: string;
+  image: string;
+  refs: string[];
+  push: { enabled: boolean; reason: string };
+  verify: { skipped: boolean; settings: VerifySettings };
+  /** Labels known before the base is resolved (base.digest is added after). */
+  labels: Record<string, string>;
+}
+
+export interface PlannedTarget {
+  plan: TargetPlan;
+  context: BuildContext;
+  patchSet: PatchSet;
+}
+
+/** Splits `--tag` values: a bare tag goes under the target's image, a full ref stands alone. */
+export function resolveRefs(target: TargetConfig, cliTags: string[]): string[] {
+  if (cliTags.length === 0) return target.tags.map((t) => `${target.image}:${t}`);
+  return cliTags.map((t) => {
+    if (TAG.test(t)) return `${target.image}:${t}`;
+    const lastColon = t.lastIndexOf(":");
+    if (lastColon > t.lastIndexOf("/") && IMAGE_REF.test(t) && !t.includes("@")) return t;
+    throw new UserError(`--tag ${JSON.stringify(t)}: expected a tag (e.g. v1) or a full reference repo/name:tag`);
+  });
+}
+
+export function splitRef(ref: string): { repo: string; tag: string } {
+  const i = ref.lastIndexOf(":");
+  if (i <= ref.lastIndexOf("/")) return { repo: ref, tag: "latest" };
+  return { repo: ref.slice(0, i), tag: ref.slice(i + 1) };
+}
+
+/** Refuses contradictory flags before any work starts. */
+export function checkCliOptions(opts: CliOptions): void {
+  if (opts.push === true && opts.skipVerify && !opts.pushUnverified) {
+    throw new UserError("--push with --skip-verify would push an unverified image: add --push-unverified to mean it");
+  }
+  if (opts.pushUnverified && opts.push === false) throw new UserError("--push-unverified contradicts --no-push");
+  if (opts.base !== undefined && !IMAGE_REF.test(opts.base)) throw new UserError(`--base ${JSON.stringify(opts.base)}: not an image reference`);
+}
+
+export function selectTargets(config: BuildConfig, names: string[]): TargetConfig[] {
+  const wanted = names.length > 0 ? names : config.defaultTargets;
+  const unknown = wanted.filter((n) => !config.targets.has(n));
+  if (unknown.length > 0) {
+    throw new UserError(
+      `unknown target${unknown.length > 1 ? "s" : ""} ${unknown.map((n) => JSON.stringify(n)).join(", ")} in ${config.file}; ` +
+        `known targets: ${[...config.targets.keys()].join(", ")}`,
+    );
+  }
+  return [...new Set(wanted)].map((n) => config.targets.get(n) as TargetConfig);
+}
+
+export function decidePush(target: TargetConfig, opts: CliOptions, verifyMode: VerifyMode): { enabled: boolean; reason: string } {
+  const wanted = opts.push ?? target.push;
+  if (!wanted) return { enabled: false, reason: opts.push === false ? "--no-push" : `push: false in target ${target.name}` };
+  if (opts.skipVerify && !opts.pushUnverified) {
+    return { enabled: false, reason: "verify skipped (--skip-verify) and --push-unverified not given" };
+  }
+  if (!opts.skipVerify && verifyMode !== "gpu" && !opts.pushUnverified) {
+    return { enabled: false, reason: `verify mode ${verifyMode} does not verify the real engine; an image is only pushed as verified after gpu verify (--push-unverified overrides)` };
+  }
+  return { enabled: true, reason: opts.skipVerify || verifyMode !== "gpu" ? "--push-unverified" : "verified images are pushed" };
+}
+
+export function imageLabels(patchSet: PatchSet, baseRef: string, contextSha256: string, provenance: Provenance): Record<string, string> {
+  const labels: Record<string, string> = {
+    "org.opencontainers.image.base.name": baseRef,
+    "org.opencontainers.image.version": `${patchSet.sglangVersion}+${patchSet.name}`,
+    "org.opencontainers.image.source": provenance.source,
+    "org.opencontainers.image.revision": provenance.revision,
+    "org.opencontainers.image.created": provenance.created,
+    [`${LABEL_PREFIX}.patch-set`]: patchSet.name,
+    [`${LABEL_PREFIX}.sglang-version`]: patchSet.sglangVersion,
+    [`${LABEL_PREFIX}.upstream-commit`]: patchSet.upstream.commit,
+    [`${LABEL_PREFIX}.context-sha256`]: contextSha256,
+  };
+  for (const p of patchSet.patches) labels[`${LABEL_PREFIX}.patch.${p.name}.sha256`] = p.sha256;
+  return labels;
+}
+
+export async function planTarget(
+  config: BuildConfig,
+  target: TargetConfig,
+  opts: CliOptions,
+  repoRoot: string,
+  provenance: Provenance,
+): Promise<PlannedTarget> {
+  const patchSetDir = path.resolve(config.dir, target.patchSet);
+  const patchSet = await loadPatchSet(patchSetDir);
+  if (target.sglangVersion !== undefined && target.sglangVersion !== patchSet.sglangVersion) {
+    throw new UserError(
+      `target ${target.name} expects SGLang ${target.sglangVersion} but patch set ${patchSet.name} (${patchSetDir}) is for ${patchSet.sglangVersion}`,
+    );
+  }
+  const context = await buildPatchedImageContext({ repoRoot, patchSet });
+  const baseRef = opts.base ?? (target.baseDigest ? `${target.base}@${target.baseDigest}` : target.base);
+  const verifySettings: VerifySettings = { ...target.verify, ...(opts.verifyMode ? { mode: opts.verifyMode } : {}) };
+  const refs = resolveRefs(target, opts.tags);
+  const plan: TargetPlan = {
+    target: target.name,
+    base: { ref: baseRef, pinnedDigest: opts.base ? undefined : target.baseDigest, platform: target.platform },
+    patchSet: {
+      name: patchSet.name,
+      dir: patchSetDir,
+      sglangVersion: patchSet.sglangVersion,
+      upstreamCommit: patchSet.upstream.commit,
+      patches: patchSet.patches.map((p) => ({ name: p.name, sha256: p.sha256 })),
+    },
+    context: { sha256: context.sha256, bytes: context.tar.length, entries: context.entries },
+    dockerfile: DOCKERFILE_NAME,
+    image: target.image,
+    refs,
+    push: decidePush(target, opts, verifySettings.mode),
+    verify: { skipped: opts.skipVerify, settings: verifySettings },
+    labels: imageLabels(patchSet, baseRef, context.sha256, provenance),
+  };
+  return { plan, context, patchSet };
+}

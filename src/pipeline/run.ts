@@ -1,0 +1,268 @@
+/**
+ * Runs a planned target: resolve base -> build -> verify -> tag -> push. Each step is timed and
+ * fails on the first error; a failed or cancelled target leaves no tag of ours and pushes
+ * nothing (the push is the last step, and only a verified image reaches it unless the user
+ * said --push-unverified).
+ */
+import { randomBytes } from "node:crypto";
+import type { DockerEngine, ImageInfo } from "../docker/engine.js";
+import { ProgressStreamError } from "../docker/progress.js";
+import { resolveRegistryAuth, registryHost, ENV_USERNAME, ENV_PASSWORD } from "../docker/registry-auth.js";
+import { CancelledError, StepError, UserError, errorMessage } from "../errors.js";
+import type { Logger } from "../log.js";
+import { DEFAULT_PUSH_RETRY, isAuthFailure, withRetry, type RetryPolicy } from "../retry.js";
+import { runVerifyStep, type VerifyOutcome } from "../verify/verify-step.js";
+import { LABEL_PREFIX, splitRef, type PlannedTarget, type TargetPlan } from "./plan.js";
+
+export interface PushRecord {
+  ref: string;
+  /** repo@sha256:... */
+  digest: string;
+  bytesUploaded: number;
+  layersPushed: number;
+  layersAlreadyPresent: number;
+  attempts: number;
+}
+
+export interface TargetResult {
+  target: string;
+  status: "pushed" | "built" | "failed" | "cancelled";
+  plan: TargetPlan;
+  base?: { ref: string; imageId: string; digest: string; pulled: boolean };
+  image?: { id: string; refs: string[]; layers: number; addedLayers: number; labels: Record<string, string> };
+  verify: {
+    outcome: "passed" | "engineless-verified" | "skipped" | "failed" | "not-run";
+    mode: string;
+    countsAsVerified: boolean;
+    report?: unknown;
+    durationMs?: number;
+    reason?: string;
+  };
+  push: PushRecord[];
+  pushSkippedReason?: string;
+  timings: Record<string, number>;
+  error?: { step: string; message: string };
+}
+
+export interface RunDeps {
+  engine: DockerEngine;
+  logger: Logger;
+  repoRoot: string;
+  /** Folder relative verify mount paths resolve against (the config file's). */
+  configDir: string;
+  signal?: AbortSignal;
+  pushRetry?: RetryPolicy;
+  env?: NodeJS.ProcessEnv;
+}
+
+async function timed<T>(timings: Record<string, number>, step: string, fn: () => Promise<T>): Promise<T> {
+  const start = performance.now();
+  try {
+    return await fn();
+  } finally {
+    timings[`${step}Ms`] = Math.round(performance.now() - start);
+  }
+}
+
+function stepError(step: string, e: unknown, signal?: AbortSignal): Error {
+  if (signal?.aborted) return signal.reason instanceof Error ? signal.reason : new CancelledError();
+  if (e instanceof StepError || e instanceof UserError || e instanceof CancelledError) return e;
+  const tail = e instanceof ProgressStreamError && e.tail.length ? `\n  last output:\n    ${e.tail.slice(-8).join("\n    ")}` : "";
+  return new StepError(step, `${errorMessage(e)}${tail}`);
+}
+
+/** The base image's digest: a registry digest when the image came from one, else its id. */
+function baseDigest(info: ImageInfo, ref: string): string {
+  const repo = ref.includes("@") ? ref.slice(0, ref.indexOf("@")) : splitRef(ref).repo;
+  const match = info.repoDigests.find((d) => d.startsWith(`${repo}@`)) ?? info.repoDigests[0];
+  return match ? match.slice(match.indexOf("@") + 1) : info.id;
+}
+
+export async function resolveBase(plan: TargetPlan, deps: RunDeps): Promise<{ info: ImageInfo; pulled: boolean }> {
+  const { engine, logger, signal } = deps;
+  let info = await engine.inspectImage(plan.base.ref);
+  let pulled = false;
+  if (!info) {
+    logger.info(`base ${plan.base.ref} is not present locally: pulling it`);
+    const auth = await resolveRegistryAuth(plan.base.ref, deps.env);
+    try {
+      await engine.pullImage(plan.base.ref, { platform: plan.base.platform, auth }, (ev) => logger.progress("pull", ev), signal);
+    } catch (e) {
+      if (signal?.aborted) throw e;
+      const msg = errorMessage(e);
+      if (/not found|manifest unknown|does not exist|repository .* not found|pull access denied/i.test(msg)) {
+        throw new StepError("resolve-base", `base image ${plan.base.ref} not found (${msg.trim()})`, 2);
+      }
+      throw new StepError("resolve-base", `pulling base image ${plan.base.ref} failed: ${msg.trim()}`, 2);
+    }
+    pulled = true;
+    info = await engine.inspectImage(plan.base.ref);
+    if (!info) throw new StepError("resolve-base", `base image ${plan.base.ref} is still missing after the pull`, 2);
+  }
+  if (plan.base.pinnedDigest && !info.repoDigests.some((d) => d.endsWith(`@${plan.base.pinnedDigest}`)) && info.id !== plan.base.pinnedDigest) {
+    throw new StepError("resolve-base", `base image ${plan.base.ref} does not have the pinned digest ${plan.base.pinnedDigest} (has ${info.repoDigests.join(", ") || info.id})`, 2);
+  }
+  return { info, pulled };
+}
+
+export async function runTarget(planned: PlannedTarget, deps: RunDeps): Promise<TargetResult> {
+  const { plan, context } = planned;
+  const { engine, logger, signal } = deps;
+  const runId = `${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
+  // Built under a per-run name; the user's tags are only applied after verify passed, so a
+  // failure never leaves a half-built tag behind.
+  const buildTag = `sglang-image-patcher-build/${plan.target.toLowerCase().replace(/[^a-z0-9._-]/g, "-")}:${runId}`;
+  const timings: Record<string, number> = {};
+  const result: TargetResult = {
+    target: plan.target,
+    status: "failed",
+    plan,
+    verify: { outcome: "not-run", mode: plan.verify.settings.mode, countsAsVerified: false },
+    push: [],
+    timings,
+  };
+  const started = performance.now();
+  let step = "resolve-base";
+  let built = false;
+  try {
+    const base = await timed(timings, "resolveBase", () => resolveBase(plan, deps));
+    const digest = baseDigest(base.info, plan.base.ref);
+    result.base = { ref: plan.base.ref, imageId: base.info.id, digest, pulled: base.pulled };
+    logger.info(`base ${plan.base.ref}: ${digest}${base.pulled ? " (pulled)" : ""}`);
+
+    step = "build";
+    const labels = { ...plan.labels, "org.opencontainers.image.base.digest": digest };
+    logger.info(`building ${plan.target} (context sha256 ${plan.context.sha256.slice(0, 12)}, ${plan.patchSet.patches.length} patches)`);
+    const build = await timed(timings, "build", () =>
+      engine.buildImage(
+        context.tar,
+        { dockerfile: plan.dockerfile, tag: buildTag, buildargs: { BASE_IMAGE: plan.base.ref }, labels, platform: plan.base.platform },
+        (ev) => logger.progress("build", ev),
+        signal,
+      ),
+    );
+    built = true;
+    const image = await engine.inspectImage(buildTag);
+    if (!image) throw new StepError("build", `the build reported success but ${buildTag} does not exist`);
+    if (build.imageId && !image.id.endsWith(build.imageId.replace(/^sha256:/, ""))) {
+      throw new StepError("build", `the build stream reported image ${build.imageId} but ${buildTag} is ${image.id}`);
+    }
+    result.image = {
+      id: image.id,
+      refs: [],
+      layers: image.layers.length,
+      addedLayers: image.layers.length - base.info.layers.length,
+      labels: image.labels,
+    };
+
+    step = "verify";
+    if (plan.verify.skipped) {
+      result.verify = { outcome: "skipped", mode: plan.verify.settings.mode, countsAsVerified: false, reason: "--skip-verify" };
+    } else {
+      let outcome: VerifyOutcome;
+      try {
+        outcome = await timed(timings, "verify", () =>
+          runVerifyStep({
+            engine,
+            image: image.id,
+            settings: plan.verify.settings,
+            baseDir: deps.configDir,
+            repoRoot: deps.repoRoot,
+            runId,
+            onOutput: (text) => logger.stream("verify", text),
+            signal,
+          }),
+        );
+      } catch (e) {
+        result.verify = {
+          outcome: "failed",
+          mode: plan.verify.settings.mode,
+          countsAsVerified: false,
+          report: (e as { report?: unknown }).report,
+          reason: errorMessage(e),
+        };
+        throw e;
+      }
+      result.verify = {
+        outcome: outcome.outcome,
+        mode: outcome.mode,
+        countsAsVerified: outcome.countsAsVerified,
+        report: outcome.report,
+        durationMs: outcome.durationMs,
+      };
+    }
+
+    step = "tag";
+    await timed(timings, "tag", async () => {
+      for (const ref of plan.refs) {
+        const { repo, tag } = splitRef(ref);
+        await engine.tagImage(image.id, repo, tag);
+      }
+    });
+    result.image.refs = [...plan.refs];
+    await engine.removeImage(buildTag);
+    built = false;
+
+    step = "push";
+    if (!plan.push.enabled) {
+      result.pushSkippedReason = plan.push.reason;
+      result.status = "built";
+      logger.info(`not pushing ${plan.target}: ${plan.push.reason}`);
+    } else {
+      await timed(timings, "push", async () => {
+        for (const ref of plan.refs) result.push.push(await pushRef(ref, deps));
+      });
+      result.status = "pushed";
+    }
+    return result;
+  } catch (e) {
+    const err = stepError(step, e, signal);
+    result.status = err instanceof CancelledError ? "cancelled" : "failed";
+    result.error = { step, message: err.message };
+    throw Object.assign(err, { result });
+  } finally {
+    if (built) {
+      // The per-run tag of a build that did not finish the pipeline; dropping it leaves the
+      // image dangling (build cache), never tagged.
+      await engine.removeImage(buildTag).catch((e) => logger.warn(`could not remove ${buildTag}: ${errorMessage(e)}`));
+    }
+    timings.totalMs = Math.round(performance.now() - started);
+  }
+}
+
+async function pushRef(ref: string, deps: RunDeps): Promise<PushRecord> {
+  const { engine, logger, signal } = deps;
+  const { repo, tag } = splitRef(ref);
+  const auth = await resolveRegistryAuth(repo, deps.env);
+  logger.info(`pushing ${ref}${auth ? ` as ${auth.username ?? "token"} (credentials from ${deps.env?.[ENV_USERNAME] ? ENV_USERNAME : "the Docker config file"})` : " (no credentials configured)"}`);
+  try {
+    const { value, attempts } = await withRetry(
+      () => engine.pushImage(repo, tag, auth, (ev) => logger.progress("push", ev), signal),
+      deps.pushRetry ?? DEFAULT_PUSH_RETRY,
+      (attempt, e, delay) => logger.warn(`push of ${ref} failed (attempt ${attempt}: ${errorMessage(e).trim()}); retrying in ${Math.round(delay / 1000)} s`),
+      signal,
+    );
+    if (!value.digest) throw new StepError("push", `the daemon finished pushing ${ref} without reporting a digest`);
+    logger.info(`pushed ${repo}@${value.digest}`);
+    return {
+      ref,
+      digest: `${repo}@${value.digest}`,
+      bytesUploaded: value.bytesUploaded,
+      layersPushed: value.layersPushed.length,
+      layersAlreadyPresent: value.layersAlreadyPresent.length,
+      attempts,
+    };
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    const msg = errorMessage(e).trim();
+    if (isAuthFailure(msg)) {
+      throw new StepError(
+        "push",
+        `registry ${registryHost(repo)} refused authentication for ${ref} (${msg}). Log in with \`docker login ${registryHost(repo)}\` or set ${ENV_USERNAME} and ${ENV_PASSWORD}.`,
+      );
+    }
+    throw new StepError("push", `pushing ${ref} failed: ${msg}`);
+  }
+}
+
+export { LABEL_PREFIX };

@@ -1,0 +1,225 @@
+/**
+ * The pipeline's verify step: runs the verify suite (verify/tokenids_verify, issue 4) INSIDE
+ * the freshly built image, in a one-shot container (GPUs through DeviceRequests, the model
+ * mounted, a timeout, logs streamed to stderr), copies the JSON report out with getArchive and
+ * returns it for build-image's result. The container is removed whatever happens.
+ *
+ * Modes: gpu (the real engine; required before an image is pushed as verified), engineless
+ * (the harness server from harness/ instead of the engine, for machines without a GPU; never
+ * counts as verified), cpu (reserved for issue 6).
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import tarStream from "tar-stream";
+import type { VerifySettings } from "../config/schema.js";
+import type { DockerEngine, Mount, OneShotSpec } from "../docker/engine.js";
+import { StepError, UserError, errorMessage } from "../errors.js";
+import { LABEL_PREFIX } from "../pipeline/plan.js";
+
+export const IMAGE_TOOL_DIR = "/opt/sglang-image-patcher";
+export const REPORT_DIR = "/tmp/sglang-image-patcher-verify";
+export const VERIFY_PACKAGE = "tokenids_verify";
+export const HARNESS_PACKAGE = "sglang_engineless";
+
+export type VerifyOutcomeName = "passed" | "engineless-verified";
+
+export interface VerifyOutcome {
+  mode: VerifySettings["mode"];
+  outcome: VerifyOutcomeName;
+  /** True only for gpu mode: the real engine served the checks. */
+  countsAsVerified: boolean;
+  exitCode: number;
+  durationMs: number;
+  command: string[];
+  report: unknown;
+}
+
+export interface VerifyStepInput {
+  engine: DockerEngine;
+  image: string;
+  settings: VerifySettings;
+  /** Host folder relative mount sources and the harness path resolve against. */
+  baseDir: string;
+  /** Repository root, to check the suite is present before spending a container on it. */
+  repoRoot: string;
+  runId: string;
+  onOutput: (text: string) => void;
+  signal?: AbortSignal;
+}
+
+export const NO_GPU_HELP =
+  "GPU verify needs the NVIDIA Container Toolkit on the Docker host: install nvidia-container-toolkit, run " +
+  "`sudo nvidia-ctk runtime configure --runtime=docker` and restart dockerd. On a machine without a GPU, set " +
+  "verify.mode: engineless (or --verify-mode engineless; the image is then not pushed as verified) or pass --skip-verify.";
+
+/** The suite must exist in this checkout (it is copied into the image from verify/). */
+export function verifySuiteAvailable(repoRoot: string): boolean {
+  return existsSync(path.join(repoRoot, "verify", VERIFY_PACKAGE, "__main__.py"));
+}
+
+function hostPath(baseDir: string, p: string): string {
+  const expanded = p.startsWith("~/") ? path.join(process.env.HOME ?? "/root", p.slice(2)) : p;
+  return path.resolve(baseDir, expanded);
+}
+
+/** Builds the container spec from the settings (pure; unit-tested). */
+export function verifyContainerSpec(input: Omit<VerifyStepInput, "engine" | "onOutput" | "signal">): OneShotSpec {
+  const s = input.settings;
+  const mounts: Mount[] = [];
+  const pythonPath = [`${IMAGE_TOOL_DIR}/verify`];
+  if (s.mode === "engineless") {
+    const harness = hostPath(input.baseDir, s.harness);
+    if (!existsSync(path.join(harness, HARNESS_PACKAGE))) {
+      throw new StepError("verify", `engineless mode needs the harness package ${HARNESS_PACKAGE} in ${harness} (verify.harness)`, 2);
+    }
+    mounts.push({ source: harness, target: `${IMAGE_TOOL_DIR}/harness`, readOnly: true });
+    pythonPath.push(`${IMAGE_TOOL_DIR}/harness`);
+  }
+  for (const m of [...(s.modelMount ? [s.modelMount] : []), ...s.mounts]) {
+    const source = hostPath(input.baseDir, m.source);
+    if (!existsSync(source)) throw new StepError("verify", `mount source ${source} (for ${m.target}) does not exist`, 2);
+    mounts.push({ source, target: m.target, readOnly: m.readOnly });
+  }
+  pythonPath.push(...s.pythonPath);
+  const cmd = [
+    "python3", "-m", VERIFY_PACKAGE,
+    "--model-path", s.model,
+    "--launcher", s.mode === "engineless" ? "engineless" : "sglang",
+    ...(s.toolCallParser ? ["--tool-call-parser", s.toolCallParser] : []),
+    ...(s.reasoningParser ? ["--reasoning-parser", s.reasoningParser] : []),
+    "--startup-timeout", String(s.startupTimeoutSeconds),
+    "--report", `${REPORT_DIR}/report.json`,
+    ...s.extraArgs,
+  ];
+  return {
+    image: input.image,
+    name: `sglang-image-patcher-verify-${input.runId}`,
+    // The report folder is created by the shell so getArchive finds it even when the suite
+    // dies before writing the report (then the folder is empty and we say so).
+    cmd: ["sh", "-c", `mkdir -p ${REPORT_DIR} && exec "$@"`, "sh", ...cmd],
+    env: {
+      PYTHONPATH: pythonPath.join(":"),
+      PYTHONDONTWRITEBYTECODE: "1",
+      PYTHONUNBUFFERED: "1",
+      ...s.env,
+    },
+    mounts,
+    labels: { [`${LABEL_PREFIX}.role`]: "verify", [`${LABEL_PREFIX}.run`]: input.runId },
+    gpus: s.mode === "gpu" ? s.gpus : undefined,
+    copyOut: REPORT_DIR,
+    timeoutMs: s.timeoutSeconds * 1000,
+  };
+}
+
+/** Reads report.json out of the getArchive tar (its entries are `<dir>/report.json`). */
+export async function reportFromArchive(tar: Buffer): Promise<unknown> {
+  const extract = tarStream.extract();
+  let found: Buffer | undefined;
+  const done = new Promise<void>((resolve, reject) => {
+    extract.on("entry", (header, stream, next) => {
+      const chunks: Buffer[] = [];
+      stream.on("data", (c) => chunks.push(c as Buffer));
+      stream.on("end", () => {
+        if (header.name.endsWith("/report.json") || header.name === "report.json") found = Buffer.concat(chunks);
+        next();
+      });
+      stream.resume();
+    });
+    extract.on("finish", resolve);
+    extract.on("error", reject);
+  });
+  extract.end(tar);
+  await done;
+  if (!found) return undefined;
+  try {
+    return JSON.parse(found.toString("utf8"));
+  } catch (e) {
+    throw new StepError("verify", `the verify report is not valid JSON: ${errorMessage(e)}`, 2);
+  }
+}
+
+/** Names of failed checks, read loosely from the report (the suite owns its format). */
+export function failedChecks(report: unknown): string[] {
+  const checks = (report as { checks?: unknown })?.checks;
+  if (!Array.isArray(checks)) return [];
+  return checks
+    .filter((c) => {
+      const status = (c as { status?: string; passed?: boolean }).status ?? ((c as { passed?: boolean }).passed === false ? "failed" : undefined);
+      return status === "failed" || status === "fail" || status === "error";
+    })
+    .map((c) => String((c as { name?: string }).name ?? "?"));
+}
+
+export function exitMeaning(code: number): string {
+  if (code === 1) return "a check failed";
+  if (code === 2) return "the server or the setup failed";
+  if (code === 137) return "killed (SIGKILL: out of memory, or the container was killed)";
+  if (code === 143) return "terminated (SIGTERM)";
+  if (code === 126 || code === 127) return "could not run python3 -m tokenids_verify in the image";
+  return "unexpected exit code";
+}
+
+export async function checkGpuAvailable(engine: DockerEngine): Promise<void> {
+  const info = await engine.info();
+  if (!info.runtimes.includes("nvidia")) {
+    throw new StepError("verify", `the Docker daemon at ${engine.endpoint} has no nvidia runtime (runtimes: ${info.runtimes.join(", ")}), so the image cannot be verified on a GPU. ${NO_GPU_HELP}`, 2);
+  }
+}
+
+export async function runVerifyStep(input: VerifyStepInput): Promise<VerifyOutcome> {
+  const s = input.settings;
+  if (s.mode === "cpu") {
+    throw new StepError("verify", "verify.mode cpu (tiny real-engine checkpoints, issue 6) is not available yet; use gpu, engineless, or --skip-verify", 2);
+  }
+  if (!verifySuiteAvailable(input.repoRoot)) {
+    throw new StepError(
+      "verify",
+      `the verify suite is not in this checkout (${path.join(input.repoRoot, "verify", VERIFY_PACKAGE)} has no __main__.py), so the image cannot be verified and this build cannot succeed. ` +
+        "Re-run with --skip-verify to build without verifying (the image is then not pushed unless --push-unverified is given).",
+      2,
+    );
+  }
+  if (s.mode === "gpu") await checkGpuAvailable(input.engine);
+  const spec = verifyContainerSpec(input);
+  const started = Date.now();
+  let result;
+  try {
+    result = await input.engine.runOneShot(spec, input.onOutput, input.signal);
+  } catch (e) {
+    if (input.signal?.aborted) throw e;
+    const message = errorMessage(e);
+    if (/could not select device driver|nvidia-container-cli|unknown or invalid runtime name: nvidia/i.test(message)) {
+      throw new StepError("verify", `the container could not get a GPU (${message.trim()}). ${NO_GPU_HELP}`, 2);
+    }
+    if (e instanceof UserError || e instanceof StepError) throw e;
+    throw new StepError("verify", `the verify container failed: ${message}`, 2);
+  }
+  const durationMs = Date.now() - started;
+  if (result.timedOut) {
+    throw new StepError("verify", `the verify suite did not finish within verify.timeoutSeconds=${s.timeoutSeconds} s; its container was killed and removed`, 2);
+  }
+  const report = result.copied ? await reportFromArchive(result.copied) : undefined;
+  if (result.exitCode !== 0) {
+    const failed = failedChecks(report);
+    throw Object.assign(
+      new StepError(
+        "verify",
+        `the verify suite exited ${result.exitCode} (${exitMeaning(result.exitCode)})` +
+          (failed.length ? `; failed checks: ${failed.join(", ")}` : "") +
+          (report === undefined ? "; it wrote no report" : ""),
+        result.exitCode === 1 ? 1 : 2,
+      ),
+      { report },
+    );
+  }
+  if (report === undefined) throw new StepError("verify", `the verify suite exited 0 but wrote no report at ${REPORT_DIR}/report.json`, 2);
+  return {
+    mode: s.mode,
+    outcome: s.mode === "gpu" ? "passed" : "engineless-verified",
+    countsAsVerified: s.mode === "gpu",
+    exitCode: 0,
+    durationMs,
+    command: spec.cmd.slice(4),
+    report,
+  };
+}
