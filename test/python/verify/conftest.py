@@ -1,0 +1,146 @@
+"""Fixtures for the verify suite's tests.
+
+- ``byte_tokenizer``: a small byte-level tokenizer with a ChatML template, built here (nothing
+  downloaded), for unit tests on streams and responses constructed from the contract.
+- ``build_stream`` / ``build_response``: turn a list of per-step id lists into the chunks and
+  the non-streaming body a contract-following server would send, with knobs to break it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT / "verify"))
+
+from tokenids_verify.tokenizer import ModelTokenizer, load_tokenizer  # noqa: E402
+
+CHATML = (
+    "{%- for message in messages %}"
+    "{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>\\n' }}"
+    "{%- endfor %}"
+    "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}"
+)
+SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+# Whole-word tokens so that tests can build ids that decode to words; the multi-byte "é" is
+# split in two byte tokens (0xC3, 0xA9) by the byte alphabet itself.
+WORDS = ["Hello", "Ġworld", "Ġthe", "Ġsea", "Ġis", "Ġblue", ".", "Ġcaf"]
+
+
+def _byte_alphabet() -> Dict[int, str]:
+    printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    table = {b: chr(b) for b in printable}
+    shift = 0
+    for b in range(256):
+        if b not in table:
+            table[b] = chr(256 + shift)
+            shift += 1
+    return table
+
+
+@pytest.fixture(scope="session")
+def byte_tokenizer_dir(tmp_path_factory) -> Path:
+    from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    vocab: Dict[str, int] = {}
+    for b, ch in sorted(_byte_alphabet().items()):
+        vocab[ch] = b
+    for w in WORDS:
+        vocab.setdefault(w, len(vocab))
+    core = Tokenizer(models.BPE(vocab=vocab, merges=[]))
+    core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    core.decoder = decoders.ByteLevel()
+    core.add_special_tokens([AddedToken(s, special=True, normalized=False) for s in SPECIALS])
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=core, eos_token="<|im_end|>", pad_token="<|endoftext|>", chat_template=CHATML,
+        clean_up_tokenization_spaces=False,
+    )
+    out = tmp_path_factory.mktemp("byte-tokenizer")
+    fast.save_pretrained(str(out))
+    (out / "config.json").write_text('{"model_type": "qwen2", "architectures": ["Qwen2ForCausalLM"]}')
+    return out
+
+
+@pytest.fixture(scope="session")
+def byte_tokenizer(byte_tokenizer_dir) -> ModelTokenizer:
+    return load_tokenizer(str(byte_tokenizer_dir))
+
+
+class Builder:
+    """Builds what a contract-following server sends for scripted engine steps."""
+
+    def __init__(self, tok: ModelTokenizer):
+        self.tok = tok
+        self.eos = tok.hf.convert_tokens_to_ids("<|im_end|>")
+
+    def ids(self, text: str) -> List[int]:
+        return self.tok.hf.encode(text, add_special_tokens=False)
+
+    def prompt_ids(self, messages=None) -> List[int]:
+        return self.tok.render_chat(messages or [{"role": "user", "content": "hi"}])
+
+    def stream(
+        self,
+        steps: List[List[int]],
+        *,
+        prompt_ids: Optional[List[int]] = None,
+        finish_reason: str = "stop",
+        matched_stop: Any = None,
+        prompt_on_every_chunk: bool = False,
+        usage: bool = True,
+        index: int = 0,
+    ) -> List[Dict[str, Any]]:
+        """Chunks for one choice: a role chunk, then per step a content chunk with the step's
+        ids when the text so far grew (held-back text keeps its ids pending, as the contract
+        says), then the finish chunk with what is left."""
+        prompt_ids = prompt_ids if prompt_ids is not None else self.prompt_ids()
+        base = {"id": "chatcmpl-x", "object": "chat.completion.chunk", "created": 1, "model": "m", "usage": None}
+        chunks = [dict(base, prompt_token_ids=prompt_ids, choices=[{"index": index, "delta": {"role": "assistant", "content": ""}, "logprobs": None, "finish_reason": None, "matched_stop": None}])]
+        all_ids: List[int] = []
+        sent_text = ""
+        pending: List[int] = []
+        for step in steps:
+            all_ids += step
+            pending += step
+            text = self.tok.decode(all_ids)
+            # held back: incomplete UTF-8 at the end, like v0.5.9's detokenizer
+            visible = text.rstrip("\ufffd")
+            delta = visible[len(sent_text):]
+            if delta:
+                choice = {"index": index, "delta": {"role": None, "content": delta}, "logprobs": None, "finish_reason": None, "matched_stop": None, "token_ids": pending}
+                chunks.append(dict(base, choices=[choice]))
+                sent_text = visible
+                pending = []
+        final = {"index": index, "delta": {"role": None, "content": None}, "logprobs": None, "finish_reason": finish_reason, "matched_stop": matched_stop}
+        if pending:
+            final["token_ids"] = pending
+        chunks.append(dict(base, choices=[final]))
+        if prompt_on_every_chunk:
+            for c in chunks:
+                c["prompt_token_ids"] = prompt_ids
+        if usage:
+            chunks.append(dict(base, choices=[], usage={"prompt_tokens": len(prompt_ids), "completion_tokens": len(all_ids), "total_tokens": len(prompt_ids) + len(all_ids), "prompt_tokens_details": None, "reasoning_tokens": 0}))
+        return chunks
+
+    def response(self, ids: List[int], *, prompt_ids=None, content=None, finish_reason="stop", matched_stop=None):
+        prompt_ids = prompt_ids if prompt_ids is not None else self.prompt_ids()
+        content = self.tok.decode(ids) if content is None else content
+        return {
+            "id": "chatcmpl-x", "object": "chat.completion", "created": 1, "model": "m",
+            "prompt_token_ids": prompt_ids,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content, "reasoning_content": None, "tool_calls": None},
+                         "logprobs": None, "finish_reason": finish_reason, "matched_stop": matched_stop, "token_ids": ids}],
+            "usage": {"prompt_tokens": len(prompt_ids), "completion_tokens": len(ids), "total_tokens": len(prompt_ids) + len(ids), "prompt_tokens_details": None, "reasoning_tokens": 0},
+            "metadata": {"weight_version": "default"},
+        }
+
+
+@pytest.fixture
+def builder(byte_tokenizer) -> Builder:
+    return Builder(byte_tokenizer)
