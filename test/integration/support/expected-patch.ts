@@ -1,0 +1,37 @@
+/**
+ * What a patch set should do to the real v0.5.9 files, computed on the host with git apply in a
+ * scratch copy laid out like the upstream repository (python/sglang/...): the files the diffs
+ * touch and their expected contents.
+ */
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+export interface ExpectedPatch {
+  /** Paths relative to the folder holding the sglang package, e.g. sglang/srt/.../protocol.py */
+  files: Map<string, Buffer>;
+}
+
+export function touchedPaths(patchTexts: string[]): string[] {
+  const out = new Set<string>();
+  for (const text of patchTexts) {
+    for (const m of text.matchAll(/^\+\+\+ b\/python\/(\S+)$/gm)) out.add(m[1] as string);
+  }
+  return [...out].sort();
+}
+
+export function expectedPatchResult(sglangDir: string, patchFiles: string[]): ExpectedPatch {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), "sip-expected-"));
+  try {
+    cpSync(path.join(sglangDir, "sglang"), path.join(scratch, "python", "sglang"), { recursive: true });
+    execFileSync("git", ["apply", ...patchFiles], { cwd: scratch, env: { ...process.env, GIT_CEILING_DIRECTORIES: path.dirname(scratch) } });
+    const files = new Map<string, Buffer>();
+    for (const rel of touchedPaths(patchFiles.map((f) => readFileSync(f, "utf8")))) {
+      files.set(rel, readFileSync(path.join(scratch, "python", rel)));
+    }
+    return { files };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}

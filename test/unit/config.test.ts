@@ -1,0 +1,103 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadConfig, parseConfigText } from "../../src/config/load.js";
+import { ConfigError } from "../../src/errors.js";
+
+const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
+
+function problems(yaml: string): string[] {
+  try {
+    parseConfigText(yaml, "build.yaml", "/tmp");
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+}
+
+const VALID = `
+version: 1
+defaults:
+  patchSet: patches/sglang-v0.5.9
+  image: registry.example.com/team/sglang
+targets:
+  v0.5.9-cu129-amd64:
+    base: lmsysorg/sglang:v0.5.9-cu129-amd64
+    tags: [v0.5.9-cu129-amd64]
+`;
+
+describe("build file validation", () => {
+  it("accepts a minimal file and merges defaults under the target", () => {
+    const c = parseConfigText(VALID, "build.yaml", "/tmp");
+    const t = c.targets.get("v0.5.9-cu129-amd64")!;
+    expect(t.image).toBe("registry.example.com/team/sglang");
+    expect(t.push).toBe(true);
+    expect(t.verify.mode).toBe("gpu");
+    expect(t.verify.model).toBe("Qwen/Qwen2.5-0.5B-Instruct");
+    expect(c.defaultTargets).toEqual(["v0.5.9-cu129-amd64"]);
+  });
+
+  it("merges verify settings key by key: target over defaults over built-in defaults", () => {
+    const c = parseConfigText(
+      `${VALID}    verify: { timeoutSeconds: 60 }\n`.replace("  image: registry.example.com/team/sglang", "  image: registry.example.com/team/sglang\n  verify: { mode: engineless, timeoutSeconds: 10 }"),
+      "build.yaml",
+      "/tmp",
+    );
+    const v = c.targets.get("v0.5.9-cu129-amd64")!.verify;
+    expect(v).toMatchObject({ mode: "engineless", timeoutSeconds: 60, toolCallParser: "qwen25" });
+  });
+
+  it.each([
+    ["unknown top-level key", `${VALID}colour: blue\n`, ["colour: unknown key (allowed: version, source, defaults, defaultTargets, targets)"]],
+    ["unknown target key", VALID.replace("    tags:", "    tgas: [x]\n    tags:"), [`targets."v0.5.9-cu129-amd64".tgas: unknown key (allowed: base, baseDigest, platform, patchSet, sglangVersion, image, tags, push, verify)`]],
+    ["tag with a slash", VALID.replace("tags: [v0.5.9-cu129-amd64]", "tags: [a/b]"), [`targets."v0.5.9-cu129-amd64".tags[0]: "a/b" is not a tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})`]],
+    ["empty tags", VALID.replace("tags: [v0.5.9-cu129-amd64]", "tags: []"), [`targets."v0.5.9-cu129-amd64".tags: must not be empty`]],
+    ["push not a boolean", VALID.replace("    tags:", "    push: yes please\n    tags:"), [`targets."v0.5.9-cu129-amd64".push: expected true or false, got string "yes please"`]],
+    ["bad digest", VALID.replace("    tags:", "    baseDigest: sha256:abc\n    tags:"), [`targets."v0.5.9-cu129-amd64".baseDigest: "sha256:abc" is not a digest sha256:<64 hex>`]],
+    ["uppercase repository", VALID.replace("registry.example.com/team/sglang", "Registry/Team"), [`defaults.image: "Registry/Team" is not a repository name (lowercase, no tag), e.g. registry.example.com/team/sglang`]],
+    ["bad verify mode", VALID.replace("    tags:", "    verify: { mode: tpu }\n    tags:"), [`targets."v0.5.9-cu129-amd64".verify.mode: expected one of gpu, engineless, cpu, got string "tpu"`]],
+    ["negative timeout", VALID.replace("    tags:", "    verify: { timeoutSeconds: -5 }\n    tags:"), [`targets."v0.5.9-cu129-amd64".verify.timeoutSeconds: expected an integer from 1 to 86400, got number -5`]],
+    ["relative mount target", VALID.replace("    tags:", "    verify: { mounts: [{ source: /a, target: rel }] }\n    tags:"), [`targets."v0.5.9-cu129-amd64".verify.mounts[0].target: "rel" is not an absolute path inside the container`]],
+    ["numeric env value", VALID.replace("    tags:", "    verify: { env: { HF_HUB_OFFLINE: 1 } }\n    tags:"), [`targets."v0.5.9-cu129-amd64".verify.env.HF_HUB_OFFLINE: expected a string (quote numbers), got 1`]],
+    ["missing base", VALID.replace("    base: lmsysorg/sglang:v0.5.9-cu129-amd64\n", ""), [`targets."v0.5.9-cu129-amd64".base: required (here or in defaults)`]],
+    ["unknown default target", `${VALID}defaultTargets: [nope]\n`, [`defaultTargets[0]: no target named "nope"`]],
+    ["bad platform", VALID.replace("    tags:", "    platform: windows/amd64\n    tags:"), [`targets."v0.5.9-cu129-amd64".platform: "windows/amd64" is not linux/amd64 or linux/arm64`]],
+    ["wrong version", VALID.replace("version: 1", "version: 2"), ["version: only version 1 is supported, got 2"]],
+  ])("%s", (_name, yaml, expected) => {
+    expect(problems(yaml)).toEqual(expected);
+  });
+
+  it("reports every problem at once", () => {
+    const yaml = VALID.replace("    tags: [v0.5.9-cu129-amd64]", "    tags: [a/b]\n    push: maybe\n    verify: { mode: x, gpus: 0 }").concat("extra: 1\n");
+    const p = problems(yaml);
+    expect(p).toHaveLength(5);
+    expect(p.join("\n")).toMatch(/extra: unknown key/);
+    expect(p.join("\n")).toMatch(/verify\.gpus: expected an integer from 1 to 64/);
+  });
+
+  it("reports invalid YAML with its position", () => {
+    const p = problems("targets:\n  a: [unclosed\n");
+    expect(p).toHaveLength(1);
+    expect(p[0]).toMatch(/^YAML: .*at line \d+, column \d+/);
+  });
+
+  it("rejects duplicate keys", () => {
+    expect(problems(`${VALID}targets: {}\n`)[0]).toMatch(/YAML: Map keys must be unique/);
+  });
+
+  it("reports a missing file by name", async () => {
+    await expect(loadConfig("/nonexistent/build.yaml")).rejects.toThrow("cannot read the build file /nonexistent/build.yaml: no such file");
+  });
+
+  it("the shipped build.yaml declares the official variants, cu129-amd64 by default", async () => {
+    const c = await loadConfig(path.join(REPO_ROOT, "build.yaml"));
+    expect(c.defaultTargets).toEqual(["v0.5.9-cu129-amd64"]);
+    expect([...c.targets.keys()].sort()).toEqual(
+      ["cu129", "cu130"].flatMap((cu) => ["amd64", "arm64"].flatMap((arch) => [`v0.5.9-${cu}-${arch}`, `v0.5.9-${cu}-${arch}-runtime`])).sort(),
+    );
+    for (const t of c.targets.values()) {
+      expect(t.base).toBe(`lmsysorg/sglang:${t.name}`);
+      expect(t.platform).toBe(t.name.includes("arm64") ? "linux/arm64" : "linux/amd64");
+    }
+  });
+});
