@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+// @ts-expect-error plain ESM helper scripts without type declarations
+import { matrixFromPlan } from "../../scripts/gha-matrix.mjs";
+// @ts-expect-error plain ESM helper scripts without type declarations
+import { summaryMarkdown } from "../../scripts/gha-summary.mjs";
+
+describe("gha-matrix", () => {
+  it("maps each planned target to its runner architecture", () => {
+    const plan = { targets: [
+      { target: "v0.5.9-cu129-amd64", base: { platform: "linux/amd64" } },
+      { target: "v0.5.9-cu130-arm64-runtime", base: { platform: "linux/arm64" } },
+    ] };
+    expect(matrixFromPlan(plan)).toEqual({ include: [
+      { target: "v0.5.9-cu129-amd64", arch: "amd64" },
+      { target: "v0.5.9-cu130-arm64-runtime", arch: "arm64" },
+    ] });
+  });
+
+  it("refuses an empty plan and an unknown platform", () => {
+    expect(() => matrixFromPlan({ targets: [] })).toThrow(/no targets/);
+    expect(() => matrixFromPlan({ targets: [{ target: "x", base: { platform: "linux/s390x" } }] })).toThrow(/x: unsupported platform linux\/s390x/);
+  });
+});
+
+describe("gha-summary", () => {
+  it("shows status, pushed digests and the check table", () => {
+    const md = summaryMarkdown({ targets: [{
+      target: "v0.5.9-cu129-amd64", status: "pushed",
+      push: [{ digest: "ghcr.io/o/sglang-token-ids@sha256:abc" }],
+      verify: { outcome: "passed", mode: "gpu", report: { checks: [
+        { name: "non_streaming", status: "passed", seconds: 1.5, problems: [] },
+        { name: "openai_client", status: "skipped", seconds: 0, skip_reason: "openai | not installed" },
+      ] } },
+    }] });
+    expect(md).toContain("## v0.5.9-cu129-amd64: pushed");
+    expect(md).toContain("- pushed `ghcr.io/o/sglang-token-ids@sha256:abc`");
+    expect(md).toContain("| non_streaming | passed | 1.5 |  |");
+    expect(md).toContain("| openai_client | skipped | 0 | openai \\| not installed |");
+  });
+
+  it("says so when there is no result", () => {
+    expect(summaryMarkdown(undefined)).toMatch(/No result/);
+  });
+});
