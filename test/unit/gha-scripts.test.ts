@@ -26,14 +26,14 @@ describe("gha-summary", () => {
   it("shows status, pushed digests and the check table", () => {
     const md = summaryMarkdown({ targets: [{
       target: "v0.5.9-cu129-amd64", status: "pushed",
-      push: [{ digest: "ghcr.io/o/sglang-token-ids@sha256:abc" }],
+      push: [{ digest: "ghcr.io/o/sglang-tokenids@sha256:abc" }],
       verify: { outcome: "passed", mode: "gpu", report: { checks: [
         { name: "non_streaming", status: "passed", seconds: 1.5, problems: [] },
         { name: "openai_client", status: "skipped", seconds: 0, skip_reason: "openai | not installed" },
       ] } },
     }] });
     expect(md).toContain("## v0.5.9-cu129-amd64: pushed");
-    expect(md).toContain("- pushed `ghcr.io/o/sglang-token-ids@sha256:abc`");
+    expect(md).toContain("- pushed `ghcr.io/o/sglang-tokenids@sha256:abc`");
     expect(md).toContain("| non_streaming | passed | 1.5 |  |");
     expect(md).toContain("| openai_client | skipped | 0 | openai \\| not installed |");
   });
