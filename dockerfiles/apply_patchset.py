@@ -175,6 +175,7 @@ def main():
         "sglangPackageDir": package_dir,
         "versionCheck": version_check,
         "patches": plan["patches"],
+        "patchSha256": plan.get("sha256", {}),
         "patchedFiles": staged,
     }
     record_path = os.path.join(args.overlay, "opt/sglang-image-patcher/applied.json")

@@ -1,5 +1,8 @@
 # Patched SGLang image: the base image plus ONE small layer holding the patched files, their
-# byte-compiled .pyc, the patch set and the verify suite (/opt/sglang-image-patcher).
+# byte-compiled .pyc, a record of what was applied (/opt/sglang-image-patcher/applied.json,
+# with each patch's sha256) and the verify suite (/opt/sglang-image-patcher/verify). The patch
+# files themselves stay out of the image (they would double the layer); the labels and
+# applied.json identify them.
 #
 # Build context (assembled deterministically by src/build-context.ts):
 #   patched.Dockerfile, apply_patchset.py, patchset/{patchset.json,*.patch}, verify/
@@ -19,7 +22,6 @@ RUN python3 /tmp/sglang-image-patcher/apply_patchset.py \
       --patch-dir /tmp/sglang-image-patcher/patchset \
       --overlay /tmp/sglang-image-patcher/overlay
 # After the RUN, so a change in verify/ reuses the cached patching step.
-COPY patchset/ /tmp/sglang-image-patcher/overlay/opt/sglang-image-patcher/patches/
 COPY verify/ /tmp/sglang-image-patcher/overlay/opt/sglang-image-patcher/verify/
 
 # Stage 2: the base again, plus the staged files as a single layer. Copying only what changed

@@ -113,7 +113,9 @@ describe.skipIf(skip)("build-image against a real Docker Engine and registry", (
     const manifest = await registryManifest(TEST_REGISTRY, REPO, digest);
     expect(manifest!.layers.length).toBe(baseInfo!.layers.length + 1);
     const added = manifest!.layers[manifest!.layers.length - 1]!;
-    expect(added.size).toBeLessThan(64 * 1024);
+    // The three patched modules (~216 KB), their .pyc and the verify suite: well under the
+    // 26 MB of the package, measured at ~175 KiB compressed (bench/build-image.json has it).
+    expect(added.size).toBeLessThan(192 * 1024);
     const files = await layerFiles(TEST_REGISTRY, REPO, added.digest);
     const expected = expectedPatchResult(await fetchSglang(), patchFiles(REAL_SET));
     const outsideTooling = [...files.entries()].filter(([name, c]) => c !== null && !name.startsWith("opt/sglang-image-patcher/")).map(([n]) => n).sort();
