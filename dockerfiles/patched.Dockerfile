@@ -17,7 +17,7 @@ ARG BASE_IMAGE
 FROM ${BASE_IMAGE} AS patched
 COPY apply_patchset.py /tmp/sglang-image-patcher/apply_patchset.py
 COPY patchset/ /tmp/sglang-image-patcher/patchset/
-RUN python3 /tmp/sglang-image-patcher/apply_patchset.py \
+RUN python3 -u /tmp/sglang-image-patcher/apply_patchset.py \
       --plan /tmp/sglang-image-patcher/patchset/patchset.json \
       --patch-dir /tmp/sglang-image-patcher/patchset \
       --overlay /tmp/sglang-image-patcher/overlay

@@ -3,7 +3,7 @@
  * per-layer progress is redrawn in place as bars; otherwise each change of a layer's status
  * is one plain line (CI logs stay readable and small).
  */
-import type { ProgressEvent } from "./docker/progress.js";
+import { stripAnsi, type ProgressEvent } from "./docker/progress.js";
 
 export interface Logger {
   info(message: string): void;
@@ -48,7 +48,7 @@ export function createLogger(sink: LogSink = process.stderr): Logger {
     info: (m) => line(`[sglang-image-patcher] ${m}`),
     warn: (m) => line(`[sglang-image-patcher] WARNING: ${m}`),
     stream(step, text) {
-      for (const l of text.split("\n")) if (l.trim() !== "") line(`[${step}] ${l}`);
+      for (const l of stripAnsi(text).split("\n")) if (l.trim() !== "") line(`[${step}] ${l}`);
     },
     progress(step, event) {
       if (event.stream !== undefined) return this.stream(step, event.stream);

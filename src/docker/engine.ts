@@ -107,8 +107,11 @@ export class DockerodeEngine implements DockerEngine {
   readonly endpoint: string;
 
   constructor(private readonly docker: Dockerode = new Dockerode()) {
-    const modem = (docker as unknown as { modem: { socketPath?: string; host?: string; port?: string | number } }).modem;
-    this.endpoint = modem.socketPath ? `unix://${modem.socketPath}` : `${modem.host}:${modem.port}`;
+    // docker-modem 5 resolves the default socket lazily (socketPath may be a function).
+    const modem = (docker as unknown as { modem: { socketPath?: unknown; host?: string; port?: string | number } }).modem;
+    if (typeof modem.socketPath === "string") this.endpoint = `unix://${modem.socketPath}`;
+    else if (modem.host) this.endpoint = `${modem.host}:${modem.port}`;
+    else this.endpoint = process.env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
   }
 
   async ping(): Promise<void> {

@@ -62,6 +62,11 @@ export class ProgressParser {
   }
 }
 
+/** Build output carries the terminal colours of RUN steps' stderr; logs and messages do not want them. */
+export function stripAnsi(text: string): string {
+  return text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
+}
+
 /** The failure an event reports, or undefined. */
 export function eventError(event: ProgressEvent): string | undefined {
   if (event.errorDetail) return event.errorDetail.message ?? event.error ?? JSON.stringify(event.errorDetail);
@@ -93,9 +98,10 @@ export class ProgressTracker {
     const err = eventError(event);
     if (err !== undefined) throw new ProgressStreamError(err.trim(), [...this.tail]);
     const text = event.stream ?? (event.status ? `${event.id ? `${event.id}: ` : ""}${event.status}` : undefined);
-    if (text?.trim()) {
-      this.tail.push(text.trimEnd());
-      if (this.tail.length > 20) this.tail.shift();
+    for (const line of stripAnsi(text ?? "").split("\n")) {
+      if (line.trim() === "") continue;
+      this.tail.push(line.trimEnd());
+      if (this.tail.length > 40) this.tail.shift();
     }
     if (event.aux?.ID) this.summary.imageId = event.aux.ID;
     if (event.aux?.Digest) this.summary.digest = event.aux.Digest;

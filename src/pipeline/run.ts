@@ -11,7 +11,7 @@ import { resolveRegistryAuth, registryHost, ENV_USERNAME, ENV_PASSWORD } from ".
 import { CancelledError, StepError, UserError, errorMessage } from "../errors.js";
 import type { Logger } from "../log.js";
 import { DEFAULT_PUSH_RETRY, isAuthFailure, withRetry, type RetryPolicy } from "../retry.js";
-import { runVerifyStep, type VerifyOutcome } from "../verify/verify-step.js";
+import { preflightVerify, runVerifyStep, type VerifyOutcome } from "../verify/verify-step.js";
 import { LABEL_PREFIX, splitRef, type PlannedTarget, type TargetPlan } from "./plan.js";
 
 export interface PushRecord {
@@ -64,11 +64,27 @@ async function timed<T>(timings: Record<string, number>, step: string, fn: () =>
   }
 }
 
+const IN_IMAGE_ERROR = "apply-patchset: ERROR: ";
+
 function stepError(step: string, e: unknown, signal?: AbortSignal): Error {
   if (signal?.aborted) return signal.reason instanceof Error ? signal.reason : new CancelledError();
   if (e instanceof StepError || e instanceof UserError || e instanceof CancelledError) return e;
-  const tail = e instanceof ProgressStreamError && e.tail.length ? `\n  last output:\n    ${e.tail.slice(-8).join("\n    ")}` : "";
-  return new StepError(step, `${errorMessage(e)}${tail}`);
+  if (e instanceof ProgressStreamError) {
+    // The in-image script explains itself (which patch, which hunk, which version); that
+    // beats the builder's "The command ... returned a non-zero code: 1".
+    const output = e.tail.join("\n");
+    const at = output.indexOf(IN_IMAGE_ERROR);
+    if (at >= 0) {
+      const explanation = output
+        .slice(at + IN_IMAGE_ERROR.length)
+        .split("\n")
+        .filter((l) => l.trim() !== "" && !/^apply-patchset: (sglang at|all \d+ patches)/.test(l) && !/^Removing intermediate container/.test(l))
+        .join("\n  ");
+      return new StepError(step, explanation);
+    }
+    if (e.tail.length) return new StepError(step, `${errorMessage(e)}\n  last output:\n    ${e.tail.slice(-8).join("\n    ")}`);
+  }
+  return new StepError(step, errorMessage(e));
 }
 
 /** The base image's digest: a registry digest when the image came from one, else its id. */
@@ -122,9 +138,11 @@ export async function runTarget(planned: PlannedTarget, deps: RunDeps): Promise<
     timings,
   };
   const started = performance.now();
-  let step = "resolve-base";
+  let step = "verify";
   let built = false;
   try {
+    if (!plan.verify.skipped) await timed(timings, "preflight", () => preflightVerify(engine, plan.verify.settings, deps.repoRoot));
+    step = "resolve-base";
     const base = await timed(timings, "resolveBase", () => resolveBase(plan, deps));
     const digest = baseDigest(base.info, plan.base.ref);
     result.base = { ref: plan.base.ref, imageId: base.info.id, digest, pulled: base.pulled };

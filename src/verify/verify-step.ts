@@ -166,20 +166,25 @@ export async function checkGpuAvailable(engine: DockerEngine): Promise<void> {
   }
 }
 
-export async function runVerifyStep(input: VerifyStepInput): Promise<VerifyOutcome> {
-  const s = input.settings;
-  if (s.mode === "cpu") {
+/** Everything that can be checked before building: fails early instead of after a build. */
+export async function preflightVerify(engine: DockerEngine, settings: VerifySettings, repoRoot: string): Promise<void> {
+  if (settings.mode === "cpu") {
     throw new StepError("verify", "verify.mode cpu (tiny real-engine checkpoints, issue 6) is not available yet; use gpu, engineless, or --skip-verify", 2);
   }
-  if (!verifySuiteAvailable(input.repoRoot)) {
+  if (!verifySuiteAvailable(repoRoot)) {
     throw new StepError(
       "verify",
-      `the verify suite is not in this checkout (${path.join(input.repoRoot, "verify", VERIFY_PACKAGE)} has no __main__.py), so the image cannot be verified and this build cannot succeed. ` +
+      `the verify suite is not in this checkout (${path.join(repoRoot, "verify", VERIFY_PACKAGE)} has no __main__.py), so the image cannot be verified and this build cannot succeed. ` +
         "Re-run with --skip-verify to build without verifying (the image is then not pushed unless --push-unverified is given).",
       2,
     );
   }
-  if (s.mode === "gpu") await checkGpuAvailable(input.engine);
+  if (settings.mode === "gpu") await checkGpuAvailable(engine);
+}
+
+export async function runVerifyStep(input: VerifyStepInput): Promise<VerifyOutcome> {
+  const s = input.settings;
+  await preflightVerify(input.engine, s, input.repoRoot);
   const spec = verifyContainerSpec(input);
   const started = Date.now();
   let result;
