@@ -144,3 +144,113 @@ class Builder:
 @pytest.fixture
 def builder(byte_tokenizer) -> Builder:
     return Builder(byte_tokenizer)
+
+
+# ---- live runs against the engine-less harness (issue 3) --------------------------------
+
+import json  # noqa: E402
+import subprocess  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+
+HARNESS = ROOT / "harness"
+VERIFY = ROOT / "verify"
+
+
+def _run_script(*args: str) -> str:
+    proc = subprocess.run(["bash", *args], cwd=ROOT, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise AssertionError(f"{args} exited {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
+    return proc.stdout
+
+
+@pytest.fixture(scope="session")
+def sglang_release() -> Path:
+    """The real, unpatched v0.5.9 package folder (holds sglang/), fetched from PyPI once.
+    No skip: without PyPI this fails, as the team rules require under CI."""
+    return Path(_run_script(str(ROOT / "scripts/fetch-sglang.sh")).strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="session")
+def patched_release(sglang_release, tmp_path_factory) -> Path:
+    """v0.5.9 with our whole patch set applied (holds sglang/)."""
+    out = tmp_path_factory.mktemp("verify-patched") / "tree"
+    _run_script(str(ROOT / "scripts/patches-check.sh"), str(sglang_release), "--out", str(out))
+    return out
+
+
+def _require_harness() -> None:
+    if not (HARNESS / "sglang_engineless" / "serve.py").is_file():
+        raise AssertionError(f"the engine-less harness is missing: {HARNESS / 'sglang_engineless'} (issue 3)")
+
+
+def harness_env(sglang_root: Path) -> Dict[str, str]:
+    """Which sglang copy runs is decided by PYTHONPATH: the copy under test, the harness, verify."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(sglang_root), str(HARNESS), str(VERIFY)])
+    env.pop("SGLANG_TOKEN_IDS_DEFAULT", None)
+    return env
+
+
+@pytest.fixture(scope="session")
+def harness_tokenizer_dir(sglang_release, tmp_path_factory) -> Path:
+    _require_harness()
+    out = tmp_path_factory.mktemp("harness-tokenizer") / "tok"
+    proc = subprocess.run([sys.executable, "-m", "sglang_engineless.make_tokenizer", str(out)],
+                          env=harness_env(sglang_release), capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
+def harness_reasoning_tokenizer_dir(sglang_release, tmp_path_factory) -> Path:
+    _require_harness()
+    out = tmp_path_factory.mktemp("harness-tokenizer-reasoning") / "tok"
+    proc = subprocess.run([sys.executable, "-m", "sglang_engineless.make_tokenizer", str(out), "--reasoning"],
+                          env=harness_env(sglang_release), capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return out
+
+
+@dataclass
+class VerifyRun:
+    returncode: int
+    report: Dict[str, Any]
+    stdout: str
+    stderr: str
+
+    def status(self, name: str) -> str:
+        for c in self.report.get("checks", []):
+            if c["name"] == name:
+                return c["status"]
+        raise KeyError(f"check {name} is not in the report")
+
+    def problems(self, name: str) -> List[str]:
+        return next(c["problems"] for c in self.report["checks"] if c["name"] == name)
+
+    def explain(self) -> str:
+        lines = [f"exit {self.returncode}; error={self.report.get('error')}"]
+        for c in self.report.get("checks", []):
+            lines.append(f"{c['status']:8} {c['name']}: {c.get('skip_reason') or ''} {c['problems'][:3]}")
+        return "\n".join(lines) + "\n--- stdout ---\n" + self.stdout[-3000:] + "\n--- stderr ---\n" + self.stderr[-3000:]
+
+
+def run_verify(sglang_root: Path, args: List[str], tmp_path: Path, timeout: float = 400) -> VerifyRun:
+    """Runs `python -m tokenids_verify ARGS` with the harness of `sglang_root` on PYTHONPATH."""
+    report = tmp_path / f"report-{len(list(tmp_path.glob('report-*.json')))}.json"
+    proc = subprocess.run([sys.executable, "-m", "tokenids_verify", *args, "--report", str(report)],
+                          env=harness_env(sglang_root), capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    data = json.loads(report.read_text()) if report.exists() else {}
+    return VerifyRun(proc.returncode, data, proc.stdout, proc.stderr)
+
+
+@pytest.fixture(scope="module")
+def patched_run(patched_release, harness_tokenizer_dir, tmp_path_factory) -> VerifyRun:
+    """One full CLI run against our patched copy (two harness starts: default and --stream-output)."""
+    return run_verify(patched_release, ["--model-path", str(harness_tokenizer_dir), "--launcher", "engineless", "--startup-timeout", "240"],
+                      tmp_path_factory.mktemp("patched-run"))
+
+
+@pytest.fixture(scope="module")
+def unpatched_run(sglang_release, harness_tokenizer_dir, tmp_path_factory) -> VerifyRun:
+    return run_verify(sglang_release, ["--model-path", str(harness_tokenizer_dir), "--launcher", "engineless", "--startup-timeout", "240"],
+                      tmp_path_factory.mktemp("unpatched-run"))

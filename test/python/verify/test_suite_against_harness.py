@@ -1,0 +1,80 @@
+"""The verify suite, end to end through its CLI, against the engine-less harness serving the
+REAL v0.5.9 serving code (PYTHONPATH picks the copy):
+
+- our patched copy: every check passes (the only skip is stated and expected);
+- NEGATIVE CONTROLS: unpatched v0.5.9 and three deliberately broken variants of our patch
+  (broken_variants.py): exit 1 and the right checks named as failed in the JSON report,
+  while the checks the break does not touch still pass (the failure is precise).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from broken_variants import VARIANTS, make_variant
+from conftest import run_verify
+
+ALL = [
+    "nonstream_ids", "stream_ids", "cross_mode_identity", "usage_counts", "prompt_matches_chat_template",
+    "tool_call_ids", "n2_choices", "opt_out_keys", "stop_and_length_finishes", "concurrent_streams",
+    "openai_client", "reasoning_ids", "stream_output_mode",
+]
+
+
+def base_args(tokenizer_dir):
+    return ["--model-path", str(tokenizer_dir), "--launcher", "engineless", "--startup-timeout", "240"]
+
+
+def test_report_names_every_check_in_order(patched_run):
+    assert [c["name"] for c in patched_run.report["checks"]] == ALL
+
+
+def test_patched_passes(patched_run):
+    run = patched_run
+    assert run.returncode == 0, run.explain()
+    assert run.report["status"] == "passed" and run.report["failed_checks"] == []
+    expected_skips = {"reasoning_ids"}  # covered by test_patched_reasoning_ids_pass (reasoning tokenizer)
+    if importlib.util.find_spec("openai") is None:
+        expected_skips.add("openai_client")
+    assert set(run.report["skipped_checks"]) == expected_skips, run.explain()
+    for c in run.report["checks"]:
+        if c["status"] == "skipped":
+            assert c["skip_reason"], c
+    # the parsers were chosen from the model's config, and the tool branch really ran
+    assert run.report["target"]["tool_call_parser"] == "qwen25"
+    details = {c["name"]: c["details"] for c in run.report["checks"]}
+    assert details["tool_call_ids"]["tool_call_chunks"] > 0
+    assert details["tool_call_ids"]["finish_reason"] == "tool_calls"
+    # the human report names the checks too
+    for name in ALL:
+        assert name in run.stdout
+
+
+def test_unpatched_v059_fails_naming_the_checks(unpatched_run):
+    run = unpatched_run
+    assert run.returncode == 1, run.explain()
+    assert run.report["status"] == "failed"
+    must_fail = {
+        "nonstream_ids", "stream_ids", "cross_mode_identity", "usage_counts", "prompt_matches_chat_template",
+        "tool_call_ids", "n2_choices", "stop_and_length_finishes", "concurrent_streams", "stream_output_mode",
+    }
+    assert must_fail <= set(run.report["failed_checks"]), run.explain()
+    # v0.5.9 has exactly its own keys with the flag off: that check passes, so the failures above
+    # are about ids, not a suite that fails everything
+    assert run.status("opt_out_keys") == "passed", run.explain()
+    assert any("no top-level prompt_token_ids" in p for p in run.problems("nonstream_ids"))
+    assert any("no chunk carries prompt_token_ids" in p for p in run.problems("stream_ids"))
+    assert run.report["server_log_tail"], "a failed run carries the server log tail"
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=[v.name for v in VARIANTS])
+def test_broken_variant_fails_naming_the_check(variant, patched_release, harness_tokenizer_dir, tmp_path):
+    root = make_variant(patched_release, tmp_path / "variant", variant)
+    run = run_verify(root, base_args(harness_tokenizer_dir) + ["--skip-check", "stream_output_mode"], tmp_path)
+    assert run.returncode == 1, run.explain()
+    failed = set(run.report["failed_checks"])
+    assert set(variant.must_fail) <= failed, run.explain()
+    for name in variant.must_pass:
+        assert run.status(name) == "passed", run.explain()
