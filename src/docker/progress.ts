@@ -108,8 +108,10 @@ export class ProgressTracker {
     if (event.aux?.Size !== undefined) this.summary.size = event.aux.Size;
     const built = event.stream?.match(/^Successfully built ([0-9a-f]{12,64})/);
     if (built && !this.summary.imageId) this.summary.imageId = built[1];
-    if (event.id && event.status === "Pushing" && event.progressDetail?.total) {
-      this.uploadTotals.set(event.id, event.progressDetail.total);
+    // `current` counts the bytes sent so far (compressed); `total` is the layer's size before
+    // compression, so the last `current` is what really went over the wire.
+    if (event.id && event.status === "Pushing" && event.progressDetail?.current !== undefined) {
+      this.uploadTotals.set(event.id, Math.max(this.uploadTotals.get(event.id) ?? 0, event.progressDetail.current));
     }
     if (event.id && event.status === "Pushed") {
       this.summary.layersPushed.push(event.id);
