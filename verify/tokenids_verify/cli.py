@@ -88,6 +88,8 @@ class Session:
         self.args = args
         self.servers: List[LaunchedServer] = []
         self.main_server: Optional[LaunchedServer] = None
+        self.main_stopped_on_purpose = False
+        self.main_exit_before_stop: Optional[int] = None
         self.log_dir = args.log_dir or tempfile.mkdtemp(prefix="tokenids-verify-")
         os.makedirs(self.log_dir, exist_ok=True)
         self.target: Dict[str, Any] = {
@@ -127,9 +129,12 @@ class Session:
 
     @contextlib.contextmanager
     def stream_output_server(self) -> Iterator[ChatClient]:
-        # One accelerator may not hold two copies of the model: stop the first server.
+        # One accelerator may not hold two copies of the model: stop the first server (noting
+        # first whether it had died on its own, which is a server failure, not ours).
         if self.main_server is not None:
+            self.main_exit_before_stop = self.main_server.exited()
             self.main_server.stop()
+            self.main_stopped_on_purpose = True
         server = self.launch("stream-output", stream_output=True)
         try:
             yield ChatClient(server.url, timeout=self.args.request_timeout, model=self.model_name(server.url))
@@ -144,6 +149,14 @@ class Session:
         except Exception:
             pass
         return "default"
+
+    def server_death(self) -> Optional[int]:
+        """Exit code of the main server if it died by itself during the checks, else None."""
+        if self.main_server is None or self.main_server.proc is None:
+            return None
+        if self.main_stopped_on_purpose:
+            return self.main_exit_before_stop
+        return self.main_server.exited()
 
     def stop_all(self) -> None:
         for server in self.servers:
@@ -255,8 +268,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(format_result_line(r), flush=True)
 
         results = run_checks(ctx, args.selected, on_result=progress)
-        dead = session.main_server.exited() if session.main_server and session.main_server.proc else None
-        if dead is not None and not any(r.name == "stream_output_mode" and r.status != "skipped" for r in results):
+        dead = session.server_death()
+        if dead is not None:
             error = f"the server exited with code {dead} during the checks"
     except SetupError as e:
         error = str(e)

@@ -121,3 +121,39 @@ def test_sigterm_while_waiting_stops_the_server(tmp_path, byte_tokenizer_dir):
     assert "interrupted: received signal SIGTERM" in json.loads(report.read_text())["error"]
     server_pid, child_pid = map(int, pids_file.read_text().split())
     assert not alive(server_pid) and not alive(child_pid)
+
+
+def dying_launcher(tmp_path: Path) -> Path:
+    """A stand-in server that gets ready, then dies on the first chat request: the run must
+    end with exit 2 (server failure), not 1 (a contract violation)."""
+    pkg = tmp_path / "die" / "sglang_engineless"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "serve.py").write_text(textwrap.dedent(
+        """
+        import argparse, http.server, json, os
+        p = argparse.ArgumentParser(); p.add_argument("--port", type=int); p.add_argument("--host")
+        args, _ = p.parse_known_args()
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = json.dumps({"data": [{"id": "m"}]}).encode()
+                self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers()
+                self.wfile.write(body)
+            def do_POST(self):
+                print("dying on the first request", flush=True)
+                os._exit(3)
+        http.server.HTTPServer((args.host, args.port), H).serve_forever()
+        """
+    ))
+    return pkg.parent
+
+
+def test_server_dying_during_the_checks_exits_2(tmp_path, byte_tokenizer_dir):
+    report = tmp_path / "r.json"
+    r = run_cli(["--model-path", str(byte_tokenizer_dir), "--launcher", "engineless", "--check", "nonstream_ids", "--report", str(report)],
+                env_extra={"PYTHONPATH": str(dying_launcher(tmp_path))})
+    assert r.returncode == 2, r.stdout + r.stderr
+    data = json.loads(report.read_text())
+    assert data["error"] == "the server exited with code 3 during the checks"
+    assert data["failed_checks"] == ["nonstream_ids"]
+    assert any("dying on the first request" in line for line in data["server_log_tail"])
