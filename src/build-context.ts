@@ -5,7 +5,7 @@
  * a provenance record, and lets the Engine's build cache hit on a no-change rebuild.
  */
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, lstatSync } from "node:fs";
 import path from "node:path";
 import tarFs from "tar-fs";
 import tarStream from "tar-stream";
@@ -57,6 +57,7 @@ function normalizeHeader(header: tarStream.Header, to: string): tarStream.Header
 function packSource(pack: tarStream.Pack, source: ContextSource): Promise<void> {
   return new Promise((resolve, reject) => {
     if (!existsSync(source.from)) return reject(new Error(`build context source ${source.from} does not exist`));
+    const symlinks: string[] = [];
     // A fixed list keeps the order stable across file systems; `sort` orders directory walks.
     tarFs.pack(source.from, {
       pack,
@@ -64,12 +65,16 @@ function packSource(pack: tarStream.Pack, source: ContextSource): Promise<void> 
       sort: true,
       strict: true,
       finalize: false,
-      ignore: (name: string) => IGNORED.test(path.relative(source.from, name)),
+      ignore: (name: string) => {
+        // A symlink could point outside the context (or differ between machines): refuse it.
+        // Detected here because throwing from tar-fs's callbacks would escape the promise.
+        if (lstatSync(name).isSymbolicLink()) symlinks.push(name);
+        return IGNORED.test(path.relative(source.from, name)) || lstatSync(name).isSymbolicLink();
+      },
       map: (header: tarStream.Header) => {
-        if (header.type === "symlink") throw new Error(`symlinks are not allowed in the build context: ${path.join(source.from, header.name)}`);
         return normalizeHeader(header, source.to);
       },
-      finish: () => resolve(),
+      finish: () => (symlinks.length > 0 ? reject(new Error(`symlinks are not allowed in the build context: ${symlinks.join(", ")}`)) : resolve()),
     } as unknown as tarFs.PackOptions).on("error", reject);
   });
 }

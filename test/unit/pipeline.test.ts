@@ -1,0 +1,156 @@
+/** runTarget with a fake engine: step order, what is (not) tagged or pushed on each failure. */
+import { mkdirSync, mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { CancelledError } from "../../src/errors.js";
+import { parseConfigText } from "../../src/config/load.js";
+import { memoryLogger } from "../../src/log.js";
+import { planTarget, type CliOptions } from "../../src/pipeline/plan.js";
+import { runTarget, type TargetResult } from "../../src/pipeline/run.js";
+import { BASE_ID, BUILT_ID, FakeEngine, streamError } from "./fake-engine.js";
+
+const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
+const BASE = "example/base:1";
+// A folder that looks like the harness checkout (engine-less mode mounts it).
+const HARNESS = mkdtempSync(path.join(os.tmpdir(), "sip-harness-"));
+mkdirSync(path.join(HARNESS, "sglang_engineless"));
+const config = (verify = `{ mode: engineless, harness: ${HARNESS} }`) =>
+  parseConfigText(
+    `targets:\n  t:\n    base: "${BASE}"\n    patchSet: test/fixtures/patchsets/fixture-v0.5.9\n    image: reg.example.com/o/img\n    tags: [one, two]\n    verify: ${verify}\n`,
+    path.join(REPO_ROOT, "build.yaml"),
+    REPO_ROOT,
+  );
+const PROV = { source: "s", revision: "r", created: "2026-01-01T00:00:00.000Z" };
+const opts = (over: Partial<CliOptions> = {}): CliOptions => ({ targets: [], tags: [], skipVerify: true, pushUnverified: true, dryRun: false, ...over });
+const env = { SGLANG_IMAGE_PATCHER_REGISTRY_USERNAME: "u", SGLANG_IMAGE_PATCHER_REGISTRY_PASSWORD: "secret-pw" };
+
+async function run(engine: FakeEngine, o: Partial<CliOptions> = {}, verify?: string) {
+  const cfg = config(verify);
+  const planned = await planTarget(cfg, cfg.targets.get("t")!, opts(o), REPO_ROOT, PROV);
+  const logger = memoryLogger();
+  const deps = { engine, logger, repoRoot: REPO_ROOT, configDir: REPO_ROOT, env, pushRetry: { attempts: 3, initialDelayMs: 1, maxDelayMs: 2 } };
+  return { logger, promise: runTarget(planned, deps) };
+}
+
+describe("the pipeline with a fake engine", () => {
+  it("builds under a per-run tag, tags the user's refs, drops the per-run tag, pushes each ref with credentials", async () => {
+    const engine = new FakeEngine(BASE);
+    const { promise, logger } = await run(engine);
+    const r = await promise;
+    expect(r.status).toBe("pushed");
+    expect(engine.calls.map((c) => c.replace(/:[0-9a-z]+-[0-9a-f]{6}$/, ":RUN"))).toEqual([
+      "build sglang-image-patcher-build/t:RUN", "tag reg.example.com/o/img:one", "tag reg.example.com/o/img:two",
+      "rmi sglang-image-patcher-build/t:RUN", "push reg.example.com/o/img:one", "push reg.example.com/o/img:two",
+    ]);
+    expect(r.base).toEqual({ ref: BASE, imageId: BASE_ID, digest: BASE_ID, pulled: false });
+    expect(r.image).toMatchObject({ id: BUILT_ID, addedLayers: 1, refs: ["reg.example.com/o/img:one", "reg.example.com/o/img:two"] });
+    expect(r.image?.labels["org.opencontainers.image.base.digest"]).toBe(BASE_ID);
+    expect(r.push[0]).toMatchObject({ digest: `reg.example.com/o/img@sha256:${"d".repeat(64)}`, attempts: 1 });
+    expect(engine.pushAuth[0]).toEqual({ username: "u", password: "secret-pw", serveraddress: "reg.example.com" });
+    expect(logger.lines.join("\n")).not.toContain("secret-pw");
+    expect(r.verify.outcome).toBe("skipped");
+  });
+
+  it("a failed build tags nothing and pushes nothing", async () => {
+    const engine = new FakeEngine(BASE);
+    engine.buildError = streamError("The command returned a non-zero code: 1", ["apply-patchset: ERROR: patch 0002-x.patch does not apply to the SGLang at /s (nothing was applied):", "error: patch failed: sglang/a.py:3"]);
+    const { promise } = await run(engine);
+    const err = await promise.catch((e) => e);
+    expect(err.message).toBe("build: patch 0002-x.patch does not apply to the SGLang at /s (nothing was applied):\n  error: patch failed: sglang/a.py:3");
+    expect(err.exitCode).toBe(1);
+    expect((err.result as TargetResult).error?.step).toBe("build");
+    expect(engine.calls.some((c) => c.startsWith("tag") || c.startsWith("push"))).toBe(false);
+  });
+
+  it("a missing base that cannot be pulled is named, exit code 2", async () => {
+    const engine = new FakeEngine("other:1");
+    const { promise } = await run(engine);
+    await expect(promise).rejects.toThrow(`resolve-base: base image ${BASE} not found`);
+    await expect(promise).rejects.toMatchObject({ exitCode: 2 });
+  });
+
+  it("retries a transient push failure with backoff, then succeeds", async () => {
+    const engine = new FakeEngine(BASE);
+    engine.pushErrors = [new Error("connection reset by peer"), new Error("received unexpected HTTP status: 503 Service Unavailable")];
+    const { promise, logger } = await run(engine);
+    const r = await promise;
+    expect(r.push[0]!.attempts).toBe(3);
+    expect(logger.lines.filter((l) => l.includes("retrying"))).toHaveLength(2);
+  });
+
+  it("does not retry refused authentication and says how to log in", async () => {
+    const engine = new FakeEngine(BASE);
+    engine.pushErrors = [new Error("unauthorized: authentication required")];
+    const { promise } = await run(engine);
+    await expect(promise).rejects.toThrow(
+      "push: registry reg.example.com refused authentication for reg.example.com/o/img:one (unauthorized: authentication required). Log in with `docker login reg.example.com` or set SGLANG_IMAGE_PATCHER_REGISTRY_USERNAME and SGLANG_IMAGE_PATCHER_REGISTRY_PASSWORD.",
+    );
+    expect(engine.calls.filter((c) => c.startsWith("push"))).toHaveLength(1);
+  });
+
+  it("gives up after the attempts run out", async () => {
+    const engine = new FakeEngine(BASE);
+    engine.pushErrors = [1, 2, 3].map(() => new Error("dial tcp 127.0.0.1:1: connect: connection refused"));
+    const { promise } = await run(engine);
+    await expect(promise).rejects.toThrow(/push: pushing reg\.example\.com\/o\/img:one failed: .*connection refused \(gave up after 3 attempts\)/);
+  });
+
+  it("a verify failure leaves no tag of ours and pushes nothing, and embeds the report", async () => {
+    const engine = new FakeEngine(BASE);
+    const report = { checks: [{ name: "streaming_ids", status: "failed" }, { name: "non_streaming_ids", status: "passed" }] };
+    engine.oneShot = async () => ({ exitCode: 1, timedOut: false, copied: await tarWith("sglang-image-patcher-verify/report.json", JSON.stringify(report)) });
+    const { promise } = await run(engine, { skipVerify: false, pushUnverified: false }, `{ mode: engineless, harness: ${HARNESS} }`);
+    const err = await promise.catch((e) => e);
+    expect(err.message).toBe("verify: the verify suite exited 1 (a check failed); failed checks: streaming_ids");
+    const r = err.result as TargetResult;
+    expect(r.verify).toMatchObject({ outcome: "failed", report });
+    expect(engine.calls.some((c) => c.startsWith("tag") || c.startsWith("push"))).toBe(false);
+    expect(engine.calls.at(-1)).toMatch(/^rmi sglang-image-patcher-build\/t:/);
+  });
+
+  it("an engine-less pass is recorded as engineless-verified and not pushed", async () => {
+    const engine = new FakeEngine(BASE);
+    engine.oneShot = async () => ({ exitCode: 0, timedOut: false, copied: await tarWith("sglang-image-patcher-verify/report.json", '{"checks":[]}') });
+    const { promise } = await run(engine, { skipVerify: false, pushUnverified: false }, `{ mode: engineless, harness: ${HARNESS} }`);
+    const r = await promise;
+    expect(r.status).toBe("built");
+    expect(r.verify).toMatchObject({ outcome: "engineless-verified", countsAsVerified: false, report: { checks: [] } });
+    expect(r.pushSkippedReason).toMatch(/verify mode engineless does not verify the real engine/);
+    expect(engine.calls.some((c) => c.startsWith("push"))).toBe(false);
+  });
+
+  it("gpu verify on a daemon without the nvidia runtime fails before building, saying what to do", async () => {
+    const engine = new FakeEngine(BASE);
+    const { promise } = await run(engine, { skipVerify: false, pushUnverified: false }, "{ mode: gpu }");
+    await expect(promise).rejects.toThrow(/has no nvidia runtime .*nvidia-ctk runtime configure --runtime=docker.*verify\.mode: engineless/);
+    expect(engine.calls).toEqual([]);
+  });
+
+  it("Ctrl-C during verify aborts, reports cancelled, and drops the per-run tag", async () => {
+    const engine = new FakeEngine(BASE);
+    engine.oneShot = (_spec, signal) => new Promise((_r, reject) => signal?.addEventListener("abort", () => reject(signal.reason)));
+    const cfg = config(`{ mode: engineless, harness: ${HARNESS} }`);
+    const planned = await planTarget(cfg, cfg.targets.get("t")!, opts({ skipVerify: false, pushUnverified: false }), REPO_ROOT, PROV);
+    const controller = new AbortController();
+    const p = runTarget(planned, { engine, logger: memoryLogger(), repoRoot: REPO_ROOT, configDir: REPO_ROOT, signal: controller.signal });
+    setTimeout(() => controller.abort(new CancelledError("SIGINT")), 50);
+    const err = await p.catch((e) => e);
+    expect(err.message).toBe("cancelled by SIGINT");
+    expect((err.result as TargetResult).status).toBe("cancelled");
+    expect(engine.calls.at(-1)).toMatch(/^rmi sglang-image-patcher-build\/t:/);
+  });
+});
+
+async function tarWith(name: string, content: string): Promise<Buffer> {
+  const tarStream = (await import("tar-stream")).default;
+  const pack = tarStream.pack();
+  const chunks: Buffer[] = [];
+  pack.on("data", (c) => chunks.push(c as Buffer));
+  const done = new Promise((r) => pack.on("end", r));
+  pack.entry({ name: name.split("/")[0] + "/", type: "directory" });
+  pack.entry({ name }, content);
+  pack.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}

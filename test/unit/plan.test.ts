@@ -1,0 +1,94 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseConfigText } from "../../src/config/load.js";
+import { UserError } from "../../src/errors.js";
+import { checkCliOptions, decidePush, planTarget, resolveRefs, selectTargets, type CliOptions } from "../../src/pipeline/plan.js";
+import { parseBuildImageArgs } from "../../src/cli/build-image-args.js";
+
+const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
+const CONFIG = parseConfigText(
+  `
+defaults:
+  patchSet: test/fixtures/patchsets/fixture-v0.5.9
+  image: 127.0.0.1:5000/team/sglang
+targets:
+  a: { base: "example/base:1", tags: [a1, a2] }
+  b: { base: "example/base:2", tags: [b], push: false, baseDigest: "sha256:${"e".repeat(64)}" }
+  old: { base: "example/base:3", tags: [o], sglangVersion: 0.5.8 }
+`,
+  path.join(REPO_ROOT, "build.yaml"),
+  REPO_ROOT,
+);
+const PROVENANCE = { source: "https://example.invalid/src", revision: "abc", created: "2026-01-01T00:00:00.000Z" };
+const opts = (over: Partial<CliOptions> = {}): CliOptions => ({ targets: [], tags: [], skipVerify: false, pushUnverified: false, dryRun: false, ...over });
+
+describe("planning", () => {
+  it("selects the default target, or the named ones, and names unknown ones with the known list", () => {
+    expect(selectTargets(CONFIG, []).map((t) => t.name)).toEqual(["a"]);
+    expect(selectTargets(CONFIG, ["b", "a", "b"]).map((t) => t.name)).toEqual(["b", "a"]);
+    expect(() => selectTargets(CONFIG, ["nope"])).toThrow(`unknown target "nope" in ${path.join(REPO_ROOT, "build.yaml")}; known targets: a, b, old`);
+  });
+
+  it("resolves --tag: a bare tag goes under the target image, a full ref stands alone", () => {
+    const a = CONFIG.targets.get("a")!;
+    expect(resolveRefs(a, [])).toEqual(["127.0.0.1:5000/team/sglang:a1", "127.0.0.1:5000/team/sglang:a2"]);
+    expect(resolveRefs(a, ["x", "reg.example.com:443/o/r:t"])).toEqual(["127.0.0.1:5000/team/sglang:x", "reg.example.com:443/o/r:t"]);
+    expect(() => resolveRefs(a, ["Bad Tag"])).toThrow(UserError);
+  });
+
+  it.each([
+    [{}, "a", true, "verified images are pushed"],
+    [{ push: false }, "a", false, "--no-push"],
+    [{}, "b", false, "push: false in target b"],
+    [{ push: true }, "b", true, "verified images are pushed"],
+    [{ skipVerify: true }, "a", false, "verify skipped (--skip-verify) and --push-unverified not given"],
+    [{ skipVerify: true, pushUnverified: true }, "a", true, "--push-unverified"],
+  ] as [Partial<CliOptions>, string, boolean, string][])("push decision %j for %s", (o, name, enabled, reason) => {
+    expect(decidePush(CONFIG.targets.get(name)!, opts(o), "gpu")).toEqual({ enabled, reason });
+  });
+
+  it("an engine-less verify never leads to a push as verified", () => {
+    expect(decidePush(CONFIG.targets.get("a")!, opts(), "engineless").enabled).toBe(false);
+    expect(decidePush(CONFIG.targets.get("a")!, opts({ pushUnverified: true }), "engineless")).toEqual({ enabled: true, reason: "--push-unverified" });
+  });
+
+  it("refuses contradictory flags before any work", () => {
+    expect(() => checkCliOptions(opts({ push: true, skipVerify: true }))).toThrow(/add --push-unverified/);
+    expect(() => checkCliOptions(opts({ push: false, pushUnverified: true }))).toThrow(/contradicts --no-push/);
+    expect(() => checkCliOptions(opts({ base: "NOT A REF" }))).toThrow(/--base "NOT A REF": not an image reference/);
+    expect(() => parseBuildImageArgs(["--push", "--no-push"])).toThrow(/contradict/);
+    expect(() => parseBuildImageArgs(["--bogus"])).toThrow(/Unknown option '--bogus'/);
+    expect(() => parseBuildImageArgs(["--verify-mode", "tpu"])).toThrow(/expected one of gpu, engineless, cpu/);
+  });
+
+  it("plans labels, refs, the pinned base and the context hash", async () => {
+    const { plan } = await planTarget(CONFIG, CONFIG.targets.get("b")!, opts(), REPO_ROOT, PROVENANCE);
+    expect(plan.base).toEqual({ ref: `example/base:2@sha256:${"e".repeat(64)}`, pinnedDigest: `sha256:${"e".repeat(64)}`, platform: undefined });
+    expect(plan.refs).toEqual(["127.0.0.1:5000/team/sglang:b"]);
+    expect(plan.context.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(plan.labels).toMatchObject({
+      "org.opencontainers.image.base.name": `example/base:2@sha256:${"e".repeat(64)}`,
+      "org.opencontainers.image.version": "0.5.9+fixture-v0.5.9",
+      "org.opencontainers.image.source": "https://example.invalid/src",
+      "org.opencontainers.image.revision": "abc",
+      "org.opencontainers.image.created": "2026-01-01T00:00:00.000Z",
+      "io.github.sglang-image-patcher.patch-set": "fixture-v0.5.9",
+      "io.github.sglang-image-patcher.upstream-commit": "bbe9c7eeb520b0a67e92d133dfc137a3688dc7f2",
+    });
+    expect(plan.labels["io.github.sglang-image-patcher.patch.0001-add-return-token-ids-field.patch.sha256"]).toMatch(/^[0-9a-f]{64}$/);
+    const again = await planTarget(CONFIG, CONFIG.targets.get("b")!, opts(), REPO_ROOT, PROVENANCE);
+    expect(again.plan).toEqual(plan);
+  });
+
+  it("refuses a target whose expected SGLang version is not the patch set's", async () => {
+    await expect(planTarget(CONFIG, CONFIG.targets.get("old")!, opts(), REPO_ROOT, PROVENANCE)).rejects.toThrow(
+      /target old expects SGLang 0\.5\.8 but patch set fixture-v0\.5\.9 .* is for 0\.5\.9/,
+    );
+  });
+
+  it("--base overrides the base and drops the pinned digest", async () => {
+    const { plan } = await planTarget(CONFIG, CONFIG.targets.get("b")!, opts({ base: "other/base:9" }), REPO_ROOT, PROVENANCE);
+    expect(plan.base.ref).toBe("other/base:9");
+    expect(plan.base.pinnedDigest).toBeUndefined();
+  });
+});
