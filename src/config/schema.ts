@@ -29,6 +29,7 @@ export interface VerifySettings {
   env: Record<string, string>;
   /** Extra folders (inside the container) put on PYTHONPATH after ours. */
   pythonPath: string[];
+  /** Passed as --tool-call-parser; unset lets the suite pick the model's parser. */
   toolCallParser?: string;
   reasoningParser?: string;
   timeoutSeconds: number;
@@ -69,7 +70,6 @@ export const DEFAULT_VERIFY: VerifySettings = {
   mounts: [],
   env: {},
   pythonPath: [],
-  toolCallParser: "qwen25",
   timeoutSeconds: 1800,
   startupTimeoutSeconds: 900,
   gpus: "all",

@@ -140,6 +140,8 @@ export async function reportFromArchive(tar: Buffer): Promise<unknown> {
 
 /** Names of failed checks, read loosely from the report (the suite owns its format). */
 export function failedChecks(report: unknown): string[] {
+  const listed = (report as { failed_checks?: unknown })?.failed_checks;
+  if (Array.isArray(listed)) return listed.map(String);
   const checks = (report as { checks?: unknown })?.checks;
   if (!Array.isArray(checks)) return [];
   return checks
@@ -211,6 +213,7 @@ export async function runVerifyStep(input: VerifyStepInput): Promise<VerifyOutco
         "verify",
         `the verify suite exited ${result.exitCode} (${exitMeaning(result.exitCode)})` +
           (failed.length ? `; failed checks: ${failed.join(", ")}` : "") +
+          (typeof (report as { error?: unknown })?.error === "string" ? `; ${(report as { error: string }).error}` : "") +
           (report === undefined ? "; it wrote no report" : ""),
         result.exitCode === 1 ? 1 : 2,
       ),

@@ -12,7 +12,7 @@ const FIXTURE_SET = path.join(REPO_ROOT, "test/fixtures/patchsets/fixture-v0.5.9
 async function headers(tar: Buffer): Promise<tarStream.Header[]> {
   const out: tarStream.Header[] = [];
   const ex = tarStream.extract();
-  const done = new Promise((r) => ex.on("finish", r));
+  const done = new Promise<void>((r) => ex.on("finish", () => r()));
   ex.on("entry", (h, s, next) => { out.push(h); s.on("end", next); s.resume(); });
   ex.end(tar);
   await done;

@@ -44,7 +44,7 @@ describe("build file validation", () => {
       "/tmp",
     );
     const v = c.targets.get("v0.5.9-cu129-amd64")!.verify;
-    expect(v).toMatchObject({ mode: "engineless", timeoutSeconds: 60, toolCallParser: "qwen25" });
+    expect(v).toMatchObject({ mode: "engineless", timeoutSeconds: 60, gpus: "all" });
   });
 
   it.each([

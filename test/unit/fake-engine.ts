@@ -26,7 +26,7 @@ export class FakeEngine implements DockerEngine {
   async ping() { this.calls.push("ping"); }
   async info(): Promise<DaemonInfo> { return { serverVersion: "20.10", runtimes: this.runtimes, defaultRuntime: "runc", architecture: "x86_64" }; }
   async inspectImage(ref: string) { return this.images.get(ref); }
-  async pullImage(ref: string) { this.calls.push(`pull ${ref}`); throw new Error(`manifest for ${ref} not found: manifest unknown`); }
+  async pullImage(ref: string): Promise<ProgressSummary> { this.calls.push(`pull ${ref}`); throw new Error(`manifest for ${ref} not found: manifest unknown`); }
   async buildImage(_ctx: Buffer, opts: { tag: string; labels: Record<string, string> }) {
     this.calls.push(`build ${opts.tag}`);
     if (this.buildError) throw this.buildError;

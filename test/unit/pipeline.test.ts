@@ -147,7 +147,7 @@ async function tarWith(name: string, content: string): Promise<Buffer> {
   const pack = tarStream.pack();
   const chunks: Buffer[] = [];
   pack.on("data", (c) => chunks.push(c as Buffer));
-  const done = new Promise((r) => pack.on("end", r));
+  const done = new Promise<void>((r) => pack.on("end", () => r()));
   pack.entry({ name: name.split("/")[0] + "/", type: "directory" });
   pack.entry({ name }, content);
   pack.finalize();

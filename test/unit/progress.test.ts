@@ -29,7 +29,7 @@ describe("daemon progress streams", () => {
     const p = followProgress(replay(recorded("build-patch-does-not-apply.jsonl")));
     await expect(p).rejects.toBeInstanceOf(ProgressStreamError);
     await expect(p).rejects.toThrow(/returned a non-zero code: 1/);
-    const err = await p.catch((e: ProgressStreamError) => e);
+    const err = (await p.catch((e: unknown) => e)) as ProgressStreamError;
     expect(err.tail.join("\n")).toContain("apply-patchset: ERROR: patch 0002-context-does-not-match.patch does not apply");
     expect(err.tail.join("\n")).not.toContain("\x1b[");
   });

@@ -1,0 +1,96 @@
+/** The verify step's container spec and its reading of outcomes (fake engine; no Docker). */
+import { mkdirSync, mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_VERIFY, type VerifySettings } from "../../src/config/schema.js";
+import { exitMeaning, failedChecks, runVerifyStep, verifyContainerSpec } from "../../src/verify/verify-step.js";
+import { FakeEngine } from "./fake-engine.js";
+
+const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
+const HOST = mkdtempSync(path.join(os.tmpdir(), "sip-verify-"));
+mkdirSync(path.join(HOST, "harness/sglang_engineless"), { recursive: true });
+mkdirSync(path.join(HOST, "models/tok"), { recursive: true });
+mkdirSync(path.join(HOST, "deps"), { recursive: true });
+
+const settings = (over: Partial<VerifySettings> = {}): VerifySettings => ({ ...DEFAULT_VERIFY, ...over });
+const input = (s: VerifySettings) => ({ image: "sha256:img", settings: s, baseDir: HOST, repoRoot: REPO_ROOT, runId: "r1" });
+
+describe("verify container spec", () => {
+  it("gpu mode: all GPUs through DeviceRequests, the model mount, the suite on PYTHONPATH, the report path", () => {
+    const spec = verifyContainerSpec(input(settings({
+      model: "/models/tok", toolCallParser: "qwen25", reasoningParser: "qwen3",
+      modelMount: { source: "models/tok", target: "/models/tok", readOnly: true }, env: { HF_HUB_OFFLINE: "1" },
+    })));
+    expect(spec.gpus).toBe("all");
+    expect(spec.mounts).toEqual([{ source: path.join(HOST, "models/tok"), target: "/models/tok", readOnly: true }]);
+    expect(spec.env).toMatchObject({ PYTHONPATH: "/opt/sglang-image-patcher/verify", HF_HUB_OFFLINE: "1" });
+    expect(spec.cmd.slice(4)).toEqual([
+      "python3", "-m", "tokenids_verify", "--model-path", "/models/tok", "--launcher", "sglang",
+      "--tool-call-parser", "qwen25", "--reasoning-parser", "qwen3", "--startup-timeout", "900",
+      "--report", "/tmp/sglang-image-patcher-verify/report.json",
+    ]);
+    expect(spec.copyOut).toBe("/tmp/sglang-image-patcher-verify");
+    expect(spec.timeoutMs).toBe(1_800_000);
+    expect(spec.labels["io.github.sglang-image-patcher.run"]).toBe("r1");
+  });
+
+  it("engineless mode: no GPU, the harness mounted read-only and on PYTHONPATH, extra deps after it", () => {
+    const spec = verifyContainerSpec(input(settings({
+      mode: "engineless", harness: "harness", model: "/models/tok", pythonPath: ["/opt/deps"],
+      mounts: [{ source: "deps", target: "/opt/deps", readOnly: true }], gpus: 2,
+    })));
+    expect(spec.gpus).toBeUndefined();
+    expect(spec.mounts).toEqual([
+      { source: path.join(HOST, "harness"), target: "/opt/sglang-image-patcher/harness", readOnly: true },
+      { source: path.join(HOST, "deps"), target: "/opt/deps", readOnly: true },
+    ]);
+    expect(spec.env.PYTHONPATH).toBe("/opt/sglang-image-patcher/verify:/opt/sglang-image-patcher/harness:/opt/deps");
+    expect(spec.cmd).toContain("engineless");
+  });
+
+  it("names a mount source or harness that does not exist", () => {
+    expect(() => verifyContainerSpec(input(settings({ mounts: [{ source: "nope", target: "/x", readOnly: true }] })))).toThrow(
+      `mount source ${path.join(HOST, "nope")} (for /x) does not exist`,
+    );
+    expect(() => verifyContainerSpec(input(settings({ mode: "engineless", harness: "nope" })))).toThrow(/needs the harness package sglang_engineless in/);
+  });
+});
+
+describe("verify outcomes", () => {
+  const run = (engine: FakeEngine, s: VerifySettings) => runVerifyStep({ ...input(s), engine, onOutput: () => {} });
+
+  it("a timeout is reported with the setting to change", async () => {
+    const engine = new FakeEngine("b");
+    engine.oneShot = async () => ({ exitCode: 137, timedOut: true });
+    await expect(run(engine, settings({ mode: "engineless", harness: "harness", timeoutSeconds: 5 }))).rejects.toThrow(
+      "verify: the verify suite did not finish within verify.timeoutSeconds=5 s; its container was killed and removed",
+    );
+  });
+
+  it("a killed container is named as such, with no report", async () => {
+    const engine = new FakeEngine("b");
+    engine.oneShot = async () => ({ exitCode: 137, timedOut: false });
+    await expect(run(engine, settings({ mode: "engineless", harness: "harness" }))).rejects.toThrow(
+      "verify: the verify suite exited 137 (killed (SIGKILL: out of memory, or the container was killed)); it wrote no report",
+    );
+  });
+
+  it("a daemon that cannot hand out a GPU gets the same help as a missing runtime", async () => {
+    const engine = new FakeEngine("b");
+    engine.runtimes = ["runc", "nvidia"];
+    engine.oneShot = async () => { throw new Error('(HTTP code 500) server error - could not select device driver "nvidia" with capabilities: [[gpu]]'); };
+    await expect(run(engine, settings())).rejects.toThrow(/the container could not get a GPU .*NVIDIA Container Toolkit/);
+  });
+
+  it("cpu mode is refused for now", async () => {
+    await expect(run(new FakeEngine("b"), settings({ mode: "cpu" }))).rejects.toThrow(/cpu .* is not available yet/);
+  });
+
+  it("reads failed checks from the suite's report", () => {
+    expect(failedChecks({ failed_checks: ["a", "b"] })).toEqual(["a", "b"]);
+    expect(failedChecks({ checks: [{ name: "x", status: "failed" }, { name: "y", status: "passed" }] })).toEqual(["x"]);
+    expect(failedChecks(undefined)).toEqual([]);
+    expect(exitMeaning(2)).toBe("the server or the setup failed");
+  });
+});
