@@ -1,5 +1,5 @@
 /**
- * Ctrl-C handling: the first SIGINT/SIGTERM aborts the running step through an AbortSignal,
+ * Ctrl-C handling: the first SIGINT/SIGTERM/SIGHUP aborts the running step through an AbortSignal,
  * so each step cleans up (containers removed, temporary tags dropped) and the CLI reports and
  * exits 130; a second signal exits at once.
  */
@@ -17,13 +17,17 @@ export function installCancellation(log: (m: string) => void): { signal: AbortSi
       process.exit(130);
     }
   };
-  process.on("SIGINT", handler);
-  process.on("SIGTERM", handler);
+  // A closed terminal or a reader that went away (EPIPE on stdout/stderr) must not crash the
+  // process before it has removed its container and temporary tag.
+  const ignorePipeErrors = () => {};
+  process.stdout.on("error", ignorePipeErrors);
+  process.stderr.on("error", ignorePipeErrors);
+  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+  for (const s of signals) process.on(s, handler);
   return {
     signal: controller.signal,
     dispose: () => {
-      process.off("SIGINT", handler);
-      process.off("SIGTERM", handler);
+      for (const s of signals) process.off(s, handler);
     },
   };
 }

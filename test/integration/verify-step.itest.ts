@@ -1,0 +1,121 @@
+/**
+ * The pipeline's verify step end to end in a real container on the real daemon (engine-less
+ * mode: no GPU here). The suite (verify/tokenids_verify) runs inside the freshly built image;
+ * its Python dependencies come from the project's .venv mounted read-only (the stand-in base
+ * has only python3 and git). A verify that times out, one whose container is killed, and one
+ * interrupted by Ctrl-C each end with a clear error, no container left, no tag, nothing pushed.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { DockerodeEngine } from "../../src/docker/engine.js";
+import { REPO_ROOT, TEST_REGISTRY, mustSkip, registryTags, runBuildImage, startCli, waitFor, writeConfig } from "./support/services.js";
+import { ensureStandInBase } from "./support/stand-in-bases.js";
+
+const skip = await mustSkip();
+const engine = new DockerodeEngine();
+const REPO = `sglang-image-patcher-itest/verified-${Date.now().toString(36)}`;
+const IMAGE = `${TEST_REGISTRY}/${REPO}`;
+const SITE_PACKAGES = path.join(REPO_ROOT, ".venv/lib/python3.11/site-packages");
+const NEVER_READY = path.join(REPO_ROOT, "test/fixtures/harness-never-ready");
+const REAL_HARNESS = path.join(REPO_ROOT, "harness");
+let base = "";
+let model = "";
+
+function config(tag: string, verify: Record<string, unknown>): string {
+  return writeConfig(
+    [
+      "targets:",
+      "  t:",
+      `    base: ${base}`,
+      `    patchSet: ${path.join(REPO_ROOT, "patches/sglang-v0.5.9")}`,
+      `    image: ${IMAGE}`,
+      `    tags: [${tag}]`,
+      "    push: true",
+      `    verify: ${JSON.stringify({
+        mode: "engineless",
+        model: "/models/scripted",
+        modelMount: { source: model, target: "/models/scripted", readOnly: true },
+        mounts: [{ source: SITE_PACKAGES, target: "/opt/deps", readOnly: true }],
+        pythonPath: ["/opt/deps"],
+        env: { HF_HUB_OFFLINE: "1", TRANSFORMERS_OFFLINE: "1" },
+        ...verify,
+      })}`,
+      "",
+    ].join("\n"),
+  );
+}
+
+function verifyContainers(): string[] {
+  return execFileSync("docker", ["ps", "-a", "--filter", "label=io.github.sglang-image-patcher.role=verify", "--format", "{{.Names}}"], { encoding: "utf8" })
+    .split("\n")
+    .filter(Boolean);
+}
+
+function localTags(): string[] {
+  return execFileSync("docker", ["images", IMAGE, "--format", "{{.Tag}}"], { encoding: "utf8" }).split("\n").filter(Boolean);
+}
+
+describe.skipIf(skip)("the verify step in a real container (engine-less mode)", () => {
+  beforeAll(async () => {
+    if (!existsSync(SITE_PACKAGES)) throw new Error(`${SITE_PACKAGES} is missing: run bash scripts/python-env.sh`);
+    base = await ensureStandInBase(engine, "editable", { log: (m) => process.stderr.write(`[itest] ${m}\n`) });
+    model = mkdtempSync(path.join(os.tmpdir(), "sip-model-"));
+    execFileSync(path.join(REPO_ROOT, ".venv/bin/python"), ["-m", "scripted_models", model], { env: { ...process.env, PYTHONPATH: path.join(REPO_ROOT, "models") } });
+  });
+
+  it("passes against the real harness serving the patched files; marked engineless-verified and not pushed", async () => {
+    expect(existsSync(path.join(REAL_HARNESS, "sglang_engineless/serve.py")), "harness/sglang_engineless (issue 3) is missing").toBe(true);
+    const run = await runBuildImage(["--config", config("engineless", { harness: REAL_HARNESS, timeoutSeconds: 600 })]);
+    expect(run.code, run.stderr.slice(-4000)).toBe(0);
+    const t = run.json.targets[0];
+    expect(t.status).toBe("built");
+    expect(t.verify.outcome).toBe("engineless-verified");
+    expect(t.verify.countsAsVerified).toBe(false);
+    expect(t.verify.report.status).toBe("passed");
+    expect(t.verify.report.summary.failed).toBe(0);
+    expect(t.pushSkippedReason).toMatch(/engineless does not verify the real engine/);
+    expect(await registryTags(TEST_REGISTRY, REPO)).toEqual([]);
+    expect(verifyContainers()).toEqual([]);
+    execFileSync("docker", ["rmi", `${IMAGE}:engineless`]);
+  });
+
+  it("a verify that runs past its timeout is killed and removed; nothing tagged or pushed", async () => {
+    const run = await runBuildImage(["--config", config("timeout", { harness: NEVER_READY, timeoutSeconds: 15 })]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("verify: the verify suite did not finish within verify.timeoutSeconds=15 s; its container was killed and removed");
+    expect(run.stderr).toContain("[verify] [tokenids_verify] starting main server: /usr/bin/python3 -m sglang_engineless.serve"); // streamed container logs
+    expect(run.json.targets[0].verify.outcome).toBe("failed");
+    expect(verifyContainers()).toEqual([]);
+    expect(localTags()).not.toContain("timeout");
+    expect(await registryTags(TEST_REGISTRY, REPO)).toEqual([]);
+  });
+
+  it("a verify whose container is killed says so; nothing tagged or pushed", async () => {
+    const cli = startCli("src/cli/build-image.ts", ["--config", config("killed", { harness: NEVER_READY, timeoutSeconds: 300 })]);
+    await waitFor(async () => cli.stderrSoFar().includes("[tokenids_verify] starting main server"), 120_000, "the verify container to start");
+    const [name] = verifyContainers();
+    execFileSync("docker", ["kill", name!]);
+    const run = await cli.done;
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/verify: the verify suite exited 137 \(killed \(SIGKILL: out of memory, or the container was killed\)\)/);
+    expect(verifyContainers()).toEqual([]);
+    expect(localTags()).not.toContain("killed");
+  });
+
+  it("Ctrl-C during verify stops it, removes the container, exits 130 and reports cancelled", async () => {
+    const cli = startCli("src/cli/build-image.ts", ["--config", config("interrupted", { harness: NEVER_READY, timeoutSeconds: 300 })]);
+    await waitFor(async () => cli.stderrSoFar().includes("[tokenids_verify] starting main server"), 120_000, "the verify container to start");
+    cli.child.kill("SIGINT");
+    const run = await cli.done;
+    expect(run.code).toBe(130);
+    expect(run.stderr).toContain("SIGINT received: stopping the current step and cleaning up");
+    expect(run.json.ok).toBe(false);
+    expect(run.json.targets[0].status).toBe("cancelled");
+    expect(verifyContainers()).toEqual([]);
+    expect(localTags()).not.toContain("interrupted");
+    expect(execFileSync("docker", ["images", "-q", "--filter", "reference=sglang-image-patcher-build/*"], { encoding: "utf8" }).trim()).toBe("");
+  });
+});
