@@ -1,9 +1,10 @@
 """Tiny generated checkpoints whose greedy decoding follows a known script.
 
-    from scripted_models import build_checkpoint
-    model = build_checkpoint(tmp_path / "m", default_script="tool_call")
-    model.path               # --model-path for sglang.launch_server or transformers
-    model.expected_ids("tool_call")
+    from scripted_models import Routing, build_checkpoint
+    model = build_checkpoint(tmp_path / "m", Routing(thinking_by_default=True))
+    model.path                      # --model-path for sglang.launch_server or transformers
+    body = model.request("tool_call")   # a chat request body that gets this script
+    model.expected_ids("tool_call")     # the ids the engine must generate for it
 
 Nothing is downloaded: config, weights and tokenizer are written from scripts.py.
 See models/README.md for how the model works and how to add a script.
@@ -11,11 +12,14 @@ See models/README.md for how the model works and how to add a script.
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from .plan import DEFAULT_START, Plan, ScriptConflict, build_plan
+from .prompt import render_prompt_ids
+from .routing import Routing
 from .scripts import ALL_SCRIPTS, WEATHER_TOOL, Script, script_by_name
 from .tokens import EOS, selector_token
 
@@ -26,11 +30,8 @@ MANIFEST = "scripted_model.json"
 class ScriptedModel:
     path: Path
     plan: Plan
+    routing: Routing
     scripts: tuple[Script, ...]
-
-    @property
-    def default_script(self) -> str:
-        return self.plan.default_script
 
     def script(self, name: str) -> Script:
         for script in self.scripts:
@@ -39,41 +40,69 @@ class ScriptedModel:
         raise KeyError(f"script {name!r} is not in the checkpoint at {self.path}")
 
     def expected_ids(self, name: str) -> list[int]:
-        """The ids the engine must generate for this script's scenario request."""
-        script = self.script(name)
-        return [self.plan.token_id(p) for p in script.generated_pieces()]
+        """The ids the engine must generate for request(name) (stop / max_tokens applied)."""
+        return [self.plan.token_id(p) for p in self.script(name).generated_pieces()]
 
-    def messages(self, name: str, user: str = "Go.") -> tuple[list[dict], dict]:
-        """Chat messages (and extra request fields) that make the model answer with a script.
+    def request(self, name: str, user: str = "Go.", via_selector: bool = False) -> dict:
+        """A chat request body (without model/stream) that makes the model answer `name`.
 
-        The default script needs a plain conversation; any other is reached through its
-        selector token as a continued final assistant message.
+        Routed scripts are reached the way a client would (tools, enable_thinking, a plain
+        conversation); others, or any with via_selector, through the script's selector as a
+        continued final assistant message. Thinking is switched off explicitly whenever the
+        template could otherwise route to the thinking script.
         """
-        messages = [{"role": "user", "content": user}]
-        if name == self.default_script:
-            return messages, {}
-        self.script(name)
-        return messages + [{"role": "assistant", "content": selector_token(name)}], {
-            "continue_final_message": True
-        }
+        script = self.script(name)
+        body: dict = {"messages": [{"role": "user", "content": user}]}
+        body.update(copy.deepcopy(script.request))
+        routing = self.routing
+        thinking = None
+        if not via_selector and name == routing.thinking_script:
+            thinking = True
+        elif routing.thinking_script:
+            thinking = False
+        if thinking is not None:
+            body["chat_template_kwargs"] = {"enable_thinking": thinking}
+        tools_route = bool(routing.tool_script and body.get("tools"))
+        if tools_route:
+            routed = name == routing.tool_script
+        elif thinking:
+            routed = True  # name is the thinking script
+        else:
+            routed = name == routing.default_script
+        if via_selector or not routed:
+            body["messages"].append({"role": "assistant", "content": selector_token(name)})
+            body["continue_final_message"] = True
+        return body
+
+    def prompt_ids(self, tokenizer, body: dict) -> list[int]:
+        return render_prompt_ids(tokenizer, body)
 
 
 def build_checkpoint(
     out_dir: Path | str,
-    default_script: str = "plain",
+    routing: Routing = Routing(),
     scripts: tuple[Script, ...] = ALL_SCRIPTS,
 ) -> ScriptedModel:
     """Writes a complete checkpoint folder; fails if the scripts clash (ScriptConflict)."""
     from .checkpoint import write_checkpoint_files
     from .tokenizer_files import write_tokenizer
 
-    plan = build_plan(scripts, default_script)
+    names = {s.name for s in scripts}
+    for routed in routing.script_names():
+        if routed not in names:
+            raise ScriptConflict(f"routing names script {routed!r}, which is not among {sorted(names)}")
+    plan = build_plan(scripts, routing.default_script)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    write_tokenizer(plan, out)
+    write_tokenizer(plan, routing, out)
     write_checkpoint_files(plan, out)
     manifest = {
-        "default_script": default_script,
+        "routing": {
+            "default_script": routing.default_script,
+            "tool_script": routing.tool_script,
+            "thinking_script": routing.thinking_script,
+            "thinking_by_default": routing.thinking_by_default,
+        },
         "eos_id": plan.eos_id,
         "scripts": {
             s.name: {
@@ -88,7 +117,7 @@ def build_checkpoint(
         },
     }
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return ScriptedModel(path=out, plan=plan, scripts=scripts)
+    return ScriptedModel(path=out, plan=plan, routing=routing, scripts=scripts)
 
 
 __all__ = [
@@ -96,11 +125,13 @@ __all__ = [
     "DEFAULT_START",
     "EOS",
     "MANIFEST",
+    "Routing",
     "Script",
     "ScriptConflict",
     "ScriptedModel",
     "WEATHER_TOOL",
     "build_checkpoint",
+    "render_prompt_ids",
     "script_by_name",
     "selector_token",
 ]

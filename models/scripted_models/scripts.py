@@ -65,16 +65,20 @@ class Script:
         return b"".join(self.piece_bytes(p) or b"" for p in self.pieces).decode("utf-8")
 
 
+# In the exact shape v0.5.9's Tool.model_dump() hands the chat template (type, then function
+# with description/name/parameters/strict in that order), so a test's own rendering of the
+# prompt matches the server's byte for byte.
 WEATHER_TOOL = {
     "type": "function",
     "function": {
-        "name": "get_weather",
         "description": "Current weather in a city.",
+        "name": "get_weather",
         "parameters": {
             "type": "object",
             "properties": {"city": {"type": "string"}},
             "required": ["city"],
         },
+        "strict": False,
     },
 }
 

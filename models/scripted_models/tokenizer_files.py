@@ -11,14 +11,21 @@ from importlib import resources
 from pathlib import Path
 
 from .plan import Plan
+from .routing import Routing
 from .tokens import ENDOFTEXT, EOS
 
-
-def chat_template() -> str:
-    return resources.files(__package__).joinpath("chat_template.jinja").read_text(encoding="utf-8")
+ROUTES_MARK = "{#- ROUTES -#}"
 
 
-def write_tokenizer(plan: Plan, out_dir: Path) -> None:
+def chat_template(routing: Routing) -> str:
+    """The ChatML template with this checkpoint's routes in its generation prompt."""
+    base = resources.files(__package__).joinpath("chat_template.jinja").read_text(encoding="utf-8")
+    if ROUTES_MARK not in base:
+        raise RuntimeError(f"chat_template.jinja lost its {ROUTES_MARK} line")
+    return base.replace(ROUTES_MARK, routing.template_block())
+
+
+def write_tokenizer(plan: Plan, routing: Routing, out_dir: Path) -> None:
     from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
 
@@ -39,7 +46,7 @@ def write_tokenizer(plan: Plan, out_dir: Path) -> None:
         tokenizer_object=core,
         eos_token=EOS,
         pad_token=ENDOFTEXT,
-        chat_template=chat_template(),
+        chat_template=chat_template(routing),
         model_max_length=4096,
         clean_up_tokenization_spaces=False,
     )

@@ -11,9 +11,9 @@ REPO = Path(__file__).resolve().parents[3]
 # scripted_models is a plain folder package (see docs: importable by putting models/ on the path).
 sys.path.insert(0, str(REPO / "models"))
 
-from scripted_models import build_checkpoint  # noqa: E402
+from scripted_models import Routing, build_checkpoint  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def plain_default_model(tmp_path_factory):
-    return build_checkpoint(tmp_path_factory.mktemp("scripted") / "plain_default", default_script="plain")
+    return build_checkpoint(tmp_path_factory.mktemp("scripted") / "plain_default", Routing())

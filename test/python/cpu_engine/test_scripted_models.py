@@ -17,9 +17,12 @@ from scripted_models import (
     DEFAULT_START,
     EOS,
     MANIFEST,
+    Routing,
     Script,
     ScriptConflict,
+    WEATHER_TOOL,
     build_checkpoint,
+    render_prompt_ids,
     selector_token,
 )
 from scripted_models.plan import build_plan
@@ -27,15 +30,8 @@ from scripted_models.plan import build_plan
 REPO = Path(__file__).resolve().parents[3]
 
 
-def prompt_ids(tokenizer, model, name):
-    """The prompt exactly as SGLang v0.5.9 builds it (serving_chat._apply_jinja_template):
-    the chat template with the generation prompt, then encode(prefix) when continuing."""
-    messages, extra = model.messages(name)
-    tools = model.script(name).request.get("tools")
-    if extra.get("continue_final_message"):
-        head = tokenizer.apply_chat_template(messages[:-1], tools=tools, add_generation_prompt=True, tokenize=True)
-        return head + tokenizer.encode(messages[-1]["content"])
-    return tokenizer.apply_chat_template(messages, tools=tools, add_generation_prompt=True, tokenize=True)
+def prompt_ids(tokenizer, model, name, **kw):
+    return render_prompt_ids(tokenizer, model.request(name, **kw))
 
 
 def greedy(hf_model, ids, max_new_tokens=48):
@@ -56,10 +52,11 @@ def loaded(plain_default_model):
     return plain_default_model, tokenizer, hf_model
 
 
+@pytest.mark.parametrize("via_selector", [False, True], ids=["routed", "selector"])
 @pytest.mark.parametrize("script", ALL_SCRIPTS, ids=lambda s: s.name)
-def test_greedy_decoding_follows_the_script(loaded, script):
+def test_greedy_decoding_follows_the_script(loaded, script, via_selector):
     model, tokenizer, hf_model = loaded
-    generated = greedy(hf_model, prompt_ids(tokenizer, model, script.name))
+    generated = greedy(hf_model, prompt_ids(tokenizer, model, script.name, via_selector=via_selector))
     assert generated == list(model.plan.script_ids[script.name])
     assert generated[-1] == model.plan.eos_id
     assert tokenizer.decode(generated, skip_special_tokens=True) == script.full_text()
@@ -71,22 +68,39 @@ def test_plain_conversation_ends_in_the_newline_that_starts_the_default_script(l
     assert tokenizer.decode(ids) == "<|im_start|>user\nGo.<|im_end|>\n<|im_start|>assistant\n"
     assert ids[-1] == DEFAULT_START[0]
     assert model.plan.next_token[ids[-1]] == model.plan.script_ids["plain"][0]
+    assert "continue_final_message" not in model.request("plain")
 
 
 def test_a_continued_selector_ends_the_prompt(loaded):
     model, tokenizer, _ = loaded
-    ids = prompt_ids(tokenizer, model, "tool_call")
-    assert ids[-1] == tokenizer.convert_tokens_to_ids(selector_token("tool_call"))
+    ids = prompt_ids(tokenizer, model, "multibyte")
+    assert ids[-1] == tokenizer.convert_tokens_to_ids(selector_token("multibyte"))
     assert ids[-2] == DEFAULT_START[0]
 
 
-def test_another_default_script_answers_a_plain_conversation(tmp_path):
-    model = build_checkpoint(tmp_path / "m", default_script="reasoning")
+def test_the_template_routes_tools_and_thinking(loaded):
+    model, tokenizer, _ = loaded
+    user = [{"role": "user", "content": "Hi"}]
+    tools = render_prompt_ids(tokenizer, {"messages": user, "tools": [WEATHER_TOOL]})
+    assert tools[-1] == tokenizer.convert_tokens_to_ids(selector_token("tool_call"))
+    assert '"name": "get_weather"' in tokenizer.decode(tools)
+    thinking = render_prompt_ids(tokenizer, {"messages": user, "chat_template_kwargs": {"enable_thinking": True}})
+    assert thinking[-1] == tokenizer.convert_tokens_to_ids(selector_token("reasoning"))
+    # thinking is off by default in this checkpoint, and explicitly off is the plain path
+    for kwargs in (None, {"enable_thinking": False}):
+        assert render_prompt_ids(tokenizer, {"messages": user, "chat_template_kwargs": kwargs})[-1] == DEFAULT_START[0]
+
+
+def test_a_thinking_checkpoint_thinks_unless_told_not_to(tmp_path):
+    model = build_checkpoint(tmp_path / "m", Routing(default_script="multibyte", thinking_by_default=True))
     tokenizer = AutoTokenizer.from_pretrained(model.path)
     hf_model = AutoModelForCausalLM.from_pretrained(model.path)
-    ids = tokenizer.apply_chat_template([{"role": "user", "content": "Hi"}], add_generation_prompt=True, tokenize=True)
+    user = [{"role": "user", "content": "Hi"}]
+    ids = tokenizer.apply_chat_template(user, add_generation_prompt=True, tokenize=True)
     assert greedy(hf_model, ids) == list(model.plan.script_ids["reasoning"])
-    # the plain script is now only reachable through its selector
+    off = tokenizer.apply_chat_template(user, add_generation_prompt=True, tokenize=True, enable_thinking=False)
+    assert greedy(hf_model, off) == list(model.plan.script_ids["multibyte"])
+    assert model.request("multibyte")["chat_template_kwargs"] == {"enable_thinking": False}
     assert greedy(hf_model, prompt_ids(tokenizer, model, "plain")) == list(model.plan.script_ids["plain"])
 
 
@@ -128,7 +142,7 @@ def test_scenario_requests_cut_the_script_where_the_engine_stops(loaded):
 
 def test_manifest_describes_every_script(plain_default_model):
     manifest = json.loads((plain_default_model.path / MANIFEST).read_text(encoding="utf-8"))
-    assert manifest["default_script"] == "plain"
+    assert manifest["routing"]["default_script"] == "plain"
     assert set(manifest["scripts"]) == {s.name for s in ALL_SCRIPTS}
     assert manifest["scripts"]["tool_call"]["ids"] == list(plain_default_model.plan.script_ids["tool_call"])
 
@@ -152,11 +166,14 @@ def test_a_script_using_the_default_start_token_is_refused():
 def test_cli_writes_a_checkpoint_and_rejects_an_unknown_script(tmp_path):
     env_path = str(REPO / "models")
     ok = subprocess.run(
-        [sys.executable, "-m", "scripted_models", str(tmp_path / "cli"), "--default-script", "multibyte"],
+        [sys.executable, "-m", "scripted_models", str(tmp_path / "cli"), "--default-script", "multibyte",
+         "--thinking-by-default"],
         cwd=env_path, capture_output=True, text=True, timeout=120,
     )
     assert ok.returncode == 0, ok.stderr
     assert json.loads((tmp_path / "cli" / "config.json").read_text())["architectures"] == ["Qwen2ForCausalLM"]
+    routing = json.loads((tmp_path / "cli" / MANIFEST).read_text())["routing"]
+    assert routing["default_script"] == "multibyte" and routing["thinking_by_default"] is True
     bad = subprocess.run(
         [sys.executable, "-m", "scripted_models", str(tmp_path / "bad"), "--default-script", "nope"],
         cwd=env_path, capture_output=True, text=True, timeout=120,
