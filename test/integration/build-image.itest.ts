@@ -10,7 +10,7 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DockerodeEngine } from "../../src/docker/engine.js";
 import { memoryLogger } from "../../src/log.js";
 import { loadConfig } from "../../src/config/load.js";
@@ -20,7 +20,7 @@ import { readProvenance } from "../../src/provenance.js";
 import { startAuthRegistry, type AuthRegistry } from "./support/auth-registry.js";
 import { expectedPatchResult } from "./support/expected-patch.js";
 import {
-  REPO_ROOT, TEST_REGISTRY, freePort, layerFiles, mustSkip, registryManifest, registryTags, runBuildImage, writeConfig,
+  REPO_ROOT, TEST_REGISTRY, freePort, layerFiles, mustSkip, stopRunningClis, registryManifest, registryTags, runBuildImage, writeConfig,
 } from "./support/services.js";
 import { ensureStandInBase, fetchSglang } from "./support/stand-in-bases.js";
 
@@ -71,6 +71,8 @@ const PYC = (rel: string) => {
 };
 
 describe.skipIf(skip)("build-image against a real Docker Engine and registry", () => {
+  afterEach(stopRunningClis);
+
   beforeAll(async () => {
     const log = (m: string) => process.stderr.write(`[itest] ${m}\n`);
     bases.editable = await ensureStandInBase(engine, "editable", { log });

@@ -9,9 +9,9 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DockerodeEngine } from "../../src/docker/engine.js";
-import { REPO_ROOT, TEST_REGISTRY, mustSkip, registryTags, runBuildImage, startCli, waitFor, writeConfig } from "./support/services.js";
+import { REPO_ROOT, TEST_REGISTRY, mustSkip, stopRunningClis, registryTags, runBuildImage, startCli, waitFor, writeConfig } from "./support/services.js";
 import { ensureStandInBase } from "./support/stand-in-bases.js";
 
 const skip = await mustSkip();
@@ -59,6 +59,8 @@ function localTags(): string[] {
 }
 
 describe.skipIf(skip)("the verify step in a real container (engine-less mode)", () => {
+  afterEach(stopRunningClis);
+
   beforeAll(async () => {
     if (!existsSync(SITE_PACKAGES)) throw new Error(`${SITE_PACKAGES} is missing: run bash scripts/python-env.sh`);
     base = await ensureStandInBase(engine, "editable", { log: (m) => process.stderr.write(`[itest] ${m}\n`) });

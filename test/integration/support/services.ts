@@ -50,6 +50,21 @@ export interface CliRun {
   json: Record<string, any>;
 }
 
+const running = new Set<ChildProcess>();
+
+/** Interrupts CLIs a failed or timed-out test left running (they then clean up after themselves). */
+export async function stopRunningClis(): Promise<void> {
+  await Promise.all(
+    [...running].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          child.once("close", () => resolve());
+          child.kill("SIGINT");
+        }),
+    ),
+  );
+}
+
 export function startCli(script: string, args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<CliRun>; stderrSoFar: () => string } {
   const child = spawn(process.execPath, [path.join(REPO_ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(REPO_ROOT, script), ...args], {
     cwd: REPO_ROOT,
@@ -60,8 +75,10 @@ export function startCli(script: string, args: string[], env: NodeJS.ProcessEnv 
   let stderr = "";
   child.stdout?.on("data", (c: Buffer) => (stdout += c.toString()));
   child.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
+  running.add(child);
   const done = new Promise<CliRun>((resolve) => {
     child.on("close", (code, signal) => {
+      running.delete(child);
       let json: Record<string, any> = {};
       try {
         json = JSON.parse(stdout);
