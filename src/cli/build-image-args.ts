@@ -25,6 +25,7 @@ Options:
                        or a non-gpu verify mode)
   --verify-mode MODE   override verify.mode: gpu (default; needs the NVIDIA runtime), engineless
                        (no GPU; never counts as verified) or cpu (not available yet)
+  --no-cache           build without the Docker build cache
   --dry-run            print the plan as the JSON result without contacting the Docker daemon
   -h, --help           show this help
 
@@ -58,6 +59,7 @@ export function parseBuildImageArgs(argv: string[]): BuildImageArgs {
         "push-unverified": { type: "boolean" },
         "verify-mode": { type: "string" },
         "dry-run": { type: "boolean" },
+        "no-cache": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -83,6 +85,7 @@ export function parseBuildImageArgs(argv: string[]): BuildImageArgs {
     pushUnverified: Boolean(v["push-unverified"]),
     verifyMode,
     dryRun: Boolean(v["dry-run"]),
+    noCache: Boolean(v["no-cache"]),
     help: Boolean(v.help),
   };
 }

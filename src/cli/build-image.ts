@@ -1,7 +1,6 @@
 /** `npm run build-image`: see BUILD_IMAGE_HELP. */
 import { installCancellation } from "../cancel.js";
 import { loadConfig } from "../config/load.js";
-import { DockerodeEngine } from "../docker/engine.js";
 import { ConfigError, errorMessage } from "../errors.js";
 import { createLogger } from "../log.js";
 import { checkCliOptions, planTarget, selectTargets, type PlannedTarget } from "../pipeline/plan.js";
@@ -33,6 +32,8 @@ async function main(argv: string[]): Promise<number> {
       printResult({ ok: true, dryRun: true, config: args.config, provenance, targets: planned.map((p) => p.plan) });
       return 0;
     }
+    // Imported here so --help and --dry-run do not pay for loading dockerode.
+    const { DockerodeEngine } = await import("../docker/engine.js");
     const engine = new DockerodeEngine();
     await engine.ping();
     for (const p of planned) {

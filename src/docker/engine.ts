@@ -41,6 +41,7 @@ export interface BuildOptions {
   buildargs: Record<string, string>;
   labels: Record<string, string>;
   platform?: string;
+  noCache?: boolean;
 }
 
 export interface Mount {
@@ -180,6 +181,7 @@ export class DockerodeEngine implements DockerEngine {
       rm: true,
       forcerm: true,
       ...(opts.platform ? { platform: opts.platform } : {}),
+      ...(opts.noCache ? { nocache: true } : {}),
       abortSignal: signal,
     } as Dockerode.ImageBuildOptions)) as Readable;
     return followProgress(stream, onEvent, signal);

@@ -21,6 +21,8 @@ export interface CliOptions {
   pushUnverified: boolean;
   verifyMode?: VerifyMode;
   dryRun: boolean;
+  /** Build without the Engine's build cache. */
+  noCache?: boolean;
 }
 
 export interface Provenance {
@@ -45,6 +47,7 @@ export interface TargetPlan {
   };
   context: { sha256: string; bytes: number; entries: string[] };
   dockerfile: string;
+  noCache: boolean;
   image: string;
   refs: string[];
   push: { enabled: boolean; reason: string };
@@ -155,6 +158,7 @@ export async function planTarget(
     },
     context: { sha256: context.sha256, bytes: context.tar.length, entries: context.entries },
     dockerfile: DOCKERFILE_NAME,
+    noCache: Boolean(opts.noCache),
     image: target.image,
     refs,
     push: decidePush(target, opts, verifySettings.mode),

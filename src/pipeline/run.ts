@@ -154,7 +154,7 @@ export async function runTarget(planned: PlannedTarget, deps: RunDeps): Promise<
     const build = await timed(timings, "build", () =>
       engine.buildImage(
         context.tar,
-        { dockerfile: plan.dockerfile, tag: buildTag, buildargs: { BASE_IMAGE: plan.base.ref }, labels, platform: plan.base.platform },
+        { dockerfile: plan.dockerfile, tag: buildTag, buildargs: { BASE_IMAGE: plan.base.ref }, labels, platform: plan.base.platform, noCache: plan.noCache },
         (ev) => logger.progress("build", ev),
         signal,
       ),

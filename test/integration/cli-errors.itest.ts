@@ -25,7 +25,7 @@ describe("the CLI without a daemon", () => {
   it("--help documents every option", async () => {
     const run = await runBuildImage(["--help"]);
     expect(run.code).toBe(0);
-    for (const opt of ["--config", "--target", "--base", "--tag", "--push", "--no-push", "--skip-verify", "--push-unverified", "--verify-mode", "--dry-run", "--help"]) {
+    for (const opt of ["--config", "--target", "--base", "--tag", "--push", "--no-push", "--skip-verify", "--push-unverified", "--verify-mode", "--no-cache", "--dry-run", "--help"]) {
       expect(run.stdout).toContain(opt);
     }
   });
