@@ -206,6 +206,17 @@ export async function runVerifyStep(input: VerifyStepInput): Promise<VerifyOutco
     throw new StepError("verify", `the verify suite did not finish within verify.timeoutSeconds=${s.timeoutSeconds} s; its container was killed and removed`, 2);
   }
   const report = result.copied ? await reportFromArchive(result.copied) : undefined;
+  if (result.exitCode !== 0 && report === undefined) {
+    // No report means the suite never got to run its checks (e.g. python3 could not import it),
+    // whatever the exit code says: do not call that "a check failed".
+    throw new StepError(
+      "verify",
+      `the verify suite exited ${result.exitCode}` +
+        (result.exitCode === 137 || result.exitCode === 143 ? ` (${exitMeaning(result.exitCode)})` : "") +
+        "; it wrote no report (see its output above)",
+      2,
+    );
+  }
   if (result.exitCode !== 0) {
     const failed = failedChecks(report);
     throw Object.assign(
@@ -213,8 +224,7 @@ export async function runVerifyStep(input: VerifyStepInput): Promise<VerifyOutco
         "verify",
         `the verify suite exited ${result.exitCode} (${exitMeaning(result.exitCode)})` +
           (failed.length ? `; failed checks: ${failed.join(", ")}` : "") +
-          (typeof (report as { error?: unknown })?.error === "string" ? `; ${(report as { error: string }).error}` : "") +
-          (report === undefined ? "; it wrote no report" : ""),
+          (typeof (report as { error?: unknown })?.error === "string" ? `; ${(report as { error: string }).error}` : ""),
         result.exitCode === 1 ? 1 : 2,
       ),
       { report },

@@ -102,7 +102,7 @@ describe.skipIf(skip)("the verify step in a real container (engine-less mode)", 
     execFileSync("docker", ["kill", name!]);
     const run = await cli.done;
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/verify: the verify suite exited 137 \(killed \(SIGKILL: out of memory, or the container was killed\)\)/);
+    expect(run.stderr).toContain("verify: the verify suite exited 137 (killed (SIGKILL: out of memory, or the container was killed)); it wrote no report");
     expect(verifyContainers()).toEqual([]);
     expect(localTags()).not.toContain("killed");
   });

@@ -72,7 +72,7 @@ describe("verify outcomes", () => {
     const engine = new FakeEngine("b");
     engine.oneShot = async () => ({ exitCode: 137, timedOut: false });
     await expect(run(engine, settings({ mode: "engineless", harness: "harness" }))).rejects.toThrow(
-      "verify: the verify suite exited 137 (killed (SIGKILL: out of memory, or the container was killed)); it wrote no report",
+      "verify: the verify suite exited 137 (killed (SIGKILL: out of memory, or the container was killed)); it wrote no report (see its output above)",
     );
   });
 

@@ -1,0 +1,89 @@
+/** Logger, retry classification and registry credentials. */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { registryHost, resolveRegistryAuth } from "../../src/docker/registry-auth.js";
+import { createLogger } from "../../src/log.js";
+import { isAuthFailure, isTransient, withRetry } from "../../src/retry.js";
+
+describe("logger", () => {
+  it("plain mode prints one line per status change of a layer, nothing on stdout", () => {
+    const out: string[] = [];
+    const log = createLogger({ write: (t: string) => out.push(t), isTTY: false });
+    for (const current of [1, 2, 3]) log.progress("push", { id: "abc", status: "Pushing", progressDetail: { current, total: 10 } });
+    log.progress("push", { id: "abc", status: "Pushed" });
+    log.stream("build", "Step 1/2 : FROM x\n\x1b[91mred\x1b[0m\n");
+    expect(out.join("")).toBe("[push] abc: Pushing\n[push] abc: Pushed\n[build] Step 1/2 : FROM x\n[build] red\n");
+  });
+
+  it("TTY mode draws bars and redraws them in place", () => {
+    const out: string[] = [];
+    const log = createLogger({ write: (t: string) => out.push(t), isTTY: true });
+    log.progress("pull", { id: "l1", status: "Downloading", progressDetail: { current: 512, total: 1024 } });
+    log.progress("pull", { id: "l1", status: "Downloading", progressDetail: { current: 1024, total: 1024 } });
+    const text = out.join("");
+    expect(text).toContain("[pull] l1 Downloading [===============               ] 512 B/1.0 KiB");
+    expect(text).toContain("\x1b[1A\x1b[J");
+    expect(text).toContain("[==============================] 1.0 KiB/1.0 KiB");
+  });
+});
+
+describe("retry", () => {
+  it.each([
+    ["dial tcp 127.0.0.1:5001: connect: connection refused", true],
+    ["received unexpected HTTP status: 503 Service Unavailable", true],
+    ["net/http: TLS handshake timeout", true],
+    ["unauthorized: authentication required", false],
+    ["denied: requested access to the resource is denied", false],
+    ["manifest invalid", false],
+  ])("%s -> transient %s", (msg, transient) => {
+    expect(isTransient(msg)).toBe(transient);
+  });
+
+  it("auth failures are recognised", () => {
+    expect(isAuthFailure("no basic auth credentials")).toBe(true);
+  });
+
+  it("backs off and counts attempts", async () => {
+    const delays: number[] = [];
+    let n = 0;
+    const r = await withRetry(async () => { if (++n < 3) throw new Error("ECONNRESET"); return "ok"; }, { attempts: 5, initialDelayMs: 1, maxDelayMs: 3 }, (_a, _e, d) => delays.push(d));
+    expect(r).toEqual({ value: "ok", attempts: 3 });
+    expect(delays).toEqual([1, 2]);
+  });
+});
+
+describe("registry credentials", () => {
+  const dockerConfig = (json: unknown) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "sip-dockercfg-"));
+    writeFileSync(path.join(dir, "config.json"), JSON.stringify(json));
+    return dir;
+  };
+
+  it("finds the registry host of a repository", () => {
+    expect(registryHost("127.0.0.1:5000/a/b")).toBe("127.0.0.1:5000");
+    expect(registryHost("ghcr.io/o/r")).toBe("ghcr.io");
+    expect(registryHost("lmsysorg/sglang")).toBe("docker.io");
+    expect(registryHost("localhost/x")).toBe("localhost");
+  });
+
+  it("reads auths from the Docker config file", async () => {
+    const dir = dockerConfig({ auths: { "ghcr.io": { auth: Buffer.from("me:tok:en").toString("base64") } } });
+    expect(await resolveRegistryAuth("ghcr.io/o/r", { DOCKER_CONFIG: dir })).toEqual({ username: "me", password: "tok:en", serveraddress: "ghcr.io" });
+    expect(await resolveRegistryAuth("quay.io/o/r", { DOCKER_CONFIG: dir })).toBeUndefined();
+  });
+
+  it("maps Docker Hub to its v1 server address and prefers the environment", async () => {
+    const dir = dockerConfig({ auths: { "https://index.docker.io/v1/": { auth: Buffer.from("hub:pw").toString("base64") } } });
+    expect(await resolveRegistryAuth("me/img", { DOCKER_CONFIG: dir })).toEqual({ username: "hub", password: "pw", serveraddress: "https://index.docker.io/v1/" });
+    expect(await resolveRegistryAuth("me/img", { DOCKER_CONFIG: dir, SGLANG_IMAGE_PATCHER_REGISTRY_USERNAME: "u", SGLANG_IMAGE_PATCHER_REGISTRY_PASSWORD: "p" })).toEqual({
+      username: "u", password: "p", serveraddress: "https://index.docker.io/v1/",
+    });
+    await expect(resolveRegistryAuth("me/img", { SGLANG_IMAGE_PATCHER_REGISTRY_USERNAME: "u" })).rejects.toThrow(/set both/);
+  });
+
+  it("no config file means anonymous", async () => {
+    expect(await resolveRegistryAuth("ghcr.io/o/r", { DOCKER_CONFIG: "/nonexistent" })).toBeUndefined();
+  });
+});
