@@ -70,7 +70,8 @@ describe.skipIf(skip)("the verify step in a real container (engine-less mode)", 
 
   it("passes against the real harness serving the patched files; marked engineless-verified and not pushed", async () => {
     expect(existsSync(path.join(REAL_HARNESS, "sglang_engineless/serve.py")), "harness/sglang_engineless (issue 3) is missing").toBe(true);
-    const run = await runBuildImage(["--config", config("engineless", { harness: REAL_HARNESS, timeoutSeconds: 600 })]);
+    const file = config("engineless", { harness: REAL_HARNESS, timeoutSeconds: 600 });
+    const run = await runBuildImage(["--config", file]);
     expect(run.code, run.stderr.slice(-4000)).toBe(0);
     const t = run.json.targets[0];
     expect(t.status).toBe("built");
@@ -81,7 +82,32 @@ describe.skipIf(skip)("the verify step in a real container (engine-less mode)", 
     expect(t.pushSkippedReason).toMatch(/engineless does not verify the real engine/);
     expect(await registryTags(TEST_REGISTRY, REPO)).toEqual([]);
     expect(verifyContainers()).toEqual([]);
+
+    // verify-image on the image just built gives the same verdict.
+    const again = await startCli("src/cli/verify-image.ts", [`${IMAGE}:engineless`, "--config", file, "--target", "t"]).done;
+    expect(again.code, again.stderr.slice(-3000)).toBe(0);
+    expect(again.json).toMatchObject({ ok: true, verify: { outcome: "engineless-verified", countsAsVerified: false, report: { status: "passed" } } });
     execFileSync("docker", ["rmi", `${IMAGE}:engineless`]);
+  });
+
+  it("negative control: verify-image on the UNPATCHED base fails, naming the checks", async () => {
+    expect(existsSync(path.join(REAL_HARNESS, "sglang_engineless/serve.py")), "harness/sglang_engineless (issue 3) is missing").toBe(true);
+    // The base has no suite of its own: mount this checkout's verify/ where the image would have it.
+    const file = config("unused", {
+      harness: REAL_HARNESS,
+      timeoutSeconds: 600,
+      mounts: [
+        { source: SITE_PACKAGES, target: "/opt/deps", readOnly: true },
+        { source: path.join(REPO_ROOT, "verify"), target: "/opt/sglang-image-patcher/verify", readOnly: true },
+      ],
+    });
+    const run = await startCli("src/cli/verify-image.ts", [base, "--config", file]).done;
+    expect(run.code, run.stderr.slice(-3000)).toBe(1);
+    expect(run.json.ok).toBe(false);
+    expect(run.json.verify.report.status).toBe("failed");
+    expect(run.json.verify.report.failed_checks.length).toBeGreaterThan(0);
+    expect(run.stderr).toMatch(/verify: the verify suite exited 1 \(a check failed\); failed checks: \w+/);
+    expect(verifyContainers()).toEqual([]);
   });
 
   it("a verify that runs past its timeout is killed and removed; nothing tagged or pushed", async () => {
