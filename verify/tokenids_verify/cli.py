@@ -25,6 +25,10 @@ from .server import LAUNCHER_MODULES, LaunchedServer, ServerStartError, free_por
 from .tokenizer import TokenizerLoadError, load_tokenizer
 
 DEFAULT_MODEL = "Qwen/Qwen2.5-0.5B-Instruct"
+# Reasoning parsers whose models think unless chat_template_kwargs.enable_thinking is False
+# (v0.5.9's OpenAIServingChat._get_reasoning_from_request): the checks that compare text
+# with ids switch thinking off; reasoning_ids leaves it on.
+THINKING_SWITCH_PARSERS = ("qwen3", "glm45", "nano_v3", "interns1")
 
 
 class SetupError(RuntimeError):
@@ -233,6 +237,8 @@ def prepare(session: Session) -> CheckContext:
         reasoning_parser=t["reasoning_parser"],
         max_tokens=a.max_tokens,
     )
+    if ctx.reasoning_parser in THINKING_SWITCH_PARSERS:
+        ctx.no_thinking_kwargs = {"enable_thinking": False}
     if a.model_path:
         ctx.stream_output_server = session.stream_output_server
     else:

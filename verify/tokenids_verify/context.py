@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, ContextManager, Dict, List, Optional
 
 from .client import ChatClient
+from .scenarios import chat_body
 from .tokenizer import ModelTokenizer
 
 
@@ -49,6 +50,10 @@ class CheckContext:
     # request (numerics); the concurrent check then only demands self-consistency. Scripted
     # engines are exact and may set this to also demand identity with the solo request.
     strict_concurrency: bool = False
+    # chat_template_kwargs that switch thinking off, for the requests whose text is compared
+    # with their ids (a thinking model would otherwise put <think>...</think> in every answer;
+    # reasoning_ids checks thinking itself). None: send no chat_template_kwargs.
+    no_thinking_kwargs: Optional[Dict[str, Any]] = None
     stream_output_server: Optional[StreamOutputServerFactory] = None
     stream_output_unavailable_reason: str = "no way to start a --stream-output server was given"
     _memo: Dict[str, Any] = field(default_factory=dict)
@@ -72,6 +77,16 @@ class CheckContext:
             self._memo[key] = (True, value)
         return value
 
+    def chat_body(self, messages: List[Dict[str, Any]], max_tokens: int, **kw: Any) -> Dict[str, Any]:
+        """A request body for the non-reasoning checks (see no_thinking_kwargs)."""
+        if self.no_thinking_kwargs:
+            kw.setdefault("chat_template_kwargs", dict(self.no_thinking_kwargs))
+        return chat_body(messages, max_tokens, **kw)
+
+    def render_chat(self, messages: List[Dict[str, Any]], tools: Optional[List[Dict[str, Any]]] = None) -> List[int]:
+        """The tokenizer's own rendering of a chat_body() request's prompt."""
+        return self.tokenizer.render_chat(messages, tools, **(self.no_thinking_kwargs or {}))
+
     def with_client(self, client: ChatClient) -> "CheckContext":
         """The same settings against another server (fresh memo)."""
         return CheckContext(
@@ -82,4 +97,5 @@ class CheckContext:
             max_tokens=self.max_tokens,
             concurrency=self.concurrency,
             strict_concurrency=self.strict_concurrency,
+            no_thinking_kwargs=self.no_thinking_kwargs,
         )

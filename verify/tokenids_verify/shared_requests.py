@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Any, Dict
 
 from .context import CheckContext
-from .scenarios import PLAIN_MESSAGES, TOOL_MESSAGES, WEATHER_TOOL, chat_body
+from .scenarios import PLAIN_MESSAGES, TOOL_MESSAGES, WEATHER_TOOL
 from .stream_assembly import StreamAssembly, assemble_stream
 
 
 def plain_body(ctx: CheckContext) -> Dict[str, Any]:
-    return chat_body(PLAIN_MESSAGES, ctx.max_tokens)
+    return ctx.chat_body(PLAIN_MESSAGES, ctx.max_tokens)
 
 
 def tool_body(ctx: CheckContext) -> Dict[str, Any]:
     # More room: a tool call's JSON is longer than a sentence.
-    return chat_body(TOOL_MESSAGES, max(ctx.max_tokens, 96), tools=[WEATHER_TOOL])
+    return ctx.chat_body(TOOL_MESSAGES, max(ctx.max_tokens, 96), tools=[WEATHER_TOOL])
 
 
 def plain_nonstream(ctx: CheckContext) -> Dict[str, Any]:

@@ -21,9 +21,12 @@ class ModelTokenizer:
     def decode(self, ids: List[int], skip_special_tokens: bool = True) -> str:
         return self.hf.decode(ids, skip_special_tokens=skip_special_tokens)
 
-    def render_chat(self, messages: List[Dict[str, Any]], tools: Optional[List[Dict[str, Any]]] = None) -> List[int]:
-        """The tokenizer's own rendering of a request's prompt, as ids."""
-        kwargs: Dict[str, Any] = {"tokenize": True, "add_generation_prompt": True}
+    def render_chat(
+        self, messages: List[Dict[str, Any]], tools: Optional[List[Dict[str, Any]]] = None, **template_kwargs: Any
+    ) -> List[int]:
+        """The tokenizer's own rendering of a request's prompt, as ids (template_kwargs are the
+        request's chat_template_kwargs, which the server passes to the template too)."""
+        kwargs: Dict[str, Any] = {"tokenize": True, "add_generation_prompt": True, **template_kwargs}
         if tools:
             kwargs["tools"] = tools
         ids = self.hf.apply_chat_template(messages, **kwargs)

@@ -6,13 +6,13 @@ from typing import Any, Dict
 
 from ..context import CheckContext, fail_if
 from ..invariants import nonstream_problems, stream_problems, usage_problems
-from ..scenarios import PLAIN_MESSAGES, chat_body
+from ..scenarios import PLAIN_MESSAGES
 from ..stream_assembly import assemble_stream
 
 
 def check_n2_choices(ctx: CheckContext) -> Dict[str, Any]:
     # Sampled, so the two choices may differ; each must be consistent on its own.
-    body = chat_body(PLAIN_MESSAGES, ctx.max_tokens, n=2, temperature=0.8)
+    body = ctx.chat_body(PLAIN_MESSAGES, ctx.max_tokens, n=2, temperature=0.8)
     resp = ctx.client.chat(body)
     problems = nonstream_problems(ctx.tokenizer, resp, "n=2 non-stream", n=2)
     choices = resp.get("choices") or []

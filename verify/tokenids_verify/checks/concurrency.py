@@ -8,13 +8,13 @@ from typing import Any, Dict, List
 
 from ..context import CheckContext, fail_if
 from ..invariants import stream_problems
-from ..scenarios import CONCURRENT_PROMPTS, chat_body
+from ..scenarios import CONCURRENT_PROMPTS
 from ..stream_assembly import assemble_stream
 
 
 def check_concurrent_streams(ctx: CheckContext) -> Dict[str, Any]:
     bodies = [
-        chat_body([{"role": "user", "content": CONCURRENT_PROMPTS[i % len(CONCURRENT_PROMPTS)]}], ctx.max_tokens // 2 or 1)
+        ctx.chat_body([{"role": "user", "content": CONCURRENT_PROMPTS[i % len(CONCURRENT_PROMPTS)]}], ctx.max_tokens // 2 or 1)
         for i in range(ctx.concurrency)
     ]
     # Solo references: the prompt ids each stream must carry (and, when strict, its ids).

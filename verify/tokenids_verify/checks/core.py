@@ -113,8 +113,8 @@ def check_usage_counts(ctx: CheckContext) -> Dict[str, Any]:
 
 def check_prompt_matches_chat_template(ctx: CheckContext) -> Dict[str, Any]:
     tok = ctx.tokenizer
-    plain_want = tok.render_chat(PLAIN_MESSAGES)
-    tool_want = tok.render_chat(TOOL_MESSAGES, tools=[WEATHER_TOOL])
+    plain_want = ctx.render_chat(PLAIN_MESSAGES)
+    tool_want = ctx.render_chat(TOOL_MESSAGES, tools=[WEATHER_TOOL])
     resp = plain_nonstream(ctx)
     asm = plain_stream(ctx)
     tool_resp = tool_nonstream(ctx)

@@ -6,7 +6,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from ..context import CheckContext, CheckFailed, fail_if
 from ..invariants import nonstream_problems, stream_problems
-from ..scenarios import LONG_MESSAGES, chat_body
+from ..scenarios import LONG_MESSAGES
 from ..stream_assembly import assemble_stream
 from .core import ids_compare
 
@@ -30,7 +30,7 @@ def _stream(ctx: CheckContext, body: Dict[str, Any]):
 
 
 def _length_case(ctx: CheckContext, problems: List[str]) -> Dict[str, Any]:
-    body = chat_body(LONG_MESSAGES, MAX_TOKENS_CUT)
+    body = ctx.chat_body(LONG_MESSAGES, MAX_TOKENS_CUT)
     resp = ctx.client.chat(body)
     problems += nonstream_problems(ctx.tokenizer, resp, "max_tokens non-stream")
     choice = (resp.get("choices") or [{}])[0]
@@ -49,7 +49,7 @@ def _length_case(ctx: CheckContext, problems: List[str]) -> Dict[str, Any]:
 
 
 def _stop_case(ctx: CheckContext, problems: List[str]) -> Dict[str, Any]:
-    ref = ctx.client.chat(chat_body(LONG_MESSAGES, ctx.max_tokens))
+    ref = ctx.client.chat(ctx.chat_body(LONG_MESSAGES, ctx.max_tokens))
     ref_choice = (ref.get("choices") or [{}])[0]
     ref_ids = ref_choice.get("token_ids")
     content = (ref_choice.get("message") or {}).get("content") or ""
@@ -57,7 +57,7 @@ def _stop_case(ctx: CheckContext, problems: List[str]) -> Dict[str, Any]:
     if picked is None:
         raise CheckFailed([f"stop: the reference answer {content!r} is too short to pick a stop string from"])
     stop, _ = picked
-    body = chat_body(LONG_MESSAGES, ctx.max_tokens, stop=[stop])
+    body = ctx.chat_body(LONG_MESSAGES, ctx.max_tokens, stop=[stop])
     resp = ctx.client.chat(body)
     problems += nonstream_problems(ctx.tokenizer, resp, f"stop={stop!r} non-stream")
     choice = (resp.get("choices") or [{}])[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 from ..context import CheckContext, fail_if
-from ..scenarios import PLAIN_MESSAGES, TOOL_MESSAGES, WEATHER_TOOL, chat_body
+from ..scenarios import PLAIN_MESSAGES, TOOL_MESSAGES, WEATHER_TOOL
 from ..v059_keys import chunk_key_problems, response_key_problems
 
 
@@ -20,8 +20,8 @@ def _stream_key_problems(ctx: CheckContext, body: Dict[str, Any], label: str) ->
 
 
 def check_opt_out_keys(ctx: CheckContext) -> Dict[str, Any]:
-    plain = chat_body(PLAIN_MESSAGES, ctx.max_tokens, return_token_ids=False)
-    tool = chat_body(TOOL_MESSAGES, max(ctx.max_tokens, 96), tools=[WEATHER_TOOL], return_token_ids=False)
+    plain = ctx.chat_body(PLAIN_MESSAGES, ctx.max_tokens, return_token_ids=False)
+    tool = ctx.chat_body(TOOL_MESSAGES, max(ctx.max_tokens, 96), tools=[WEATHER_TOOL], return_token_ids=False)
     problems = response_key_problems(ctx.client.chat(plain), "plain non-stream")
     problems += _stream_key_problems(ctx, dict(plain, stream_options={"include_usage": True}), "plain stream")
     problems += response_key_problems(ctx.client.chat(tool), "tool non-stream")

@@ -8,7 +8,7 @@ from typing import Any, Dict, List
 
 from ..context import CheckContext, SkipCheck, fail_if
 from ..invariants import nonstream_problems, stream_problems
-from ..scenarios import PLAIN_MESSAGES, chat_body
+from ..scenarios import PLAIN_MESSAGES
 from ..shared_requests import plain_nonstream, plain_stream, tool_nonstream, tool_stream
 from ..stream_assembly import assemble_stream
 from .core import ids_compare, stream_prompt_ids
@@ -50,7 +50,7 @@ def check_stream_output_mode(ctx: CheckContext) -> Dict[str, Any]:
                 problems.append("--stream-output tool stream: no tool_calls delta")
             problems += ids_compare("--stream-output tool stream ids vs default mode", tsc.token_ids if tsc else None, _ids(ref_tool), so.tokenizer)
 
-        n2 = client.chat_stream(chat_body(PLAIN_MESSAGES, so.max_tokens, n=2, temperature=0.8, stream_options={"include_usage": True}))
+        n2 = client.chat_stream(so.chat_body(PLAIN_MESSAGES, so.max_tokens, n=2, temperature=0.8, stream_options={"include_usage": True}))
         problems += stream_problems(so.tokenizer, assemble_stream(n2.chunks, n2.sse.done), "--stream-output n=2 stream", n=2)
     fail_if(problems)
     return details
