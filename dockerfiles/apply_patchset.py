@@ -116,9 +116,20 @@ def touched_files(patches, root):
 
 
 def stage(path, overlay):
-    target = os.path.join(overlay, path.lstrip("/"))
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    shutil.copy2(path, target)
+    """Copies `path` into the overlay, creating its parent folders with the SAME mode and owner
+    as in the base: the layer carries those folder entries, and a 0755 root folder over, say, a
+    setgid staff dist-packages would silently change the base."""
+    parts = os.path.dirname(path).strip("/").split("/")
+    real = "/"
+    for part in parts:
+        real = os.path.join(real, part)
+        mirrored = os.path.join(overlay, real.lstrip("/"))
+        if not os.path.isdir(mirrored):
+            os.mkdir(mirrored)
+            st = os.stat(real)
+            os.chown(mirrored, st.st_uid, st.st_gid)
+            os.chmod(mirrored, st.st_mode & 0o7777)
+    shutil.copy2(path, os.path.join(overlay, path.lstrip("/")))
 
 
 def main():
@@ -153,6 +164,7 @@ def main():
     else:
         files = []
 
+    os.makedirs(args.overlay, exist_ok=True)
     staged = []
     for rel in files:
         src = os.path.join(root, rel)
@@ -179,7 +191,7 @@ def main():
         "patchedFiles": staged,
     }
     record_path = os.path.join(args.overlay, "opt/sglang-image-patcher/applied.json")
-    os.makedirs(os.path.dirname(record_path), exist_ok=True)
+    os.makedirs(os.path.dirname(record_path), mode=0o755, exist_ok=True)
     with open(record_path, "w") as f:
         json.dump(record, f, indent=2, sort_keys=True)
         f.write("\n")

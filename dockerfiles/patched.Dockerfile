@@ -15,6 +15,9 @@ ARG BASE_IMAGE
 
 # Stage 1: check the version, check every patch, apply, byte-compile, stage what changed.
 FROM ${BASE_IMAGE} AS patched
+# Patching writes into the installed package; a base that ends with a non-root USER keeps it
+# for the final image (stage 2 does not change the user).
+USER root
 COPY apply_patchset.py /tmp/sglang-image-patcher/apply_patchset.py
 COPY patchset/ /tmp/sglang-image-patcher/patchset/
 RUN python3 -u /tmp/sglang-image-patcher/apply_patchset.py \

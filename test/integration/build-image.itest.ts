@@ -64,6 +64,28 @@ async function localTags(repo: string): Promise<string[]> {
   return out.split("\n").filter(Boolean);
 }
 
+async function layerModesOf(digest: string, names: string[]): Promise<string[]> {
+  const res = await fetch(`http://${TEST_REGISTRY}/v2/${REPO}/blobs/${digest}`);
+  const listing = execFileSync("tar", ["-tzv", "--numeric-owner"], { input: Buffer.from(await res.arrayBuffer()), encoding: "utf8" });
+  const modes = new Map<string, string>();
+  for (const line of listing.split("\n")) {
+    const m = line.match(/^d(\S{9})\s+\S+\s+\d+\s+\S+\s+\S+\s+(.+?)\/?$/);
+    if (m) modes.set(m[2]!, symbolicToOctal(m[1]!));
+  }
+  return names.map((n) => modes.get(n) ?? "missing");
+}
+
+function symbolicToOctal(sym: string): string {
+  let special = 0;
+  const digits = [0, 3, 6].map((i, k) => {
+    const [r, w, x] = [sym[i], sym[i + 1], sym[i + 2]];
+    if (x === "s" || x === "S") special |= [4, 2, 1][k]!;
+    return (r === "r" ? 4 : 0) + (w === "w" ? 2 : 0) + (x === "x" || x === "s" || x === "t" ? 1 : 0);
+  });
+  if (sym[8] === "t" || sym[8] === "T") special |= 1;
+  return `${special ? special : ""}${digits.join("")}`;
+}
+
 const PYC = (rel: string) => {
   const dir = path.posix.dirname(rel);
   const mod = path.posix.basename(rel, ".py");
@@ -127,6 +149,14 @@ describe.skipIf(skip)("build-image against a real Docker Engine and registry", (
       expect(files.get(`${opts.sitePrefix}/${rel}`)?.equals(content), `${rel} differs from git apply's result`).toBe(true);
     }
     expect([...files.keys()].some((n) => path.posix.basename(n).startsWith(".wh."))).toBe(false);
+    // Folder entries in the layer keep the base's modes (a layer folder entry replaces them).
+    const dirs = [...files.entries()].filter(([n, c]) => c === null && !n.startsWith("opt")).map(([n]) => `/${n}`);
+    const script = 'for d in "$@"; do stat -c %a "$d" 2>/dev/null || echo new; done';
+    const baseModes = execFileSync("docker", ["run", "--rm", opts.base, "sh", "-c", script, "sh", ...dirs], { encoding: "utf8" }).trim().split("\n");
+    const layerModes = await layerModesOf(added.digest, dirs.map((d) => d.slice(1)));
+    // New folders (__pycache__) get 755; existing ones keep their mode, setgid included.
+    expect(layerModes).toEqual(baseModes.map((m) => (m === "new" ? "755" : m)));
+    if (opts.sitePrefix.includes("dist-packages")) expect(baseModes).toContain("2775");
     const applied = JSON.parse(files.get("opt/sglang-image-patcher/applied.json")!.toString());
     expect(applied.patches).toEqual(patchFiles(REAL_SET).map((f) => path.basename(f)));
     expect(files.has("opt/sglang-image-patcher/verify/tokenids_verify/__main__.py")).toBe(true);
@@ -135,7 +165,8 @@ describe.skipIf(skip)("build-image against a real Docker Engine and registry", (
 
   it("patches the editable checkout, pushes, and the image pulled back by digest is exactly the patched base", async () => {
     const file = config({ editable: { base: bases.editable!, tags: ["editable"] } });
-    const run = await runBuildImage(["--config", file, "--skip-verify", "--push-unverified"]);
+    // --no-cache: the patching step really runs in this test, whatever ran before.
+    const run = await runBuildImage(["--config", file, "--skip-verify", "--push-unverified", "--no-cache"]);
     expect(run.code, run.stderr).toBe(0);
     createdRefs.push(`${IMAGE}:editable`);
     expect(run.json.ok).toBe(true);

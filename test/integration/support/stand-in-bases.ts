@@ -5,6 +5,8 @@
  *   editable:      a git checkout at /sgl-workspace/sglang with python/sglang/, installed
  *                  editable (dist-info + __editable__ .pth in dist-packages, as pip -e does)
  *   site-packages: sglang as a plain install in dist-packages
+ * The site-packages variant has setgid group-writable folders (as some distributions make
+ * them), so the tests see the patched layer keep folder modes.
  * `version` other than the files' real 0.5.9 gives a base whose INSTALLED version is wrong
  * (for the wrong-version failure path).
  * Each image is tagged with a hash of its inputs and reused across runs: the rootfs alone takes
@@ -23,8 +25,9 @@ const run = promisify(execFile);
 
 export const ROOTFS_INCLUDE = ["python3", "git", "ca-certificates"];
 export const ROOTFS_SUITE = "bookworm";
-/** Bump when the recipe below changes meaning. */
-const RECIPE_VERSION = "1";
+/** Bump when the recipe below changes meaning (the rootfs tag uses ROOTFS_RECIPE_VERSION). */
+const RECIPE_VERSION = "2";
+const ROOTFS_RECIPE_VERSION = "1";
 
 export type StandInVariant = "editable" | "site-packages";
 
@@ -38,7 +41,7 @@ export async function fetchSglang(): Promise<string> {
 }
 
 export async function ensureRootfs(engine: DockerEngine, log: (m: string) => void = () => {}): Promise<string> {
-  const tag = `sglang-image-patcher-test/rootfs:${hash(RECIPE_VERSION, ROOTFS_SUITE, ...ROOTFS_INCLUDE)}`;
+  const tag = `sglang-image-patcher-test/rootfs:${hash(ROOTFS_RECIPE_VERSION, ROOTFS_SUITE, ...ROOTFS_INCLUDE)}`;
   if (await engine.inspectImage(tag)) return tag;
   log(`bootstrapping ${tag} with mmdebstrap (once; cached by tag)`);
   // mmdebstrap writes the rootfs as a tar to stdout; docker import reads it from stdin.
@@ -92,7 +95,8 @@ const SITE_PACKAGES_DOCKERFILE = (rootfs: string, version: string) => `FROM ${ro
 COPY sglang/ /tmp/stand-in/sglang/
 COPY dist-info/ /tmp/stand-in/dist-info/
 RUN set -e; site=$(python3 -c 'import site; print(site.getsitepackages()[0])'); mkdir -p "$site"; \\
-    mv /tmp/stand-in/sglang "$site/sglang"; mv /tmp/stand-in/dist-info "$site/sglang-${version}.dist-info"; rm -rf /tmp/stand-in
+    mv /tmp/stand-in/sglang "$site/sglang"; mv /tmp/stand-in/dist-info "$site/sglang-${version}.dist-info"; rm -rf /tmp/stand-in; \\
+    chmod 2775 "$site" "$site/sglang/srt"
 `;
 
 /** Builds (or reuses) a stand-in base; returns its tag. */
