@@ -1,7 +1,7 @@
 /** `npm run build-image`: see BUILD_IMAGE_HELP. */
 import { installCancellation } from "../cancel.js";
 import { loadConfig } from "../config/load.js";
-import { ConfigError, errorMessage } from "../errors.js";
+import { ConfigError, UserError, errorMessage } from "../errors.js";
 import { createLogger } from "../log.js";
 import { checkCliOptions, planTarget, selectTargets, type PlannedTarget } from "../pipeline/plan.js";
 import { runTarget, type TargetResult } from "../pipeline/run.js";
@@ -25,6 +25,10 @@ async function main(argv: string[]): Promise<number> {
     configFile = args.config;
     const config = await loadConfig(args.config);
     const targets = selectTargets(config, args.targets);
+    // The same tags or base for several targets would make them overwrite each other.
+    if (targets.length > 1 && (args.tags.length > 0 || args.base !== undefined)) {
+      throw new UserError(`--tag and --base apply to one target at a time; ${targets.length} targets are selected (${targets.map((t) => t.name).join(", ")})`);
+    }
     const provenance = readProvenance(REPO_ROOT, config.source);
     const planned: PlannedTarget[] = [];
     for (const t of targets) planned.push(await planTarget(config, t, args, REPO_ROOT, provenance));

@@ -55,6 +55,12 @@ describe("the CLI without a daemon", () => {
     expect(run.stderr).toMatch(/unknown target "v0\.5\.8-cu129-amd64" in build\.yaml; known targets: v0\.5\.9-cu129-amd64, /);
   });
 
+  it("--tag with several targets is refused before any work", async () => {
+    const run = await runBuildImage(["--target", "v0.5.9-cu129-amd64", "--target", "v0.5.9-cu130-amd64", "--tag", "x", "--dry-run"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("--tag and --base apply to one target at a time; 2 targets are selected");
+  });
+
   it("invalid YAML and bad values are reported all at once", async () => {
     const file = writeConfig("targets:\n  t:\n    base: x\n    tags: [a/b]\n    push: sometimes\n    colour: red\n");
     const run = await runBuildImage(["--config", file, "--dry-run"]);
