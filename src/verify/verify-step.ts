@@ -8,7 +8,7 @@
  * (the harness server from harness/ instead of the engine, for machines without a GPU; never
  * counts as verified), cpu (reserved for issue 6).
  */
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import tarStream from "tar-stream";
 import type { VerifySettings } from "../config/schema.js";
@@ -77,6 +77,9 @@ export function verifyContainerSpec(input: Omit<VerifyStepInput, "engine" | "onO
   }
   for (const m of [...(s.modelMount ? [s.modelMount] : []), ...s.mounts]) {
     const source = hostPath(input.baseDir, m.source);
+    // A writable model mount is a cache (e.g. ~/.cache/huggingface): start it empty on a fresh
+    // machine. Anything else must exist, or the suite would see an empty folder.
+    if (m === s.modelMount && !m.readOnly && !existsSync(source)) mkdirSync(source, { recursive: true });
     if (!existsSync(source)) throw new StepError("verify", `mount source ${source} (for ${m.target}) does not exist`, 2);
     mounts.push({ source, target: m.target, readOnly: m.readOnly });
   }

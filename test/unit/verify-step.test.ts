@@ -49,6 +49,12 @@ describe("verify container spec", () => {
     expect(spec.cmd).toContain("engineless");
   });
 
+  it("creates a missing writable model cache folder, but not a read-only model folder", () => {
+    const spec = verifyContainerSpec(input(settings({ modelMount: { source: "cache/hf", target: "/root/.cache/huggingface", readOnly: false } })));
+    expect(spec.mounts[0]).toEqual({ source: path.join(HOST, "cache/hf"), target: "/root/.cache/huggingface", readOnly: false });
+    expect(() => verifyContainerSpec(input(settings({ modelMount: { source: "no/model", target: "/m", readOnly: true } })))).toThrow(/mount source .*no\/model \(for \/m\) does not exist/);
+  });
+
   it("names a mount source or harness that does not exist", () => {
     expect(() => verifyContainerSpec(input(settings({ mounts: [{ source: "nope", target: "/x", readOnly: true }] })))).toThrow(
       `mount source ${path.join(HOST, "nope")} (for /x) does not exist`,
