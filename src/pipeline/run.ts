@@ -141,7 +141,7 @@ export async function runTarget(planned: PlannedTarget, deps: RunDeps): Promise<
   let step = "verify";
   let built = false;
   try {
-    if (!plan.verify.skipped) await timed(timings, "preflight", () => preflightVerify(engine, plan.verify.settings, deps.repoRoot));
+    if (!plan.verify.skipped) await timed(timings, "preflight", () => preflightVerify(engine, plan.verify.settings, deps.repoRoot, deps.configDir));
     step = "resolve-base";
     const base = await timed(timings, "resolveBase", () => resolveBase(plan, deps));
     const digest = baseDigest(base.info, plan.base.ref);

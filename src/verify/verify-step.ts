@@ -172,7 +172,7 @@ export async function checkGpuAvailable(engine: DockerEngine): Promise<void> {
 }
 
 /** Everything that can be checked before building: fails early instead of after a build. */
-export async function preflightVerify(engine: DockerEngine, settings: VerifySettings, repoRoot: string): Promise<void> {
+export async function preflightVerify(engine: DockerEngine, settings: VerifySettings, repoRoot: string, baseDir: string): Promise<void> {
   if (settings.mode === "cpu") {
     throw new StepError("verify", "verify.mode cpu (tiny real-engine checkpoints, issue 6) is not available yet; use gpu, engineless, or --skip-verify", 2);
   }
@@ -184,12 +184,14 @@ export async function preflightVerify(engine: DockerEngine, settings: VerifySett
       2,
     );
   }
+  // Mounts and the harness folder: named now rather than after a build.
+  verifyContainerSpec({ image: "preflight", settings, baseDir, repoRoot, runId: "preflight" });
   if (settings.mode === "gpu") await checkGpuAvailable(engine);
 }
 
 export async function runVerifyStep(input: VerifyStepInput): Promise<VerifyOutcome> {
   const s = input.settings;
-  await preflightVerify(input.engine, s, input.repoRoot);
+  await preflightVerify(input.engine, s, input.repoRoot, input.baseDir);
   const spec = verifyContainerSpec(input);
   const started = Date.now();
   let result;
