@@ -1,0 +1,78 @@
+"""What the real-engine tests need on this machine: the cpu-engine virtualenv, the v0.5.9
+release files, and runnable sglang trees (patched or not) built from them.
+
+Missing pieces (PyPI unreachable, a patch that no longer applies) fail the tests under
+CI=true and skip them elsewhere, always saying what is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+HERE = Path(__file__).resolve().parent
+CPU_ENABLE_DIR = HERE / "cpu_enable"
+TOKEN_IDS_PATCH_DIR = REPO / "patches" / "sglang-v0.5.9"
+
+
+def unavailable(reason: str) -> None:
+    """Fail under CI (the environment must provide it), skip on a developer machine."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true and {reason}")
+    pytest.skip(reason)
+
+
+def _run_script(args: list[str], timeout: float, what: str) -> str:
+    try:
+        done = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        unavailable(f"{what} did not finish within {timeout:.0f}s")
+    if done.returncode != 0:
+        unavailable(f"{what} failed (exit {done.returncode}): {done.stderr.strip()[-1500:]}")
+    return done.stdout.strip().splitlines()[-1]
+
+
+def cpu_engine_python() -> Path:
+    """The interpreter of .venv-cpu-engine, built on first use by scripts/cpu-engine-env.sh."""
+    venv = _run_script(["bash", "scripts/cpu-engine-env.sh"], 3600, "scripts/cpu-engine-env.sh")
+    return Path(venv) / "bin" / "python"
+
+
+def release_dir() -> Path:
+    """The unpacked sglang==0.5.9 wheel (sglang/ and its dist-info)."""
+    return Path(_run_script(["bash", "scripts/fetch-sglang.sh"], 600, "scripts/fetch-sglang.sh"))
+
+
+def _patches(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.patch"))
+
+
+def build_sglang_tree(dest: Path, with_token_ids_patches: bool) -> Path:
+    """Copies the release into dest/python (laid out like the repository, so git-format
+    patches with a/python/sglang/... paths apply), applies the CPU enablement diff and,
+    if asked, the token-ids patch set. Returns the folder to put on PYTHONPATH."""
+    release = release_dir()
+    py = dest / "python"
+    py.mkdir(parents=True)
+    shutil.copytree(release / "sglang", py / "sglang")
+    for info in release.glob("sglang-*.dist-info"):
+        # importlib.metadata.version("sglang") must still answer 0.5.9
+        shutil.copytree(info, py / info.name)
+    subprocess.run(["git", "init", "-q"], cwd=dest, check=True)
+    series = _patches(CPU_ENABLE_DIR)
+    if with_token_ids_patches:
+        token_ids = _patches(TOKEN_IDS_PATCH_DIR)
+        if not token_ids:
+            unavailable(f"no token-ids patches in {TOKEN_IDS_PATCH_DIR}")
+        series += token_ids
+    for patch in series:
+        done = subprocess.run(["git", "apply", str(patch)], cwd=dest, capture_output=True, text=True)
+        if done.returncode != 0:
+            # a patch that stops applying is a real failure everywhere, not a missing tool
+            pytest.fail(f"{patch.name} does not apply to the v0.5.9 release: {done.stderr.strip()}")
+    return py
