@@ -192,16 +192,6 @@ def harness_env(sglang_root: Path) -> Dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def harness_tokenizer_dir(sglang_release, tmp_path_factory) -> Path:
-    _require_harness()
-    out = tmp_path_factory.mktemp("harness-tokenizer") / "tok"
-    proc = subprocess.run([sys.executable, "-m", "sglang_engineless.make_tokenizer", str(out)],
-                          env=harness_env(sglang_release), capture_output=True, text=True, cwd=ROOT)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return out
-
-
-@pytest.fixture(scope="session")
 def harness_reasoning_tokenizer_dir(sglang_release, tmp_path_factory) -> Path:
     _require_harness()
     out = tmp_path_factory.mktemp("harness-tokenizer-reasoning") / "tok"
@@ -243,14 +233,25 @@ def run_verify(sglang_root: Path, args: List[str], tmp_path: Path, timeout: floa
     return VerifyRun(proc.returncode, data, proc.stdout, proc.stderr)
 
 
+def harness_args(tokenizer_dir: Path) -> List[str]:
+    """The harness tokenizer with Qwen3-style thinking, and the reasoning parser switched on by
+    flag (its config says qwen2, so detection alone picks only the qwen25 tool parser): one
+    server then exercises plain answers (thinking off), tool calls and reasoning."""
+    return ["--model-path", str(tokenizer_dir), "--launcher", "engineless", "--reasoning-parser", "qwen3",
+            "--startup-timeout", "240"]
+
+
 @pytest.fixture(scope="module")
-def patched_run(patched_release, harness_tokenizer_dir, tmp_path_factory) -> VerifyRun:
+def patched_run(patched_release, harness_reasoning_tokenizer_dir, tmp_path_factory) -> VerifyRun:
     """One full CLI run against our patched copy (two harness starts: default and --stream-output)."""
-    return run_verify(patched_release, ["--model-path", str(harness_tokenizer_dir), "--launcher", "engineless", "--startup-timeout", "240"],
-                      tmp_path_factory.mktemp("patched-run"))
+    return run_verify(patched_release, harness_args(harness_reasoning_tokenizer_dir), tmp_path_factory.mktemp("patched-run"))
+
+
+# The negative controls leave out stream_output_mode: it needs a second server start, and no
+# broken variant touches what it adds; every other check runs.
+NEGATIVE_SKIP = ["--skip-check", "stream_output_mode"]
 
 
 @pytest.fixture(scope="module")
-def unpatched_run(sglang_release, harness_tokenizer_dir, tmp_path_factory) -> VerifyRun:
-    return run_verify(sglang_release, ["--model-path", str(harness_tokenizer_dir), "--launcher", "engineless", "--startup-timeout", "240"],
-                      tmp_path_factory.mktemp("unpatched-run"))
+def unpatched_run(sglang_release, harness_reasoning_tokenizer_dir, tmp_path_factory) -> VerifyRun:
+    return run_verify(sglang_release, harness_args(harness_reasoning_tokenizer_dir) + NEGATIVE_SKIP, tmp_path_factory.mktemp("unpatched-run"))

@@ -14,17 +14,13 @@ import importlib.util
 import pytest
 
 from broken_variants import VARIANTS, make_variant
-from conftest import run_verify
+from conftest import NEGATIVE_SKIP, harness_args, run_verify
 
 ALL = [
     "nonstream_ids", "stream_ids", "cross_mode_identity", "usage_counts", "prompt_matches_chat_template",
     "tool_call_ids", "n2_choices", "opt_out_keys", "stop_and_length_finishes", "concurrent_streams",
     "openai_client", "reasoning_ids", "stream_output_mode",
 ]
-
-
-def base_args(tokenizer_dir):
-    return ["--model-path", str(tokenizer_dir), "--launcher", "engineless", "--startup-timeout", "240"]
 
 
 def test_report_names_every_check_in_order(patched_run):
@@ -35,18 +31,20 @@ def test_patched_passes(patched_run):
     run = patched_run
     assert run.returncode == 0, run.explain()
     assert run.report["status"] == "passed" and run.report["failed_checks"] == []
-    expected_skips = {"reasoning_ids"}  # covered by test_patched_reasoning_ids_pass (reasoning tokenizer)
-    if importlib.util.find_spec("openai") is None:
-        expected_skips.add("openai_client")
+    expected_skips = set() if importlib.util.find_spec("openai") else {"openai_client"}
     assert set(run.report["skipped_checks"]) == expected_skips, run.explain()
     for c in run.report["checks"]:
         if c["status"] == "skipped":
             assert c["skip_reason"], c
     # the parsers were chosen from the model's config, and the tool branch really ran
     assert run.report["target"]["tool_call_parser"] == "qwen25"
+    assert run.report["target"]["reasoning_parser"] == "qwen3"
     details = {c["name"]: c["details"] for c in run.report["checks"]}
     assert details["tool_call_ids"]["tool_call_chunks"] > 0
     assert details["tool_call_ids"]["finish_reason"] == "tool_calls"
+    assert details["reasoning_ids"]["reasoning_chunks"] > 0
+    # the harness holds text back at split UTF-8 / words: the plain stream went through that path
+    assert details["stream_ids"]["chunks_with_held_back_text"] > 0
     # the human report names the checks too
     for name in ALL:
         assert name in run.stdout
@@ -58,8 +56,10 @@ def test_unpatched_v059_fails_naming_the_checks(unpatched_run):
     assert run.report["status"] == "failed"
     must_fail = {
         "nonstream_ids", "stream_ids", "cross_mode_identity", "usage_counts", "prompt_matches_chat_template",
-        "tool_call_ids", "n2_choices", "stop_and_length_finishes", "concurrent_streams", "stream_output_mode",
+        "tool_call_ids", "n2_choices", "stop_and_length_finishes", "concurrent_streams", "reasoning_ids",
     }
+    if importlib.util.find_spec("openai"):
+        must_fail.add("openai_client")
     assert must_fail <= set(run.report["failed_checks"]), run.explain()
     # v0.5.9 has exactly its own keys with the flag off: that check passes, so the failures above
     # are about ids, not a suite that fails everything
@@ -70,9 +70,9 @@ def test_unpatched_v059_fails_naming_the_checks(unpatched_run):
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=[v.name for v in VARIANTS])
-def test_broken_variant_fails_naming_the_check(variant, patched_release, harness_tokenizer_dir, tmp_path):
+def test_broken_variant_fails_naming_the_check(variant, patched_release, harness_reasoning_tokenizer_dir, tmp_path):
     root = make_variant(patched_release, tmp_path / "variant", variant)
-    run = run_verify(root, base_args(harness_tokenizer_dir) + ["--skip-check", "stream_output_mode"], tmp_path)
+    run = run_verify(root, harness_args(harness_reasoning_tokenizer_dir) + NEGATIVE_SKIP, tmp_path)
     assert run.returncode == 1, run.explain()
     failed = set(run.report["failed_checks"])
     assert set(variant.must_fail) <= failed, run.explain()
