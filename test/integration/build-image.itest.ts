@@ -117,6 +117,7 @@ describe.skipIf(skip)("build-image against a real Docker Engine and registry", (
     // Pull back by digest with no local tag left, then read the labels from that image.
     await engine.removeImage(`${IMAGE}:${opts.tag}`);
     await engine.pullImage(pushed.digest, {}, () => {});
+    createdRefs.push(pushed.digest);
     const pulled = await engine.inspectImage(pushed.digest);
     expect(pulled?.id).toBe(target.image.id);
     const labels = pulled!.labels;

@@ -12,7 +12,7 @@
  * Each image is tagged with a hash of its inputs and reused across runs: the rootfs alone takes
  * 20-60 s to bootstrap.
  */
-import { execFile, spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
@@ -117,5 +117,11 @@ export async function ensureStandInBase(
   if (await engine.inspectImage(tag)) return tag;
   opts.log?.(`building stand-in base ${tag}`);
   await engine.buildImage(context.tar, { dockerfile: "Dockerfile", tag, buildargs: {}, labels: {} }, () => {});
+  // Older builds of the same variant (other input hashes) are only disk use now.
+  const prefix = `sglang-image-patcher-test/base:${variant}-${version}-`;
+  const stale = execFileSync("docker", ["images", "--format", "{{.Repository}}:{{.Tag}}", "sglang-image-patcher-test/base"], { encoding: "utf8" })
+    .split("\n")
+    .filter((t) => t.startsWith(prefix) && t !== tag);
+  for (const t of stale) await engine.removeImage(t).catch(() => {});
   return tag;
 }
