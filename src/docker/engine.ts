@@ -240,9 +240,13 @@ export class DockerodeEngine implements DockerEngine {
       const logs = (await container.attach({ stream: true, stdout: true, stderr: true })) as unknown as Readable;
       const out = new PassThrough();
       out.on("data", (c: Buffer) => onOutput(c.toString()));
+      // The log stream ends with the container; its errors must not crash the process.
+      logs.on("error", () => {});
       this.docker.modem.demuxStream(logs, out, out);
       // next-exit: waiting on a created (not yet running) container would return at once.
       const waited = container.wait({ condition: "next-exit" });
+      // If start fails, nobody awaits `waited`; its later rejection must not go unhandled.
+      waited.catch(() => {});
       await container.start();
       signal?.addEventListener("abort", onAbort, { once: true });
       if (signal?.aborted) void kill();
