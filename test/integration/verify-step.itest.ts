@@ -110,6 +110,15 @@ describe.skipIf(skip)("the verify step in a real container (engine-less mode)", 
     expect(verifyContainers()).toEqual([]);
   });
 
+  it("a container that asks for GPUs on this daemon fails to start with the daemon's reason, and is removed", async () => {
+    const spec = {
+      image: base, name: `sglang-image-patcher-verify-gpu-${Date.now().toString(36)}`, cmd: ["true"], env: {}, mounts: [],
+      labels: { "io.github.sglang-image-patcher.role": "verify" }, gpus: "all" as const, timeoutMs: 60_000,
+    };
+    await expect(engine.runOneShot(spec, () => {})).rejects.toThrow(/could not select device driver "nvidia"/);
+    expect(verifyContainers()).toEqual([]);
+  });
+
   it("a verify that runs past its timeout is killed and removed; nothing tagged or pushed", async () => {
     const run = await runBuildImage(["--config", config("timeout", { harness: NEVER_READY, timeoutSeconds: 15 })]);
     expect(run.code).toBe(2);
