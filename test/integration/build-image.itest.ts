@@ -223,6 +223,31 @@ describe.skipIf(skip)("build-image against a real Docker Engine and registry", (
     expect(second.bytesUploaded).toBe(0);
   });
 
+  it("pulls a base that is not present locally, with progress, and records its registry digest; a wrong pinned digest is refused", async () => {
+    const baseRepo = `${TEST_REGISTRY}/sglang-image-patcher-itest/base-${runId}`;
+    await engine.tagImage(bases.editable!, baseRepo, "v0.5.9");
+    const pushedBase = await engine.pushImage(baseRepo, "v0.5.9", undefined, () => {});
+    await engine.removeImage(`${baseRepo}:v0.5.9`);
+    createdRefs.push(`${baseRepo}:v0.5.9`, `${baseRepo}@${pushedBase.digest}`);
+    expect(await engine.inspectImage(`${baseRepo}:v0.5.9`)).toBeUndefined();
+
+    const file = config({ pulled: { base: `${baseRepo}:v0.5.9`, tags: ["from-pulled-base"], push: false } });
+    const run = await runBuildImage(["--config", file, "--skip-verify"]);
+    expect(run.code, run.stderr).toBe(0);
+    createdRefs.push(`${IMAGE}:from-pulled-base`);
+    expect(run.json.targets[0].base).toMatchObject({ pulled: true, digest: pushedBase.digest });
+    expect(run.json.targets[0].status).toBe("built");
+    expect(run.stderr).toContain(`base ${baseRepo}:v0.5.9 is not present locally: pulling it`);
+    expect(run.stderr).toMatch(/\[pull\] .*(Pulling from|Digest: sha256)/);
+
+    const wrong = `sha256:${"0".repeat(64)}`;
+    const pinned = writeConfig(`targets:\n  pinned:\n    base: ${baseRepo}:v0.5.9\n    baseDigest: "${wrong}"\n    patchSet: ${REAL_SET}\n    image: ${IMAGE}\n    tags: [pinned]\n`);
+    const refused = await runBuildImage(["--config", pinned, "--skip-verify"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/resolve-base: .*(not found|does not have the pinned digest)/);
+    expect(await localTags(IMAGE)).not.toContain(`${IMAGE}:pinned`);
+  });
+
   describe("with a registry that requires a login", () => {
     let registry: AuthRegistry;
     beforeAll(async () => {
