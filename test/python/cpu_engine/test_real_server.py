@@ -25,7 +25,7 @@ from tokenids_verify.tokenizer import load_tokenizer
 
 from engine_env import REPO, build_sglang_tree, cpu_engine_python
 from expectations import nonstream_script_problems, stream_script_problems
-from real_server import RealServer, ServerMode
+from real_server import RealServer, ServerFailed, ServerMode
 
 TIMINGS_PATH = REPO / ".cache" / "cpu-engine" / "timings.json"
 TIMINGS: dict = {"launches": {}}
@@ -197,3 +197,17 @@ def test_unpatched_server_runs_the_scripts_but_fails_the_contract(unpatched):
     results = {r.name: r for r in run_checks(_context(unpatched), select_checks(skip=VERIFY_SKIP))}
     for name in ("nonstream_ids", "stream_ids", "usage_counts", "tool_call_ids", "reasoning_ids"):
         assert results[name].status == "failed", (name, results[name].status, results[name].problems)
+
+
+def test_a_server_that_cannot_start_is_reported_with_its_log(engine_python, trees, tmp_path):
+    # no config.json: the real launcher must die, and the failure must say why
+    (tmp_path / "empty-model").mkdir()
+    server = RealServer(engine_python, trees[True], tmp_path / "empty-model", PATCHED[0].mode, tmp_path / "server.log")
+    began = time.monotonic()
+    with pytest.raises(ServerFailed, match=r"exited with \d+ before it was ready") as err:
+        server.start(timeout=300)
+    # the message carries the server's own last log lines (v0.5.9 dies in ServerArgs with a
+    # TypeError here rather than naming the missing config.json)
+    assert "Traceback" in str(err.value) and "server_args.py" in str(err.value)
+    assert time.monotonic() - began < 300
+    assert not server._group_alive()
