@@ -184,7 +184,39 @@ export class DockerodeEngine implements DockerEngine {
       ...(opts.noCache ? { nocache: true } : {}),
       abortSignal: signal,
     } as Dockerode.ImageBuildOptions)) as Readable;
-    return followProgress(stream, onEvent, signal);
+    // The classic builder names each RUN step's container ("---> Running in <id>"). When the
+    // build is cancelled (Ctrl-C closes the request) the daemon removes that container on its
+    // own, later; we wait for it, and remove it ourselves if it lingers, so nothing is left.
+    const stepContainers: string[] = [];
+    const watch = (ev: Parameters<OnEvent>[0]) => {
+      const m = ev.stream?.match(/---> Running in ([0-9a-f]{12,64})/);
+      if (m?.[1]) stepContainers.push(m[1]);
+      onEvent(ev);
+    };
+    try {
+      return await followProgress(stream, watch, signal);
+    } catch (e) {
+      await Promise.all(stepContainers.map((id) => this.removeWhenDone(id)));
+      throw e;
+    }
+  }
+
+  /** Waits up to `graceMs` for the daemon to remove a build step's container, then forces it. */
+  private async removeWhenDone(id: string, graceMs = 10_000): Promise<void> {
+    const container = this.docker.getContainer(id);
+    const end = Date.now() + graceMs;
+    while (Date.now() < end) {
+      try {
+        await container.inspect();
+      } catch (e) {
+        if (statusCode(e) === 404) return;
+        throw e;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await container.remove({ force: true }).catch((e: unknown) => {
+      if (statusCode(e) !== 404) throw e;
+    });
   }
 
   async tagImage(source: string, repo: string, tag: string): Promise<void> {

@@ -20,7 +20,7 @@ import { readProvenance } from "../../src/provenance.js";
 import { startAuthRegistry, type AuthRegistry } from "./support/auth-registry.js";
 import { expectedPatchResult } from "./support/expected-patch.js";
 import {
-  REPO_ROOT, TEST_REGISTRY, freePort, layerFiles, mustSkip, stopRunningClis, registryManifest, registryTags, runBuildImage, writeConfig,
+  REPO_ROOT, TEST_REGISTRY, freePort, layerFiles, mustSkip, stopRunningClis, registryManifest, registryTags, runBuildImage, startCli, waitFor, writeConfig,
 } from "./support/services.js";
 import { ensureStandInBase, fetchSglang } from "./support/stand-in-bases.js";
 
@@ -246,6 +246,20 @@ describe.skipIf(skip)("build-image against a real Docker Engine and registry", (
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/resolve-base: .*(not found|does not have the pinned digest)/);
     expect(await localTags(IMAGE)).not.toContain(`${IMAGE}:pinned`);
+  });
+
+  it("Ctrl-C during the build stops it: exit 130, cancelled, no container, no tag, nothing pushed", async () => {
+    const file = config({ editable: { base: bases.editable!, tags: ["interrupted-build"] } });
+    const cli = startCli("src/cli/build-image.ts", ["--config", file, "--skip-verify", "--push-unverified", "--no-cache"]);
+    await waitFor(async () => /\[build\] Step \d+\/\d+ : RUN /.test(cli.stderrSoFar()), 60_000, "the build's RUN step");
+    cli.child.kill("SIGINT");
+    const run = await cli.done;
+    expect(run.code).toBe(130);
+    expect(run.json.targets[0]).toMatchObject({ status: "cancelled", error: { step: "build" } });
+    expect(await containersFrom(bases.editable!)).toEqual([]);
+    expect(await localTags(IMAGE)).not.toContain(`${IMAGE}:interrupted-build`);
+    expect(await registryTags(TEST_REGISTRY, REPO)).not.toContain("interrupted-build");
+    expect(execFileSync("docker", ["images", "-q", "--filter", "reference=sglang-image-patcher-build/*"], { encoding: "utf8" }).trim()).toBe("");
   });
 
   describe("with a registry that requires a login", () => {
