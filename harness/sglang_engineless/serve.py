@@ -1,0 +1,68 @@
+"""HTTP server: the real (patched or unpatched) SGLang chat serving code on the scripted engine.
+
+    PYTHONPATH=<dir holding sglang/>:harness python3 -m sglang_engineless.serve \\
+        --model-path TOKENIZER_DIR [--host H] [--port P] [--stream-output] \\
+        [--stream-interval N] [--tool-call-parser P] [--reasoning-parser R]
+
+Flags mean what they mean to `python3 -m sglang.launch_server`; other launch_server flags
+are accepted and ignored (named on stderr). Serves /v1/chat/completions (stream and not),
+/health, /health_generate, /v1/models. The sglang package is whichever copy PYTHONPATH
+finds first; its path is printed at startup. Make TOKENIZER_DIR with
+`python3 -m sglang_engineless.make_tokenizer DIR [--reasoning]`.
+"""
+
+import argparse
+import os
+import sys
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="python3 -m sglang_engineless.serve")
+    p.add_argument("--model-path", required=True)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=30000)
+    p.add_argument("--stream-output", action="store_true")
+    p.add_argument("--stream-interval", type=int, default=1)
+    p.add_argument("--tool-call-parser", default=None)
+    p.add_argument("--reasoning-parser", default=None)
+    p.add_argument(
+        "--burst",
+        type=int,
+        default=1,
+        help="engine outputs queued before the waiter runs (harness only; >1 coalesces)",
+    )
+    args, ignored = p.parse_known_args(argv)
+    if args.stream_interval < 1:
+        p.error("--stream-interval must be >= 1")
+    if not os.path.isfile(os.path.join(args.model_path, "tokenizer_config.json")):
+        p.error(f"--model-path {args.model_path}: no tokenizer_config.json there")
+    return args, ignored
+
+
+def main(argv=None) -> int:
+    args, ignored = parse_args(sys.argv[1:] if argv is None else argv)
+    if ignored:
+        print(f"sglang_engineless.serve: ignoring {' '.join(ignored)}", file=sys.stderr)
+    # Nothing is ever downloaded: the model path is a local tokenizer folder.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    import uvicorn
+
+    from sglang_engineless.app import build_app, build_serving
+    import sglang
+
+    print(f"sglang_engineless.serve: sglang from {os.path.dirname(sglang.__file__)}", file=sys.stderr)
+    tm, chat = build_serving(
+        args.model_path,
+        stream_output=args.stream_output,
+        stream_interval=args.stream_interval,
+        tool_call_parser=args.tool_call_parser,
+        reasoning_parser=args.reasoning_parser,
+        burst=args.burst,
+    )
+    uvicorn.run(build_app(tm, chat), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
