@@ -21,8 +21,9 @@ def first_difference(a: List[int], b: List[int]) -> str:
 
 
 def ids_compare(label: str, got: Any, want: Any, tok: Optional[ModelTokenizer] = None) -> List[str]:
-    if not isinstance(got, list) or not isinstance(want, list):
-        return [f"{label}: cannot compare, ids missing ({type(got).__name__} vs {type(want).__name__})"]
+    missing = [side for side, ids in (("got", got), ("expected", want)) if not isinstance(ids, list) or not ids]
+    if missing:
+        return [f"{label}: cannot compare, no ids on the {' and '.join(missing)} side"]
     if got == want:
         return []
     msg = f"{label}: ids differ, {first_difference(got, want)}"
