@@ -21,7 +21,7 @@ def first_difference(a: List[int], b: List[int]) -> str:
 
 
 def ids_compare(label: str, got: Any, want: Any, tok: Optional[ModelTokenizer] = None) -> List[str]:
-    missing = [side for side, ids in (("got", got), ("expected", want)) if not isinstance(ids, list) or not ids]
+    missing = [side for side, ids in (("left", got), ("right", want)) if not isinstance(ids, list) or not ids]
     if missing:
         return [f"{label}: cannot compare, no ids on the {' and '.join(missing)} side"]
     if got == want:
