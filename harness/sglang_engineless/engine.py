@@ -136,6 +136,7 @@ class ScriptedTokenizerManager(TokenizerManager):
         self.burst = max(1, burst)
         # What the engine consumed and produced, by rid (tests compare against these).
         self.engine_log: Dict[str, Dict[str, List[int]]] = {}
+        self.engine_calls: List[str] = []
 
     def auto_create_handle_loop(self):
         pass
@@ -149,6 +150,7 @@ class ScriptedTokenizerManager(TokenizerManager):
     async def generate_request(self, obj, request=None):
         obj.normalize_batch_and_arguments()
         if obj.is_single:
+            self.engine_calls = [obj.rid]
             async for out in self._one(obj, request):
                 yield out
             return
@@ -159,6 +161,7 @@ class ScriptedTokenizerManager(TokenizerManager):
                 sub = copy.copy(obj[i])
                 sub.regenerate_rid()
                 subs.append(sub)
+        self.engine_calls = [sub.rid for sub in subs]  # choice index order
         gens = [self._one(sub, request) for sub in subs]
         rid_to_index = {sub.rid: i for i, sub in enumerate(subs)}
         if not obj.stream:

@@ -1,0 +1,107 @@
+"""(4) `python3 -m sglang_engineless.serve` as a process: the real FastAPI/uvicorn stack."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from conftest import REPO
+
+TOOLS = [{"type": "function", "function": {"name": "get_weather", "parameters": {
+    "type": "object", "properties": {"city": {"type": "string"}}}}}]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def env_for(tree):
+    return dict(os.environ, PYTHONPATH=f"{tree}{os.pathsep}{REPO / 'harness'}")
+
+
+def post(port, body, stream=False):
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/v1/chat/completions",
+        data=json.dumps(dict(body, stream=stream)).encode(),
+        headers={"content-type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=30) as r:
+        raw = r.read().decode()
+    if not stream:
+        return json.loads(raw)
+    lines = [l[6:] for l in raw.splitlines() if l.startswith("data: ")]
+    assert lines[-1] == "[DONE]"
+    return [json.loads(l) for l in lines[:-1]]
+
+
+@pytest.fixture(scope="module")
+def server(patched_release, tmp_path_factory):
+    model = tmp_path_factory.mktemp("model") / "tok"
+    subprocess.run([sys.executable, "-m", "sglang_engineless.make_tokenizer", str(model)],
+                   env=env_for(patched_release), check=True, capture_output=True)
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-W", "ignore", "-m", "sglang_engineless.serve", "--model-path", str(model),
+         "--port", str(port), "--tool-call-parser", "qwen25", "--stream-interval", "3",
+         "--stream-output"],
+        env=env_for(patched_release), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        deadline = time.time() + 180
+        while True:
+            assert proc.poll() is None, proc.stdout.read()
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health_generate", timeout=5)
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert time.time() < deadline, "server did not become ready"
+                time.sleep(0.5)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_endpoints(server):
+    assert urllib.request.urlopen(f"http://127.0.0.1:{server}/health").status == 200
+    models = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{server}/v1/models").read())
+    assert models["data"][0]["object"] == "model"
+
+
+def test_tool_call_ids_over_http(server):
+    body = {"messages": [{"role": "user", "content": "Weather in Paris?"}], "tools": TOOLS}
+    full = post(server, body)
+    assert full["choices"][0]["message"]["tool_calls"][0]["function"]["name"] == "get_weather"
+    assert len(full["prompt_token_ids"]) == full["usage"]["prompt_tokens"]
+    chunks = post(server, body, stream=True)
+    assert chunks[0]["prompt_token_ids"] == full["prompt_token_ids"]
+    assert sum("prompt_token_ids" in c for c in chunks) == 1
+    streamed = [i for c in chunks for ch in c["choices"] for i in ch.get("token_ids", [])]
+    assert streamed == full["choices"][0]["token_ids"]
+    assert post(server, body)["choices"][0]["token_ids"] == full["choices"][0]["token_ids"]
+
+
+def test_flag_false_and_bad_request(server):
+    body = {"messages": [{"role": "user", "content": "hi"}], "max_tokens": 4, "return_token_ids": False}
+    full = post(server, body)
+    assert "prompt_token_ids" not in full and "token_ids" not in full["choices"][0]
+    with pytest.raises(urllib.error.HTTPError) as err:
+        post(server, {"messages": "not a list"})
+    assert err.value.code == 400
+
+
+def test_bad_model_path_exits_2(patched_release, tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "sglang_engineless.serve", "--model-path", str(tmp_path / "none")],
+        env=env_for(patched_release), capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "no tokenizer_config.json" in proc.stderr
