@@ -36,8 +36,10 @@ function config(tag: string, verify: Record<string, unknown>): string {
       "    push: true",
       `    verify: ${JSON.stringify({
         mode: "engineless",
-        model: "/models/scripted",
-        modelMount: { source: model, target: "/models/scripted", readOnly: true },
+        model: "/models/tok",
+        modelMount: { source: model, target: "/models/tok", readOnly: true },
+        reasoningParser: "qwen3",
+        startupTimeoutSeconds: 240,
         mounts: [{ source: SITE_PACKAGES, target: "/opt/deps", readOnly: true }],
         pythonPath: ["/opt/deps"],
         env: { HF_HUB_OFFLINE: "1", TRANSFORMERS_OFFLINE: "1" },
@@ -64,8 +66,12 @@ describe.skipIf(skip)("the verify step in a real container (engine-less mode)", 
   beforeAll(async () => {
     if (!existsSync(SITE_PACKAGES)) throw new Error(`${SITE_PACKAGES} is missing: run bash scripts/python-env.sh`);
     base = await ensureStandInBase(engine, "editable", { log: (m) => process.stderr.write(`[itest] ${m}\n`) });
-    model = mkdtempSync(path.join(os.tmpdir(), "sip-model-"));
-    execFileSync(path.join(REPO_ROOT, ".venv/bin/python"), ["-m", "scripted_models", model], { env: { ...process.env, PYTHONPATH: path.join(REPO_ROOT, "models") } });
+    // The harness's own small tokenizer (Qwen-style chat template, tool-call and thinking
+    // tokens) is the --model-path of an engine-less server.
+    model = path.join(mkdtempSync(path.join(os.tmpdir(), "sip-model-")), "tok");
+    execFileSync(path.join(REPO_ROOT, ".venv/bin/python"), ["-m", "sglang_engineless.make_tokenizer", model, "--reasoning"], {
+      env: { ...process.env, PYTHONPATH: REAL_HARNESS },
+    });
   });
 
   it("passes against the real harness serving the patched files; marked engineless-verified and not pushed", async () => {
