@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import tempfile
+import threading
 import time
 from typing import Any, Dict, Iterator, List, Optional
 
@@ -107,7 +108,7 @@ class Session:
             "server_log": None,
         }
 
-    def launch(self, name: str, stream_output: bool) -> LaunchedServer:
+    def launch(self, name: str, stream_output: bool, check=None) -> LaunchedServer:
         a = self.args
         port = a.port if (a.port and not stream_output) else free_port(a.host if a.host != "0.0.0.0" else "127.0.0.1")
         argv = server_argv(
@@ -125,7 +126,7 @@ class Session:
         log(f"starting {name} server: {' '.join(argv)} (log: {server.log_path})")
         server.start()
         try:
-            took = server.wait_ready(a.startup_timeout)
+            took = server.wait_ready(a.startup_timeout, check=check)
         except ServerStartError as e:
             raise SetupError(f"{name} server did not start: {e}") from e
         log(f"{name} server ready at {server.url} after {took:.1f}s")
@@ -209,8 +210,10 @@ def prepare(session: Session) -> CheckContext:
         t["tool_call_parser"] = resolve_parser(a.tool_call_parser, info.tool_call_parser)
         t["reasoning_parser"] = resolve_parser(a.reasoning_parser, info.reasoning_parser)
         tokenizer_source = a.tokenizer or a.model_path
-        tokenizer = _load_tokenizer(tokenizer_source)  # before the (slow) server start: fail fast
-        session.main_server = session.launch("main", stream_output=False)
+        # Loaded while the server starts (both are slow); a tokenizer failure ends the wait.
+        loader = BackgroundTokenizer(tokenizer_source)
+        session.main_server = session.launch("main", stream_output=False, check=loader.raise_if_failed)
+        tokenizer = loader.result()
         t["server_url"] = session.main_server.url
         t["server_log"] = session.main_server.log_path
     else:
@@ -246,6 +249,29 @@ def prepare(session: Session) -> CheckContext:
             "needs a second server started with --stream-output; with --server-url the suite does not launch servers"
         )
     return ctx
+
+
+class BackgroundTokenizer:
+    def __init__(self, source: str):
+        self._result = None
+        self._error: Optional[BaseException] = None
+        self._thread = threading.Thread(target=self._run, args=(source,), name="tokenizer-load", daemon=True)
+        self._thread.start()
+
+    def _run(self, source: str) -> None:
+        try:
+            self._result = _load_tokenizer(source)
+        except BaseException as e:  # handed to the main thread
+            self._error = e
+
+    def raise_if_failed(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def result(self):
+        self._thread.join()
+        self.raise_if_failed()
+        return self._result
 
 
 def _load_tokenizer(source: str):

@@ -93,10 +93,11 @@ class LaunchedServer:
     def exited(self) -> Optional[int]:
         return None if self.proc is None else self.proc.poll()
 
-    def wait_ready(self, timeout: float, poll_interval: float = 1.0) -> float:
-        """Waits for /health_generate to answer 200; returns the seconds it took."""
+    def wait_ready(self, timeout: float, poll_interval: float = 1.0, check=None) -> float:
+        """Waits for /health_generate to answer 200; returns the seconds it took. ``check`` is
+        called on every poll and may raise to abandon the wait (e.g. the tokenizer failed)."""
         start = time.monotonic()
-        wait_for_health(ChatClient(self.url), timeout, poll_interval, is_dead=self.exited)
+        wait_for_health(ChatClient(self.url), timeout, poll_interval, is_dead=self.exited, check=check)
         return time.monotonic() - start
 
     def stop(self, grace: float = 20.0) -> None:
@@ -130,12 +131,14 @@ def _group_alive(pgid: int) -> bool:
         return False
 
 
-def wait_for_health(client: ChatClient, timeout: float, poll_interval: float = 1.0, is_dead=None) -> None:
+def wait_for_health(client: ChatClient, timeout: float, poll_interval: float = 1.0, is_dead=None, check=None) -> None:
     """Polls /health_generate (a real generation, so the engine is up, not just the HTTP
     layer) until it answers 200. Raises ServerStartError on timeout or when the process died."""
     deadline = time.monotonic() + timeout
     last = "no answer yet"
     while True:
+        if check is not None:
+            check()
         if is_dead is not None:
             code = is_dead()
             if code is not None:

@@ -157,3 +157,22 @@ def test_server_dying_during_the_checks_exits_2(tmp_path, byte_tokenizer_dir):
     assert data["error"] == "the server exited with code 3 during the checks"
     assert data["failed_checks"] == ["nonstream_ids"]
     assert any("dying on the first request" in line for line in data["server_log_tail"])
+
+
+def test_unloadable_tokenizer_ends_the_startup_wait(tmp_path):
+    """The tokenizer loads while the server starts; when it fails, the run stops at once
+    (not after the startup timeout) with exit 2 naming the tokenizer, and the server is gone."""
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.json").write_text('{"model_type": "qwen2"}')  # no tokenizer files
+    pids_file = tmp_path / "pids"
+    report = tmp_path / "r.json"
+    began = time.monotonic()
+    r = run_cli(["--model-path", str(model), "--launcher", "engineless", "--startup-timeout", "300", "--report", str(report)],
+                env_extra={"PYTHONPATH": str(hanging_launcher(tmp_path)), "HANG_PIDS": str(pids_file)}, timeout=200)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert time.monotonic() - began < 150
+    assert "could not load the tokenizer of" in json.loads(report.read_text())["error"]
+    if pids_file.exists() and pids_file.read_text().strip():
+        server_pid, child_pid = map(int, pids_file.read_text().split())
+        assert not alive(server_pid) and not alive(child_pid)
