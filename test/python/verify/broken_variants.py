@@ -68,6 +68,9 @@ def repeat_ids_on_tool_call_chunk(text: str) -> str:
 
 
 def prompt_ids_on_every_chunk(text: str) -> str:
+    # Uses our patch's names: the stream's prompt ids and the helper that sends them exactly.
+    if "def _exact_prompt_token_ids(" not in text or "prompt_token_ids = (" not in text:
+        raise EditSiteNotFound("broken variant 'prompt_ids_on_every_chunk': the patch's prompt-id helpers are missing")
     start = text.find("async def _generate_chat_stream(")
     end = text.find("async def _handle_non_streaming_request(")
     if start < 0 or end < start:

@@ -224,12 +224,19 @@ class VerifyRun:
         return "\n".join(lines) + "\n--- stdout ---\n" + self.stdout[-3000:] + "\n--- stderr ---\n" + self.stderr[-3000:]
 
 
-def run_verify(sglang_root: Path, args: List[str], tmp_path: Path, timeout: float = 400) -> VerifyRun:
+# Each live run's JSON report is also kept here (git-ignored), to quote in notes.
+RUNS_DIR = ROOT / ".cache" / "verify-tests"
+
+
+def run_verify(sglang_root: Path, args: List[str], tmp_path: Path, label: str, timeout: float = 600) -> VerifyRun:
     """Runs `python -m tokenids_verify ARGS` with the harness of `sglang_root` on PYTHONPATH."""
-    report = tmp_path / f"report-{len(list(tmp_path.glob('report-*.json')))}.json"
+    report = tmp_path / f"report-{label}.json"
     proc = subprocess.run([sys.executable, "-m", "tokenids_verify", *args, "--report", str(report)],
                           env=harness_env(sglang_root), capture_output=True, text=True, timeout=timeout, cwd=ROOT)
     data = json.loads(report.read_text()) if report.exists() else {}
+    if data:
+        RUNS_DIR.mkdir(parents=True, exist_ok=True)
+        (RUNS_DIR / f"{label}.json").write_text(json.dumps(dict(data, returncode=proc.returncode), indent=2))
     return VerifyRun(proc.returncode, data, proc.stdout, proc.stderr)
 
 
@@ -244,7 +251,7 @@ def harness_args(tokenizer_dir: Path) -> List[str]:
 @pytest.fixture(scope="module")
 def patched_run(patched_release, harness_reasoning_tokenizer_dir, tmp_path_factory) -> VerifyRun:
     """One full CLI run against our patched copy (two harness starts: default and --stream-output)."""
-    return run_verify(patched_release, harness_args(harness_reasoning_tokenizer_dir), tmp_path_factory.mktemp("patched-run"))
+    return run_verify(patched_release, harness_args(harness_reasoning_tokenizer_dir), tmp_path_factory.mktemp("patched-run"), "patched")
 
 
 # The negative controls leave out stream_output_mode: it needs a second server start, and no
@@ -254,4 +261,4 @@ NEGATIVE_SKIP = ["--skip-check", "stream_output_mode"]
 
 @pytest.fixture(scope="module")
 def unpatched_run(sglang_release, harness_reasoning_tokenizer_dir, tmp_path_factory) -> VerifyRun:
-    return run_verify(sglang_release, harness_args(harness_reasoning_tokenizer_dir) + NEGATIVE_SKIP, tmp_path_factory.mktemp("unpatched-run"))
+    return run_verify(sglang_release, harness_args(harness_reasoning_tokenizer_dir) + NEGATIVE_SKIP, tmp_path_factory.mktemp("unpatched-run"), "unpatched")

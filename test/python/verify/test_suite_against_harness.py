@@ -72,7 +72,7 @@ def test_unpatched_v059_fails_naming_the_checks(unpatched_run):
 @pytest.mark.parametrize("variant", VARIANTS, ids=[v.name for v in VARIANTS])
 def test_broken_variant_fails_naming_the_check(variant, patched_release, harness_reasoning_tokenizer_dir, tmp_path):
     root = make_variant(patched_release, tmp_path / "variant", variant)
-    run = run_verify(root, harness_args(harness_reasoning_tokenizer_dir) + NEGATIVE_SKIP, tmp_path)
+    run = run_verify(root, harness_args(harness_reasoning_tokenizer_dir) + NEGATIVE_SKIP, tmp_path, f"variant-{variant.name}")
     assert run.returncode == 1, run.explain()
     failed = set(run.report["failed_checks"])
     assert set(variant.must_fail) <= failed, run.explain()
