@@ -252,6 +252,7 @@ class ScriptedTokenizerManager(TokenizerManager):
         self.engine_log[obj.rid] = {
             "prompt_ids": list(input_ids),
             "output_ids": list(req.output_ids_through_stop),
+            "prompt_was_text": obj.input_ids is None,
         }
 
     def _detokenize(self, req):

@@ -29,6 +29,14 @@ for value in ["", "0", "off", "1", "TRUE", "maybe"]:
         "true": "prompt_token_ids" in asyncio.run(ask(chat, return_token_ids=True)),
         "false": "prompt_token_ids" in asyncio.run(ask(chat, return_token_ids=False)),
     }
+# A multimodal model's chat prompt reaches the engine as text: ids must still be exact.
+os.environ["SGLANG_TOKEN_IDS_DEFAULT"] = "1"
+tm, chat = build_serving(model)
+tm.model_config.is_multimodal = True
+resp = asyncio.run(ask(chat))
+engine = tm.engine_log[tm.engine_calls[0]]
+out["text_prompt"] = {"was_text": engine["prompt_was_text"],
+                      "exact": resp.get("prompt_token_ids") == engine["prompt_ids"]}
 print(json.dumps(out))
 '''
 
@@ -46,3 +54,4 @@ def test_server_default_from_env(patched_release, tmp_path):
     assert out["1"] == on and out["TRUE"] == on
     assert out["0"] == off and out["off"] == off
     assert "SGLANG_TOKEN_IDS_DEFAULT" in out["maybe"]["error"]
+    assert out["text_prompt"] == {"was_text": True, "exact": True}
