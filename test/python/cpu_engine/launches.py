@@ -1,0 +1,127 @@
+"""The launch matrix of the real-engine tests and what each test gets from a launch.
+
+Each launch is one `sglang.launch_server` start (about a minute on 2 shared cores, mostly
+importing torch and sglang in three processes), so the matrix is small and each launch
+serves many requests: the four combinations of --stream-output on/off x --stream-interval
+1/3, with and without the qwen25 tool parser and qwen3 reasoning parser, plus one unpatched.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from transformers import AutoTokenizer
+
+from scripted_models import Routing, ScriptedModel, build_checkpoint
+from tokenids_verify import ChatClient, CheckContext, run_checks
+from tokenids_verify.runner import select_checks
+from tokenids_verify.stream_assembly import assemble_stream
+from tokenids_verify.tokenizer import load_tokenizer
+
+from engine_env import REPO
+from expectations import nonstream_script_problems, stream_script_problems
+from real_server import RealServer, ServerMode
+
+TIMINGS_PATH = REPO / ".cache" / "cpu-engine" / "timings.json"
+TIMINGS: dict = {"launches": {}}
+# The suite's own --stream-output check starts a second server; the matrix already runs
+# every check under both --stream-output settings, so it is left out here.
+VERIFY_SKIP = ["stream_output_mode"]
+
+
+@dataclass(frozen=True)
+class Launch:
+    name: str
+    patched: bool
+    mode: ServerMode
+    routing: Routing
+
+
+PATCHED = [
+    Launch("cumulative-i1-parsers", True, ServerMode(False, 1, "qwen25", "qwen3"),
+           Routing(default_script="plain", thinking_by_default=True)),
+    Launch("streamout-i3-parsers", True, ServerMode(True, 3, "qwen25", "qwen3"),
+           Routing(default_script="multibyte", thinking_by_default=True)),
+    Launch("streamout-i1-noparsers", True, ServerMode(True, 1, None, None),
+           Routing(default_script="plain", tool_script=None, thinking_script=None)),
+    Launch("cumulative-i3-tools", True, ServerMode(False, 3, "qwen25", None),
+           Routing(default_script="stop_string", thinking_script="reasoning")),
+]
+UNPATCHED = Launch("unpatched-streamout-i1-parsers", False, ServerMode(True, 1, "qwen25", "qwen3"),
+                   Routing(default_script="plain", thinking_by_default=True))
+
+
+@dataclass
+class Served:
+    launch: Launch
+    server: RealServer
+    model: ScriptedModel
+    tokenizer: Any  # transformers tokenizer of the checkpoint
+    verify_tokenizer: Any  # the verify suite's wrapper around it
+    client: ChatClient
+
+    def timed(self, label, fn, *args):
+        began = time.monotonic()
+        out = fn(*args)
+        TIMINGS["launches"][self.launch.name]["requests"].append([label, round(time.monotonic() - began, 3)])
+        return out
+
+    def context(self) -> CheckContext:
+        mode = self.launch.mode
+        return CheckContext(
+            client=self.client,
+            tokenizer=self.verify_tokenizer,
+            tool_call_parser=mode.tool_call_parser,
+            reasoning_parser=mode.reasoning_parser,
+            strict_concurrency=True,  # a scripted engine is exact: batched == solo
+            no_thinking_kwargs={"enable_thinking": False} if self.launch.routing.thinking_script else None,
+        )
+
+    def run_verify_suite(self):
+        results = run_checks(self.context(), select_checks(skip=VERIFY_SKIP))
+        TIMINGS["launches"][self.launch.name]["verify_checks_s"] = {r.name: r.seconds for r in results}
+        return results
+
+    def script_problems(self, name: str, n: int = 1) -> list[str]:
+        """Non-streaming and streaming request for one script, judged exactly."""
+        body = dict(self.model.request(name), n=n, temperature=0.0)
+        resp = self.timed(f"{name} n={n}", self.client.chat, body)
+        problems = nonstream_script_problems(self.model, self.tokenizer, name, self.launch.mode, body, resp, n=n)
+        sresp = self.timed(f"{name} n={n} stream", self.client.chat_stream, dict(body, stream_options={"include_usage": True}))
+        asm = assemble_stream(sresp.chunks, sresp.sse.done)
+        problems += stream_script_problems(
+            self.model, self.tokenizer, name, self.launch.mode, body, asm, self.verify_tokenizer, n=n
+        )
+        return problems
+
+
+def serve(launch: Launch, engine_python, trees, tmp_path_factory):
+    """Generator for a module-scoped fixture: one started server for the launch."""
+    work = tmp_path_factory.mktemp(launch.name)
+    model = build_checkpoint(work / "model", launch.routing)
+    server = RealServer(engine_python, trees[launch.patched], model.path, launch.mode, work / "server.log")
+    record = TIMINGS["launches"][launch.name] = {"mode": launch.mode.label, "requests": []}
+    server.start()
+    record["startup_s"] = round(server.startup_seconds, 1)
+    began = time.monotonic()
+    try:
+        yield Served(
+            launch=launch,
+            server=server,
+            model=model,
+            tokenizer=AutoTokenizer.from_pretrained(model.path),
+            verify_tokenizer=load_tokenizer(str(model.path)),
+            client=ChatClient(server.url, timeout=120),
+        )
+    finally:
+        record["serving_s"] = round(time.monotonic() - began, 1)
+        server.stop()
+
+
+def write_timings() -> None:
+    if TIMINGS["launches"]:
+        TIMINGS_PATH.parent.mkdir(parents=True, exist_ok=True)
+        TIMINGS_PATH.write_text(json.dumps(TIMINGS, indent=2) + "\n")
