@@ -155,12 +155,17 @@ class Session:
             pass
         return "default"
 
-    def server_death(self) -> Optional[int]:
-        """Exit code of the main server if it died by itself during the checks, else None."""
+    def server_death(self, wait: float = 0.0) -> Optional[int]:
+        """Exit code of the main server if it died by itself during the checks, else None.
+        ``wait``: a server that drops a connection as it dies may still be exiting when the
+        failed check returns, so give it that long to show its exit code."""
         if self.main_server is None or self.main_server.proc is None:
             return None
         if self.main_stopped_on_purpose:
             return self.main_exit_before_stop
+        deadline = time.monotonic() + wait
+        while self.main_server.exited() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
         return self.main_server.exited()
 
     def stop_all(self) -> None:
@@ -300,7 +305,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(format_result_line(r), flush=True)
 
         results = run_checks(ctx, args.selected, on_result=progress)
-        dead = session.server_death()
+        dead = session.server_death(wait=3.0 if any(r.status == "failed" for r in results) else 0.0)
         if dead is not None:
             error = f"the server exited with code {dead} during the checks"
     except SetupError as e:
