@@ -32,6 +32,9 @@ case "$cmd" in
     cp -r "$src/sglang" "$work/python/sglang"
     find "$work/python" -name __pycache__ -type d -prune -exec rm -rf {} +
     git -C "$work" init -q
+    # Importing the work tree (tests, a quick python -c) writes __pycache__/*.pyc; they must
+    # never end up in a patch (a compiled file is version- and machine-specific).
+    printf '__pycache__/\n*.pyc\n' >> "$work/.git/info/exclude"
     git -C "$work" add -A
     git "${git_id[@]}" -C "$work" commit -q -m "sglang v0.5.9 pristine (files of the PyPI wheel)"
     git -C "$work" tag pristine
@@ -56,6 +59,12 @@ case "$cmd" in
     if [ "$count" -eq 0 ]; then
       echo "patches-regen: no commits after pristine in $work" >&2
       exit 1
+    fi
+    stray=$(git -C "$work" diff --name-only pristine HEAD | grep -v -E '^python/sglang/.*\.py$' || true)
+    if [ -n "$stray" ]; then
+      echo "patches-regen: commits after pristine touch files that are not SGLang Python sources:" >&2
+      echo "$stray" >&2
+      exit 2
     fi
     rm -f "$patch_dir"/*.patch
     mkdir -p "$patch_dir"

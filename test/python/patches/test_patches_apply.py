@@ -25,6 +25,10 @@ def test_series_is_ordered_git_format_against_python_sglang():
         assert paths, p.name
         for a, b in paths:
             assert a == b and a.startswith("python/sglang/"), (p.name, a, b)
+            # Only Python sources: a compiled file (__pycache__/*.pyc) is machine-specific
+            # and once slipped into the series through the regen work tree.
+            assert a.endswith(".py") and "__pycache__" not in a, (p.name, a)
+        assert "GIT binary patch" not in text, f"{p.name} carries a binary hunk"
         assert "Copyright 20" not in "".join(
             line for line in text.splitlines(True) if line.startswith("+")
         ), f"{p.name} adds a copyright line"
