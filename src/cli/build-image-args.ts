@@ -24,7 +24,9 @@ Options:
   --push-unverified    allow pushing an image that was not verified on a GPU (with --skip-verify
                        or a non-gpu verify mode)
   --verify-mode MODE   override verify.mode: gpu (default; needs the NVIDIA runtime), engineless
-                       (no GPU; never counts as verified) or cpu (not available yet)
+                       (no GPU; the harness server; never counts as verified) or cpu (the real
+                       engine on CPU serving a scripted checkpoint from verify.modelMount;
+                       marked cpu-verified, never counts as verified)
   --no-cache           build without the Docker build cache
   --dry-run            print the plan as the JSON result without contacting the Docker daemon
   -h, --help           show this help

@@ -24,7 +24,9 @@ prints one JSON result on stdout (the suite's report embedded). Logs go to stder
 Options:
   --config FILE         build file whose verify settings are used (default: build.yaml)
   --target NAME         target whose verify settings are used (default: the file's first default target)
-  --verify-mode MODE    gpu (default; needs the NVIDIA runtime) or engineless (no GPU; not a GPU verification)
+  --verify-mode MODE    gpu (default; needs the NVIDIA runtime), engineless (no GPU; the harness server) or
+                        cpu (the real engine on CPU with a scripted checkpoint in verify.modelMount);
+                        neither engineless nor cpu is a GPU verification
   --model M             model id or path inside the container (overrides verify.model)
   --timeout SECONDS     overall limit for the suite (overrides verify.timeoutSeconds)
   -h, --help            show this help

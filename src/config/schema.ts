@@ -20,7 +20,9 @@ export interface Mount {
 export interface VerifySettings {
   /** gpu: the real engine on the daemon's GPUs (required before a verified push).
    *  engineless: the harness server instead of the engine (machines without a GPU); an
-   *  image verified this way is never pushed as verified. cpu: reserved (issue 6). */
+   *  image verified this way is never pushed as verified. cpu: the real engine on the CPU
+   *  (SGLANG_USE_CPU_ENGINE=1, --device cpu) serving a tiny scripted checkpoint that
+   *  modelMount provides; marked cpu-verified, never pushed as verified. */
   mode: VerifyMode;
   /** Model id (Hugging Face) or a path inside the container. */
   model: string;

@@ -107,7 +107,8 @@ export function decidePush(target: TargetConfig, opts: CliOptions, verifyMode: V
     return { enabled: false, reason: "verify skipped (--skip-verify) and --push-unverified not given" };
   }
   if (!opts.skipVerify && verifyMode !== "gpu" && !opts.pushUnverified) {
-    return { enabled: false, reason: `verify mode ${verifyMode} does not verify the real engine; an image is only pushed as verified after gpu verify (--push-unverified overrides)` };
+    const why = verifyMode === "cpu" ? "runs the real engine on CPU with a scripted checkpoint, not the model on a GPU" : "does not verify the real engine";
+    return { enabled: false, reason: `verify mode ${verifyMode} ${why}; an image is only pushed as verified after gpu verify (--push-unverified overrides)` };
   }
   return { enabled: true, reason: opts.skipVerify || verifyMode !== "gpu" ? "--push-unverified" : "verified images are pushed" };
 }

@@ -31,7 +31,7 @@ export interface TargetResult {
   base?: { ref: string; imageId: string; digest: string; pulled: boolean };
   image?: { id: string; refs: string[]; layers: number; addedLayers: number; labels: Record<string, string> };
   verify: {
-    outcome: "passed" | "engineless-verified" | "skipped" | "failed" | "not-run";
+    outcome: "passed" | "engineless-verified" | "cpu-verified" | "skipped" | "failed" | "not-run";
     mode: string;
     countsAsVerified: boolean;
     report?: unknown;

@@ -6,7 +6,9 @@
  *
  * Modes: gpu (the real engine; required before an image is pushed as verified), engineless
  * (the harness server from harness/ instead of the engine, for machines without a GPU; never
- * counts as verified), cpu (reserved for issue 6).
+ * counts as verified), cpu (the REAL engine on the CPU with a tiny scripted checkpoint from
+ * models/scripted_models mounted in: it proves the patched serving code end to end, but not
+ * the target model on a GPU, so it is marked cpu-verified and never counts as verified).
  */
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
@@ -21,12 +23,12 @@ export const REPORT_DIR = "/tmp/sglang-image-patcher-verify";
 export const VERIFY_PACKAGE = "tokenids_verify";
 export const HARNESS_PACKAGE = "sglang_engineless";
 
-export type VerifyOutcomeName = "passed" | "engineless-verified";
+export type VerifyOutcomeName = "passed" | "engineless-verified" | "cpu-verified";
 
 export interface VerifyOutcome {
   mode: VerifySettings["mode"];
   outcome: VerifyOutcomeName;
-  /** True only for gpu mode: the real engine served the checks. */
+  /** True only for gpu mode: the real engine served the target model on a GPU. */
   countsAsVerified: boolean;
   exitCode: number;
   durationMs: number;
@@ -51,6 +53,21 @@ export const NO_GPU_HELP =
   "GPU verify needs the NVIDIA Container Toolkit on the Docker host: install nvidia-container-toolkit, run " +
   "`sudo nvidia-ctk runtime configure --runtime=docker` and restart dockerd. On a machine without a GPU, set " +
   "verify.mode: engineless (or --verify-mode engineless; the image is then not pushed as verified) or pass --skip-verify.";
+
+/** The CPU engine's switch (v0.5.9 reads it when choosing the device's code paths). */
+export const CPU_ENGINE_ENV = { SGLANG_USE_CPU_ENGINE: "1" } as const;
+
+/**
+ * Server flags of a CPU launch (models/README.md): without Intel AMX v0.5.9 needs the
+ * torch_native attention backend, and the KV cache is sized explicitly because the
+ * default sizing reads GPU memory. Passed in `--server-arg=X` form since the values
+ * themselves start with "--". User extraArgs come after them, so a repeated flag wins.
+ */
+export const CPU_SERVER_ARGS = ["--device", "cpu", "--attention-backend", "torch_native", "--max-total-tokens", "4096"];
+
+export const CPU_NEEDS_MODEL_MOUNT =
+  "verify.mode cpu needs verify.modelMount: a tiny scripted checkpoint made by `PYTHONPATH=models python3 -m scripted_models DIR --thinking-by-default` " +
+  "mounted where verify.model points (a hub model would be downloaded and served on the CPU)";
 
 /** The suite must exist in this checkout (it is copied into the image from verify/). */
 export function verifySuiteAvailable(repoRoot: string): boolean {
@@ -84,6 +101,7 @@ export function verifyContainerSpec(input: Omit<VerifyStepInput, "engine" | "onO
     mounts.push({ source, target: m.target, readOnly: m.readOnly });
   }
   pythonPath.push(...s.pythonPath);
+  if (s.mode === "cpu" && !s.modelMount) throw new StepError("verify", CPU_NEEDS_MODEL_MOUNT, 2);
   const cmd = [
     "python3", "-m", VERIFY_PACKAGE,
     "--model-path", s.model,
@@ -92,6 +110,7 @@ export function verifyContainerSpec(input: Omit<VerifyStepInput, "engine" | "onO
     ...(s.reasoningParser ? ["--reasoning-parser", s.reasoningParser] : []),
     "--startup-timeout", String(s.startupTimeoutSeconds),
     "--report", `${REPORT_DIR}/report.json`,
+    ...(s.mode === "cpu" ? CPU_SERVER_ARGS.map((a) => `--server-arg=${a}`) : []),
     ...s.extraArgs,
   ];
   return {
@@ -104,6 +123,7 @@ export function verifyContainerSpec(input: Omit<VerifyStepInput, "engine" | "onO
       PYTHONPATH: pythonPath.join(":"),
       PYTHONDONTWRITEBYTECODE: "1",
       PYTHONUNBUFFERED: "1",
+      ...(s.mode === "cpu" ? CPU_ENGINE_ENV : {}),
       ...s.env,
     },
     mounts,
@@ -173,9 +193,6 @@ export async function checkGpuAvailable(engine: DockerEngine): Promise<void> {
 
 /** Everything that can be checked before building: fails early instead of after a build. */
 export async function preflightVerify(engine: DockerEngine, settings: VerifySettings, repoRoot: string, baseDir: string): Promise<void> {
-  if (settings.mode === "cpu") {
-    throw new StepError("verify", "verify.mode cpu (tiny real-engine checkpoints, issue 6) is not available yet; use gpu, engineless, or --skip-verify", 2);
-  }
   if (!verifySuiteAvailable(repoRoot)) {
     throw new StepError(
       "verify",
@@ -238,7 +255,7 @@ export async function runVerifyStep(input: VerifyStepInput): Promise<VerifyOutco
   if (report === undefined) throw new StepError("verify", `the verify suite exited 0 but wrote no report at ${REPORT_DIR}/report.json`, 2);
   return {
     mode: s.mode,
-    outcome: s.mode === "gpu" ? "passed" : "engineless-verified",
+    outcome: s.mode === "gpu" ? "passed" : s.mode === "cpu" ? "cpu-verified" : "engineless-verified",
     countsAsVerified: s.mode === "gpu",
     exitCode: 0,
     durationMs,

@@ -2,6 +2,7 @@
 import { mkdirSync, mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import tarStream from "tar-stream";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_VERIFY, type VerifySettings } from "../../src/config/schema.js";
 import { exitMeaning, failedChecks, runVerifyStep, verifyContainerSpec } from "../../src/verify/verify-step.js";
@@ -49,6 +50,42 @@ describe("verify container spec", () => {
     expect(spec.cmd).toContain("engineless");
   });
 
+  it("cpu mode: no GPU, the CPU engine switch, the CPU server flags before the user's, the scripted model mounted", () => {
+    const spec = verifyContainerSpec(input(settings({
+      mode: "cpu", model: "/models/tok", toolCallParser: "qwen25", reasoningParser: "qwen3", gpus: 2,
+      modelMount: { source: "models/tok", target: "/models/tok", readOnly: true },
+      mounts: [{ source: "deps", target: "/opt/deps", readOnly: true }], pythonPath: ["/opt/deps"],
+      env: { HF_HUB_OFFLINE: "1" }, extraArgs: ["--server-arg=--max-total-tokens", "--server-arg=8192"],
+    })));
+    expect(spec.gpus).toBeUndefined();
+    expect(spec.mounts).toEqual([
+      { source: path.join(HOST, "models/tok"), target: "/models/tok", readOnly: true },
+      { source: path.join(HOST, "deps"), target: "/opt/deps", readOnly: true },
+    ]);
+    expect(spec.env).toMatchObject({ SGLANG_USE_CPU_ENGINE: "1", HF_HUB_OFFLINE: "1", PYTHONPATH: "/opt/sglang-image-patcher/verify:/opt/deps" });
+    expect(spec.cmd.slice(4)).toEqual([
+      "python3", "-m", "tokenids_verify", "--model-path", "/models/tok", "--launcher", "sglang",
+      "--tool-call-parser", "qwen25", "--reasoning-parser", "qwen3", "--startup-timeout", "900",
+      "--report", "/tmp/sglang-image-patcher-verify/report.json",
+      "--server-arg=--device", "--server-arg=cpu", "--server-arg=--attention-backend", "--server-arg=torch_native",
+      "--server-arg=--max-total-tokens", "--server-arg=4096",
+      "--server-arg=--max-total-tokens", "--server-arg=8192",
+    ]);
+  });
+
+  it("cpu mode: the user's env can turn the CPU switch off; other modes never set it", () => {
+    const base = { model: "/models/tok", modelMount: { source: "models/tok", target: "/models/tok", readOnly: true } };
+    expect(verifyContainerSpec(input(settings({ ...base, mode: "cpu", env: { SGLANG_USE_CPU_ENGINE: "0" } }))).env.SGLANG_USE_CPU_ENGINE).toBe("0");
+    expect(verifyContainerSpec(input(settings(base))).env.SGLANG_USE_CPU_ENGINE).toBeUndefined();
+    expect(verifyContainerSpec(input(settings(base))).cmd.join(" ")).not.toContain("--device");
+  });
+
+  it("cpu mode without a model mount is refused, naming the setting and how to make a checkpoint", () => {
+    expect(() => verifyContainerSpec(input(settings({ mode: "cpu", model: "/models/tok" })))).toThrow(
+      /verify: verify.mode cpu needs verify.modelMount: a tiny scripted checkpoint made by `PYTHONPATH=models python3 -m scripted_models/,
+    );
+  });
+
   it("creates a missing writable model cache folder, but not a read-only model folder", () => {
     const spec = verifyContainerSpec(input(settings({ modelMount: { source: "cache/hf", target: "/root/.cache/huggingface", readOnly: false } })));
     expect(spec.mounts[0]).toEqual({ source: path.join(HOST, "cache/hf"), target: "/root/.cache/huggingface", readOnly: false });
@@ -89,8 +126,25 @@ describe("verify outcomes", () => {
     await expect(run(engine, settings())).rejects.toThrow(/the container could not get a GPU .*NVIDIA Container Toolkit/);
   });
 
-  it("cpu mode is refused for now", async () => {
-    await expect(run(new FakeEngine("b"), settings({ mode: "cpu" }))).rejects.toThrow(/cpu .* is not available yet/);
+  it("cpu mode: a pass is cpu-verified and does not count as verified; no GPU is asked of the daemon", async () => {
+    const engine = new FakeEngine("b");
+    engine.runtimes = ["runc"];
+    let spec: { gpus?: unknown } | undefined;
+    engine.oneShot = async (s) => {
+      spec = s;
+      return { exitCode: 0, timedOut: false, copied: await reportTar({ status: "passed", checks: [] }) };
+    };
+    const out = await run(engine, settings({ mode: "cpu", model: "/models/tok", modelMount: { source: "models/tok", target: "/models/tok", readOnly: true } }));
+    expect(spec?.gpus).toBeUndefined();
+    expect(out).toMatchObject({ mode: "cpu", outcome: "cpu-verified", countsAsVerified: false, exitCode: 0, report: { status: "passed" } });
+  });
+
+  it("cpu mode: a failed check is a failure with the checks named, not cpu-verified", async () => {
+    const engine = new FakeEngine("b");
+    engine.oneShot = async () => ({ exitCode: 1, timedOut: false, copied: await reportTar({ status: "failed", failed_checks: ["prompt_token_ids"] }) });
+    await expect(run(engine, settings({ mode: "cpu", model: "/models/tok", modelMount: { source: "models/tok", target: "/models/tok", readOnly: true } }))).rejects.toThrow(
+      "verify: the verify suite exited 1 (a check failed); failed checks: prompt_token_ids",
+    );
   });
 
   it("reads failed checks from the suite's report", () => {
@@ -100,3 +154,16 @@ describe("verify outcomes", () => {
     expect(exitMeaning(2)).toBe("the server or the setup failed");
   });
 });
+
+/** The getArchive tar of the report folder, as the daemon returns it. */
+async function reportTar(report: unknown): Promise<Buffer> {
+  const pack = tarStream.pack();
+  const chunks: Buffer[] = [];
+  pack.on("data", (c) => chunks.push(c as Buffer));
+  const done = new Promise<void>((r) => pack.on("end", () => r()));
+  pack.entry({ name: "sglang-image-patcher-verify/", type: "directory" });
+  pack.entry({ name: "sglang-image-patcher-verify/report.json" }, JSON.stringify(report));
+  pack.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}
