@@ -54,8 +54,13 @@ export const NO_GPU_HELP =
   "`sudo nvidia-ctk runtime configure --runtime=docker` and restart dockerd. On a machine without a GPU, set " +
   "verify.mode: engineless (or --verify-mode engineless; the image is then not pushed as verified) or pass --skip-verify.";
 
-/** The CPU engine's switch (v0.5.9 reads it when choosing the device's code paths). */
-export const CPU_ENGINE_ENV = { SGLANG_USE_CPU_ENGINE: "1" } as const;
+/**
+ * The CPU engine's switch (v0.5.9 reads it when choosing the device's code paths), and
+ * TorchDynamo off: on CPU, v0.5.9's torch.compile'd helpers go through Inductor, which needs a
+ * C++ compiler (slim images have none: "InvalidCxxCompiler: No working C++ compiler found")
+ * and minutes of warm-up on a small CPU; eager mode gives the same tokens. verify.env overrides both.
+ */
+export const CPU_ENGINE_ENV = { SGLANG_USE_CPU_ENGINE: "1", TORCHDYNAMO_DISABLE: "1" } as const;
 
 /**
  * Server flags of a CPU launch (models/README.md): without Intel AMX v0.5.9 needs the

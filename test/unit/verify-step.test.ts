@@ -62,7 +62,7 @@ describe("verify container spec", () => {
       { source: path.join(HOST, "models/tok"), target: "/models/tok", readOnly: true },
       { source: path.join(HOST, "deps"), target: "/opt/deps", readOnly: true },
     ]);
-    expect(spec.env).toMatchObject({ SGLANG_USE_CPU_ENGINE: "1", HF_HUB_OFFLINE: "1", PYTHONPATH: "/opt/sglang-image-patcher/verify:/opt/deps" });
+    expect(spec.env).toMatchObject({ SGLANG_USE_CPU_ENGINE: "1", TORCHDYNAMO_DISABLE: "1", HF_HUB_OFFLINE: "1", PYTHONPATH: "/opt/sglang-image-patcher/verify:/opt/deps" });
     expect(spec.cmd.slice(4)).toEqual([
       "python3", "-m", "tokenids_verify", "--model-path", "/models/tok", "--launcher", "sglang",
       "--tool-call-parser", "qwen25", "--reasoning-parser", "qwen3", "--startup-timeout", "900",
@@ -77,6 +77,7 @@ describe("verify container spec", () => {
     const base = { model: "/models/tok", modelMount: { source: "models/tok", target: "/models/tok", readOnly: true } };
     expect(verifyContainerSpec(input(settings({ ...base, mode: "cpu", env: { SGLANG_USE_CPU_ENGINE: "0" } }))).env.SGLANG_USE_CPU_ENGINE).toBe("0");
     expect(verifyContainerSpec(input(settings(base))).env.SGLANG_USE_CPU_ENGINE).toBeUndefined();
+    expect(verifyContainerSpec(input(settings(base))).env.TORCHDYNAMO_DISABLE).toBeUndefined();
     expect(verifyContainerSpec(input(settings(base))).cmd.join(" ")).not.toContain("--device");
   });
 
