@@ -25,8 +25,9 @@ const IMAGE = `${TEST_REGISTRY}/${REPO}`;
 let base = "";
 let model = "";
 let sitePackages = "";
+const MARKER_ENV = "SIP_ITEST_CPU_VERIFY";
 
-function config(verify: Record<string, unknown> = {}): string {
+function config(marker: string, verify: Record<string, unknown> = {}): string {
   return writeConfig(
     [
       "targets:",
@@ -47,7 +48,7 @@ function config(verify: Record<string, unknown> = {}): string {
         mounts: [{ source: sitePackages, target: "/opt/cpu-deps", readOnly: true }],
         pythonPath: ["/opt/cpu-deps"],
         // The checkpoint is local: nothing may come from a model hub.
-        env: { HF_HUB_OFFLINE: "1", TRANSFORMERS_OFFLINE: "1" },
+        env: { HF_HUB_OFFLINE: "1", TRANSFORMERS_OFFLINE: "1", [MARKER_ENV]: marker },
         ...verify,
       })}`,
       "",
@@ -55,10 +56,20 @@ function config(verify: Record<string, unknown> = {}): string {
   );
 }
 
-function verifyContainers(): string[] {
-  return execFileSync("docker", ["ps", "-a", "--filter", "label=io.github.sglang-image-patcher.role=verify", "--format", "{{.Names}}"], { encoding: "utf8" })
-    .split("\n")
-    .filter(Boolean);
+/**
+ * Verify containers left by THIS test: each config puts a marker in the container's env, so
+ * another run on the same daemon (the lead's CI dry run, a second copy of this file) is not
+ * mistaken for a leftover of ours.
+ */
+function verifyContainers(marker: string): string[] {
+  const ids = execFileSync("docker", ["ps", "-aq", "--filter", "label=io.github.sglang-image-patcher.role=verify"], { encoding: "utf8" }).split("\n").filter(Boolean);
+  return ids.filter((id) => {
+    try {
+      return execFileSync("docker", ["inspect", "--format", "{{json .Config.Env}}", id], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).includes(`"${MARKER_ENV}=${marker}"`);
+    } catch {
+      return false; // removed between ps and inspect
+    }
+  });
 }
 
 describe.skipIf(skip)("cpu verify mode: the real engine on CPU inside the built image", () => {
@@ -90,7 +101,8 @@ describe.skipIf(skip)("cpu verify mode: the real engine on CPU inside the built 
 
   it("build-image: the patched image passes on the real CPU engine; marked cpu-verified, not pushed", async () => {
     const started = Date.now();
-    const run = await runBuildImage(["--config", config()]);
+    const marker = `${RUN}-build`;
+    const run = await runBuildImage(["--config", config(marker)]);
     process.stderr.write(`[itest] cpu build-image + verify took ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
     expect(run.code, run.stderr.slice(-6000)).toBe(0);
     const t = run.json.targets[0];
@@ -107,12 +119,13 @@ describe.skipIf(skip)("cpu verify mode: the real engine on CPU inside the built 
     expect(run.stderr).toMatch(/starting main server: \S+ -m sglang\.launch_server .*--device cpu --attention-backend torch_native/);
     expect(t.pushSkippedReason).toMatch(/verify mode cpu runs the real engine on CPU with a scripted checkpoint, not the model on a GPU/);
     expect(await registryTags(TEST_REGISTRY, REPO)).toEqual([]);
-    expect(verifyContainers()).toEqual([]);
+    expect(verifyContainers(marker)).toEqual([]);
   }, 1_200_000);
 
   it("negative control: verify-image in cpu mode on the UNPATCHED base fails, naming the checks", async () => {
     // The base has no suite of its own: mount this checkout's verify/ where the image would have it.
-    const file = config({
+    const marker = `${RUN}-unpatched`;
+    const file = config(marker, {
       // One server start: the --stream-output run adds nothing to what unpatched code gets wrong.
       extraArgs: ["--skip-check", "stream_output_mode"],
       mounts: [
@@ -127,6 +140,6 @@ describe.skipIf(skip)("cpu verify mode: the real engine on CPU inside the built 
     expect(run.json.verify.report.failed_checks.length).toBeGreaterThan(0);
     process.stderr.write(`[itest] unpatched base on the CPU engine, failed checks: ${run.json.verify.report.failed_checks.join(", ")}\n`);
     expect(run.stderr).toMatch(/verify: the verify suite exited 1 \(a check failed\); failed checks: \w+/);
-    expect(verifyContainers()).toEqual([]);
+    expect(verifyContainers(marker)).toEqual([]);
   }, 900_000);
 });
