@@ -17,7 +17,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "verify"))
+sys.path.insert(0, str(ROOT / "models"))
 
+from scripted_models.byte_level import byte_to_char  # noqa: E402  (the byte alphabet)
 from tokenids_verify.tokenizer import ModelTokenizer, load_tokenizer  # noqa: E402
 
 CHATML = (
@@ -32,24 +34,13 @@ SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 WORDS = ["Hello", "Ġworld", "Ġthe", "Ġsea", "Ġis", "Ġblue", ".", "Ġcaf"]
 
 
-def _byte_alphabet() -> Dict[int, str]:
-    printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-    table = {b: chr(b) for b in printable}
-    shift = 0
-    for b in range(256):
-        if b not in table:
-            table[b] = chr(256 + shift)
-            shift += 1
-    return table
-
-
 @pytest.fixture(scope="session")
 def byte_tokenizer_dir(tmp_path_factory) -> Path:
     from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
 
     vocab: Dict[str, int] = {}
-    for b, ch in sorted(_byte_alphabet().items()):
+    for b, ch in sorted(byte_to_char().items()):
         vocab[ch] = b
     for w in WORDS:
         vocab.setdefault(w, len(vocab))
