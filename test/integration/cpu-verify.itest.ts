@@ -15,7 +15,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DockerodeEngine } from "../../src/docker/engine.js";
 import { ensureCpuEngineSitePackages, ensureCpuStandInBase, makeScriptedModel } from "./support/cpu-stand-in.js";
-import { REPO_ROOT, TEST_REGISTRY, mustSkip, registryTags, runBuildImage, startCli, stopRunningClis, writeConfig } from "./support/services.js";
+import { REPO_ROOT, TEST_REGISTRY, mustSkip, registryTags, runBuildImage, startCli, stopRunningClis, verifyContainers, writeConfig } from "./support/services.js";
 
 const skip = await mustSkip();
 const engine = new DockerodeEngine();
@@ -56,21 +56,8 @@ function config(marker: string, verify: Record<string, unknown> = {}): string {
   );
 }
 
-/**
- * Verify containers left by THIS test: each config puts a marker in the container's env, so
- * another run on the same daemon (the lead's CI dry run, a second copy of this file) is not
- * mistaken for a leftover of ours.
- */
-function verifyContainers(marker: string): string[] {
-  const ids = execFileSync("docker", ["ps", "-aq", "--filter", "label=io.github.sglang-image-patcher.role=verify"], { encoding: "utf8" }).split("\n").filter(Boolean);
-  return ids.filter((id) => {
-    try {
-      return execFileSync("docker", ["inspect", "--format", "{{json .Config.Env}}", id], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).includes(`"${MARKER_ENV}=${marker}"`);
-    } catch {
-      return false; // removed between ps and inspect
-    }
-  });
-}
+/** Verify containers left by the test that used `marker`. */
+const ownVerifyContainers = (marker: string): string[] => verifyContainers(`${MARKER_ENV}=${marker}`);
 
 describe.skipIf(skip)("cpu verify mode: the real engine on CPU inside the built image", () => {
   afterEach(stopRunningClis);
@@ -119,7 +106,7 @@ describe.skipIf(skip)("cpu verify mode: the real engine on CPU inside the built 
     expect(run.stderr).toMatch(/starting main server: \S+ -m sglang\.launch_server .*--device cpu --attention-backend torch_native/);
     expect(t.pushSkippedReason).toMatch(/verify mode cpu runs the real engine on CPU with a scripted checkpoint, not the model on a GPU/);
     expect(await registryTags(TEST_REGISTRY, REPO)).toEqual([]);
-    expect(verifyContainers(marker)).toEqual([]);
+    expect(ownVerifyContainers(marker)).toEqual([]);
   }, 1_200_000);
 
   it("negative control: verify-image in cpu mode on the UNPATCHED base fails, naming the checks", async () => {
@@ -140,6 +127,6 @@ describe.skipIf(skip)("cpu verify mode: the real engine on CPU inside the built 
     expect(run.json.verify.report.failed_checks.length).toBeGreaterThan(0);
     process.stderr.write(`[itest] unpatched base on the CPU engine, failed checks: ${run.json.verify.report.failed_checks.join(", ")}\n`);
     expect(run.stderr).toMatch(/verify: the verify suite exited 1 \(a check failed\); failed checks: \w+/);
-    expect(verifyContainers(marker)).toEqual([]);
+    expect(ownVerifyContainers(marker)).toEqual([]);
   }, 900_000);
 });

@@ -11,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DockerodeEngine } from "../../src/docker/engine.js";
-import { REPO_ROOT, TEST_REGISTRY, mustSkip, stopRunningClis, registryTags, runBuildImage, startCli, waitFor, writeConfig } from "./support/services.js";
+import { REPO_ROOT, TEST_REGISTRY, mustSkip, stopRunningClis, registryTags, runBuildImage, startCli, verifyContainers, waitFor, writeConfig } from "./support/services.js";
 import { ensureStandInBase } from "./support/stand-in-bases.js";
 
 const skip = await mustSkip();
@@ -42,7 +42,7 @@ function config(tag: string, verify: Record<string, unknown>): string {
         startupTimeoutSeconds: 240,
         mounts: [{ source: SITE_PACKAGES, target: "/opt/deps", readOnly: true }],
         pythonPath: ["/opt/deps"],
-        env: { HF_HUB_OFFLINE: "1", TRANSFORMERS_OFFLINE: "1" },
+        env: { HF_HUB_OFFLINE: "1", TRANSFORMERS_OFFLINE: "1", [MARKER_NAME]: MARKER_VALUE },
         ...verify,
       })}`,
       "",
@@ -50,11 +50,10 @@ function config(tag: string, verify: Record<string, unknown>): string {
   );
 }
 
-function verifyContainers(): string[] {
-  return execFileSync("docker", ["ps", "-a", "--filter", "label=io.github.sglang-image-patcher.role=verify", "--format", "{{.Names}}"], { encoding: "utf8" })
-    .split("\n")
-    .filter(Boolean);
-}
+// Every container this file starts carries this marker, so the leftover checks see only ours.
+const MARKER = `SIP_ITEST_VERIFY_STEP=${Date.now().toString(36)}`;
+const [MARKER_NAME, MARKER_VALUE] = MARKER.split("=") as [string, string];
+const ourVerifyContainers = (): string[] => verifyContainers(MARKER);
 
 function localTags(): string[] {
   return execFileSync("docker", ["images", IMAGE, "--format", "{{.Tag}}"], { encoding: "utf8" }).split("\n").filter(Boolean);
@@ -87,7 +86,7 @@ describe.skipIf(skip)("the verify step in a real container (engine-less mode)", 
     expect(t.verify.report.summary.failed).toBe(0);
     expect(t.pushSkippedReason).toMatch(/engineless does not verify the real engine/);
     expect(await registryTags(TEST_REGISTRY, REPO)).toEqual([]);
-    expect(verifyContainers()).toEqual([]);
+    expect(ourVerifyContainers()).toEqual([]);
 
     // verify-image on the image just built gives the same verdict.
     const again = await startCli("src/cli/verify-image.ts", [`${IMAGE}:engineless`, "--config", file, "--target", "t"]).done;
@@ -116,16 +115,16 @@ describe.skipIf(skip)("the verify step in a real container (engine-less mode)", 
     expect(run.json.verify.report.status).toBe("failed");
     expect(run.json.verify.report.failed_checks.length).toBeGreaterThan(0);
     expect(run.stderr).toMatch(/verify: the verify suite exited 1 \(a check failed\); failed checks: \w+/);
-    expect(verifyContainers()).toEqual([]);
+    expect(ourVerifyContainers()).toEqual([]);
   });
 
   it("a container that asks for GPUs on this daemon fails to start with the daemon's reason, and is removed", async () => {
     const spec = {
-      image: base, name: `sglang-image-patcher-verify-gpu-${Date.now().toString(36)}`, cmd: ["true"], env: {}, mounts: [],
+      image: base, name: `sglang-image-patcher-verify-gpu-${Date.now().toString(36)}`, cmd: ["true"], env: { [MARKER_NAME]: MARKER_VALUE }, mounts: [],
       labels: { "io.github.sglang-image-patcher.role": "verify" }, gpus: "all" as const, timeoutMs: 60_000,
     };
     await expect(engine.runOneShot(spec, () => {})).rejects.toThrow(/could not select device driver "nvidia"/);
-    expect(verifyContainers()).toEqual([]);
+    expect(ourVerifyContainers()).toEqual([]);
   });
 
   it("a verify that runs past its timeout is killed and removed; nothing tagged or pushed", async () => {
@@ -134,7 +133,7 @@ describe.skipIf(skip)("the verify step in a real container (engine-less mode)", 
     expect(run.stderr).toContain("verify: the verify suite did not finish within verify.timeoutSeconds=15 s; its container was killed and removed");
     // (Streaming of the container's output is asserted by the two tests below, which wait for it.)
     expect(run.json.targets[0].verify.outcome).toBe("failed");
-    expect(verifyContainers()).toEqual([]);
+    expect(ourVerifyContainers()).toEqual([]);
     expect(localTags()).not.toContain("timeout");
     expect(await registryTags(TEST_REGISTRY, REPO)).toEqual([]);
   });
@@ -142,12 +141,12 @@ describe.skipIf(skip)("the verify step in a real container (engine-less mode)", 
   it("a verify whose container is killed says so; nothing tagged or pushed", async () => {
     const cli = startCli("src/cli/build-image.ts", ["--config", config("killed", { harness: NEVER_READY, timeoutSeconds: 300 })]);
     await waitFor(async () => cli.stderrSoFar().includes("[tokenids_verify] starting main server"), 120_000, "the verify container to start");
-    const [name] = verifyContainers();
-    execFileSync("docker", ["kill", name!]);
+    const [id] = ourVerifyContainers();
+    execFileSync("docker", ["kill", id!]);
     const run = await cli.done;
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("verify: the verify suite exited 137 (killed (SIGKILL: out of memory, or the container was killed)); it wrote no report");
-    expect(verifyContainers()).toEqual([]);
+    expect(ourVerifyContainers()).toEqual([]);
     expect(localTags()).not.toContain("killed");
   });
 
@@ -160,7 +159,7 @@ describe.skipIf(skip)("the verify step in a real container (engine-less mode)", 
     expect(run.stderr).toContain("SIGINT received: stopping the current step and cleaning up");
     expect(run.json.ok).toBe(false);
     expect(run.json.targets[0].status).toBe("cancelled");
-    expect(verifyContainers()).toEqual([]);
+    expect(ourVerifyContainers()).toEqual([]);
     expect(localTags()).not.toContain("interrupted");
     expect(execFileSync("docker", ["images", "-q", "--filter", "reference=sglang-image-patcher-build/*"], { encoding: "utf8" }).trim()).toBe("");
   });

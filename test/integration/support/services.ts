@@ -4,7 +4,7 @@
  * over its HTTP API. Under CI=true a missing service FAILS the run; elsewhere the suites skip
  * with the reason printed.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -169,4 +169,24 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, 
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * Verify containers (label role=verify) that carry `marker` ("NAME=value") in their
+ * environment. Each test file puts its own marker into the containers it starts, so another
+ * run on the same daemon (a second test run, a developer's build) is never mistaken for a
+ * leftover of this one.
+ */
+export function verifyContainers(marker: string): string[] {
+  const ids = execFileSync("docker", ["ps", "-aq", "--filter", "label=io.github.sglang-image-patcher.role=verify"], { encoding: "utf8" })
+    .split("\n")
+    .filter(Boolean);
+  return ids.filter((id) => {
+    try {
+      return execFileSync("docker", ["inspect", "--format", "{{json .Config.Env}}", id], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
+        .includes(`"${marker}"`);
+    } catch {
+      return false; // removed between ps and inspect
+    }
+  });
 }
