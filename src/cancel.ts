@@ -1,21 +1,77 @@
 /**
- * Ctrl-C handling: the first SIGINT/SIGTERM/SIGHUP aborts the running step through an AbortSignal,
- * so each step cleans up (containers removed, temporary tags dropped) and the CLI reports and
- * exits 130; a second signal exits at once.
+ * Ctrl-C handling. The first SIGINT/SIGTERM/SIGHUP aborts the running step through an
+ * AbortSignal, so each step cleans up (containers removed, temporary tags dropped) and the CLI
+ * reports and exits 130.
+ *
+ * One Ctrl-C in a terminal is several signals here: the terminal sends SIGINT to the whole
+ * foreground process group, and `npm run` (and any wrapper between npm and node) forwards its
+ * own copy to its child as well. So signals that arrive within `repeatWindowMs` of the first
+ * are the same Ctrl-C and are ignored; only a signal after that window is a second, deliberate
+ * Ctrl-C, which exits at once and names what the unfinished cleanup leaves behind.
  */
 import { CancelledError } from "./errors.js";
 
-export function installCancellation(log: (m: string) => void): { signal: AbortSignal; dispose: () => void } {
+/** Long enough for a loaded machine to deliver the forwarded copies of one Ctrl-C. */
+export const REPEAT_WINDOW_MS = 3000;
+
+/** Things a cancelled run still has to undo, so an impatient exit can name them. */
+export interface Leftovers {
+  /** Records `what` (a sentence naming it and how to remove it); call the result once it is undone. */
+  add(what: string): () => void;
+  list(): string[];
+}
+
+export function leftoverLedger(): Leftovers {
+  const items = new Map<number, string>();
+  let next = 0;
+  return {
+    add(what) {
+      const id = next++;
+      items.set(id, what);
+      return () => void items.delete(id);
+    },
+    list: () => [...items.values()],
+  };
+}
+
+export interface CancellationOptions {
+  repeatWindowMs?: number;
+  /** Called when a deliberate second Ctrl-C gives up on the cleanup, just before the exit. */
+  onForcedExit?: (leftBehind: string[]) => void;
+  now?: () => number;
+  exit?: (code: number) => void;
+}
+
+export interface Cancellation {
+  signal: AbortSignal;
+  leftovers: Leftovers;
+  /** The handler the process signals call (exposed for tests). */
+  handle: (sig: NodeJS.Signals) => void;
+  dispose: () => void;
+}
+
+export function installCancellation(log: (m: string) => void, opts: CancellationOptions = {}): Cancellation {
   const controller = new AbortController();
-  let count = 0;
-  const handler = (sig: NodeJS.Signals) => {
-    count += 1;
-    if (count === 1) {
-      log(`${sig} received: stopping the current step and cleaning up (press Ctrl-C again to exit at once)`);
+  const leftovers = leftoverLedger();
+  const window = opts.repeatWindowMs ?? REPEAT_WINDOW_MS;
+  const now = opts.now ?? Date.now;
+  let firstAt: number | undefined;
+  const handle = (sig: NodeJS.Signals) => {
+    if (firstAt === undefined) {
+      firstAt = now();
+      log(`${sig} received: stopping the current step and cleaning up (a second Ctrl-C, ${window / 1000} s or more from now, exits at once without finishing it)`);
       controller.abort(new CancelledError(sig));
-    } else {
-      process.exit(130);
+      return;
     }
+    // A copy of the same Ctrl-C (terminal + npm), not a decision of the user's.
+    if (now() - firstAt < window) return;
+    const left = leftovers.list();
+    log(
+      `${sig} received again: exiting without finishing the cleanup; ` +
+        (left.length ? `left behind:\n  - ${left.join("\n  - ")}` : "nothing of this run is left behind"),
+    );
+    opts.onForcedExit?.(left);
+    (opts.exit ?? process.exit)(130);
   };
   // A closed terminal or a reader that went away (EPIPE on stdout/stderr) must not crash the
   // process before it has removed its container and temporary tag.
@@ -23,11 +79,13 @@ export function installCancellation(log: (m: string) => void): { signal: AbortSi
   process.stdout.on("error", ignorePipeErrors);
   process.stderr.on("error", ignorePipeErrors);
   const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
-  for (const s of signals) process.on(s, handler);
+  for (const s of signals) process.on(s, handle);
   return {
     signal: controller.signal,
+    leftovers,
+    handle,
     dispose: () => {
-      for (const s of signals) process.off(s, handler);
+      for (const s of signals) process.off(s, handle);
     },
   };
 }
