@@ -1,6 +1,6 @@
 /**
- * `npx tsx bench/build-image.bench.ts` (part of `npm run bench`, not of the tests): figures for
- * issue 2 item 9, written to bench/build-image.json and bench/build-image.md.
+ * `npx tsx bench/build-image.bench.ts` (part of `npm run bench`, not of the tests): the build
+ * figures, written to bench/build-image.json and bench/build-image.md.
  *
  *  1. build-image against a plain `docker build` of the SAME context tar (same Dockerfile, build
  *     args and labels, classic builder), alternating, median of N: end to end (the CLI,
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     "build", "-q", "-f", planned.plan.dockerfile, "--build-arg", `BASE_IMAGE=${base}`, "-t", `${IMAGE}:plain`,
     ...Object.entries(labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]), "-",
   ];
-  const cli = ["node_modules/tsx/dist/cli.mjs", "src/cli/build-image.ts", "--config", configFile, "--skip-verify", "--no-push"];
+  const cli = ["node_modules/tsx/dist/cli.mjs", "src/cli/sglang-image-patcher.ts", "build", "--config", configFile, "--skip-verify", "--no-push"];
 
   log("warming the build cache (one build-image run and one docker build)");
   timeCommand(process.execPath, cli);

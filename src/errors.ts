@@ -1,6 +1,6 @@
 /**
  * The few error classes the CLI maps to messages and exit codes, handled in one place
- * (src/cli/main.ts). Everything a user can cause is a UserError with a message that names
+ * (src/cli/exit.ts). Everything a user can cause is a UserError with a message that names
  * what is wrong; anything else is a bug and prints its stack.
  */
 

@@ -1,6 +1,15 @@
 /** Who built an image from what: the OCI source/revision/created labels. */
 import { execFileSync } from "node:child_process";
-import type { Provenance } from "./pipeline/plan.js";
+
+export interface Provenance {
+  /** org.opencontainers.image.source */
+  source: string;
+  /** git commit of this tool's checkout */
+  revision: string;
+  /** RFC 3339; from SOURCE_DATE_EPOCH or the revision's commit time, so a no-change
+   *  rebuild gives the same image id. */
+  created: string;
+}
 
 function git(repoRoot: string, args: string[]): string | undefined {
   try {

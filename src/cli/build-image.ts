@@ -1,4 +1,4 @@
-/** `npm run build-image`: see BUILD_IMAGE_HELP. */
+/** The `build` command (`npm run build-image`): see BUILD_IMAGE_HELP. */
 import { installCancellation } from "../cancel.js";
 import { loadConfig } from "../config/load.js";
 import { ConfigError, UserError, errorMessage } from "../errors.js";
@@ -7,9 +7,10 @@ import { checkCliOptions, planTarget, selectTargets, type PlannedTarget } from "
 import { runTarget, type TargetResult } from "../pipeline/run.js";
 import { readProvenance } from "../provenance.js";
 import { BUILD_IMAGE_HELP, parseBuildImageArgs } from "./build-image-args.js";
-import { REPO_ROOT, exitCodeFor, printResult, reportError } from "./main.js";
+import { REPO_ROOT } from "../repo-root.js";
+import { exitCodeFor, printResult, reportError } from "./exit.js";
 
-async function main(argv: string[]): Promise<number> {
+export async function buildImage(argv: string[]): Promise<number> {
   const logger = createLogger();
   const startedAt = new Date().toISOString();
   const results: TargetResult[] = [];
@@ -67,4 +68,3 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));

@@ -2,20 +2,12 @@
  * The build file (default build.yaml): targets, each a base image + patch set + image name
  * and tags + push + verify settings, with `defaults` merged under every target.
  */
-import {
-  DIGEST, IMAGE_REF, REPOSITORY, TAG, bool, int, isMapping, join, list, mapping, oneOf, str, type Problems,
-} from "./validate.js";
+import { DIGEST, IMAGE_REF, REPOSITORY, TAG } from "../image-ref.js";
+import type { Mount } from "../mount.js";
+import { bool, int, isMapping, join, list, mapping, oneOf, str, type Problems } from "./validate.js";
 
 export const VERIFY_MODES = ["gpu", "engineless", "cpu"] as const;
 export type VerifyMode = (typeof VERIFY_MODES)[number];
-
-export interface Mount {
-  /** Host path (relative paths are resolved against the config file's folder). */
-  source: string;
-  /** Path inside the verify container. */
-  target: string;
-  readOnly: boolean;
-}
 
 export interface VerifySettings {
   /** gpu: the real engine on the daemon's GPUs (required before a verified push).

@@ -112,11 +112,3 @@ export function list<T>(
   });
   return out.length === value.length ? out : undefined;
 }
-
-// Docker reference grammar (distribution/reference), simplified to what users write.
-const REPO_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
-const HOST = "(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?/)";
-export const REPOSITORY = new RegExp(`^${HOST}?${REPO_COMPONENT}(?:/${REPO_COMPONENT})*$`);
-export const TAG = /^[\w][\w.-]{0,127}$/;
-export const DIGEST = /^sha256:[0-9a-f]{64}$/;
-export const IMAGE_REF = new RegExp(`^${HOST}?${REPO_COMPONENT}(?:/${REPO_COMPONENT})*(?::[\\w][\\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$`);

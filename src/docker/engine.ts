@@ -6,6 +6,7 @@
 import { PassThrough, type Readable } from "node:stream";
 import Dockerode from "dockerode";
 import { UserError, errorMessage } from "../errors.js";
+import type { Mount } from "../mount.js";
 import { followProgress, type ProgressEvent, type ProgressSummary } from "./progress.js";
 
 export interface RegistryAuth {
@@ -42,12 +43,6 @@ export interface BuildOptions {
   labels: Record<string, string>;
   platform?: string;
   noCache?: boolean;
-}
-
-export interface Mount {
-  source: string;
-  target: string;
-  readOnly: boolean;
 }
 
 export interface OneShotSpec {
@@ -87,8 +82,6 @@ export interface DockerEngine {
   /** Runs a command to completion in a fresh container, streaming its output; the container
    *  is removed whatever happens (exit, error, timeout, abort). */
   runOneShot(spec: OneShotSpec, onOutput: (text: string) => void, signal?: AbortSignal): Promise<OneShotResult>;
-  /** Names of containers that carry `label` (leftover checks, cleanup). */
-  listContainers(label: string): Promise<string[]>;
 }
 
 function statusCode(e: unknown): number | undefined {
@@ -237,11 +230,6 @@ export class DockerodeEngine implements DockerEngine {
     } catch (e) {
       if (statusCode(e) !== 404) throw e;
     }
-  }
-
-  async listContainers(label: string): Promise<string[]> {
-    const list = await this.docker.listContainers({ all: true, filters: { label: [label] } });
-    return list.map((c) => (c.Names[0] ?? c.Id).replace(/^\//, ""));
   }
 
   async runOneShot(spec: OneShotSpec, onOutput: (text: string) => void, signal?: AbortSignal): Promise<OneShotResult> {

@@ -5,12 +5,12 @@
  */
 import path from "node:path";
 import type { BuildConfig, TargetConfig, VerifyMode, VerifySettings } from "../config/schema.js";
-import { IMAGE_REF, TAG } from "../config/validate.js";
 import { UserError } from "../errors.js";
 import { buildPatchedImageContext, DOCKERFILE_NAME, type BuildContext } from "../build-context.js";
+import { IMAGE_REF, classifyTagArgument } from "../image-ref.js";
+import { imageLabels } from "../labels.js";
 import { loadPatchSet, type PatchSet } from "../patch-set.js";
-
-export const LABEL_PREFIX = "io.github.sglang-image-patcher";
+import type { Provenance } from "../provenance.js";
 
 export interface CliOptions {
   targets: string[];
@@ -23,16 +23,6 @@ export interface CliOptions {
   dryRun: boolean;
   /** Build without the Engine's build cache. */
   noCache?: boolean;
-}
-
-export interface Provenance {
-  /** org.opencontainers.image.source */
-  source: string;
-  /** git commit of this tool's checkout */
-  revision: string;
-  /** RFC 3339; from SOURCE_DATE_EPOCH or the revision's commit time, so a no-change
-   *  rebuild gives the same image id. */
-  created: string;
 }
 
 export interface TargetPlan {
@@ -66,17 +56,10 @@ export interface PlannedTarget {
 export function resolveRefs(target: TargetConfig, cliTags: string[]): string[] {
   if (cliTags.length === 0) return target.tags.map((t) => `${target.image}:${t}`);
   return cliTags.map((t) => {
-    if (TAG.test(t)) return `${target.image}:${t}`;
-    const lastColon = t.lastIndexOf(":");
-    if (lastColon > t.lastIndexOf("/") && IMAGE_REF.test(t) && !t.includes("@")) return t;
-    throw new UserError(`--tag ${JSON.stringify(t)}: expected a tag (e.g. v1) or a full reference repo/name:tag`);
+    const ref = classifyTagArgument(t, target.image);
+    if (!ref) throw new UserError(`--tag ${JSON.stringify(t)}: expected a tag (e.g. v1) or a full reference repo/name:tag`);
+    return `${ref.repository}:${ref.tag}`;
   });
-}
-
-export function splitRef(ref: string): { repo: string; tag: string } {
-  const i = ref.lastIndexOf(":");
-  if (i <= ref.lastIndexOf("/")) return { repo: ref, tag: "latest" };
-  return { repo: ref.slice(0, i), tag: ref.slice(i + 1) };
 }
 
 /** Refuses contradictory flags before any work starts. */
@@ -111,22 +94,6 @@ export function decidePush(target: TargetConfig, opts: CliOptions, verifyMode: V
     return { enabled: false, reason: `verify mode ${verifyMode} ${why}; an image is only pushed as verified after gpu verify (--push-unverified overrides)` };
   }
   return { enabled: true, reason: opts.skipVerify || verifyMode !== "gpu" ? "--push-unverified" : "verified images are pushed" };
-}
-
-export function imageLabels(patchSet: PatchSet, baseRef: string, contextSha256: string, provenance: Provenance): Record<string, string> {
-  const labels: Record<string, string> = {
-    "org.opencontainers.image.base.name": baseRef,
-    "org.opencontainers.image.version": `${patchSet.sglangVersion}+${patchSet.name}`,
-    "org.opencontainers.image.source": provenance.source,
-    "org.opencontainers.image.revision": provenance.revision,
-    "org.opencontainers.image.created": provenance.created,
-    [`${LABEL_PREFIX}.patch-set`]: patchSet.name,
-    [`${LABEL_PREFIX}.sglang-version`]: patchSet.sglangVersion,
-    [`${LABEL_PREFIX}.upstream-commit`]: patchSet.upstream.commit,
-    [`${LABEL_PREFIX}.context-sha256`]: contextSha256,
-  };
-  for (const p of patchSet.patches) labels[`${LABEL_PREFIX}.patch.${p.name}.sha256`] = p.sha256;
-  return labels;
 }
 
 export async function planTarget(

@@ -5,14 +5,17 @@
  * said --push-unverified).
  */
 import { randomBytes } from "node:crypto";
-import type { DockerEngine, ImageInfo } from "../docker/engine.js";
+import type { DockerEngine } from "../docker/engine.js";
 import { ProgressStreamError } from "../docker/progress.js";
-import { resolveRegistryAuth, registryHost, ENV_USERNAME, ENV_PASSWORD } from "../docker/registry-auth.js";
+import { ENV_PASSWORD, ENV_USERNAME, resolveRegistryAuth } from "../docker/registry-auth.js";
 import { CancelledError, StepError, UserError, errorMessage } from "../errors.js";
+import { registryHost, repositoryAndTag } from "../image-ref.js";
+import { BASE_DIGEST_LABEL } from "../labels.js";
 import type { Logger } from "../log.js";
 import { DEFAULT_PUSH_RETRY, isAuthFailure, withRetry, type RetryPolicy } from "../retry.js";
 import { preflightVerify, runVerifyStep, type VerifyOutcome } from "../verify/verify-step.js";
-import { LABEL_PREFIX, splitRef, type PlannedTarget, type TargetPlan } from "./plan.js";
+import type { PlannedTarget, TargetPlan } from "./plan.js";
+import { resolveImage, type ResolvedImage } from "./resolve-image.js";
 
 export interface PushRecord {
   ref: string;
@@ -28,7 +31,8 @@ export interface TargetResult {
   target: string;
   status: "pushed" | "built" | "failed" | "cancelled";
   plan: TargetPlan;
-  base?: { ref: string; imageId: string; digest: string; pulled: boolean };
+  /** digest: the base's registry digest; absent for a base that came from no registry. */
+  base?: { ref: string; imageId: string; digest?: string; pulled: boolean };
   image?: { id: string; refs: string[]; layers: number; addedLayers: number; labels: Record<string, string> };
   verify: {
     outcome: "passed" | "engineless-verified" | "cpu-verified" | "skipped" | "failed" | "not-run";
@@ -87,38 +91,19 @@ function stepError(step: string, e: unknown, signal?: AbortSignal): Error {
   return new StepError(step, errorMessage(e));
 }
 
-/** The base image's digest: a registry digest when the image came from one, else its id. */
-function baseDigest(info: ImageInfo, ref: string): string {
-  const repo = ref.includes("@") ? ref.slice(0, ref.indexOf("@")) : splitRef(ref).repo;
-  const match = info.repoDigests.find((d) => d.startsWith(`${repo}@`)) ?? info.repoDigests[0];
-  return match ? match.slice(match.indexOf("@") + 1) : info.id;
-}
-
-export async function resolveBase(plan: TargetPlan, deps: RunDeps): Promise<{ info: ImageInfo; pulled: boolean }> {
-  const { engine, logger, signal } = deps;
-  let info = await engine.inspectImage(plan.base.ref);
-  let pulled = false;
-  if (!info) {
-    logger.info(`base ${plan.base.ref} is not present locally: pulling it`);
-    const auth = await resolveRegistryAuth(plan.base.ref, deps.env);
-    try {
-      await engine.pullImage(plan.base.ref, { platform: plan.base.platform, auth }, (ev) => logger.progress("pull", ev), signal);
-    } catch (e) {
-      if (signal?.aborted) throw e;
-      const msg = errorMessage(e);
-      if (/not found|manifest unknown|does not exist|repository .* not found|pull access denied/i.test(msg)) {
-        throw new StepError("resolve-base", `base image ${plan.base.ref} not found (${msg.trim()})`, 2);
-      }
-      throw new StepError("resolve-base", `pulling base image ${plan.base.ref} failed: ${msg.trim()}`, 2);
-    }
-    pulled = true;
-    info = await engine.inspectImage(plan.base.ref);
-    if (!info) throw new StepError("resolve-base", `base image ${plan.base.ref} is still missing after the pull`, 2);
-  }
-  if (plan.base.pinnedDigest && !info.repoDigests.some((d) => d.endsWith(`@${plan.base.pinnedDigest}`)) && info.id !== plan.base.pinnedDigest) {
-    throw new StepError("resolve-base", `base image ${plan.base.ref} does not have the pinned digest ${plan.base.pinnedDigest} (has ${info.repoDigests.join(", ") || info.id})`, 2);
-  }
-  return { info, pulled };
+/** The base, present and checked against the pinned digest. */
+export function resolveBase(plan: TargetPlan, deps: RunDeps): Promise<ResolvedImage> {
+  return resolveImage({
+    ref: plan.base.ref,
+    platform: plan.base.platform,
+    pinnedDigest: plan.base.pinnedDigest,
+    step: "resolve-base",
+    what: "base image",
+    engine: deps.engine,
+    logger: deps.logger,
+    env: deps.env,
+    signal: deps.signal,
+  });
 }
 
 export async function runTarget(planned: PlannedTarget, deps: RunDeps): Promise<TargetResult> {
@@ -144,12 +129,12 @@ export async function runTarget(planned: PlannedTarget, deps: RunDeps): Promise<
     if (!plan.verify.skipped) await timed(timings, "preflight", () => preflightVerify(engine, plan.verify.settings, deps.repoRoot, deps.configDir));
     step = "resolve-base";
     const base = await timed(timings, "resolveBase", () => resolveBase(plan, deps));
-    const digest = baseDigest(base.info, plan.base.ref);
-    result.base = { ref: plan.base.ref, imageId: base.info.id, digest, pulled: base.pulled };
-    logger.info(`base ${plan.base.ref}: ${digest}${base.pulled ? " (pulled)" : ""}`);
+    result.base = { ref: plan.base.ref, imageId: base.info.id, ...(base.digest ? { digest: base.digest } : {}), pulled: base.pulled };
+    logger.info(`base ${plan.base.ref}: ${base.digest ?? `image ${base.info.id}, no registry digest`}${base.pulled ? " (pulled)" : ""}`);
 
     step = "build";
-    const labels = { ...plan.labels, "org.opencontainers.image.base.digest": digest };
+    // The OCI base.digest label names a manifest a registry serves; a local-only base has none.
+    const labels = { ...plan.labels, ...(base.digest ? { [BASE_DIGEST_LABEL]: base.digest } : {}) };
     logger.info(`building ${plan.target} (context sha256 ${plan.context.sha256.slice(0, 12)}, ${plan.patchSet.patches.length} patches)`);
     const build = await timed(timings, "build", () =>
       engine.buildImage(
@@ -213,8 +198,8 @@ export async function runTarget(planned: PlannedTarget, deps: RunDeps): Promise<
     step = "tag";
     await timed(timings, "tag", async () => {
       for (const ref of plan.refs) {
-        const { repo, tag } = splitRef(ref);
-        await engine.tagImage(image.id, repo, tag);
+        const { repository, tag } = repositoryAndTag(ref);
+        await engine.tagImage(image.id, repository, tag);
       }
     });
     result.image.refs = [...plan.refs];
@@ -250,9 +235,10 @@ export async function runTarget(planned: PlannedTarget, deps: RunDeps): Promise<
 
 async function pushRef(ref: string, deps: RunDeps): Promise<PushRecord> {
   const { engine, logger, signal } = deps;
-  const { repo, tag } = splitRef(ref);
-  const auth = await resolveRegistryAuth(repo, deps.env);
-  logger.info(`pushing ${ref}${auth ? ` as ${auth.username ?? "token"} (credentials from ${deps.env?.[ENV_USERNAME] ? ENV_USERNAME : "the Docker config file"})` : " (no credentials configured)"}`);
+  const { repository: repo, tag } = repositoryAndTag(ref);
+  const credentials = await resolveRegistryAuth(repo, deps.env);
+  const auth = credentials?.auth;
+  logger.info(`pushing ${ref}${credentials ? ` as ${auth?.username ?? "token"} (credentials from ${credentials.source})` : " (no credentials configured)"}`);
   try {
     const { value, attempts } = await withRetry(
       () => engine.pushImage(repo, tag, auth, (ev) => logger.progress("push", ev), signal),
@@ -283,4 +269,3 @@ async function pushRef(ref: string, deps: RunDeps): Promise<PushRecord> {
   }
 }
 
-export { LABEL_PREFIX };

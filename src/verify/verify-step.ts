@@ -1,5 +1,5 @@
 /**
- * The pipeline's verify step: runs the verify suite (verify/tokenids_verify, issue 4) INSIDE
+ * The pipeline's verify step: runs the verify suite (verify/tokenids_verify) INSIDE
  * the freshly built image, in a one-shot container (GPUs through DeviceRequests, the model
  * mounted, a timeout, logs streamed to stderr), copies the JSON report out with getArchive and
  * returns it for build-image's result. The container is removed whatever happens.
@@ -14,9 +14,10 @@ import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import tarStream from "tar-stream";
 import type { VerifySettings } from "../config/schema.js";
-import type { DockerEngine, Mount, OneShotSpec } from "../docker/engine.js";
+import type { DockerEngine, OneShotSpec } from "../docker/engine.js";
 import { StepError, UserError, errorMessage } from "../errors.js";
-import { LABEL_PREFIX } from "../pipeline/plan.js";
+import { containerLabels } from "../labels.js";
+import type { Mount } from "../mount.js";
 
 export const IMAGE_TOOL_DIR = "/opt/sglang-image-patcher";
 export const REPORT_DIR = "/tmp/sglang-image-patcher-verify";
@@ -132,7 +133,7 @@ export function verifyContainerSpec(input: Omit<VerifyStepInput, "engine" | "onO
       ...s.env,
     },
     mounts,
-    labels: { [`${LABEL_PREFIX}.role`]: "verify", [`${LABEL_PREFIX}.run`]: input.runId },
+    labels: containerLabels("verify", input.runId),
     gpus: s.mode === "gpu" ? s.gpus : undefined,
     copyOut: REPORT_DIR,
     timeoutMs: s.timeoutSeconds * 1000,

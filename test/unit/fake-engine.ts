@@ -51,7 +51,6 @@ export class FakeEngine implements DockerEngine {
     this.lastSpec = spec;
     return this.oneShot(spec, signal);
   }
-  async listContainers() { return []; }
 }
 
 export const streamError = (message: string, tail: string[] = []) => new ProgressStreamError(message, tail);

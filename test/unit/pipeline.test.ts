@@ -25,11 +25,11 @@ const PROV = { source: "s", revision: "r", created: "2026-01-01T00:00:00.000Z" }
 const opts = (over: Partial<CliOptions> = {}): CliOptions => ({ targets: [], tags: [], skipVerify: true, pushUnverified: true, dryRun: false, ...over });
 const env = { SGLANG_IMAGE_PATCHER_REGISTRY_USERNAME: "u", SGLANG_IMAGE_PATCHER_REGISTRY_PASSWORD: "secret-pw" };
 
-async function run(engine: FakeEngine, o: Partial<CliOptions> = {}, verify?: string) {
+async function run(engine: FakeEngine, o: Partial<CliOptions> = {}, verify?: string, runEnv: NodeJS.ProcessEnv = env) {
   const cfg = config(verify);
   const planned = await planTarget(cfg, cfg.targets.get("t")!, opts(o), REPO_ROOT, PROV);
   const logger = memoryLogger();
-  const deps = { engine, logger, repoRoot: REPO_ROOT, configDir: REPO_ROOT, env, pushRetry: { attempts: 3, initialDelayMs: 1, maxDelayMs: 2 } };
+  const deps = { engine, logger, repoRoot: REPO_ROOT, configDir: REPO_ROOT, env: runEnv, pushRetry: { attempts: 3, initialDelayMs: 1, maxDelayMs: 2 } };
   return { logger, promise: runTarget(planned, deps) };
 }
 
@@ -43,13 +43,46 @@ describe("the pipeline with a fake engine", () => {
       "build sglang-image-patcher-build/t:RUN", "tag reg.example.com/o/img:one", "tag reg.example.com/o/img:two",
       "rmi sglang-image-patcher-build/t:RUN", "push reg.example.com/o/img:one", "push reg.example.com/o/img:two",
     ]);
-    expect(r.base).toEqual({ ref: BASE, imageId: BASE_ID, digest: BASE_ID, pulled: false });
+    // A base that came from no registry has no base digest: never its image id in the label.
+    expect(r.base).toEqual({ ref: BASE, imageId: BASE_ID, pulled: false });
     expect(r.image).toMatchObject({ id: BUILT_ID, addedLayers: 1, refs: ["reg.example.com/o/img:one", "reg.example.com/o/img:two"] });
-    expect(r.image?.labels["org.opencontainers.image.base.digest"]).toBe(BASE_ID);
+    expect(r.image?.labels).not.toHaveProperty(["org.opencontainers.image.base.digest"]);
+    expect(r.image?.labels["org.opencontainers.image.base.name"]).toBe(BASE);
     expect(r.push[0]).toMatchObject({ digest: `reg.example.com/o/img@sha256:${"d".repeat(64)}`, attempts: 1 });
     expect(engine.pushAuth[0]).toEqual({ username: "u", password: "secret-pw", serveraddress: "reg.example.com" });
     expect(logger.lines.join("\n")).not.toContain("secret-pw");
     expect(r.verify.outcome).toBe("skipped");
+  });
+
+  it("the base digest label is the base repository's own registry digest, never another repository's", async () => {
+    const own = `sha256:${"1".repeat(64)}`;
+    const other = `sha256:${"2".repeat(64)}`;
+    const engine = new FakeEngine(BASE);
+    engine.images.get(BASE)!.repoDigests = [`example/other@${other}`, `example/base@${own}`];
+    const r = await (await run(engine)).promise;
+    expect(r.base?.digest).toBe(own);
+    expect(r.image?.labels["org.opencontainers.image.base.digest"]).toBe(own);
+
+    const foreign = new FakeEngine(BASE);
+    foreign.images.get(BASE)!.repoDigests = [`example/other@${other}`];
+    const f = await (await run(foreign)).promise;
+    expect(f.base).not.toHaveProperty("digest");
+    expect(f.image?.labels).not.toHaveProperty(["org.opencontainers.image.base.digest"]);
+  });
+
+  it("the push log names where the credentials came from", async () => {
+    const { promise, logger } = await run(new FakeEngine(BASE));
+    await promise;
+    expect(logger.lines.join("\n")).toContain(
+      "pushing reg.example.com/o/img:one as u (credentials from the environment variables SGLANG_IMAGE_PATCHER_REGISTRY_USERNAME/SGLANG_IMAGE_PATCHER_REGISTRY_PASSWORD)",
+    );
+    const authConfig = JSON.stringify({ auths: { "reg.example.com": { auth: Buffer.from("envuser:pw").toString("base64") } } });
+    const fromDockerEnv = await run(new FakeEngine(BASE), {}, undefined, { DOCKER_AUTH_CONFIG: authConfig, DOCKER_CONFIG: "/nonexistent" });
+    await fromDockerEnv.promise;
+    expect(fromDockerEnv.logger.lines.join("\n")).toContain("pushing reg.example.com/o/img:one as envuser (credentials from the environment variable DOCKER_AUTH_CONFIG)");
+    const anonymous = await run(new FakeEngine(BASE), {}, undefined, { DOCKER_CONFIG: "/nonexistent" });
+    await anonymous.promise;
+    expect(anonymous.logger.lines.join("\n")).toContain("pushing reg.example.com/o/img:one (no credentials configured)");
   });
 
   it("a failed build tags nothing and pushes nothing", async () => {

@@ -1,9 +1,5 @@
-/** Logger, retry classification and registry credentials. */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
+/** Logger and retry classification. */
 import { describe, expect, it } from "vitest";
-import { registryHost, resolveRegistryAuth } from "../../src/docker/registry-auth.js";
 import { createLogger } from "../../src/log.js";
 import { isAuthFailure, isTransient, withRetry } from "../../src/retry.js";
 
@@ -51,39 +47,5 @@ describe("retry", () => {
     const r = await withRetry(async () => { if (++n < 3) throw new Error("ECONNRESET"); return "ok"; }, { attempts: 5, initialDelayMs: 1, maxDelayMs: 3 }, (_a, _e, d) => delays.push(d));
     expect(r).toEqual({ value: "ok", attempts: 3 });
     expect(delays).toEqual([1, 2]);
-  });
-});
-
-describe("registry credentials", () => {
-  const dockerConfig = (json: unknown) => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "sip-dockercfg-"));
-    writeFileSync(path.join(dir, "config.json"), JSON.stringify(json));
-    return dir;
-  };
-
-  it("finds the registry host of a repository", () => {
-    expect(registryHost("127.0.0.1:5000/a/b")).toBe("127.0.0.1:5000");
-    expect(registryHost("ghcr.io/o/r")).toBe("ghcr.io");
-    expect(registryHost("lmsysorg/sglang")).toBe("docker.io");
-    expect(registryHost("localhost/x")).toBe("localhost");
-  });
-
-  it("reads auths from the Docker config file", async () => {
-    const dir = dockerConfig({ auths: { "ghcr.io": { auth: Buffer.from("me:tok:en").toString("base64") } } });
-    expect(await resolveRegistryAuth("ghcr.io/o/r", { DOCKER_CONFIG: dir })).toEqual({ username: "me", password: "tok:en", serveraddress: "ghcr.io" });
-    expect(await resolveRegistryAuth("quay.io/o/r", { DOCKER_CONFIG: dir })).toBeUndefined();
-  });
-
-  it("maps Docker Hub to its v1 server address and prefers the environment", async () => {
-    const dir = dockerConfig({ auths: { "https://index.docker.io/v1/": { auth: Buffer.from("hub:pw").toString("base64") } } });
-    expect(await resolveRegistryAuth("me/img", { DOCKER_CONFIG: dir })).toEqual({ username: "hub", password: "pw", serveraddress: "https://index.docker.io/v1/" });
-    expect(await resolveRegistryAuth("me/img", { DOCKER_CONFIG: dir, SGLANG_IMAGE_PATCHER_REGISTRY_USERNAME: "u", SGLANG_IMAGE_PATCHER_REGISTRY_PASSWORD: "p" })).toEqual({
-      username: "u", password: "p", serveraddress: "https://index.docker.io/v1/",
-    });
-    await expect(resolveRegistryAuth("me/img", { SGLANG_IMAGE_PATCHER_REGISTRY_USERNAME: "u" })).rejects.toThrow(/set both/);
-  });
-
-  it("no config file means anonymous", async () => {
-    expect(await resolveRegistryAuth("ghcr.io/o/r", { DOCKER_CONFIG: "/nonexistent" })).toBeUndefined();
   });
 });

@@ -17,6 +17,8 @@ import { DockerodeEngine } from "../../../src/docker/engine.js";
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 export const TEST_REGISTRY = process.env.TEST_REGISTRY ?? "127.0.0.1:5000";
 export const IN_CI = process.env.CI === "true" || process.env.CI === "1";
+/** How the tests start the command line: node, then these paths (relative to the repository). */
+export const CLI_ENTRY = ["node_modules/tsx/dist/cli.mjs", "src/cli/sglang-image-patcher.ts"];
 
 export async function servicesProblem(): Promise<string | undefined> {
   try {
@@ -65,8 +67,13 @@ export async function stopRunningClis(): Promise<void> {
   );
 }
 
+/** The command each CLI source module implements, run through the command line entry point. */
+const COMMANDS: Record<string, string> = { "src/cli/build-image.ts": "build", "src/cli/verify-image.ts": "verify" };
+
 export function startCli(script: string, args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<CliRun>; stderrSoFar: () => string } {
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(REPO_ROOT, script), ...args], {
+  const command = COMMANDS[script];
+  if (!command) throw new Error(`startCli: no command for ${script}`);
+  const child = spawn(process.execPath, [...CLI_ENTRY.map((p) => path.join(REPO_ROOT, p)), command, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],

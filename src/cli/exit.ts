@@ -1,12 +1,9 @@
 /**
- * Shared CLI plumbing: errors become one message and an exit code in ONE place; stdout gets
- * exactly one JSON document (also on failure, with `ok: false`), everything else goes to stderr.
+ * How a command ends, the same for every command: errors become one message and an exit code
+ * in ONE place; stdout gets exactly one JSON document (also on failure, with `ok: false`),
+ * everything else goes to stderr.
  */
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { CancelledError, ConfigError, StepError, UserError } from "../errors.js";
-
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 export function exitCodeFor(e: unknown): number {
   if (e instanceof CancelledError) return 130;

@@ -1,0 +1,53 @@
+/**
+ * The command line entry point (the package's `bin`, bundled to dist/sglang-image-patcher.mjs):
+ * `sglang-image-patcher build ...` and `sglang-image-patcher verify IMAGE ...`. Each command is
+ * loaded only when it runs, and --help is answered from the small argument modules alone, so
+ * asking for help does not pay for loading the pipeline.
+ */
+
+const USAGE = `Usage: sglang-image-patcher <command> [options]
+
+Commands:
+  build            build, verify and push patched SGLang images (npm run build-image)
+  verify IMAGE     run the token-id verify suite inside an image (npm run verify-image)
+
+Run \`sglang-image-patcher <command> --help\` for a command's options.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const asksForHelp = rest.includes("--help") || rest.includes("-h");
+  if (command === "build") {
+    if (asksForHelp) {
+      const { BUILD_IMAGE_HELP, parseBuildImageArgs } = await import("./build-image-args.js");
+      if (helpRequested(() => parseBuildImageArgs(rest).help)) return printHelp(BUILD_IMAGE_HELP);
+    }
+    return (await import("./build-image.js")).buildImage(rest);
+  }
+  if (command === "verify") {
+    if (asksForHelp) {
+      const { VERIFY_IMAGE_HELP, parseVerifyImageArgs } = await import("./verify-image-args.js");
+      if (helpRequested(() => parseVerifyImageArgs(rest).help)) return printHelp(VERIFY_IMAGE_HELP);
+    }
+    return (await import("./verify-image.js")).verifyImage(rest);
+  }
+  if (command === undefined || command === "--help" || command === "-h" || command === "help") return printHelp(USAGE);
+  process.stderr.write(`error: unknown command ${JSON.stringify(command)}\n${USAGE}`);
+  return 2;
+}
+
+/** Bad arguments are left to the command, which reports them as its JSON result. */
+function helpRequested(parse: () => boolean): boolean {
+  try {
+    return parse();
+  } catch {
+    return false;
+  }
+}
+
+function printHelp(text: string): number {
+  process.stdout.write(text);
+  return 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,74 @@
+/** Command line of `verify-image`; --help documents every option. */
+import { parseArgs } from "node:util";
+import { VERIFY_MODES, type VerifyMode } from "../config/schema.js";
+import { UserError } from "../errors.js";
+import { IMAGE_ID, IMAGE_REF } from "../image-ref.js";
+
+export const VERIFY_IMAGE_HELP = `Usage: npm run verify-image -- IMAGE [options]
+       sglang-image-patcher verify IMAGE [options]
+
+Runs the token-id verify suite inside IMAGE (pulled when absent) in a one-shot container and
+prints one JSON result on stdout (the suite's report embedded). Logs go to stderr.
+
+Options:
+  --config FILE         build file whose verify settings are used (default: build.yaml)
+  --target NAME         target whose verify settings are used (default: the file's first default target)
+  --verify-mode MODE    gpu (default; needs the NVIDIA runtime), engineless (no GPU; the harness server) or
+                        cpu (the real engine on CPU with a scripted checkpoint in verify.modelMount);
+                        neither engineless nor cpu is a GPU verification
+  --model M             model id or path inside the container (overrides verify.model)
+  --timeout SECONDS     overall limit for the suite (overrides verify.timeoutSeconds)
+  -h, --help            show this help
+
+Exit codes: 0 passed, 1 a check failed, 2 setup/server failed or bad input, 3 Docker daemon
+unreachable, 130 cancelled.
+`;
+
+export interface VerifyImageArgs {
+  /** Undefined only with --help. */
+  image?: string;
+  config: string;
+  target?: string;
+  verifyMode?: VerifyMode;
+  model?: string;
+  timeoutSeconds?: number;
+  help: boolean;
+}
+
+export function parseVerifyImageArgs(argv: string[]): VerifyImageArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        config: { type: "string" },
+        target: { type: "string" },
+        "verify-mode": { type: "string" },
+        model: { type: "string" },
+        timeout: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (e) {
+    throw new UserError(`${(e as Error).message}\nRun with --help to see the options.`);
+  }
+  const v = parsed.values;
+  const base = { config: v.config ?? "build.yaml", target: v.target, model: v.model, help: Boolean(v.help) };
+  if (base.help) return base;
+  if (parsed.positionals.length !== 1) throw new UserError(`give exactly one IMAGE to verify, got ${parsed.positionals.length} (see --help)`);
+  const image = parsed.positionals[0] as string;
+  if (!IMAGE_REF.test(image) && !IMAGE_ID.test(image)) throw new UserError(`${JSON.stringify(image)} is not an image reference`);
+  const mode = v["verify-mode"];
+  if (mode !== undefined && !(VERIFY_MODES as readonly string[]).includes(mode)) {
+    throw new UserError(`--verify-mode: expected one of ${VERIFY_MODES.join(", ")}, got ${JSON.stringify(mode)}`);
+  }
+  let timeoutSeconds: number | undefined;
+  if (v.timeout !== undefined) {
+    timeoutSeconds = /^\d+$/.test(v.timeout) ? Number(v.timeout) : NaN;
+    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1) throw new UserError(`--timeout: expected whole seconds, got ${JSON.stringify(v.timeout)}`);
+  }
+  if (v.model !== undefined && v.model.trim() === "") throw new UserError("--model: expected a model id or path, got an empty string");
+  return { ...base, image, verifyMode: mode as VerifyMode | undefined, timeoutSeconds };
+}
