@@ -18,6 +18,7 @@ from sglang.srt.managers.template_manager import TemplateManager  # noqa: E402
 from sglang.srt.server_args import ServerArgs  # noqa: E402
 from sglang.srt.utils.hf_transformers_utils import get_tokenizer  # noqa: E402
 
+from sglang_engineless.completions import add_completions_route  # noqa: E402
 from sglang_engineless.engine import ScriptedTokenizerManager  # noqa: E402
 
 
@@ -75,6 +76,7 @@ def build_app(tm, serving_chat) -> FastAPI:
         dependencies=[Depends(validate_json_request)],
     )
     app.add_exception_handler(RequestValidationError, validation_exception_handler)
+    add_completions_route(app, tm, serving_chat)
 
     @app.get("/health")
     async def health():

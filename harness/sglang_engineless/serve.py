@@ -5,9 +5,10 @@
         [--stream-interval N] [--tool-call-parser P] [--reasoning-parser R]
 
 Flags mean what they mean to `python3 -m sglang.launch_server`; other launch_server flags
-are accepted and ignored (named on stderr). Serves /v1/chat/completions (stream and not),
-/health, /health_generate, /v1/models. The sglang package is whichever copy PYTHONPATH
-finds first; its path is printed at startup. Make TOKENIZER_DIR with
+are accepted and ignored (named on stderr). Serves /v1/chat/completions and
+/v1/completions (stream and not), /health, /health_generate, /v1/models. The sglang
+package is whichever copy PYTHONPATH finds first; its path is printed at startup. Make
+TOKENIZER_DIR with
 `python3 -m sglang_engineless.make_tokenizer DIR [--reasoning]`.
 """
 
