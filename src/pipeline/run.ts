@@ -84,7 +84,10 @@ function stepError(step: string, e: unknown, signal?: AbortSignal): Error {
         .split("\n")
         .filter((l) => l.trim() !== "" && !/^apply-patchset: (sglang at|all \d+ patches)/.test(l) && !/^Removing intermediate container/.test(l))
         .join("\n  ");
-      return new StepError(step, explanation);
+      // The script only speaks through that marker about the base or the patch set (wrong
+      // SGLang, a hunk that does not match, an unsupported diff): bad input, exit code 2.
+      // A crash of the script itself has no marker and stays a failed step (1).
+      return new StepError(step, explanation, 2);
     }
     if (e.tail.length) return new StepError(step, `${errorMessage(e)}\n  last output:\n    ${e.tail.slice(-8).join("\n    ")}`);
   }

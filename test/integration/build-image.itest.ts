@@ -192,7 +192,7 @@ describe.skipIf(skip)("build-image against a real Docker Engine and registry", (
   it("refuses a patch set whose second patch does not apply: names file and hunk, applies nothing, tags and pushes nothing", async () => {
     const file = config({ broken: { base: bases.editable!, patchSet: path.join(FIXTURES, "fixture-second-does-not-apply"), tags: ["broken"] } });
     const run = await runBuildImage(["--config", file, "--skip-verify", "--push-unverified"]);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2); // a patch set that does not apply is bad input
     expect(run.json.ok).toBe(false);
     expect(run.json.targets[0].error.step).toBe("build");
     expect(run.stderr).toContain("patch 0002-context-does-not-match.patch does not apply");
@@ -207,7 +207,7 @@ describe.skipIf(skip)("build-image against a real Docker Engine and registry", (
   it("refuses a base with another SGLang version", async () => {
     const file = config({ old: { base: bases.wrongVersion!, tags: ["wrong-version"] } });
     const run = await runBuildImage(["--config", file, "--skip-verify", "--push-unverified"]);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2); // a base of another SGLang is bad input
     expect(run.stderr).toMatch(/base image has SGLang 0\.5\.8 .* but the patch set is for SGLang 0\.5\.9 \(commit bbe9c7eeb520b0a67e92d133dfc137a3688dc7f2\)/);
     expect(await registryTags(TEST_REGISTRY, REPO)).not.toContain("wrong-version");
     expect(await localTags(IMAGE)).not.toContain(`${IMAGE}:wrong-version`);

@@ -91,9 +91,18 @@ describe("the pipeline with a fake engine", () => {
     const { promise } = await run(engine);
     const err = await promise.catch((e) => e);
     expect(err.message).toBe("build: patch 0002-x.patch does not apply to the SGLang at /s (nothing was applied):\n  error: patch failed: sglang/a.py:3");
-    expect(err.exitCode).toBe(1);
+    expect(err.exitCode).toBe(2); // the patch set does not fit the base: bad input
     expect((err.result as TargetResult).error?.step).toBe("build");
     expect(engine.calls.some((c) => c.startsWith("tag") || c.startsWith("push"))).toBe(false);
+  });
+
+  it("a build that fails without the patch script's ERROR marker is a failed step, exit code 1", async () => {
+    const engine = new FakeEngine(BASE);
+    engine.buildError = streamError("The command returned a non-zero code: 1", ["Traceback (most recent call last):", "OSError: [Errno 28] No space left on device"]);
+    const { promise } = await run(engine);
+    const err = await promise.catch((e) => e);
+    expect(err.message).toContain("No space left on device");
+    expect(err.exitCode).toBe(1);
   });
 
   it("a missing base that cannot be pulled is named, exit code 2", async () => {
