@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * The command line entry point (the package's `bin`, bundled to dist/sglang-image-patcher.mjs):
  * `sglang-image-patcher build ...` and `sglang-image-patcher verify IMAGE ...`. Each command is

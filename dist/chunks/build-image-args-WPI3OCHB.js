@@ -1,0 +1,11 @@
+import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
+import {
+  BUILD_IMAGE_HELP,
+  parseBuildImageArgs
+} from "./chunk-DGXOVYEA.js";
+import "./chunk-TGLA5772.js";
+import "./chunk-BKJ4SD3D.js";
+export {
+  BUILD_IMAGE_HELP,
+  parseBuildImageArgs
+};

@@ -1,0 +1,97 @@
+import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
+import {
+  VERIFY_MODES
+} from "./chunk-TGLA5772.js";
+import {
+  UserError
+} from "./chunk-BKJ4SD3D.js";
+
+// src/cli/build-image-args.ts
+import { parseArgs } from "node:util";
+var BUILD_IMAGE_HELP = `Usage: npm run build-image -- [options]
+
+Builds a patched SGLang image per target of the build file: resolves the base image (pulls it
+when absent), packs the build context, builds, verifies the image by running the token-id
+verify suite inside it, tags it and pushes it. stdout carries exactly one JSON result; logs and
+progress go to stderr.
+
+Options:
+  --config FILE        build file (default: build.yaml)
+  --target NAME        target to build; repeatable (default: the file's defaultTargets)
+  --base IMAGE         use this base image instead of the target's base (any ref, e.g. repo:tag@sha256:...)
+  --tag REF            tag to apply instead of the target's tags; a bare tag (v1) goes under the
+                       target's image, a full reference (registry/repo:tag) stands alone; repeatable
+  --push               push after a successful verify (overrides the target's push setting)
+  --no-push            build, verify and tag locally only
+  --skip-verify        do not run the verify suite; the image is then NOT pushed unless
+                       --push-unverified is also given
+  --push-unverified    allow pushing an image that was not verified on a GPU (with --skip-verify
+                       or a non-gpu verify mode)
+  --verify-mode MODE   override verify.mode: gpu (default; needs the NVIDIA runtime), engineless
+                       (no GPU; the harness server; never counts as verified) or cpu (the real
+                       engine on CPU serving a scripted checkpoint from verify.modelMount;
+                       marked cpu-verified, never counts as verified)
+  --no-cache           build without the Docker build cache
+  --dry-run            print the plan as the JSON result without contacting the Docker daemon
+  -h, --help           show this help
+
+Registry credentials come from SGLANG_IMAGE_PATCHER_REGISTRY_USERNAME/_PASSWORD or the Docker
+config file (~/.docker/config.json, $DOCKER_CONFIG). DOCKER_HOST selects the daemon.
+
+Exit codes: 0 success, 1 a step failed (build, verify check, push), 2 bad input or setup
+(config, patch set, base image, verify setup), 3 Docker daemon unreachable, 130 cancelled.
+`;
+function parseBuildImageArgs(argv) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        config: { type: "string" },
+        target: { type: "string", multiple: true },
+        base: { type: "string" },
+        tag: { type: "string", multiple: true },
+        push: { type: "boolean" },
+        "no-push": { type: "boolean" },
+        "skip-verify": { type: "boolean" },
+        "push-unverified": { type: "boolean" },
+        "verify-mode": { type: "string" },
+        "dry-run": { type: "boolean" },
+        "no-cache": { type: "boolean" },
+        help: { type: "boolean", short: "h" }
+      }
+    });
+  } catch (e) {
+    throw new UserError(`${e.message}
+Run with --help to see the options.`);
+  }
+  const v = parsed.values;
+  if (v.push && v["no-push"]) throw new UserError("--push and --no-push contradict each other");
+  let verifyMode;
+  if (v["verify-mode"] !== void 0) {
+    if (!VERIFY_MODES.includes(v["verify-mode"])) {
+      throw new UserError(`--verify-mode: expected one of ${VERIFY_MODES.join(", ")}, got ${JSON.stringify(v["verify-mode"])}`);
+    }
+    verifyMode = v["verify-mode"];
+  }
+  return {
+    config: v.config ?? "build.yaml",
+    targets: v.target ?? [],
+    base: v.base,
+    tags: v.tag ?? [],
+    push: v.push ? true : v["no-push"] ? false : void 0,
+    skipVerify: Boolean(v["skip-verify"]),
+    pushUnverified: Boolean(v["push-unverified"]),
+    verifyMode,
+    dryRun: Boolean(v["dry-run"]),
+    noCache: Boolean(v["no-cache"]),
+    help: Boolean(v.help)
+  };
+}
+
+export {
+  BUILD_IMAGE_HELP,
+  parseBuildImageArgs
+};

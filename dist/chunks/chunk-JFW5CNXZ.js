@@ -1,0 +1,74 @@
+import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
+import {
+  IMAGE_ID,
+  IMAGE_REF,
+  VERIFY_MODES
+} from "./chunk-TGLA5772.js";
+import {
+  UserError
+} from "./chunk-BKJ4SD3D.js";
+
+// src/cli/verify-image-args.ts
+import { parseArgs } from "node:util";
+var VERIFY_IMAGE_HELP = `Usage: npm run verify-image -- IMAGE [options]
+       sglang-image-patcher verify IMAGE [options]
+
+Runs the token-id verify suite inside IMAGE (pulled when absent) in a one-shot container and
+prints one JSON result on stdout (the suite's report embedded). Logs go to stderr.
+
+Options:
+  --config FILE         build file whose verify settings are used (default: build.yaml)
+  --target NAME         target whose verify settings are used (default: the file's first default target)
+  --verify-mode MODE    gpu (default; needs the NVIDIA runtime), engineless (no GPU; the harness server) or
+                        cpu (the real engine on CPU with a scripted checkpoint in verify.modelMount);
+                        neither engineless nor cpu is a GPU verification
+  --model M             model id or path inside the container (overrides verify.model)
+  --timeout SECONDS     overall limit for the suite (overrides verify.timeoutSeconds)
+  -h, --help            show this help
+
+Exit codes: 0 passed, 1 a check failed, 2 setup/server failed or bad input, 3 Docker daemon
+unreachable, 130 cancelled.
+`;
+function parseVerifyImageArgs(argv) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        config: { type: "string" },
+        target: { type: "string" },
+        "verify-mode": { type: "string" },
+        model: { type: "string" },
+        timeout: { type: "string" },
+        help: { type: "boolean", short: "h" }
+      }
+    });
+  } catch (e) {
+    throw new UserError(`${e.message}
+Run with --help to see the options.`);
+  }
+  const v = parsed.values;
+  const base = { config: v.config ?? "build.yaml", target: v.target, model: v.model, help: Boolean(v.help) };
+  if (base.help) return base;
+  if (parsed.positionals.length !== 1) throw new UserError(`give exactly one IMAGE to verify, got ${parsed.positionals.length} (see --help)`);
+  const image = parsed.positionals[0];
+  if (!IMAGE_REF.test(image) && !IMAGE_ID.test(image)) throw new UserError(`${JSON.stringify(image)} is not an image reference`);
+  const mode = v["verify-mode"];
+  if (mode !== void 0 && !VERIFY_MODES.includes(mode)) {
+    throw new UserError(`--verify-mode: expected one of ${VERIFY_MODES.join(", ")}, got ${JSON.stringify(mode)}`);
+  }
+  let timeoutSeconds;
+  if (v.timeout !== void 0) {
+    timeoutSeconds = /^\d+$/.test(v.timeout) ? Number(v.timeout) : NaN;
+    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1) throw new UserError(`--timeout: expected whole seconds, got ${JSON.stringify(v.timeout)}`);
+  }
+  if (v.model !== void 0 && v.model.trim() === "") throw new UserError("--model: expected a model id or path, got an empty string");
+  return { ...base, image, verifyMode: mode, timeoutSeconds };
+}
+
+export {
+  VERIFY_IMAGE_HELP,
+  parseVerifyImageArgs
+};

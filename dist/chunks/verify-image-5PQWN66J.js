@@ -1,0 +1,80 @@
+import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
+import {
+  REPO_ROOT,
+  createLogger,
+  exitCodeFor,
+  installCancellation,
+  loadConfig,
+  preflightVerify,
+  printResult,
+  reportError,
+  resolveImage,
+  runVerifyStep,
+  selectTargets
+} from "./chunk-5NEKKM4H.js";
+import "./chunk-5RCCZEQ7.js";
+import {
+  VERIFY_IMAGE_HELP,
+  parseVerifyImageArgs
+} from "./chunk-JFW5CNXZ.js";
+import "./chunk-TGLA5772.js";
+import {
+  errorMessage
+} from "./chunk-BKJ4SD3D.js";
+
+// src/cli/verify-image.ts
+import { randomBytes } from "node:crypto";
+async function verifyImage(argv) {
+  const logger = createLogger();
+  const cancel = installCancellation((m) => logger.warn(m));
+  let image;
+  let verifyStarted = false;
+  try {
+    const args = parseVerifyImageArgs(argv);
+    if (args.help || args.image === void 0) {
+      process.stdout.write(VERIFY_IMAGE_HELP);
+      return 0;
+    }
+    image = args.image;
+    const config = await loadConfig(args.config);
+    const [target] = selectTargets(config, args.target ? [args.target] : []);
+    const settings = {
+      ...target.verify,
+      ...args.verifyMode ? { mode: args.verifyMode } : {},
+      ...args.model ? { model: args.model } : {},
+      ...args.timeoutSeconds ? { timeoutSeconds: args.timeoutSeconds } : {}
+    };
+    const { DockerodeEngine } = await import("./engine-7V5A5MMZ.js");
+    const engine = new DockerodeEngine();
+    await engine.ping();
+    await preflightVerify(engine, settings, REPO_ROOT, config.dir);
+    const { info } = await resolveImage({ ref: image, step: "pull", what: "image", engine, logger, signal: cancel.signal });
+    verifyStarted = true;
+    const outcome = await runVerifyStep({
+      engine,
+      image: info.id,
+      settings,
+      baseDir: config.dir,
+      repoRoot: REPO_ROOT,
+      runId: `${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`,
+      onOutput: (t) => logger.stream("verify", t),
+      signal: cancel.signal
+    });
+    printResult({ ok: true, image, imageId: info.id, labels: info.labels, verify: outcome });
+    return 0;
+  } catch (e) {
+    reportError(e);
+    printResult({
+      ok: false,
+      image,
+      verify: verifyStarted ? { outcome: "failed", report: e.report } : { outcome: "not-run" },
+      error: { message: errorMessage(e), exitCode: exitCodeFor(e) }
+    });
+    return exitCodeFor(e);
+  } finally {
+    cancel.dispose();
+  }
+}
+export {
+  verifyImage
+};

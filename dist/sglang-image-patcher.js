@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
+
+// src/cli/sglang-image-patcher.ts
+var USAGE = `Usage: sglang-image-patcher <command> [options]
+
+Commands:
+  build            build, verify and push patched SGLang images (npm run build-image)
+  verify IMAGE     run the token-id verify suite inside an image (npm run verify-image)
+
+Run \`sglang-image-patcher <command> --help\` for a command's options.
+`;
+async function main(argv) {
+  const [command, ...rest] = argv;
+  const asksForHelp = rest.includes("--help") || rest.includes("-h");
+  if (command === "build") {
+    if (asksForHelp) {
+      const { BUILD_IMAGE_HELP, parseBuildImageArgs } = await import("./chunks/build-image-args-WPI3OCHB.js");
+      if (helpRequested(() => parseBuildImageArgs(rest).help)) return printHelp(BUILD_IMAGE_HELP);
+    }
+    return (await import("./chunks/build-image-ZELVCNTS.js")).buildImage(rest);
+  }
+  if (command === "verify") {
+    if (asksForHelp) {
+      const { VERIFY_IMAGE_HELP, parseVerifyImageArgs } = await import("./chunks/verify-image-args-E7ASOUN2.js");
+      if (helpRequested(() => parseVerifyImageArgs(rest).help)) return printHelp(VERIFY_IMAGE_HELP);
+    }
+    return (await import("./chunks/verify-image-5PQWN66J.js")).verifyImage(rest);
+  }
+  if (command === void 0 || command === "--help" || command === "-h" || command === "help") return printHelp(USAGE);
+  process.stderr.write(`error: unknown command ${JSON.stringify(command)}
+${USAGE}`);
+  return 2;
+}
+function helpRequested(parse) {
+  try {
+    return parse();
+  } catch {
+    return false;
+  }
+}
+function printHelp(text) {
+  process.stdout.write(text);
+  return 0;
+}
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,48 @@
+/**
+ * dist/ is committed (the CLI must start after `npm ci --omit=dev`, with no build tools), so it
+ * must be exactly what src/ builds to: rebuilt in memory here and compared file by file.
+ */
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, statSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+// @ts-expect-error: a plain .mjs script without type declarations
+import { ROOT, buildDist, listDist } from "../../scripts/build-dist.mjs";
+
+const ENTRY = "dist/sglang-image-patcher.js";
+
+describe("the committed bundle", () => {
+  it("is what src/ builds to today (run `npm run build` after changing src/)", async () => {
+    const built = (await buildDist()) as Record<string, string>;
+    expect(listDist()).toEqual(Object.keys(built).sort());
+    for (const [rel, text] of Object.entries(built)) expect(readFileSync(path.join(ROOT, rel), "utf8"), rel).toBe(text);
+  });
+
+  it("is the package's bin: an executable node script", () => {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { bin: Record<string, string>; scripts: Record<string, string> };
+    expect(pkg.bin).toEqual({ "sglang-image-patcher": ENTRY });
+    expect(readFileSync(path.join(ROOT, ENTRY), "utf8").startsWith("#!/usr/bin/env node\n")).toBe(true);
+    expect(statSync(path.join(ROOT, ENTRY)).mode & 0o111).not.toBe(0);
+    expect(pkg.scripts["build-image"]).toBe(`node ${ENTRY} build`);
+    expect(pkg.scripts["verify-image"]).toBe(`node ${ENTRY} verify`);
+  });
+
+  it("runs after `npm ci --omit=dev` (no tsx, no TypeScript, no esbuild)", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "sip-omit-dev-"));
+    for (const f of ["package.json", "package-lock.json", ".npmrc", "dist", "dockerfiles", "verify", "patches", "build.yaml"]) {
+      cpSync(path.join(ROOT, f), path.join(dir, f), { recursive: true });
+    }
+    // From npm's cache: `npm ci` of this checkout already fetched every package.
+    execFileSync("npm", ["ci", "--omit=dev", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir, stdio: "pipe" });
+    expect(() => statSync(path.join(dir, "node_modules/tsx"))).toThrow();
+    expect(() => statSync(path.join(dir, "node_modules/esbuild"))).toThrow();
+    const out = execFileSync(process.execPath, [ENTRY, "build", "--dry-run"], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const plan = JSON.parse(out) as { ok: boolean; targets: { target: string; context: { sha256: string } }[] };
+    expect(plan.ok).toBe(true);
+    expect(plan.targets.map((t) => t.target)).toEqual(["v0.5.9-cu129-amd64"]);
+    // The same inputs pack the same context as in the checkout.
+    const here = JSON.parse(execFileSync(process.execPath, [ENTRY, "build", "--dry-run"], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })) as typeof plan;
+    expect(plan.targets[0]?.context.sha256).toBe(here.targets[0]?.context.sha256);
+  }, 120_000);
+});
