@@ -197,3 +197,18 @@ export function verifyContainers(marker: string): string[] {
     }
   });
 }
+
+/**
+ * The classic builder's step containers a build run named in its output ("---> Running in
+ * <id>") that still exist: scoped to that one run, unlike a daemon-wide `ancestor=` filter.
+ */
+export function leftoverStepContainers(buildOutput: string): string[] {
+  const ids = [...buildOutput.matchAll(/---> Running in ([0-9a-f]{12,64})/g)].map((m) => m[1]!);
+  return ids.filter((id) => execFileSync("docker", ["ps", "-aq", "--filter", `id=${id}`], { encoding: "utf8" }).trim() !== "");
+}
+
+/** Per-run build tags (sglang-image-patcher-build/<target>:<run>) of one target name. */
+export function perRunBuildTags(target: string): string[] {
+  const repo = `sglang-image-patcher-build/${target.toLowerCase().replace(/[^a-z0-9._-]/g, "-")}`;
+  return execFileSync("docker", ["images", repo, "--format", "{{.Repository}}:{{.Tag}}"], { encoding: "utf8" }).split("\n").filter(Boolean);
+}
