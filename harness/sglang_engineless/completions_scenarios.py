@@ -4,7 +4,8 @@ and OpenAIServingCompletion of the sglang copy on sys.path, on the scripted engi
     python3 -m sglang_engineless.completions_scenarios OUT.json WORK_DIR [SERVER,...]
 
 Every case runs on every server configuration (or the named ones), streaming and not, with return_token_ids
-absent (server default), false and true; then garbage and pydantic-lax values of the flag.
+absent (server default), false and true; then garbage and pydantic-lax values of the flag,
+and the server default under SGLANG_TOKEN_IDS_DEFAULT=0 and an invalid value.
 Writes what the client saw (status, parsed SSE chunks or body) with what the scripted engine
 consumed and produced. Tests assert on that file; SERVERS and CASES import no sglang.
 """
@@ -123,7 +124,41 @@ async def run_all(work_dir, server_names=None):
                     for stream in (False, True):
                         flags[f"garbage:{json.dumps(value)}:stream={stream}"] = await post(
                             client, tm, dict(body, return_token_ids=value, stream=stream))
-    return {"model_dir": model_dir, "cases": bodies, "runs": results, "flags": flags}
+    return {"model_dir": model_dir, "cases": bodies, "runs": results, "flags": flags,
+            "env_default": await env_default_runs(model_dir, bodies["text"])}
+
+
+async def env_default_runs(model_dir, body):
+    """The server default comes from SGLANG_TOKEN_IDS_DEFAULT, as for chat."""
+    import httpx
+
+    from sglang_engineless.app import build_app, build_serving
+    from sglang_engineless.completions import build_serving_completion
+
+    out = {}
+    saved = os.environ.get("SGLANG_TOKEN_IDS_DEFAULT")
+    try:
+        os.environ["SGLANG_TOKEN_IDS_DEFAULT"] = "0"
+        tm, chat = build_serving(model_dir)
+        transport = httpx.ASGITransport(app=build_app(tm, chat))
+        async with httpx.AsyncClient(transport=transport, base_url="http://harness") as client:
+            for flag_name, flag in FLAGS.items():
+                req = dict(body, max_tokens=4)
+                if flag is not None:
+                    req["return_token_ids"] = flag
+                out[f"0/{flag_name}"] = await post(client, tm, req)
+        os.environ["SGLANG_TOKEN_IDS_DEFAULT"] = "sometimes"
+        try:
+            build_serving_completion(tm, chat)  # chat was built under a valid value
+            out["invalid"] = "started"
+        except ValueError as e:
+            out["invalid"] = str(e)
+    finally:
+        if saved is None:
+            os.environ.pop("SGLANG_TOKEN_IDS_DEFAULT", None)
+        else:
+            os.environ["SGLANG_TOKEN_IDS_DEFAULT"] = saved
+    return out
 
 
 def main(argv=None) -> int:
