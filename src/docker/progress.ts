@@ -48,11 +48,7 @@ export class ProgressParser {
   }
 
   private parseLine(line: string): ProgressEvent[] {
-    const trimmed = line.trim();
-    if (trimmed === "") return [];
-    // The Engine sometimes writes several objects on one line without a separator.
-    const pieces = trimmed.replace(/}\s*{/g, "}\n{").split("\n");
-    return pieces.map((piece) => {
+    return splitJsonObjects(line).map((piece) => {
       try {
         return JSON.parse(piece) as ProgressEvent;
       } catch {
@@ -60,6 +56,46 @@ export class ProgressParser {
       }
     });
   }
+}
+
+/**
+ * The top-level JSON values of one line: the Engine sometimes writes several objects on one
+ * line without a separator. Braces inside strings (build output such as `{"a":1}{"b":2}`) are
+ * text, so the split follows the JSON structure instead of looking for `}{`. Anything that is
+ * not an object is returned as one piece for JSON.parse to refuse.
+ */
+export function splitJsonObjects(line: string): string[] {
+  const pieces: string[] = [];
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let start = -1;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (c === "\\") escaped = true;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (depth === 0 && start < 0) {
+      if (/\s/.test(c as string)) continue;
+      if (c !== "{") return [...pieces, line.slice(i).trim()];
+      start = i;
+    }
+    if (c === '"') inString = true;
+    else if (c === "{" || c === "[") depth += 1;
+    else if (c === "}" || c === "]") {
+      depth -= 1;
+      if (depth === 0) {
+        pieces.push(line.slice(start, i + 1));
+        start = -1;
+      }
+    }
+  }
+  // An unfinished object: JSON.parse names it.
+  if (start >= 0) pieces.push(line.slice(start).trim());
+  return pieces;
 }
 
 /** Build output carries the terminal colours of RUN steps' stderr; logs and messages do not want them. */

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { ProgressParser, ProgressStreamError, ProgressTracker, followProgress, stripAnsi } from "../../src/docker/progress.js";
+import { ProgressParser, ProgressStreamError, ProgressTracker, followProgress, splitJsonObjects, stripAnsi } from "../../src/docker/progress.js";
 
 const recorded = (name: string) => readFileSync(path.join(import.meta.dirname, "../fixtures/daemon", name), "utf8");
 
@@ -85,6 +85,26 @@ describe("daemon progress streams", () => {
     expect(parser.push('{"status":"a"}{"status":"b"}\n{"sta')).toEqual([{ status: "a" }, { status: "b" }]);
     expect(parser.push('tus":"c"}')).toEqual([]);
     expect(parser.end()).toEqual([{ status: "c" }]);
+  });
+
+  it("braces inside strings are text: a failed build whose output holds `}{` reports its real error", async () => {
+    // Recorded from Engine 20.10: a RUN step that prints `{"a":1}{"b":2}` and `}{`, then exits 3.
+    const text = recorded("build-failed-output-with-braces.jsonl");
+    const events: string[] = [];
+    const err = await followProgress(replay(text, 11), (e) => e.stream && events.push(e.stream)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProgressStreamError);
+    expect((err as Error).message).toMatch(/^The command '\/bin\/sh -c echo .* returned a non-zero code: 3$/);
+    expect(events).toContain('token map: {"a":1}{"b":2}\n');
+    expect((err as ProgressStreamError).tail).toContain("}{ then fail");
+  });
+
+  it("splits back-to-back objects by their structure, not by the text `}{`", () => {
+    expect(splitJsonObjects('{"stream":"a}{b"}{"status":"x{"}  {"aux":{"ID":"i"}}')).toEqual(['{"stream":"a}{b"}', '{"status":"x{"}', '{"aux":{"ID":"i"}}']);
+    expect(splitJsonObjects('{"stream":"quote \\" }{ still text"}')).toEqual(['{"stream":"quote \\" }{ still text"}']);
+    expect(splitJsonObjects("  ")).toEqual([]);
+    const parser = new ProgressParser();
+    expect(() => parser.push("not json\n")).toThrow(/not JSON\): not json/);
+    expect(() => new ProgressParser().push('{"a":1}garbage\n')).toThrow(/not JSON\): garbage/);
   });
 
   it("strips terminal colours", () => {

@@ -11,8 +11,8 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-5NEKKM4H.js";
-import "./chunk-5RCCZEQ7.js";
+} from "./chunk-LEC5MPDY.js";
+import "./chunk-LRJ6VPQL.js";
 import {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs
@@ -44,7 +44,7 @@ async function verifyImage(argv) {
       ...args.model ? { model: args.model } : {},
       ...args.timeoutSeconds ? { timeoutSeconds: args.timeoutSeconds } : {}
     };
-    const { DockerodeEngine } = await import("./engine-7V5A5MMZ.js");
+    const { DockerodeEngine } = await import("./engine-7PUH6XQQ.js");
     const engine = new DockerodeEngine();
     await engine.ping();
     await preflightVerify(engine, settings, REPO_ROOT, config.dir);

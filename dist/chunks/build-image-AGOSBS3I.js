@@ -21,10 +21,10 @@ import {
   resolveRegistryAuth,
   runVerifyStep,
   selectTargets
-} from "./chunk-5NEKKM4H.js";
+} from "./chunk-LEC5MPDY.js";
 import {
   ProgressStreamError
-} from "./chunk-5RCCZEQ7.js";
+} from "./chunk-LRJ6VPQL.js";
 import {
   registryHost,
   repositoryAndTag
@@ -338,7 +338,7 @@ async function buildImage(argv) {
       printResult({ ok: true, dryRun: true, config: args.config, provenance, targets: planned.map((p) => p.plan) });
       return 0;
     }
-    const { DockerodeEngine } = await import("./engine-7V5A5MMZ.js");
+    const { DockerodeEngine } = await import("./engine-7PUH6XQQ.js");
     const engine = new DockerodeEngine();
     await engine.ping();
     for (const p of planned) {

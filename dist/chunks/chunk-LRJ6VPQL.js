@@ -23,10 +23,7 @@ var ProgressParser = class {
     return this.parseLine(rest);
   }
   parseLine(line) {
-    const trimmed = line.trim();
-    if (trimmed === "") return [];
-    const pieces = trimmed.replace(/}\s*{/g, "}\n{").split("\n");
-    return pieces.map((piece) => {
+    return splitJsonObjects(line).map((piece) => {
       try {
         return JSON.parse(piece);
       } catch {
@@ -35,6 +32,38 @@ var ProgressParser = class {
     });
   }
 };
+function splitJsonObjects(line) {
+  const pieces = [];
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let start = -1;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (c === "\\") escaped = true;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (depth === 0 && start < 0) {
+      if (/\s/.test(c)) continue;
+      if (c !== "{") return [...pieces, line.slice(i).trim()];
+      start = i;
+    }
+    if (c === '"') inString = true;
+    else if (c === "{" || c === "[") depth += 1;
+    else if (c === "}" || c === "]") {
+      depth -= 1;
+      if (depth === 0) {
+        pieces.push(line.slice(start, i + 1));
+        start = -1;
+      }
+    }
+  }
+  if (start >= 0) pieces.push(line.slice(start).trim());
+  return pieces;
+}
 function stripAnsi(text) {
   return text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
 }

@@ -1,7 +1,7 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
   stripAnsi
-} from "./chunk-5RCCZEQ7.js";
+} from "./chunk-LRJ6VPQL.js";
 import {
   DOCKER_HUB,
   IMAGE_REF,
