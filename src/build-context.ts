@@ -75,7 +75,7 @@ function packSource(pack: tarStream.Pack, source: ContextSource): Promise<void> 
         return normalizeHeader(header, source.to);
       },
       finish: () => (symlinks.length > 0 ? reject(new Error(`symlinks are not allowed in the build context: ${symlinks.join(", ")}`)) : resolve()),
-    } as unknown as tarFs.PackOptions).on("error", reject);
+    }).on("error", reject);
   });
 }
 
