@@ -33,6 +33,10 @@ describe("the committed bundle", () => {
     for (const f of ["package.json", "package-lock.json", ".npmrc", "dist", "dockerfiles", "verify", "patches", "build.yaml"]) {
       cpSync(path.join(ROOT, f), path.join(dir, f), { recursive: true });
     }
+    // The checkout's own plan, taken right after the copy (the same inputs must pack the same context).
+    const here = JSON.parse(execFileSync(process.execPath, [ENTRY, "build", "--dry-run"], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })) as {
+      targets: { context: { sha256: string } }[];
+    };
     // From npm's cache: `npm ci` of this checkout already fetched every package.
     execFileSync("npm", ["ci", "--omit=dev", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir, stdio: "pipe" });
     expect(() => statSync(path.join(dir, "node_modules/tsx"))).toThrow();
@@ -41,8 +45,6 @@ describe("the committed bundle", () => {
     const plan = JSON.parse(out) as { ok: boolean; targets: { target: string; context: { sha256: string } }[] };
     expect(plan.ok).toBe(true);
     expect(plan.targets.map((t) => t.target)).toEqual(["v0.5.9-cu129-amd64"]);
-    // The same inputs pack the same context as in the checkout.
-    const here = JSON.parse(execFileSync(process.execPath, [ENTRY, "build", "--dry-run"], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })) as typeof plan;
     expect(plan.targets[0]?.context.sha256).toBe(here.targets[0]?.context.sha256);
   }, 120_000);
 });
