@@ -15,7 +15,18 @@ export async function buildImage(argv: string[]): Promise<number> {
   const startedAt = new Date().toISOString();
   const results: TargetResult[] = [];
   let configFile: string | undefined;
-  const cancel = installCancellation((m) => logger.warn(m));
+  const cancel = installCancellation((m) => logger.warn(m), {
+    // Even an impatient exit leaves one JSON result on stdout, naming what it left behind.
+    onForcedExit: (leftBehind) =>
+      printResult({
+        ok: false,
+        dryRun: false,
+        config: configFile,
+        startedAt,
+        targets: results,
+        error: { message: "cancelled; exited at a second Ctrl-C before the cleanup finished", exitCode: 130, leftBehind },
+      }),
+  });
   try {
     const args = parseBuildImageArgs(argv);
     if (args.help) {
@@ -42,7 +53,7 @@ export async function buildImage(argv: string[]): Promise<number> {
     const engine = new DockerodeEngine();
     await engine.ping();
     for (const p of planned) {
-      results.push(await runTarget(p, { engine, logger, repoRoot: REPO_ROOT, configDir: config.dir, signal: cancel.signal }));
+      results.push(await runTarget(p, { engine, logger, repoRoot: REPO_ROOT, configDir: config.dir, signal: cancel.signal, leftovers: cancel.leftovers }));
     }
     printResult({ ok: true, dryRun: false, config: args.config, startedAt, provenance, targets: results });
     return 0;

@@ -5,12 +5,13 @@
  * said --push-unverified).
  */
 import { randomBytes } from "node:crypto";
+import type { Leftovers } from "../cancel.js";
 import type { DockerEngine } from "../docker/engine.js";
 import { ProgressStreamError } from "../docker/progress.js";
 import { ENV_PASSWORD, ENV_USERNAME, resolveRegistryAuth } from "../docker/registry-auth.js";
 import { CancelledError, StepError, UserError, errorMessage } from "../errors.js";
 import { registryHost, repositoryAndTag } from "../image-ref.js";
-import { BASE_DIGEST_LABEL } from "../labels.js";
+import { BASE_DIGEST_LABEL, LABEL_PREFIX } from "../labels.js";
 import type { Logger } from "../log.js";
 import { DEFAULT_PUSH_RETRY, isAuthFailure, withRetry, type RetryPolicy } from "../retry.js";
 import { preflightVerify, runVerifyStep, type VerifyOutcome } from "../verify/verify-step.js";
@@ -55,6 +56,8 @@ export interface RunDeps {
   /** Folder relative verify mount paths resolve against (the config file's). */
   configDir: string;
   signal?: AbortSignal;
+  /** What a cancelled run still has to undo, named if the user exits before it is undone. */
+  leftovers?: Leftovers;
   pushRetry?: RetryPolicy;
   env?: NodeJS.ProcessEnv;
 }
@@ -128,6 +131,9 @@ export async function runTarget(planned: PlannedTarget, deps: RunDeps): Promise<
   const started = performance.now();
   let step = "verify";
   let built = false;
+  const track = (what: string) => deps.leftovers?.add(what) ?? (() => {});
+  // Until the finally below has run: the per-run tag (or the build that would create it).
+  const buildLeft = track(`the per-run image tag ${buildTag} (docker rmi ${buildTag}); a build step's container is removed by the daemon`);
   try {
     if (!plan.verify.skipped) await timed(timings, "preflight", () => preflightVerify(engine, plan.verify.settings, deps.repoRoot, deps.configDir));
     step = "resolve-base";
@@ -166,6 +172,8 @@ export async function runTarget(planned: PlannedTarget, deps: RunDeps): Promise<
       result.verify = { outcome: "skipped", mode: plan.verify.settings.mode, countsAsVerified: false, reason: "--skip-verify" };
     } else {
       let outcome: VerifyOutcome;
+      const label = `${LABEL_PREFIX}.run=${runId}`;
+      const verifyLeft = track(`the verify container labelled ${label} (docker rm -f $(docker ps -aq --filter label=${label}))`);
       try {
         outcome = await timed(timings, "verify", () =>
           runVerifyStep({
@@ -188,6 +196,8 @@ export async function runTarget(planned: PlannedTarget, deps: RunDeps): Promise<
           reason: errorMessage(e),
         };
         throw e;
+      } finally {
+        verifyLeft();
       }
       result.verify = {
         outcome: outcome.outcome,
@@ -232,6 +242,7 @@ export async function runTarget(planned: PlannedTarget, deps: RunDeps): Promise<
       // image dangling (build cache), never tagged.
       await engine.removeImage(buildTag).catch((e) => logger.warn(`could not remove ${buildTag}: ${errorMessage(e)}`));
     }
+    buildLeft();
     timings.totalMs = Math.round(performance.now() - started);
   }
 }

@@ -11,7 +11,7 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-LEC5MPDY.js";
+} from "./chunk-WGUGAHGX.js";
 import "./chunk-LRJ6VPQL.js";
 import {
   VERIFY_IMAGE_HELP,

@@ -7,6 +7,7 @@ import {
   BASE_DIGEST_LABEL,
   ENV_PASSWORD,
   ENV_USERNAME,
+  LABEL_PREFIX,
   REPO_ROOT,
   checkCliOptions,
   createLogger,
@@ -21,7 +22,7 @@ import {
   resolveRegistryAuth,
   runVerifyStep,
   selectTargets
-} from "./chunk-LEC5MPDY.js";
+} from "./chunk-WGUGAHGX.js";
 import {
   ProgressStreamError
 } from "./chunk-LRJ6VPQL.js";
@@ -146,6 +147,9 @@ async function runTarget(planned, deps) {
   const started = performance.now();
   let step = "verify";
   let built = false;
+  const track = (what) => deps.leftovers?.add(what) ?? (() => {
+  });
+  const buildLeft = track(`the per-run image tag ${buildTag} (docker rmi ${buildTag}); a build step's container is removed by the daemon`);
   try {
     if (!plan.verify.skipped) await timed(timings, "preflight", () => preflightVerify(engine, plan.verify.settings, deps.repoRoot, deps.configDir));
     step = "resolve-base";
@@ -183,6 +187,8 @@ async function runTarget(planned, deps) {
       result.verify = { outcome: "skipped", mode: plan.verify.settings.mode, countsAsVerified: false, reason: "--skip-verify" };
     } else {
       let outcome;
+      const label = `${LABEL_PREFIX}.run=${runId}`;
+      const verifyLeft = track(`the verify container labelled ${label} (docker rm -f $(docker ps -aq --filter label=${label}))`);
       try {
         outcome = await timed(
           timings,
@@ -207,6 +213,8 @@ async function runTarget(planned, deps) {
           reason: errorMessage(e)
         };
         throw e;
+      } finally {
+        verifyLeft();
       }
       result.verify = {
         outcome: outcome.outcome,
@@ -247,6 +255,7 @@ async function runTarget(planned, deps) {
     if (built) {
       await engine.removeImage(buildTag).catch((e) => logger.warn(`could not remove ${buildTag}: ${errorMessage(e)}`));
     }
+    buildLeft();
     timings.totalMs = Math.round(performance.now() - started);
   }
 }
@@ -317,7 +326,17 @@ async function buildImage(argv) {
   const startedAt = (/* @__PURE__ */ new Date()).toISOString();
   const results = [];
   let configFile;
-  const cancel = installCancellation((m) => logger.warn(m));
+  const cancel = installCancellation((m) => logger.warn(m), {
+    // Even an impatient exit leaves one JSON result on stdout, naming what it left behind.
+    onForcedExit: (leftBehind) => printResult({
+      ok: false,
+      dryRun: false,
+      config: configFile,
+      startedAt,
+      targets: results,
+      error: { message: "cancelled; exited at a second Ctrl-C before the cleanup finished", exitCode: 130, leftBehind }
+    })
+  });
   try {
     const args = parseBuildImageArgs(argv);
     if (args.help) {
@@ -342,7 +361,7 @@ async function buildImage(argv) {
     const engine = new DockerodeEngine();
     await engine.ping();
     for (const p of planned) {
-      results.push(await runTarget(p, { engine, logger, repoRoot: REPO_ROOT, configDir: config.dir, signal: cancel.signal }));
+      results.push(await runTarget(p, { engine, logger, repoRoot: REPO_ROOT, configDir: config.dir, signal: cancel.signal, leftovers: cancel.leftovers }));
     }
     printResult({ ok: true, dryRun: false, config: args.config, startedAt, provenance, targets: results });
     return 0;

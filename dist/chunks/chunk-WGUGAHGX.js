@@ -11080,6 +11080,7 @@ export {
   installCancellation,
   loadConfig,
   createLogger,
+  LABEL_PREFIX,
   BASE_DIGEST_LABEL,
   checkCliOptions,
   selectTargets,
