@@ -99,11 +99,17 @@ async function interruptRounds(args: string[], stage: RegExp, step: string): Pro
 
 async function interruptOnce(i: number, args: string[], stage: RegExp, step: string): Promise<Round> {
   const term = runInTerminal(["npm", "run", "-s", "build-image", "--", ...args]);
-  await waitFor(async () => stage.test(term.stderrSoFar()), 180_000, `round ${i}: ${stage}`);
+  let missed: unknown;
+  try {
+    await waitFor(async () => stage.test(term.stderrSoFar()), 240_000, `round ${i + 1}: ${stage}`);
+  } catch (e) {
+    missed = e;
+  }
   // A little later each round, so the Ctrl-C meets the step at different moments.
-  await new Promise((r) => setTimeout(r, (i * 700) % 2100));
+  if (!missed) await new Promise((r) => setTimeout(r, (i * 700) % 2100));
   term.ctrlC();
   const run = await term.done;
+  if (missed) throw new Error(`${(missed as Error).message}; its output so far:\n${run.stderr.slice(-4000)}`);
   const left = [
     ...verifyContainers(MARKER).map((c) => `verify container ${c}`),
     ...perRunBuildTags(TARGET).map((t) => `build tag ${t}`),
