@@ -114,6 +114,7 @@ def build_plan(scripts: tuple[Script, ...], default_script: str) -> Plan:
         next_token[src] = dst
         owner[src] = where
 
+    by_name = {s.name: s for s in scripts}
     start_ids: dict[str, tuple[int, ...]] = {}
     script_ids: dict[str, tuple[int, ...]] = {}
     for script in scripts:
@@ -125,6 +126,15 @@ def build_plan(scripts: tuple[Script, ...], default_script: str) -> Plan:
         start_ids[script.name] = tuple(starts)
         for start in starts:
             link(start, ids[0], f"the start of script {script.name!r}", f"start {start}")
+        if script.same_answer_as is not None:
+            # Its tokens are the other script's: only the selector above is its own.
+            base = by_name.get(script.same_answer_as)
+            if base is None or base.same_answer_as is not None or base.pieces != script.pieces:
+                raise ScriptConflict(
+                    f"script {script.name!r} repeats the answer of {script.same_answer_as!r}, which must be another"
+                    " script of this checkpoint with exactly the same pieces (and not itself a repeat)"
+                )
+            continue
         for i, (piece, src) in enumerate(zip(script.pieces, ids)):
             if i + 1 < len(ids):
                 link(src, ids[i + 1], f"script {script.name!r} piece {i}", _piece_label(piece))

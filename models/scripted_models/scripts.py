@@ -30,6 +30,10 @@ class Script:
     # Request fields a scenario needs to show its behaviour (stop, max_tokens, tools).
     request: dict = field(default_factory=dict)
     description: str = ""
+    # Another script whose tokens this one repeats exactly: a different request (e.g. a
+    # max_tokens cut) over the same answer. The model maps each token to ONE successor, so
+    # the same answer cannot be two scripts' own tokens; this one only adds its selector.
+    same_answer_as: Optional[str] = None
 
     def piece_bytes(self, piece: Piece) -> Optional[bytes]:
         """The bytes a piece contributes to the decoded text (None: a special token)."""
@@ -88,14 +92,23 @@ PLAIN = Script(
     pieces=("Hello", " from", " a", " scripted", " model", "!", EOS),
 )
 
+# The emoji (🗼, 4 bytes) is split over three byte tokens and completed by the token right
+# before <tool_call>. At --stream-interval 3 the detokenizer holds its first bytes back at
+# one output and releases 🗼 in the same output as <tool_call>: stock v0.5.9's qwen25
+# parser then drops the text in front of the marker (streams "Let me check in 東京 "
+# where the response says "Let me check in 東京 🗼").
 TOOL_CALL = Script(
     name="tool_call",
-    description="Text, then one qwen25-format tool call, then EOS.",
+    description="Text ending in an emoji split over byte tokens, then one qwen25-format tool call, then EOS.",
     pieces=(
         "Let",
         " me",
         " check",
-        ".",
+        " in",
+        " 東京",
+        b" \xf0",
+        b"\x9f\x97",
+        b"\xbc",
         TOOL_CALL_START,
         '\n{"name": "',
         "get_weather",
@@ -106,6 +119,18 @@ TOOL_CALL = Script(
         EOS,
     ),
     request={"tools": [WEATHER_TOOL]},
+)
+
+# The same answer cut by max_tokens inside the arguments (after "Paris", before the closing
+# quote): v0.5.9 streams a partial call and then one extra tool_calls chunk with the rest of
+# the arguments (_check_for_unstreamed_tool_args), while the non-streaming answer returns the
+# raw text as content.
+TOOL_CALL_CUT = Script(
+    name="tool_call_cut",
+    description="The tool_call answer cut by max_tokens inside the arguments (finish_reason length).",
+    pieces=TOOL_CALL.pieces,
+    request={"tools": [WEATHER_TOOL], "max_tokens": 13},
+    same_answer_as="tool_call",
 )
 
 REASONING = Script(
@@ -146,6 +171,28 @@ MULTIBYTE = Script(
     ),
 )
 
+# A multi-byte edge at --stream-interval 3 (outputs after tokens 1, 4, 7, ...): after token 4
+# the text ends in 你 plus the first byte of 🙂, after token 7 in 🙂 plus the first bytes of 好.
+# v0.5.9's detokenizer sends the printable part of held-back text and keeps no record of it;
+# the second time it prints less (up to the last space) than it sent the first time, and
+# at the next complete output it sends the difference again: stock v0.5.9 streams
+# "The answer你answer你🙂好" where the response says "The answer你🙂好".
+MULTIBYTE_EDGE = Script(
+    name="multibyte_edge",
+    description="你 then 🙂 and 好 split over byte tokens so that interval-3 outputs end inside a character twice.",
+    pieces=(
+        "The",
+        " answer",
+        "你",
+        b"\xf0",
+        b"\x9f\x99\x82",
+        b"\xe5",
+        b"\xa5",
+        b"\xbd",
+        EOS,
+    ),
+)
+
 STOP_STRING = Script(
     name="stop_string",
     description="A stop string ('STOP') spelled across two tokens in the middle of the answer.",
@@ -178,7 +225,9 @@ LONG_ANSWER = Script(
     request={"max_tokens": 6},
 )
 
-ALL_SCRIPTS: tuple[Script, ...] = (PLAIN, TOOL_CALL, REASONING, MULTIBYTE, STOP_STRING, LONG_ANSWER)
+ALL_SCRIPTS: tuple[Script, ...] = (
+    PLAIN, TOOL_CALL, TOOL_CALL_CUT, REASONING, MULTIBYTE, MULTIBYTE_EDGE, STOP_STRING, LONG_ANSWER,
+)
 
 
 def script_by_name(name: str) -> Script:
@@ -193,12 +242,14 @@ __all__ = [
     "ALL_SCRIPTS",
     "LONG_ANSWER",
     "MULTIBYTE",
+    "MULTIBYTE_EDGE",
     "MARKER_TOKENS",
     "PLAIN",
     "REASONING",
     "STOP_STRING",
     "Script",
     "TOOL_CALL",
+    "TOOL_CALL_CUT",
     "WEATHER_TOOL",
     "script_by_name",
 ]

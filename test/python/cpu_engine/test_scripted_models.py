@@ -181,3 +181,31 @@ def test_cli_writes_a_checkpoint_and_rejects_an_unknown_script(tmp_path):
     assert bad.returncode == 2
     assert "invalid choice: 'nope'" in bad.stderr
     assert not (tmp_path / "bad").exists()
+
+
+def test_a_repeated_answer_shares_the_tokens_and_adds_only_its_selector(loaded):
+    model, tokenizer, hf_model = loaded
+    assert model.plan.script_ids["tool_call_cut"] == model.plan.script_ids["tool_call"]
+    cut = model.expected_ids("tool_call_cut")
+    assert len(cut) == 13 and tokenizer.decode(cut).endswith('{"city": "Paris')  # inside the arguments
+    body = model.request("tool_call_cut")
+    assert body["messages"][-1]["content"] == selector_token("tool_call_cut") and body["max_tokens"] == 13
+
+
+def test_a_repeated_answer_must_repeat_an_existing_script_exactly():
+    base = Script("a", ("Hi", "!", EOS))
+    with pytest.raises(ScriptConflict, match="repeats the answer of 'a'"):
+        build_plan((base, Script("b", ("Hi", "?", EOS), same_answer_as="a")), "a")
+    with pytest.raises(ScriptConflict, match="repeats the answer of 'zz'"):
+        build_plan((base, Script("b", base.pieces, same_answer_as="zz")), "a")
+
+
+def test_edge_scripts_split_characters_where_interval_3_outputs_fall(loaded):
+    # outputs at --stream-interval 3 follow tokens 1, 4, 7, 10, ...: the scripts put a
+    # character's first bytes right before those edges (see scripts.py)
+    model, tokenizer, _ = loaded
+    edge = model.expected_ids("multibyte_edge")
+    assert tokenizer.decode(edge[:4]).endswith("你\ufffd") and tokenizer.decode(edge[:7]).endswith("🙂\ufffd")
+    tool = model.expected_ids("tool_call")
+    assert tokenizer.decode(tool[:7]).endswith(" \ufffd")
+    assert tokenizer.decode(tool[:10]).endswith('🗼<tool_call>\n{"name": "')
