@@ -44,6 +44,7 @@ export async function buildImage(argv: string[]): Promise<number> {
     const provenance = readProvenance(REPO_ROOT, config.source);
     const planned: PlannedTarget[] = [];
     for (const t of targets) planned.push(await planTarget(config, t, args, REPO_ROOT, provenance));
+    for (const w of planned.flatMap((p) => p.plan.warnings)) logger.warn(w);
     if (args.dryRun) {
       printResult({ ok: true, dryRun: true, config: args.config, provenance, targets: planned.map((p) => p.plan) });
       return 0;

@@ -11,6 +11,7 @@ import { IMAGE_REF, classifyTagArgument } from "../image-ref.js";
 import { imageLabels } from "../labels.js";
 import { loadPatchSet, type PatchSet } from "../patch-set.js";
 import type { Provenance } from "../provenance.js";
+import { checkPushDestinations, explainBadTag, refusedDestinationMessage } from "./tag-checks.js";
 
 export interface CliOptions {
   targets: string[];
@@ -41,6 +42,8 @@ export interface TargetPlan {
   image: string;
   refs: string[];
   push: { enabled: boolean; reason: string };
+  /** Said on stderr before the run starts (and listed in --dry-run's plan). */
+  warnings: string[];
   verify: { skipped: boolean; settings: VerifySettings };
   /** Labels known before the base is resolved (base.digest is added after). */
   labels: Record<string, string>;
@@ -57,7 +60,7 @@ export function resolveRefs(target: TargetConfig, cliTags: string[]): string[] {
   if (cliTags.length === 0) return target.tags.map((t) => `${target.image}:${t}`);
   return cliTags.map((t) => {
     const ref = classifyTagArgument(t, target.image);
-    if (!ref) throw new UserError(`--tag ${JSON.stringify(t)}: expected a tag (e.g. v1) or a full reference repo/name:tag`);
+    if (!ref) throw new UserError(explainBadTag(t));
     return `${ref.repository}:${ref.tag}`;
   });
 }
@@ -114,6 +117,13 @@ export async function planTarget(
   const baseRef = opts.base ?? (target.baseDigest ? `${target.base}@${target.baseDigest}` : target.base);
   const verifySettings: VerifySettings = { ...target.verify, ...(opts.verifyMode ? { mode: opts.verifyMode } : {}) };
   const refs = resolveRefs(target, opts.tags);
+  const push = decidePush(target, opts, verifySettings.mode);
+  const warnings: string[] = [];
+  if (push.enabled) {
+    const destinations = checkPushDestinations(refs);
+    if (destinations.refused.length > 0) throw new UserError(refusedDestinationMessage(destinations.refused));
+    for (const ref of destinations.implicitHub) warnings.push(`${ref} names no registry: it is pushed to Docker Hub as docker.io/${ref}`);
+  }
   const plan: TargetPlan = {
     target: target.name,
     base: { ref: baseRef, pinnedDigest: opts.base ? undefined : target.baseDigest, platform: target.platform },
@@ -129,7 +139,8 @@ export async function planTarget(
     noCache: Boolean(opts.noCache),
     image: target.image,
     refs,
-    push: decidePush(target, opts, verifySettings.mode),
+    push,
+    warnings,
     verify: { skipped: opts.skipVerify, settings: verifySettings },
     labels: imageLabels(patchSet, baseRef, context.sha256, provenance),
   };

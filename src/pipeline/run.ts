@@ -97,9 +97,9 @@ function stepError(step: string, e: unknown, signal?: AbortSignal): Error {
   return new StepError(step, errorMessage(e));
 }
 
-/** The base, present and checked against the pinned digest. */
-export function resolveBase(plan: TargetPlan, deps: RunDeps): Promise<ResolvedImage> {
-  return resolveImage({
+/** The base, present and checked against the pinned digest and the target's platform. */
+export async function resolveBase(plan: TargetPlan, deps: RunDeps): Promise<ResolvedImage> {
+  const base = await resolveImage({
     ref: plan.base.ref,
     platform: plan.base.platform,
     pinnedDigest: plan.base.pinnedDigest,
@@ -110,6 +110,24 @@ export function resolveBase(plan: TargetPlan, deps: RunDeps): Promise<ResolvedIm
     env: deps.env,
     signal: deps.signal,
   });
+  checkPlatform(plan, base.info);
+  return base;
+}
+
+/**
+ * A base of another architecture would only fail at the build's `COPY --from=patched` with the
+ * Engine's internal message (or run under emulation); the inspected image already says what it is.
+ */
+export function checkPlatform(plan: TargetPlan, info: { os: string; architecture: string }): void {
+  if (!plan.base.platform) return;
+  const [os, arch] = plan.base.platform.split("/");
+  if (info.os === os && info.architecture === arch) return;
+  throw new StepError(
+    "resolve-base",
+    `base image ${plan.base.ref} is ${info.os}/${info.architecture}, but target ${plan.target} is for ${plan.base.platform} (its platform); ` +
+      `use a ${plan.base.platform} base (e.g. the target of that architecture) or --base with one`,
+    2,
+  );
 }
 
 export async function runTarget(planned: PlannedTarget, deps: RunDeps): Promise<TargetResult> {

@@ -11,7 +11,7 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-WGUGAHGX.js";
+} from "./chunk-UGTOZRQC.js";
 import "./chunk-LRJ6VPQL.js";
 import {
   VERIFY_IMAGE_HELP,

@@ -22,7 +22,7 @@ import {
   resolveRegistryAuth,
   runVerifyStep,
   selectTargets
-} from "./chunk-WGUGAHGX.js";
+} from "./chunk-UGTOZRQC.js";
 import {
   ProgressStreamError
 } from "./chunk-LRJ6VPQL.js";
@@ -117,8 +117,8 @@ function stepError(step, e, signal) {
   }
   return new StepError(step, errorMessage(e));
 }
-function resolveBase(plan, deps) {
-  return resolveImage({
+async function resolveBase(plan, deps) {
+  const base = await resolveImage({
     ref: plan.base.ref,
     platform: plan.base.platform,
     pinnedDigest: plan.base.pinnedDigest,
@@ -129,6 +129,18 @@ function resolveBase(plan, deps) {
     env: deps.env,
     signal: deps.signal
   });
+  checkPlatform(plan, base.info);
+  return base;
+}
+function checkPlatform(plan, info) {
+  if (!plan.base.platform) return;
+  const [os, arch] = plan.base.platform.split("/");
+  if (info.os === os && info.architecture === arch) return;
+  throw new StepError(
+    "resolve-base",
+    `base image ${plan.base.ref} is ${info.os}/${info.architecture}, but target ${plan.target} is for ${plan.base.platform} (its platform); use a ${plan.base.platform} base (e.g. the target of that architecture) or --base with one`,
+    2
+  );
 }
 async function runTarget(planned, deps) {
   const { plan, context } = planned;
@@ -353,6 +365,7 @@ async function buildImage(argv) {
     const provenance = readProvenance(REPO_ROOT, config.source);
     const planned = [];
     for (const t of targets) planned.push(await planTarget(config, t, args, REPO_ROOT, provenance));
+    for (const w of planned.flatMap((p) => p.plan.warnings)) logger.warn(w);
     if (args.dryRun) {
       printResult({ ok: true, dryRun: true, config: args.config, provenance, targets: planned.map((p) => p.plan) });
       return 0;

@@ -11,6 +11,7 @@ import {
   parseImageRef,
   registryDigestOf,
   registryHost,
+  repositoryAndTag,
   str,
   validateConfig
 } from "./chunk-TGLA5772.js";
@@ -10663,12 +10664,39 @@ async function loadPatchSet(dir) {
   return { name, dir, sglangVersion, upstream: { repository, tag, commit }, patches };
 }
 
+// src/pipeline/tag-checks.ts
+function pathOf(repository) {
+  const host = registryHost(repository);
+  return host === DOCKER_HUB && !repository.startsWith(`${DOCKER_HUB}/`) ? repository : repository.slice(host.length + 1);
+}
+function explainBadTag(value) {
+  const colon = value.lastIndexOf(":");
+  const repository = colon > value.lastIndexOf("/") ? value.slice(0, colon) : value;
+  const path8 = pathOf(repository);
+  if (/[A-Z]/.test(path8)) {
+    return `--tag ${JSON.stringify(value)}: repository names must be lowercase (Docker's rule; "${path8}" has upper-case letters); did you mean ${JSON.stringify(value.replace(path8, path8.toLowerCase()))}?`;
+  }
+  return `--tag ${JSON.stringify(value)}: expected a tag (e.g. v1) or a full reference registry/repo/name:tag`;
+}
+function checkPushDestinations(refs) {
+  const out = { refused: [], implicitHub: [] };
+  for (const ref of refs) {
+    const { repository } = repositoryAndTag(ref);
+    if (registryHost(repository) !== DOCKER_HUB || repository.startsWith(`${DOCKER_HUB}/`)) continue;
+    (repository.includes("/") ? out.implicitHub : out.refused).push(ref);
+  }
+  return out;
+}
+function refusedDestinationMessage(refs) {
+  return `${refs.join(", ")} name${refs.length === 1 ? "s" : ""} no registry, so the push would go to Docker Hub's official-images namespace (${refs.map((r) => `docker.io/library/${r}`).join(", ")}). Name the registry in the tag (e.g. ghcr.io/<owner>/${refs[0]}), or pass --no-push to keep the image local`;
+}
+
 // src/pipeline/plan.ts
 function resolveRefs(target, cliTags) {
   if (cliTags.length === 0) return target.tags.map((t) => `${target.image}:${t}`);
   return cliTags.map((t) => {
     const ref = classifyTagArgument(t, target.image);
-    if (!ref) throw new UserError(`--tag ${JSON.stringify(t)}: expected a tag (e.g. v1) or a full reference repo/name:tag`);
+    if (!ref) throw new UserError(explainBadTag(t));
     return `${ref.repository}:${ref.tag}`;
   });
 }
@@ -10713,6 +10741,13 @@ async function planTarget(config, target, opts, repoRoot, provenance) {
   const baseRef = opts.base ?? (target.baseDigest ? `${target.base}@${target.baseDigest}` : target.base);
   const verifySettings = { ...target.verify, ...opts.verifyMode ? { mode: opts.verifyMode } : {} };
   const refs = resolveRefs(target, opts.tags);
+  const push = decidePush(target, opts, verifySettings.mode);
+  const warnings = [];
+  if (push.enabled) {
+    const destinations = checkPushDestinations(refs);
+    if (destinations.refused.length > 0) throw new UserError(refusedDestinationMessage(destinations.refused));
+    for (const ref of destinations.implicitHub) warnings.push(`${ref} names no registry: it is pushed to Docker Hub as docker.io/${ref}`);
+  }
   const plan = {
     target: target.name,
     base: { ref: baseRef, pinnedDigest: opts.base ? void 0 : target.baseDigest, platform: target.platform },
@@ -10728,7 +10763,8 @@ async function planTarget(config, target, opts, repoRoot, provenance) {
     noCache: Boolean(opts.noCache),
     image: target.image,
     refs,
-    push: decidePush(target, opts, verifySettings.mode),
+    push,
+    warnings,
     verify: { skipped: opts.skipVerify, settings: verifySettings },
     labels: imageLabels(patchSet, baseRef, context.sha256, provenance)
   };
