@@ -4,11 +4,21 @@
 # an earlier one failed, so one run shows every failure; the exit code is non-zero if any
 # stage failed. Under CI=true nothing that needs Docker or PyPI may be skipped: the tests
 # themselves fail when those are missing. The last line totals all runners.
+# Before the tests, scripts/test-services.sh makes the Docker Engine and a registry answer:
+# it uses running ones (CI's .ci/run starts them first) and otherwise starts dockerd (when
+# installed and run as root) and a registry on a free loopback port, stopping them at the end;
+# what it cannot provide is printed loudly, before and after the results.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 results=.cache/test-results
 rm -rf "$results" && mkdir -p "$results"
 failed=()
+
+source scripts/test-services.sh
+trap stop_test_services EXIT
+ensure_docker || true
+ensure_registry || true
+services_summary
 
 stage() {
   local name=$1; shift
@@ -24,6 +34,7 @@ stage() {
 
 stage python-env bash scripts/python-env.sh
 stage typecheck npx tsc --noEmit
+stage lint bash scripts/lint.sh
 stage unit npx vitest run --config vitest.config.ts \
   --reporter=default --reporter=json --outputFile.json="$results/unit.json"
 stage python .venv/bin/python -m pytest test/python -q -rs --junitxml="$results/python.xml"
@@ -31,6 +42,7 @@ stage integration npx vitest run --config vitest.integration.config.ts \
   --reporter=default --reporter=json --outputFile.json="$results/integration.json"
 
 node scripts/summarize-tests.mjs "$results"
+services_summary
 if [ ${#failed[@]} -gt 0 ]; then
   echo "failed stages: ${failed[*]}" >&2
   exit 1

@@ -296,6 +296,7 @@ export class DockerodeEngine implements DockerEngine {
         await container.remove({ force: true, v: true });
       } catch (e) {
         // Never hide the first error; a 404 means it is already gone.
+        // eslint-disable-next-line no-unsafe-finally -- a failed removal is the error only when nothing failed before it
         if (statusCode(e) !== 404 && firstError === undefined) throw e;
       }
     }

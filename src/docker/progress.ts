@@ -100,6 +100,7 @@ export function splitJsonObjects(line: string): string[] {
 
 /** Build output carries the terminal colours of RUN steps' stderr; logs and messages do not want them. */
 export function stripAnsi(text: string): string {
+  // eslint-disable-next-line no-control-regex -- terminal escapes start with the ESC control character
   return text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
 }
 

@@ -86,7 +86,7 @@ export function startCli(script: string, args: string[], env: NodeJS.ProcessEnv 
   const done = new Promise<CliRun>((resolve) => {
     child.on("close", (code, signal) => {
       running.delete(child);
-      let json: Record<string, any> = {};
+      let json: Record<string, any>;
       try {
         json = JSON.parse(stdout);
       } catch {
