@@ -13,10 +13,12 @@
 
 ARG BASE_IMAGE
 
-# Stage 1: check the version, check every patch, apply, byte-compile, stage what changed.
+# Stage 1: check the version, apply every patch in memory (nothing is written unless all
+# apply), and stage the results with each file's owner and mode from the base. Needs only the
+# base's python3: no git, no patch(1).
 FROM ${BASE_IMAGE} AS patched
-# Patching writes into the installed package; a base that ends with a non-root USER keeps it
-# for the final image (stage 2 does not change the user).
+# Root reads every file and sets any owner in the overlay; a base that ends with a non-root
+# USER keeps it for the final image (stage 2 does not change the user).
 USER root
 COPY apply_patchset.py /tmp/sglang-image-patcher/apply_patchset.py
 COPY patchset/ /tmp/sglang-image-patcher/patchset/
@@ -28,6 +30,8 @@ RUN python3 -u /tmp/sglang-image-patcher/apply_patchset.py \
 COPY verify/ /tmp/sglang-image-patcher/overlay/opt/sglang-image-patcher/verify/
 
 # Stage 2: the base again, plus the staged files as a single layer. Copying only what changed
-# (instead of committing stage 1) keeps the added layer a few KiB.
+# (instead of committing stage 1) keeps the added layer a few KiB. COPY --from keeps the
+# owners and modes the overlay was given (without --chown), so a file owned by the image's
+# user stays that user's.
 FROM ${BASE_IMAGE}
 COPY --from=patched /tmp/sglang-image-patcher/overlay/ /

@@ -31,7 +31,7 @@ const ROOTFS_RECIPE_VERSION = "1";
 
 export type StandInVariant = "editable" | "site-packages";
 
-function hash(...parts: string[]): string {
+export function hash(...parts: string[]): string {
   return createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 16);
 }
 
@@ -64,7 +64,7 @@ export async function ensureRootfs(engine: DockerEngine, log: (m: string) => voi
   return tag;
 }
 
-function distInfoFiles(sglangDir: string, version: string): GeneratedFile[] {
+export function distInfoFiles(sglangDir: string, version: string): GeneratedFile[] {
   const real = path.join(sglangDir, "sglang-0.5.9.dist-info");
   const files: GeneratedFile[] = [];
   for (const name of readdirSync(real)) {
