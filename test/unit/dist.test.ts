@@ -28,6 +28,22 @@ describe("the committed bundle", () => {
     expect(pkg.scripts["verify-image"]).toBe(`node ${ENTRY} verify`);
   });
 
+  it("loads dockerode without its BuildKit session and ssh transport, which stay reachable on first use", () => {
+    const engine = listDist().find((f: string) => /^dist\/chunks\/engine-/.test(f));
+    expect(engine).toBeDefined();
+    const script = `
+      import { createRequire } from "node:module";
+      const m = await import(${JSON.stringify(path.join(ROOT, engine))});
+      if (typeof m.DockerodeEngine !== "function") throw new Error("no DockerodeEngine");
+      const require = createRequire(${JSON.stringify(path.join(ROOT, engine))});
+      const loaded = Object.keys(require.cache).filter((k) => /[\\/](ssh2|@grpc|protobufjs)[\\/]/.test(k));
+      const lazy = ["dockerode/lib/session.js", "docker-modem/lib/ssh.js"].map((s) => require.resolve(s));
+      console.log(JSON.stringify({ loaded, lazy }));`;
+    const out = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: ROOT, encoding: "utf8" })) as { loaded: string[]; lazy: string[] };
+    expect(out.loaded).toEqual([]);
+    expect(out.lazy).toHaveLength(2);
+  });
+
   it("runs after `npm ci --omit=dev` (no tsx, no TypeScript, no esbuild)", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "sip-omit-dev-"));
     for (const f of ["package.json", "package-lock.json", ".npmrc", "dist", "dockerfiles", "verify", "patches", "build.yaml"]) {

@@ -22,10 +22,10 @@ import {
   resolveRegistryAuth,
   runVerifyStep,
   selectTargets
-} from "./chunk-UGTOZRQC.js";
+} from "./chunk-UNF7ROMY.js";
 import {
   ProgressStreamError
-} from "./chunk-LRJ6VPQL.js";
+} from "./chunk-HLQ2WBFM.js";
 import {
   registryHost,
   repositoryAndTag
@@ -370,7 +370,7 @@ async function buildImage(argv) {
       printResult({ ok: true, dryRun: true, config: args.config, provenance, targets: planned.map((p) => p.plan) });
       return 0;
     }
-    const { DockerodeEngine } = await import("./engine-7PUH6XQQ.js");
+    const { DockerodeEngine } = await import("./engine-5KDDNG6R.js");
     const engine = new DockerodeEngine();
     await engine.ping();
     for (const p of planned) {
