@@ -25,7 +25,10 @@ export function expectedPatchResult(sglangDir: string, patchFiles: string[]): Ex
   const scratch = mkdtempSync(path.join(os.tmpdir(), "sip-expected-"));
   try {
     cpSync(path.join(sglangDir, "sglang"), path.join(scratch, "python", "sglang"), { recursive: true });
-    execFileSync("git", ["apply", ...patchFiles], { cwd: scratch, env: { ...process.env, GIT_CEILING_DIRECTORIES: path.dirname(scratch) } });
+    // A clean git: the developer's own config (apply.whitespace = fix, say) must not shape
+    // what the image is compared against.
+    const env = { ...process.env, GIT_CEILING_DIRECTORIES: path.dirname(scratch), GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" };
+    execFileSync("git", ["apply", ...patchFiles], { cwd: scratch, env, stdio: ["ignore", "pipe", "pipe"] });
     const files = new Map<string, Buffer>();
     for (const rel of touchedPaths(patchFiles.map((f) => readFileSync(f, "utf8")))) {
       files.set(rel, readFileSync(path.join(scratch, "python", rel)));
