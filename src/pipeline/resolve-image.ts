@@ -40,7 +40,8 @@ export async function resolveImage(input: ResolveImageInput): Promise<ResolvedIm
   let pulled = false;
   if (!info && !parsed) throw new StepError(step, `${what} ${ref} is not present locally (an image id cannot be pulled)`, 2);
   if (!info && parsed) {
-    logger.info(`${what} ${ref} is not present locally: pulling it`);
+    // The progress line says "base X" (as the base's other log lines do), errors "base image X".
+    logger.info(`${what.replace(/ image$/, "")} ${ref} is not present locally: pulling it`);
     const credentials = await resolveRegistryAuth(parsed.repository, input.env);
     if (credentials) logger.info(`pulling ${ref} with credentials from ${credentials.source}`);
     try {

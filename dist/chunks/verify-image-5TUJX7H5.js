@@ -11,7 +11,7 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-UNF7ROMY.js";
+} from "./chunk-YZS33HMO.js";
 import "./chunk-HLQ2WBFM.js";
 import {
   VERIFY_IMAGE_HELP,

@@ -22,7 +22,7 @@ import {
   resolveRegistryAuth,
   runVerifyStep,
   selectTargets
-} from "./chunk-UNF7ROMY.js";
+} from "./chunk-YZS33HMO.js";
 import {
   ProgressStreamError
 } from "./chunk-HLQ2WBFM.js";
