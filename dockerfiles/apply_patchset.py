@@ -206,9 +206,19 @@ def strip_path(raw, strip, where):
     return rel
 
 
+def split_lines(data):
+    """Lines ending at "\n" only, each keeping its ending, as git reads them (bytes.splitlines
+    would also split at a lone "\r", which can sit inside a line of source or of a diff)."""
+    parts = data.split(b"\n")
+    lines = [part + b"\n" for part in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
+
+
 def parse_patch(data, name, strip=2):
     """Every file change in one patch file (a `git format-patch` mail or a plain diff)."""
-    lines = data.splitlines(keepends=True)
+    lines = split_lines(data)
     files = []
     i = 0
     n = len(lines)
@@ -399,7 +409,7 @@ def apply_series(patches, root):
         try:
             for fp in file_patches:
                 if fp.path in results:
-                    image = results[fp.path].splitlines(keepends=True)
+                    image = split_lines(results[fp.path])
                 elif fp.is_new:
                     if os.path.lexists(os.path.join(root, fp.path)):
                         raise PatchSetError("patch failed: %s: already exists, but the patch creates it" % fp.path)
@@ -407,7 +417,7 @@ def apply_series(patches, root):
                 else:
                     try:
                         with open(os.path.join(root, fp.path), "rb") as f:
-                            image = f.read().splitlines(keepends=True)
+                            image = split_lines(f.read())
                     except FileNotFoundError:
                         raise PatchSetError("patch failed: %s: no such file in the installed package" % fp.path)
                 results[fp.path] = b"".join(apply_hunks(image, fp))
@@ -516,7 +526,8 @@ def updated_record(record_path, staged, overlay):
         raw = f.read().decode("utf-8")
     out = []
     changed = []
-    for line in raw.splitlines(keepends=True):
+    for line in split_lines(raw.encode("utf-8")):
+        line = line.decode("utf-8")
         body = line.rstrip("\r\n")
         ending = line[len(body) :]
         row = next(csv.reader([body])) if body else []

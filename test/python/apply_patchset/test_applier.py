@@ -94,6 +94,12 @@ CASES = {
     "newline added at end of file": (b"one\ntwo", b"one\ntwo\n", None),
     "CRLF file": (b"a\r\nb\r\nc\r\nd\r\n", b"a\r\nb\r\nB2\r\nc\r\nd\r\n", None),
     "trailing whitespace in an added line": (BASE, edited(LINES, 5, b"spaced  \t\n"), None),
+    # A lone carriage return inside a line is part of that line for git, not a line break.
+    "lone carriage return inside lines": (
+        b"a\nb = '\r'\nc\nd\n" + BASE,
+        b"a\nb = '\r' + '\r'\nc\nd\n" + BASE,
+        None,
+    ),
     "change at the first line": (BASE, b"first\n" + BASE[len(LINES[0]) :], None),
     "change at the last line": (BASE, BASE[: -len(LINES[-1])] + b"last\n", None),
     "several hunks": (BASE, edited(edited(LINES, 2, b"x\n").splitlines(True), 35, b"y\n"), None),
