@@ -6,9 +6,9 @@
 # SRC_DIR holds either sglang/ (the unpacked wheel; default: what scripts/fetch-sglang.sh
 # prints) or python/sglang/ (a git checkout of the repository). The source is never
 # modified: the patched files go into a temporary copy laid out as the repository
-# (python/sglang/...). Every patch is first checked with `git apply --check` (all of them,
-# in lexical order, before any is applied), then applied; git apply takes no fuzz, so a
-# single drifted context line fails the run. Every patched file is then byte-compiled.
+# (python/sglang/...). Each patch, in lexical order, is checked with `git apply --check`
+# against that copy with the earlier ones applied, then applied; git apply takes no fuzz, so
+# a single drifted context line fails the run. Every patched file is then byte-compiled.
 # With --out DIR, DIR/sglang receives the complete patched package (DIR must not exist or
 # be empty) so it can be put on PYTHONPATH.
 # Exit 0: all patches apply and compile; 1: a patch or a compile failed; 2: bad usage.
@@ -64,16 +64,18 @@ cp -r "$pkg" "$tmp/python/sglang"
 # A repository of its own, so git apply resolves a/python/... against this copy only.
 git -C "$tmp" init -q
 
-# Check the series prefix by prefix (a later patch may build on an earlier one) so the first
-# patch that does not apply is named; nothing is written until the whole series checks.
-for i in "${!patches[@]}"; do
-  if ! git -C "$tmp" apply --check "${patches[@]:0:i+1}" 2>"$tmp/err"; then
-    echo "patches-check: $(basename "${patches[$i]}") does not apply to $pkg:" >&2
+# Check and apply the series one patch at a time on the scratch copy: a later patch may
+# build on an earlier one to the same file, which `git apply --check` given several patches
+# at once does not see (git 2.39 checks each against the original file). The first patch
+# that does not apply is named; the source and --out are not written unless all apply.
+for p in "${patches[@]}"; do
+  if ! git -C "$tmp" apply --check "$p" 2>"$tmp/err"; then
+    echo "patches-check: $(basename "$p") does not apply to $pkg:" >&2
     cat "$tmp/err" >&2
     exit 1
   fi
+  git -C "$tmp" apply "$p"
 done
-git -C "$tmp" apply "${patches[@]}"
 
 changed=$(cat "${patches[@]}" | sed -n 's|^+++ b/||p' | sort -u)
 python_bin=python3

@@ -10,8 +10,9 @@
 #         Edit there; amend the commit a change belongs to (git commit --fixup + git rebase
 #         -i --autosquash pristine) or add a commit for a new patch.
 # export: writes every commit after `pristine` as patches/sglang-v0.5.9/NNNN-subject.patch
-#         (git format-patch, paths a/python/sglang/...), replacing the old *.patch files,
-#         then runs scripts/patches-check.sh on the result.
+#         (git format-patch, paths a/python/sglang/...), replacing the *.patch files init
+#         imported (others added to the folder since are kept), then runs
+#         scripts/patches-check.sh on the result.
 # WORK_DIR lives under .cache/ by default, which is git-ignored: SGLang's files are never
 # committed to this repository.
 set -euo pipefail
@@ -43,6 +44,9 @@ case "$cmd" in
     if [ ${#patches[@]} -gt 0 ]; then
       git "${git_id[@]}" -C "$work" am -q "${patches[@]}"
     fi
+    # export replaces exactly these files, so a patch added to the folder meanwhile (by
+    # someone else's work dir) is left alone.
+    for p in "${patches[@]}"; do basename "$p"; done > "$work/.git/imported-patches"
     echo "patches-regen: $work ready: pristine + ${#patches[@]} patch commits"
     git -C "$work" log --oneline pristine~0..HEAD
     ;;
@@ -66,10 +70,15 @@ case "$cmd" in
       echo "$stray" >&2
       exit 2
     fi
-    rm -f "$patch_dir"/*.patch
     mkdir -p "$patch_dir"
+    if [ -f "$work/.git/imported-patches" ]; then
+      while read -r name; do rm -f "$patch_dir/$name"; done < "$work/.git/imported-patches"
+    else
+      rm -f "$patch_dir"/*.patch
+    fi
     # --zero-commit and --no-signature keep the files stable across regenerations.
-    git -C "$work" format-patch -q --no-signature --zero-commit -N -o "$patch_dir" pristine
+    git -C "$work" format-patch --no-signature --zero-commit -N -o "$patch_dir" pristine \
+      | sed 's|.*/||' > "$work/.git/imported-patches"
     ls "$patch_dir"/*.patch
     bash "$root/scripts/patches-check.sh"
     ;;
