@@ -8,9 +8,21 @@ subprocesses) are stand-ins. Per request the real code runs:
   detokenizer:      DetokenizerManager.handle_batch_token_id_out (word / split UTF-8
                     hold-back, stop trimming);
   tokenizer mgr:    TokenizerManager._handle_batch_output (cumulative text, output_ids
-                    cumulative or delta under --stream-output, meta_info) and
-                    _wait_one_response (only the last queued output is yielded).
+                    cumulative or delta under --stream-output, meta_info, logprobs
+                    through convert_logprob_style) and _wait_one_response (only the
+                    last queued output is yielded).
 Whichever sglang copy is on sys.path (patched or not) provides all of these.
+
+How engine outputs reach the serving layer (DELIVERY_MODES) is what varies between real
+servers under load, so scenarios run across:
+  each     one engine output per read: the engine waits until the previous one was read;
+  bunched  the engine yields to the event loop after every `burst` outputs (default 1), so
+           whatever queued meanwhile coalesces into one read;
+  whole    the whole answer is queued before the serving layer runs: one read;
+and `step_tokens` k > 1 makes one engine step append k tokens before the scheduler's
+output rule runs (speculative / multi-token decoding), read one output at a time.
+With return_logprob the scripted engine also produces log-probabilities (see
+scripted_logprob) and hands them over in the scheduler's BatchTokenIDOutput shape.
 """
 
 import asyncio
@@ -36,6 +48,27 @@ from sglang.srt.utils.request_logger import RequestLogger  # noqa: E402
 
 # v0.5.9 Scheduler: non-streaming requests still flush every 50 tokens.
 DEFAULT_FORCE_STREAM_INTERVAL = 50
+DELIVERY_MODES = ("each", "bunched", "whole")
+# A user message "Say exactly: TEXT" makes the scripted model answer TEXT, with
+# TOOL_CALL_SLOT replaced by the qwen25 call of the first tool: scenarios place multi-byte
+# characters and tool calls exactly where the defects live.
+SAY_EXACTLY = "Say exactly:"
+TOOL_CALL_SLOT = "{tool_call}"
+
+
+def scripted_logprob(position: int, token_id: int) -> float:
+    """The log-probability the scripted engine reports for output `position` (0-based).
+
+    Distinct per position, so a test can tell which id a log-probability belongs to."""
+    return -((position * 31 + token_id) % 997 + 1) / 1000.0
+
+
+def scripted_top_logprobs(position: int, token_id: int, k: int, vocab_size: int):
+    """(ids, values) of the top-k at `position`: the sampled id first (greedy), then
+    other ids, values strictly decreasing, as the scheduler's top-k lists are."""
+    ids = [token_id] + [(token_id + 17 * j) % vocab_size for j in range(1, k)]
+    first = scripted_logprob(position, token_id)
+    return ids, [first - j for j in range(k)]
 
 
 class ScriptedModel:
@@ -55,24 +88,37 @@ class ScriptedModel:
         self.reasoning_parser = reasoning_parser
         self.eos_id = tokenizer.eos_token_id
 
-    def completion_text(self, prompt_text: str) -> str:
+    def completion_text(self, prompt_text: str, json_schema: Optional[str] = None) -> str:
         user = prompt_text.rsplit("<|im_start|>user\n", 1)[-1].split("<|im_end|>", 1)[0]
+        tool = self._first_tool(prompt_text) if self.tool_call_parser else None
+        if user.startswith(SAY_EXACTLY):
+            text = user[len(SAY_EXACTLY) :].lstrip(" ")
+            if tool is not None:
+                text = text.replace(TOOL_CALL_SLOT, self._qwen25_call(tool))
+            return text
         user = " ".join(user.split()[:6])
         text = ""
         if self.reasoning_parser and not prompt_text.endswith("</think>\n\n"):
             text += "<think>\nLet me think about the question step by step. café 你好\n</think>\n\n"
-        tool = self._first_tool(prompt_text) if self.tool_call_parser else None
-        if tool is not None:
-            call = {"name": tool["name"], "arguments": self._arguments(tool)}
-            text += "Let me check that for you é\n<tool_call>\n" + json.dumps(call) + "\n</tool_call>"
+        if tool is not None and json_schema:
+            # tool_choice "required" or a named function: v0.5.9 constrains the output to
+            # the JSON array schema of get_json_schema_constraint.
+            text += json.dumps([{"name": tool["name"], "parameters": self._arguments(tool)}])
+        elif tool is not None:
+            text += "Let me check that for you é" + self._qwen25_call(tool)
         else:
             text += f"The answer is forty two. Hello 你好 🙂 café! You said: {user}"
         return text
 
-    def completion_ids(self, prompt_ids: List[int]) -> List[int]:
+    def completion_ids(self, prompt_ids: List[int], json_schema: Optional[str] = None) -> List[int]:
         prompt_text = self.tokenizer.decode(prompt_ids)
-        ids = self.tokenizer.encode(self.completion_text(prompt_text), add_special_tokens=False)
+        text = self.completion_text(prompt_text, json_schema)
+        ids = self.tokenizer.encode(text, add_special_tokens=False)
         return ids + [self.eos_id]
+
+    def _qwen25_call(self, tool: Dict[str, Any]) -> str:
+        call = {"name": tool["name"], "arguments": self._arguments(tool)}
+        return "\n<tool_call>\n" + json.dumps(call) + "\n</tool_call>"
 
     @staticmethod
     def _first_tool(prompt_text: str) -> Optional[Dict[str, Any]]:
@@ -104,7 +150,15 @@ class ScriptedTokenizerManager(TokenizerManager):
     busy (so several outputs coalesce: text cumulative, ids by --stream-output mode).
     """
 
-    def __init__(self, server_args, model_config, tokenizer, burst: int = 1):
+    def __init__(
+        self,
+        server_args,
+        model_config,
+        tokenizer,
+        burst: int = 1,
+        delivery: str = "bunched",
+        step_tokens: int = 1,
+    ):
         self.server_args = server_args
         self.model_config = model_config
         self.tokenizer = tokenizer
@@ -133,10 +187,21 @@ class ScriptedTokenizerManager(TokenizerManager):
         self.detokenizer.is_dummy = False
         self.detokenizer.is_tool_call_parser_gpt_oss = False
         self.detokenizer.disable_tokenizer_batch_decode = False
-        self.burst = max(1, burst)
+        self.set_delivery(delivery, step_tokens, burst)
         # What the engine consumed and produced, by rid (tests compare against these).
-        self.engine_log: Dict[str, Dict[str, List[int]]] = {}
+        self.engine_log: Dict[str, Dict[str, Any]] = {}
         self.engine_calls: List[str] = []
+        # Each read the serving layer made, in order: (choice index, ids produced so far
+        # for that index). A caller may interleave its own events (e.g. SSE chunks).
+        self.events: List[Any] = []
+
+    def set_delivery(self, delivery: str, step_tokens: int = 1, burst: int = 1) -> None:
+        """How later requests' engine outputs reach the serving layer (DELIVERY_MODES)."""
+        if delivery not in DELIVERY_MODES:
+            raise ValueError(f"delivery {delivery!r}: use one of {', '.join(DELIVERY_MODES)}")
+        self.delivery = delivery
+        self.burst = 1_000_000 if delivery == "whole" else max(1, burst)
+        self.step_tokens = max(1, step_tokens)
 
     def auto_create_handle_loop(self):
         pass
@@ -151,7 +216,9 @@ class ScriptedTokenizerManager(TokenizerManager):
         obj.normalize_batch_and_arguments()
         if obj.is_single:
             self.engine_calls = [obj.rid]
+            seen = _IdsSeen(self.server_args.stream_output and obj.stream)
             async for out in self._one(obj, request):
+                self.events.append(("read", 0, seen.count(0, out)))
                 yield out
             return
         # As TokenizerManager._handle_batch_request: n copies of each prompt, new rids.
@@ -169,6 +236,7 @@ class ScriptedTokenizerManager(TokenizerManager):
             return
         # Same interleaving as TokenizerManager._handle_batch_request for streams.
         task_map = {asyncio.ensure_future(g.__anext__()): g for g in gens}
+        seen = _IdsSeen(self.server_args.stream_output)
         while task_map:
             done, _ = await asyncio.wait(task_map.keys(), return_when=asyncio.FIRST_COMPLETED)
             for task in done:
@@ -178,6 +246,7 @@ class ScriptedTokenizerManager(TokenizerManager):
                 except StopAsyncIteration:
                     continue
                 result["index"] = rid_to_index[result["meta_info"]["id"]]
+                self.events.append(("read", result["index"], seen.count(result["index"], result)))
                 yield result
                 task_map[asyncio.ensure_future(gen.__anext__())] = gen
 
@@ -190,6 +259,16 @@ class ScriptedTokenizerManager(TokenizerManager):
         state = ReqState([], False, asyncio.Event(), obj, created_time=0.0)
         self.rid_to_state[obj.rid] = state
         engine = asyncio.ensure_future(self._run_engine(obj, list(input_ids)))
+        try:
+            async for out in self._read_outputs(obj, state, request, engine):
+                yield out
+        finally:
+            # A consumer that stops reading (client gone) must not leave the engine running.
+            if not engine.done():
+                engine.cancel()
+        await engine
+
+    async def _read_outputs(self, obj, state, request, engine):
         waiter = self._wait_one_response(obj, state, request)
         while True:
             nxt = asyncio.ensure_future(waiter.__anext__())
@@ -205,7 +284,6 @@ class ScriptedTokenizerManager(TokenizerManager):
             except StopAsyncIteration:
                 break
             yield out
-        await engine
 
     async def _run_engine(self, obj, input_ids: List[int]):
         sp = SamplingParams(**(obj.sampling_params or {}))
@@ -219,18 +297,29 @@ class ScriptedTokenizerManager(TokenizerManager):
             obj.text or "",
             input_ids,
             sp,
+            return_logprob=bool(obj.return_logprob),
+            top_logprobs_num=(obj.top_logprobs_num or 0) if obj.return_logprob else 0,
             stream=bool(obj.stream),
             eos_token_ids={self.tokenizer.eos_token_id},
             vocab_size=len(self.tokenizer),
         )
         req.tokenizer = self.tokenizer
-        script = self.model.completion_ids(input_ids)
+        req.logprobs = _LogprobTrack()
+        script = self.model.completion_ids(input_ids, (obj.sampling_params or {}).get("json_schema"))
         interval = sp.stream_interval or self.server_args.stream_interval
+        state = self.rid_to_state[obj.rid]
         queued = 0
         while not req.finished():
-            nxt = script[len(req.output_ids)] if len(req.output_ids) < len(script) else script[-1]
-            req.output_ids.append(nxt)
-            req.check_finished()
+            for _ in range(self.step_tokens):
+                pos = len(req.output_ids)
+                nxt = script[pos] if pos < len(script) else script[-1]
+                req.output_ids.append(nxt)
+                req.check_finished()
+                # As the decode step: log-probabilities are recorded after the finish check.
+                if req.return_logprob:
+                    self._record_logprobs(req, pos, nxt)
+                if req.finished():
+                    break
             if req.finished():
                 req.finished_output = True
                 if req.finished_len is None:
@@ -245,6 +334,12 @@ class ScriptedTokenizerManager(TokenizerManager):
                 should_output = len(req.output_ids) % DEFAULT_FORCE_STREAM_INTERVAL == 0
             if should_output:
                 self._handle_batch_output(self._detokenize(req))
+                if self.delivery == "each":
+                    # One output per read: wait until the waiter has taken this one.
+                    while state.out_list and not req.finished():
+                        await asyncio.sleep(0)
+                    await asyncio.sleep(0)
+                    continue
                 queued += 1
                 if queued >= self.burst:
                     queued = 0
@@ -253,7 +348,29 @@ class ScriptedTokenizerManager(TokenizerManager):
             "prompt_ids": list(input_ids),
             "output_ids": list(req.output_ids_through_stop),
             "prompt_was_text": obj.input_ids is None,
+            # Per output position: the log-probability, and the top list as the client
+            # should see it (text -> value, in order; equal texts collapse as in v0.5.9's
+            # to_openai_style_logprobs).
+            "logprobs": list(req.logprobs.values),
+            "top_logprobs": [
+                list({self.tokenizer.decode([i]): v for i, v in zip(ids, vals)}.items())
+                for ids, vals in zip(req.logprobs.top_ids, req.logprobs.top_values)
+            ],
         }
+
+    def _record_logprobs(self, req, position: int, token_id: int) -> None:
+        value = scripted_logprob(position, token_id)
+        req.logprobs.values.append(value)
+        req.output_token_logprobs_val.append(value)
+        req.output_token_logprobs_idx.append(token_id)
+        if req.top_logprobs_num > 0:
+            ids, vals = scripted_top_logprobs(
+                position, token_id, req.top_logprobs_num, len(self.tokenizer)
+            )
+            req.logprobs.top_ids.append(ids)
+            req.logprobs.top_values.append(vals)
+            req.output_top_logprobs_val.append(vals)
+            req.output_top_logprobs_idx.append(ids)
 
     def _detokenize(self, req):
         """Scheduler.stream_output_generation for one request, then the real detokenizer."""
@@ -263,6 +380,7 @@ class ScriptedTokenizerManager(TokenizerManager):
         req.send_decode_id_offset += len(decode_ids)
         new_ids = out_ids[req.send_token_offset :]
         req.send_token_offset = len(out_ids)
+        logprobs = self._logprob_fields(req)
         batch = BatchTokenIDOutput(
             rids=[req.rid],
             finished_reasons=[req.finished_reason.to_json() if req.finished_reason else None],
@@ -276,18 +394,7 @@ class ScriptedTokenizerManager(TokenizerManager):
             prompt_tokens=[len(req.origin_input_ids)],
             completion_tokens=[len(out_ids)],
             cached_tokens=[0],
-            input_token_logprobs_val=None,
-            input_token_logprobs_idx=None,
-            output_token_logprobs_val=None,
-            output_token_logprobs_idx=None,
-            input_top_logprobs_val=None,
-            input_top_logprobs_idx=None,
-            output_top_logprobs_val=None,
-            output_top_logprobs_idx=None,
-            input_token_ids_logprobs_val=None,
-            input_token_ids_logprobs_idx=None,
-            output_token_ids_logprobs_val=None,
-            output_token_ids_logprobs_idx=None,
+            **logprobs,
             output_token_entropy_val=None,
             output_hidden_states=None,
             routed_experts=None,
@@ -304,6 +411,59 @@ class ScriptedTokenizerManager(TokenizerManager):
             prefill_finished_ts=[None],
         )
         return self.detokenizer.handle_batch_token_id_out(batch)
+
+    @staticmethod
+    def _logprob_fields(req) -> Dict[str, Any]:
+        """The logprob fields of one request's BatchTokenIDOutput, as v0.5.9's
+        Scheduler.stream_output_generation fills them: all None when no request of the
+        batch wants logprobs; otherwise one list per request, output values sliced from
+        send_output_token_logprobs_offset, input ones sent once (logprob_start_len -1 ->
+        the last prompt position, whose value is None)."""
+        names = [
+            f"{io}_{kind}_{part}"
+            for io in ("input", "output")
+            for kind in ("token_logprobs", "top_logprobs", "token_ids_logprobs")
+            for part in ("val", "idx")
+        ]
+        if not req.return_logprob:
+            return dict.fromkeys(names)
+        fields = {name: [[]] for name in names}
+        if not req.input_logprob_sent:
+            fields["input_token_logprobs_val"] = [[None]]
+            fields["input_token_logprobs_idx"] = [[req.origin_input_ids[-1]]]
+            fields["input_top_logprobs_val"] = [[None]]
+            fields["input_top_logprobs_idx"] = [[None]]
+            req.input_logprob_sent = True
+        start = req.send_output_token_logprobs_offset
+        fields["output_token_logprobs_val"] = [req.output_token_logprobs_val[start:]]
+        fields["output_token_logprobs_idx"] = [req.output_token_logprobs_idx[start:]]
+        fields["output_top_logprobs_val"] = [req.output_top_logprobs_val[start:]]
+        fields["output_top_logprobs_idx"] = [req.output_top_logprobs_idx[start:]]
+        req.send_output_token_logprobs_offset = len(req.output_token_logprobs_val)
+        return fields
+
+
+class _IdsSeen:
+    """Ids produced so far per choice index, from the outputs the serving layer reads
+    (output_ids are deltas under --stream-output for streams, cumulative otherwise)."""
+
+    def __init__(self, delta: bool):
+        self.delta = bool(delta)
+        self.counts: Dict[int, int] = {}
+
+    def count(self, index: int, out: Dict[str, Any]) -> int:
+        n = len(out.get("output_ids") or [])
+        self.counts[index] = self.counts.get(index, 0) + n if self.delta else n
+        return self.counts[index]
+
+
+class _LogprobTrack:
+    """What the scripted engine reported, kept for the engine log."""
+
+    def __init__(self):
+        self.values: List[float] = []
+        self.top_ids: List[List[int]] = []
+        self.top_values: List[List[float]] = []
 
 
 class _NoExporter:

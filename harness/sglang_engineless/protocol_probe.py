@@ -26,14 +26,25 @@ def probe():
         "true": {"return_token_ids": True},
         "false": {"return_token_ids": False},
         "str_true": {"return_token_ids": "true"},
+        "str_yes": {"return_token_ids": "yes"},
+        "str_off": {"return_token_ids": "off"},
+        "str_0": {"return_token_ids": "0"},
         "int_0": {"return_token_ids": 0},
+        "int_1": {"return_token_ids": 1},
+        "float_0": {"return_token_ids": 0.0},
         "invalid": {"return_token_ids": "maybe"},
+        "garbage": {"return_token_ids": "garbage"},
+        "int_2": {"return_token_ids": 2},
+        "empty_str": {"return_token_ids": ""},
+        "float_half": {"return_token_ids": 0.5},
+        "list": {"return_token_ids": []},
+        "dict": {"return_token_ids": {}},
     }.items():
         try:
             req = p.ChatCompletionRequest(messages=msgs, **extra)
             flags[label] = {"value": getattr(req, "return_token_ids", "<no field>")}
         except ValidationError as e:
-            flags[label] = {"error": [err["loc"] for err in e.errors()]}
+            flags[label] = {"error": [list(err["loc"]) for err in e.errors()]}
 
     usage = p.UsageInfo(prompt_tokens=3, completion_tokens=2, total_tokens=5)
     msg = p.ChatMessage(role="assistant", content="hi")

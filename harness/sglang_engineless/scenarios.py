@@ -1,29 +1,67 @@
 """The scenario matrix, run through the real serving code of the sglang copy on sys.path.
 
-    python3 -m sglang_engineless.scenarios OUT.json WORK_DIR
+    python3 -m sglang_engineless.scenarios OUT.json WORK_DIR [--full] [--kinds K1,K2,...]
 
 Runs every scenario streaming and not, with return_token_ids unset (server default) and
-false, and writes what the client saw (parsed SSE chunks, responses) together with what the
-scripted engine consumed and produced. Tests assert on that file; the matrix is defined
-here so tests can parametrize over it without importing sglang.
+false, and writes what the client saw (parsed SSE chunks in order, interleaved with the
+engine reads the serving layer made; responses) together with what the scripted engine
+consumed and produced (ids, log-probabilities). Tests assert on that file; the matrix is
+defined here so tests can parametrize over it without importing sglang.
+
+Axes: --stream-output off/on x --stream-interval 1/3 x engine-output delivery (one output
+per read, bunched, the whole answer in one read, 3 tokens per engine step) x kind. The
+default matrix pairs n with the delivery (n = 1 for "each"/"whole", 2 for the others) so
+every kind meets both n under every server mode; --full runs n 1 and 2 under every
+delivery. Kinds that fix n (n3_tools) or the delivery (text_and_tool_call_one_step) run
+only with that value.
 """
 
+import argparse
 import asyncio
 import itertools
 import json
 import os
 import sys
 
-KINDS = [
-    "plain",
-    "tool_call",
-    "text_and_tool_call_one_step",
-    "reasoning_then_content",
-    "multibyte_split",
-    "stop_string",
-    "max_tokens",
-    "include_usage",
-]
+# kind -> what it exercises. Request bodies: request_body(); servers: server_config().
+KINDS = {
+    "plain": "plain answer, multi-byte characters",
+    "tool_call": "text then one tool call (qwen25)",
+    "text_and_tool_call_one_step": "text and the whole tool call reach the parser in one piece",
+    "reasoning_then_content": "<think> reasoning then content (qwen3)",
+    "multibyte_split": "multi-byte characters split across byte tokens",
+    "stop_string": "a stop string ends the answer",
+    "max_tokens": "max_tokens ends the answer",
+    "include_usage": "stream_options.include_usage",
+    "tool_cut_auto": "max_tokens cuts the tool call inside its arguments, tool_choice auto",
+    "tool_cut_required": "the same with tool_choice required (JSON array parser)",
+    "tool_cut_named": "the same with a named function",
+    "reasoning_tool": "reasoning, then a tool call (qwen3 + qwen25)",
+    "multibyte_edge": "'The answer你🙂好': a multi-byte character at a chunk edge",
+    "text_before_tool_call": "an emoji split over byte tokens right before <tool_call>",
+    "n3_tools": "n = 3 with a tool call",
+    "logprobs_top0": "logprobs, top_logprobs 0, text held back then a tool call",
+    "logprobs_top5": "logprobs, top_logprobs 5, reasoning then a tool call",
+    "logprobs_unset": "logprobs, top_logprobs unset, multi-byte text at chunk edges",
+}
+TOOL_KINDS = {
+    "tool_call", "text_and_tool_call_one_step", "tool_cut_auto", "tool_cut_required",
+    "tool_cut_named", "reasoning_tool", "text_before_tool_call", "n3_tools",
+    "logprobs_top0", "logprobs_top5",
+}
+REASONING_KINDS = {"reasoning_then_content", "reasoning_tool", "logprobs_top5"}
+CUT_KINDS = {"tool_cut_auto", "tool_cut_required", "tool_cut_named"}
+# Where a cut request stops: the first token count whose text reaches this (inside the
+# "city" argument of the scripted call).
+CUT_INSIDE_ARGUMENTS = '"Pa'
+# delivery name -> (engine delivery mode, tokens per engine step)
+DELIVERIES = {
+    "each": ("each", 1),
+    "bunched": ("bunched", 1),
+    "whole": ("whole", 1),
+    "step3": ("each", 3),
+}
+DEFAULT_N = {"each": 1, "whole": 1, "bunched": 2, "step3": 2}
 TOOLS = [
     {
         "type": "function",
@@ -38,16 +76,28 @@ TOOLS = [
         },
     }
 ]
+SAY = "Say exactly: "
 
 
-def matrix():
-    """(name, spec) for stream_output x stream_interval x n x kind."""
+def matrix(full: bool = False):
+    """(name, spec) for stream_output x stream_interval x delivery x n x kind."""
     out = []
-    for stream_output, interval, n, kind in itertools.product(
-        (False, True), (1, 3), (1, 2), KINDS
+    for kind, stream_output, interval, delivery in itertools.product(
+        KINDS, (False, True), (1, 3), DELIVERIES
     ):
-        name = f"{kind}-so{int(stream_output)}-si{interval}-n{n}"
-        out.append((name, dict(stream_output=stream_output, interval=interval, n=n, kind=kind)))
+        if kind == "text_and_tool_call_one_step" and delivery != "whole":
+            continue
+        if kind == "n3_tools":
+            ns = (3,)
+        elif full:
+            ns = (1, 2)
+        else:
+            ns = (DEFAULT_N[delivery],)
+        for n in ns:
+            name = f"{kind}-so{int(stream_output)}-si{interval}-n{n}-{delivery}"
+            spec = dict(stream_output=stream_output, interval=interval, n=n, kind=kind,
+                        delivery=delivery)
+            out.append((name, spec))
     return out
 
 
@@ -56,18 +106,24 @@ def server_config(spec):
     return dict(
         stream_output=spec["stream_output"],
         stream_interval=spec["interval"],
-        tool_call_parser="qwen25" if kind.startswith(("tool", "text_and_tool")) else None,
-        reasoning_parser="qwen3" if kind == "reasoning_then_content" else None,
-        # Whole completion queued before the serving layer runs: normal text and the tool
-        # call arrive in one delta.
-        burst=10_000 if kind == "text_and_tool_call_one_step" else 1,
+        tool_call_parser="qwen25" if kind in TOOL_KINDS else None,
+        reasoning_parser="qwen3" if kind in REASONING_KINDS else None,
     )
 
 
 def request_body(spec):
     kind = spec["kind"]
     body = {"messages": [{"role": "user", "content": "What is the weather in Paris?"}], "n": spec["n"]}
-    if kind in ("tool_call", "text_and_tool_call_one_step"):
+    say = {
+        "multibyte_split": None,
+        "multibyte_edge": "The answer你🙂好",
+        "text_before_tool_call": "Checking 東京 🗼{tool_call}",
+        "logprobs_top0": "The answer你🙂好 café{tool_call}",
+        "logprobs_unset": "The answer你🙂好 café 東京 🗼 done",
+    }.get(kind)
+    if say:
+        body["messages"][0]["content"] = SAY + say
+    if kind in TOOL_KINDS:
         body["tools"] = TOOLS
     if kind == "multibyte_split":
         body["messages"][0]["content"] = "Say 你好 and 🙂 café"
@@ -77,6 +133,15 @@ def request_body(spec):
         body["max_tokens"] = 7
     if kind == "include_usage":
         body["stream_options"] = {"include_usage": True}
+    if kind == "tool_cut_required":
+        body["tool_choice"] = "required"
+    if kind == "tool_cut_named":
+        body["tool_choice"] = {"type": "function", "function": {"name": "get_weather"}}
+    if kind.startswith("logprobs_"):
+        body["logprobs"] = True
+        top = {"logprobs_top0": 0, "logprobs_top5": 5}.get(kind)
+        if top is not None:
+            body["top_logprobs"] = top
     return body
 
 
@@ -84,6 +149,7 @@ async def _call(chat, tm, body):
     from sglang.srt.entrypoints.openai.protocol import ChatCompletionRequest
 
     tm.engine_calls = []
+    tm.events = []
     req = ChatCompletionRequest(**json.loads(json.dumps(body)))
     resp = await chat.handle_request(req, None)
     if body.get("stream"):
@@ -96,14 +162,26 @@ async def _call(chat, tm, body):
                     done = True
                 else:
                     chunks.append(json.loads(line[6:]))
-        result = {"chunks": chunks, "done": done}
+                    # Chunks interleaved with the engine reads that produced them.
+                    tm.events.append(("chunk", len(chunks) - 1))
+        result = {"chunks": chunks, "done": done, "events": list(tm.events)}
     else:
         result = {"response": json.loads(resp.model_dump_json() if hasattr(resp, "model_dump_json") else resp.body)}
     result["engine"] = [tm.engine_log[rid] for rid in tm.engine_calls]
     return result
 
 
-async def run_all(work_dir):
+async def _cut_max_tokens(chat, tm, body):
+    """max_tokens that stops the scripted answer inside the tool call's arguments."""
+    probe = await _call(chat, tm, dict(body, stream=False, return_token_ids=False))
+    ids = probe["engine"][0]["output_ids"]
+    for k in range(1, len(ids) + 1):
+        if CUT_INSIDE_ARGUMENTS in tm.tokenizer.decode(ids[:k]):
+            return k
+    raise AssertionError(f"the scripted answer never reaches {CUT_INSIDE_ARGUMENTS!r}")
+
+
+async def run_all(work_dir, full=False, kinds=None):
     from sglang_engineless.app import build_serving
     from sglang_engineless.make_tokenizer import write_model_dir
 
@@ -111,36 +189,48 @@ async def run_all(work_dir):
     reasoning_dir = write_model_dir(os.path.join(work_dir, "tok-reasoning"), reasoning=True)
     servers = {}
     results = {}
-    for name, spec in matrix():
+    for name, spec in matrix(full):
+        if kinds and spec["kind"] not in kinds:
+            continue
         cfg = server_config(spec)
         key = json.dumps(cfg, sort_keys=True)
         if key not in servers:
             path = reasoning_dir if cfg["reasoning_parser"] else plain_dir
             servers[key] = build_serving(path, **cfg)
         tm, chat = servers[key]
+        tm.set_delivery(*DELIVERIES[spec["delivery"]])
+        base = request_body(spec)
+        if spec["kind"] in CUT_KINDS:
+            base["max_tokens"] = await _cut_max_tokens(chat, tm, base)
         runs = {}
         for stream, flag in itertools.product((True, False), (None, False)):
-            body = dict(request_body(spec), stream=stream)
+            body = dict(base, stream=stream)
             if flag is not None:
                 body["return_token_ids"] = flag
             runs[f"{'stream' if stream else 'full'}-{'default' if flag is None else 'false'}"] = await _call(chat, tm, body)
+        runs["request"] = base
         results[name] = runs
     return results
 
 
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 2:
-        print(__doc__, file=sys.stderr)
-        return 2
+    ap = argparse.ArgumentParser(prog="python3 -m sglang_engineless.scenarios")
+    ap.add_argument("out")
+    ap.add_argument("work_dir")
+    ap.add_argument("--full", action="store_true", help="n 1 and 2 under every delivery")
+    ap.add_argument("--kinds", default="", help="comma-separated kinds to run (default: all)")
+    args = ap.parse_args(sys.argv[1:] if argv is None else argv)
+    kinds = {k for k in args.kinds.split(",") if k}
+    unknown = kinds - set(KINDS)
+    if unknown:
+        ap.error(f"unknown kinds: {', '.join(sorted(unknown))}")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    out, work = argv
-    os.makedirs(work, exist_ok=True)
+    os.makedirs(args.work_dir, exist_ok=True)
     import sglang
 
-    results = asyncio.run(run_all(work))
-    with open(out, "w") as f:
+    results = asyncio.run(run_all(args.work_dir, args.full, kinds))
+    with open(args.out, "w") as f:
         json.dump({"sglang": os.path.dirname(sglang.__file__), "scenarios": results}, f)
     return 0
 

@@ -2,7 +2,8 @@
 
     PYTHONPATH=<dir holding sglang/>:harness python3 -m sglang_engineless.serve \\
         --model-path TOKENIZER_DIR [--host H] [--port P] [--stream-output] \\
-        [--stream-interval N] [--tool-call-parser P] [--reasoning-parser R]
+        [--stream-interval N] [--tool-call-parser P] [--reasoning-parser R] \\
+        [--delivery each|bunched|whole] [--step-tokens K]
 
 Flags mean what they mean to `python3 -m sglang.launch_server`; other launch_server flags
 are accepted and ignored (named on stderr). Serves /v1/chat/completions and
@@ -32,9 +33,21 @@ def parse_args(argv):
         default=1,
         help="engine outputs queued before the waiter runs (harness only; >1 coalesces)",
     )
+    p.add_argument(
+        "--delivery",
+        choices=("each", "bunched", "whole"),
+        default="bunched",
+        help="how engine outputs reach the serving layer (harness only): one per read, "
+        "bunched by --burst, or the whole answer in one read",
+    )
+    p.add_argument(
+        "--step-tokens", type=int, default=1, help="tokens per engine step (harness only)"
+    )
     args, ignored = p.parse_known_args(argv)
     if args.stream_interval < 1:
         p.error("--stream-interval must be >= 1")
+    if args.step_tokens < 1:
+        p.error("--step-tokens must be >= 1")
     if not os.path.isfile(os.path.join(args.model_path, "tokenizer_config.json")):
         p.error(f"--model-path {args.model_path}: no tokenizer_config.json there")
     return args, ignored
@@ -61,6 +74,7 @@ def main(argv=None) -> int:
         reasoning_parser=args.reasoning_parser,
         burst=args.burst,
     )
+    tm.set_delivery(args.delivery, args.step_tokens, args.burst)
     uvicorn.run(build_app(tm, chat), host=args.host, port=args.port, log_level="warning")
     return 0
 
