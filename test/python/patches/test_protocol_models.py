@@ -31,15 +31,22 @@ def unpatched(sglang_release):
 
 
 def test_request_flag_parsing(patched):
+    """A pydantic Optional[bool], as vLLM declares it: true/false/null and pydantic's lax
+    spellings; nothing falls back to the server default silently."""
     flags = patched["flags"]
     assert flags["absent"] == {"value": None}
     assert flags["null"] == {"value": None}
-    assert flags["true"] == {"value": True}
-    assert flags["false"] == {"value": False}
-    assert flags["str_true"] == {"value": True}
-    assert flags["int_0"] == {"value": False}
-    # v0.5.9 accepted (ignored) any value: the patch must not turn one into a 400.
-    assert flags["invalid"] == {"value": None}
+    for label in ("true", "str_true", "str_yes", "int_1"):
+        assert flags[label] == {"value": True}, label
+    for label in ("false", "str_off", "str_0", "int_0", "float_0"):
+        assert flags[label] == {"value": False}, label
+
+
+@pytest.mark.parametrize(
+    "label", ["invalid", "garbage", "int_2", "empty_str", "float_half", "list", "dict"]
+)
+def test_invalid_flag_is_an_error_naming_the_field(patched, label):
+    assert patched["flags"][label] == {"error": [["return_token_ids"]]}
 
 
 def test_unpatched_has_no_flag(unpatched):

@@ -98,6 +98,32 @@ def test_flag_false_and_bad_request(server):
     assert err.value.code == 400
 
 
+def post_error(port, body):
+    with pytest.raises(urllib.error.HTTPError) as err:
+        post(port, body, stream=body.get("stream", False))
+    return err.value.code, json.loads(err.value.read().decode())
+
+
+@pytest.mark.parametrize("value", ["garbage", 2, "", 0.5, [], {}])
+@pytest.mark.parametrize("stream", [False, True])
+def test_invalid_flag_is_a_400_naming_it(server, value, stream):
+    body = {"messages": [{"role": "user", "content": "hi"}], "max_tokens": 2,
+            "return_token_ids": value, "stream": stream}
+    code, err = post_error(server, body)
+    assert code == 400
+    assert "return_token_ids" in err["message"]
+    # v0.5.9's error shape: the same keys as any other request validation error.
+    _, other = post_error(server, {"messages": "not a list"})
+    assert set(err) == set(other) and err["code"] == other["code"] == 400
+
+
+@pytest.mark.parametrize("value,ids", [(0.0, False), ("off", False), ("yes", True), (1, True), (None, True)])
+def test_lax_flag_spellings_are_accepted(server, value, ids):
+    body = {"messages": [{"role": "user", "content": "hi"}], "max_tokens": 2, "return_token_ids": value}
+    full = post(server, body)
+    assert ("prompt_token_ids" in full) is ids and ("token_ids" in full["choices"][0]) is ids
+
+
 def test_bad_model_path_exits_2(patched_release, tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "sglang_engineless.serve", "--model-path", str(tmp_path / "none")],
@@ -105,3 +131,19 @@ def test_bad_model_path_exits_2(patched_release, tmp_path):
     )
     assert proc.returncode == 2
     assert "no tokenizer_config.json" in proc.stderr
+
+
+@pytest.mark.parametrize("flag,message", [
+    (["--delivery", "sometimes"], "invalid choice: 'sometimes'"),
+    (["--step-tokens", "0"], "--step-tokens must be >= 1"),
+])
+def test_bad_harness_options_exit_2(patched_release, tmp_path_factory, flag, message):
+    model = tmp_path_factory.mktemp("model-opts") / "tok"
+    subprocess.run([sys.executable, "-m", "sglang_engineless.make_tokenizer", str(model)],
+                   env=env_for(patched_release), check=True, capture_output=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sglang_engineless.serve", "--model-path", str(model), *flag],
+        env=env_for(patched_release), capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 2
+    assert message in proc.stderr
