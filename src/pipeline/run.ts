@@ -1,32 +1,27 @@
 /**
  * Runs a planned target: resolve base -> build -> verify -> tag -> push. Each step is timed and
- * fails on the first error; a failed or cancelled target leaves no tag of ours and pushes
- * nothing (the push is the last step, and only a verified image reaches it unless the user
- * said --push-unverified).
+ * fails on the first error. A failed or cancelled target leaves no tag of ours: the per-run build
+ * tag is dropped and the user's tags are put back as they were (local-tags.ts). Only a verified
+ * image reaches the push unless the user said --push-unverified; after a push, finished or not,
+ * the registry is asked what each ref points at and the result says so (push.ts).
  */
 import { randomBytes } from "node:crypto";
 import type { Leftovers } from "../cancel.js";
 import type { DockerEngine } from "../docker/engine.js";
 import { ProgressStreamError } from "../docker/progress.js";
-import { ENV_PASSWORD, ENV_USERNAME, resolveRegistryAuth } from "../docker/registry-auth.js";
 import { CancelledError, StepError, UserError, errorMessage } from "../errors.js";
-import { registryHost, repositoryAndTag } from "../image-ref.js";
+import { repositoryAndTag } from "../image-ref.js";
 import { BASE_DIGEST_LABEL, LABEL_PREFIX } from "../labels.js";
 import type { Logger } from "../log.js";
-import { DEFAULT_PUSH_RETRY, isAuthFailure, withRetry, type RetryPolicy } from "../retry.js";
+import type { RetryPolicy } from "../retry.js";
 import { preflightVerify, runVerifyStep, type VerifyOutcome } from "../verify/verify-step.js";
+import { applyTags, revertTags, type AppliedTag } from "./local-tags.js";
 import type { PlannedTarget, TargetPlan } from "./plan.js";
+import { compressedBytesPushed, pushRef, readRegistryTags, tagState, type PushRecord, type RegistryTagState } from "./push.js";
 import { resolveImage, type ResolvedImage } from "./resolve-image.js";
+import { lockTags } from "./tag-lock.js";
 
-export interface PushRecord {
-  ref: string;
-  /** repo@sha256:... */
-  digest: string;
-  bytesUploaded: number;
-  layersPushed: number;
-  layersAlreadyPresent: number;
-  attempts: number;
-}
+export type { PushRecord, RegistryTagState };
 
 export interface TargetResult {
   target: string;
@@ -44,6 +39,11 @@ export interface TargetResult {
     reason?: string;
   };
   push: PushRecord[];
+  /** After a push (finished, failed or cancelled): what the registry's tag names, per ref. */
+  registry?: RegistryTagState[];
+  /** The user's local tags put back after a failed or cancelled run, one line each. */
+  tagsReverted?: string[];
+  warnings?: string[];
   pushSkippedReason?: string;
   timings: Record<string, number>;
   error?: { step: string; message: string };
@@ -60,6 +60,8 @@ export interface RunDeps {
   leftovers?: Leftovers;
   pushRetry?: RetryPolicy;
   env?: NodeJS.ProcessEnv;
+  /** How the registry is asked what a tag names (the Registry HTTP API; replaced in unit tests). */
+  readRegistryTags?: typeof readRegistryTags;
 }
 
 async function timed<T>(timings: Record<string, number>, step: string, fn: () => Promise<T>): Promise<T> {
@@ -150,9 +152,49 @@ export async function runTarget(planned: PlannedTarget, deps: RunDeps): Promise<
   let step = "verify";
   let built = false;
   const track = (what: string) => deps.leftovers?.add(what) ?? (() => {});
+  const applied: AppliedTag[] = [];
+  let releaseTags = () => {};
+  let pushing = false;
+  let unlock = () => {};
+  let imageLayers: string[] = [];
+  const pushedLayers = new Map<string, string[]>();
+  const warn = (w: string) => {
+    logger.warn(w);
+    (result.warnings ??= []).push(w);
+  };
+  // The registry's answer per ref; after a finished push it also gives the compressed sizes.
+  const reportRegistry = async (finished: boolean) => {
+    const image = result.image;
+    if (!image) return;
+    const answers = await (deps.readRegistryTags ?? readRegistryTags)(plan.refs, deps.env);
+    result.registry = plan.refs.map((ref) => tagState(ref, answers.get(ref)!, image.id));
+    for (const state of result.registry) {
+      const answer = answers.get(state.ref);
+      const record = result.push.find((r) => r.ref === state.ref);
+      if (record && state.state === "this-image" && answer && !(answer instanceof Error) && answer.layers) {
+        record.bytesUploaded = compressedBytesPushed(pushedLayers.get(state.ref) ?? [], { layers: imageLayers }, answer.layers);
+      }
+      if (!record && state.state === "this-image" && state.manifestDigest) {
+        // Cancelled or failed here, yet on the registry: never report less than it has.
+        const { repository } = repositoryAndTag(state.ref);
+        result.push.push({ ref: state.ref, digest: `${repository}@${state.manifestDigest}`, bytesUploaded: null, layersPushed: null, layersAlreadyPresent: null, attempts: null, reportedBy: "registry" });
+        warn(`${state.ref}: this run's push ${finished ? "" : "did not finish here, but "}the registry's tag names this image (${state.manifestDigest})`);
+      } else if (record && state.state !== "this-image") {
+        warn(
+          `${state.ref} was pushed by this run, but the registry's tag ${state.state === "another-image" ? `now names another image (${state.manifestDigest}): another push moved it` : state.state === "absent" ? "is gone" : `could not be read (${state.error})`}`,
+        );
+      } else if (!finished && state.state === "unknown") {
+        warn(`${state.ref}: could not ask the registry what its tag names after the failed push (${state.error}); check it before relying on it`);
+      }
+    }
+  };
   // Until the finally below has run: the per-run tag (or the build that would create it).
   const buildLeft = track(`the per-run image tag ${buildTag} (docker rmi ${buildTag}); a build step's container is removed by the daemon`);
   try {
+    // Before any work: another run on this machine with one of these tags would race for it.
+    step = "tag-lock";
+    unlock = lockTags(plan.refs);
+    step = "verify";
     if (!plan.verify.skipped) await timed(timings, "preflight", () => preflightVerify(engine, plan.verify.settings, deps.repoRoot, deps.configDir));
     step = "resolve-base";
     const base = await timed(timings, "resolveBase", () => resolveBase(plan, deps));
@@ -174,6 +216,7 @@ export async function runTarget(planned: PlannedTarget, deps: RunDeps): Promise<
     built = true;
     const image = await engine.inspectImage(buildTag);
     if (!image) throw new StepError("build", `the build reported success but ${buildTag} does not exist`);
+    imageLayers = image.layers;
     if (build.imageId && !image.id.endsWith(build.imageId.replace(/^sha256:/, ""))) {
       throw new StepError("build", `the build stream reported image ${build.imageId} but ${buildTag} is ${image.id}`);
     }
@@ -227,12 +270,9 @@ export async function runTarget(planned: PlannedTarget, deps: RunDeps): Promise<
     }
 
     step = "tag";
-    await timed(timings, "tag", async () => {
-      for (const ref of plan.refs) {
-        const { repository, tag } = repositoryAndTag(ref);
-        await engine.tagImage(image.id, repository, tag);
-      }
-    });
+    await timed(timings, "tag", () => applyTags(engine, image.id, plan.refs, applied));
+    const tagsLeft = track(`the local tags ${plan.refs.join(", ")} now name ${image.id} (they were not put back)`);
+    releaseTags = tagsLeft;
     result.image.refs = [...plan.refs];
     await engine.removeImage(buildTag);
     built = false;
@@ -243,18 +283,33 @@ export async function runTarget(planned: PlannedTarget, deps: RunDeps): Promise<
       result.status = "built";
       logger.info(`not pushing ${plan.target}: ${plan.push.reason}`);
     } else {
+      pushing = true;
       await timed(timings, "push", async () => {
-        for (const ref of plan.refs) result.push.push(await pushRef(ref, deps));
+        for (const ref of plan.refs) {
+          const pushed = await pushRef(ref, deps);
+          result.push.push(pushed.record);
+          pushedLayers.set(ref, pushed.pushedLayerIds);
+        }
       });
+      await reportRegistry(true);
       result.status = "pushed";
     }
+    tagsLeft();
     return result;
   } catch (e) {
     const err = stepError(step, e, signal);
     result.status = err instanceof CancelledError ? "cancelled" : "failed";
     result.error = { step, message: err.message };
+    if (pushing) await reportRegistry(false);
+    if (applied.length > 0) {
+      result.tagsReverted = await revertTags(engine, result.image?.id ?? "", applied, logger);
+      if (result.image) result.image.refs = [];
+      for (const line of result.tagsReverted) logger.info(`local tag ${line}`);
+    }
+    releaseTags();
     throw Object.assign(err, { result });
   } finally {
+    unlock();
     if (built) {
       // The per-run tag of a build that did not finish the pipeline; dropping it leaves the
       // image dangling (build cache), never tagged.
@@ -264,40 +319,3 @@ export async function runTarget(planned: PlannedTarget, deps: RunDeps): Promise<
     timings.totalMs = Math.round(performance.now() - started);
   }
 }
-
-async function pushRef(ref: string, deps: RunDeps): Promise<PushRecord> {
-  const { engine, logger, signal } = deps;
-  const { repository: repo, tag } = repositoryAndTag(ref);
-  const credentials = await resolveRegistryAuth(repo, deps.env);
-  const auth = credentials?.auth;
-  logger.info(`pushing ${ref}${credentials ? ` as ${auth?.username ?? "token"} (credentials from ${credentials.source})` : " (no credentials configured)"}`);
-  try {
-    const { value, attempts } = await withRetry(
-      () => engine.pushImage(repo, tag, auth, (ev) => logger.progress("push", ev), signal),
-      deps.pushRetry ?? DEFAULT_PUSH_RETRY,
-      (attempt, e, delay) => logger.warn(`push of ${ref} failed (attempt ${attempt}: ${errorMessage(e).trim()}); retrying in ${Math.round(delay / 1000)} s`),
-      signal,
-    );
-    if (!value.digest) throw new StepError("push", `the daemon finished pushing ${ref} without reporting a digest`);
-    logger.info(`pushed ${repo}@${value.digest}`);
-    return {
-      ref,
-      digest: `${repo}@${value.digest}`,
-      bytesUploaded: value.bytesUploaded,
-      layersPushed: value.layersPushed.length,
-      layersAlreadyPresent: value.layersAlreadyPresent.length,
-      attempts,
-    };
-  } catch (e) {
-    if (signal?.aborted) throw e;
-    const msg = errorMessage(e).trim();
-    if (isAuthFailure(msg)) {
-      throw new StepError(
-        "push",
-        `registry ${registryHost(repo)} refused authentication for ${ref} (${msg}). Log in with \`docker login ${registryHost(repo)}\` or set ${ENV_USERNAME} and ${ENV_PASSWORD}.`,
-      );
-    }
-    throw new StepError("push", `pushing ${ref} failed: ${msg}`);
-  }
-}
-

@@ -19,6 +19,8 @@ export class FakeEngine implements DockerEngine {
   oneShot: (spec: OneShotSpec, signal?: AbortSignal) => Promise<OneShotResult> = async () => ({ exitCode: 0, timedOut: false });
   lastSpec?: OneShotSpec;
   pushAuth: (RegistryAuth | undefined)[] = [];
+  /** Refs whose push succeeded. */
+  pushed: string[] = [];
 
   constructor(baseRef: string) {
     this.images.set(baseRef, { id: BASE_ID, repoTags: [baseRef], repoDigests: [], labels: {}, layers: ["l1", "l2"], size: 1, architecture: "amd64", os: "linux" });
@@ -43,6 +45,7 @@ export class FakeEngine implements DockerEngine {
     this.pushAuth.push(auth);
     const e = this.pushErrors.shift();
     if (e) throw e;
+    this.pushed.push(`${repo}:${tag}`);
     return summary({ digest: `sha256:${"d".repeat(64)}`, bytesUploaded: 100, layersPushed: ["l3"] });
   }
   async removeImage(ref: string) { this.calls.push(`rmi ${ref}`); this.images.delete(ref); }

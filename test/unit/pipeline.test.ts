@@ -29,7 +29,10 @@ async function run(engine: FakeEngine, o: Partial<CliOptions> = {}, verify?: str
   const cfg = config(verify);
   const planned = await planTarget(cfg, cfg.targets.get("t")!, opts(o), REPO_ROOT, PROV);
   const logger = memoryLogger();
-  const deps = { engine, logger, repoRoot: REPO_ROOT, configDir: REPO_ROOT, env: runEnv, pushRetry: { attempts: 3, initialDelayMs: 1, maxDelayMs: 2 } };
+  // The registry answers as the fake engine's pushes left it: each pushed ref names the built image.
+  const readRegistryTags = async (refs: readonly string[]) =>
+    new Map(refs.map((ref) => [ref, engine.pushed.includes(ref) ? { ref, present: true, manifestDigest: `sha256:${"d".repeat(64)}`, configDigest: BUILT_ID } : { ref, present: false }]));
+  const deps = { engine, logger, repoRoot: REPO_ROOT, configDir: REPO_ROOT, env: runEnv, pushRetry: { attempts: 3, initialDelayMs: 1, maxDelayMs: 2 }, readRegistryTags };
   return { logger, promise: runTarget(planned, deps) };
 }
 
@@ -136,6 +139,47 @@ describe("the pipeline with a fake engine", () => {
     engine.pushErrors = [1, 2, 3].map(() => new Error("dial tcp 127.0.0.1:1: connect: connection refused"));
     const { promise } = await run(engine);
     await expect(promise).rejects.toThrow(/push: pushing reg\.example\.com\/o\/img:one failed: .*connection refused \(gave up after 3 attempts\)/);
+  });
+
+  it("a push failing on the second ref: the first is reported pushed, the registry asked, the local tags put back", async () => {
+    const engine = new FakeEngine(BASE);
+    const OLD_ID = `sha256:${"e".repeat(64)}`;
+    const old = { ...engine.images.get(BASE)!, id: OLD_ID };
+    engine.images.set("reg.example.com/o/img:two", old);
+    engine.images.set("reg.example.com/o/img:old", old);
+    engine.pushErrors = [undefined as unknown as Error, ...[1, 2, 3].map(() => new Error("connection refused"))];
+    const { promise } = await run(engine);
+    const err = await promise.catch((e) => e);
+    const r = err.result as TargetResult;
+    expect(r.status).toBe("failed");
+    expect(r.push.map((p) => [p.ref, p.reportedBy])).toEqual([["reg.example.com/o/img:one", "daemon"]]);
+    expect(r.registry).toEqual([
+      { ref: "reg.example.com/o/img:one", state: "this-image", manifestDigest: `sha256:${"d".repeat(64)}` },
+      { ref: "reg.example.com/o/img:two", state: "absent" },
+    ]);
+    expect(r.tagsReverted).toEqual([`reg.example.com/o/img:two: moved back to ${OLD_ID}`, "reg.example.com/o/img:one: removed (it did not exist before this run)"]);
+    expect(engine.images.get("reg.example.com/o/img:two")?.id).toBe(OLD_ID);
+    expect(engine.images.has("reg.example.com/o/img:one")).toBe(false);
+    expect(r.image?.refs).toEqual([]);
+  });
+
+  it("a push cancelled here that the registry has anyway is reported as pushed (by the registry)", async () => {
+    const engine = new FakeEngine(BASE);
+    const controller = new AbortController();
+    engine.pushImage = async (repo: string, tag: string) => {
+      engine.calls.push(`push ${repo}:${tag}`);
+      controller.abort(new CancelledError("SIGINT"));
+      throw new Error("aborted");
+    };
+    const cfg = config();
+    const planned = await planTarget(cfg, cfg.targets.get("t")!, opts(), REPO_ROOT, PROV);
+    const readRegistryTags = async (refs: readonly string[]) =>
+      new Map(refs.map((ref) => [ref, ref.endsWith(":one") ? { ref, present: true, manifestDigest: `sha256:${"f".repeat(64)}`, configDigest: BUILT_ID } : { ref, present: false }]));
+    const err = await runTarget(planned, { engine, logger: memoryLogger(), repoRoot: REPO_ROOT, configDir: REPO_ROOT, env, signal: controller.signal, readRegistryTags }).catch((e) => e);
+    const r = err.result as TargetResult;
+    expect(r.status).toBe("cancelled");
+    expect(r.push).toEqual([{ ref: "reg.example.com/o/img:one", digest: `reg.example.com/o/img@sha256:${"f".repeat(64)}`, bytesUploaded: null, layersPushed: null, layersAlreadyPresent: null, attempts: null, reportedBy: "registry" }]);
+    expect(r.warnings?.[0]).toMatch(/^reg\.example\.com\/o\/img:one: this run's push did not finish here, but the registry's tag names this image/);
   });
 
   it("a verify failure leaves no tag of ours and pushes nothing, and embeds the report", async () => {

@@ -11,13 +11,13 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-YZS33HMO.js";
-import "./chunk-HLQ2WBFM.js";
+} from "./chunk-BSRCBZZO.js";
+import "./chunk-MSYIPRAK.js";
 import {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs
-} from "./chunk-JFW5CNXZ.js";
-import "./chunk-TGLA5772.js";
+} from "./chunk-CC6HRM2D.js";
+import "./chunk-IQNXU4GY.js";
 import {
   errorMessage
 } from "./chunk-BKJ4SD3D.js";
@@ -44,7 +44,7 @@ async function verifyImage(argv) {
       ...args.model ? { model: args.model } : {},
       ...args.timeoutSeconds ? { timeoutSeconds: args.timeoutSeconds } : {}
     };
-    const { DockerodeEngine } = await import("./engine-5KDDNG6R.js");
+    const { DockerodeEngine } = await import("./engine-UZQQCLMM.js");
     const engine = new DockerodeEngine();
     await engine.ping();
     await preflightVerify(engine, settings, REPO_ROOT, config.dir);

@@ -301,6 +301,7 @@ export {
   DOCKER_HUB,
   parseImageRef,
   registryHost,
+  canonicalRepository,
   registryDigestOf,
   classifyTagArgument,
   repositoryAndTag,

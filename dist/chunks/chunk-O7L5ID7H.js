@@ -1,7 +1,7 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
   VERIFY_MODES
-} from "./chunk-TGLA5772.js";
+} from "./chunk-IQNXU4GY.js";
 import {
   UserError
 } from "./chunk-BKJ4SD3D.js";

@@ -2,8 +2,8 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs
-} from "./chunk-JFW5CNXZ.js";
-import "./chunk-TGLA5772.js";
+} from "./chunk-CC6HRM2D.js";
+import "./chunk-IQNXU4GY.js";
 import "./chunk-BKJ4SD3D.js";
 export {
   VERIFY_IMAGE_HELP,

@@ -3,7 +3,7 @@ import {
   IMAGE_ID,
   IMAGE_REF,
   VERIFY_MODES
-} from "./chunk-TGLA5772.js";
+} from "./chunk-IQNXU4GY.js";
 import {
   UserError
 } from "./chunk-BKJ4SD3D.js";

@@ -2,8 +2,8 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   BUILD_IMAGE_HELP,
   parseBuildImageArgs
-} from "./chunk-DGXOVYEA.js";
-import "./chunk-TGLA5772.js";
+} from "./chunk-O7L5ID7H.js";
+import "./chunk-IQNXU4GY.js";
 import "./chunk-BKJ4SD3D.js";
 export {
   BUILD_IMAGE_HELP,

@@ -1,0 +1,675 @@
+import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
+import {
+  BUILD_IMAGE_HELP,
+  parseBuildImageArgs
+} from "./chunk-O7L5ID7H.js";
+import {
+  BASE_DIGEST_LABEL,
+  ENV_PASSWORD,
+  ENV_USERNAME,
+  LABEL_PREFIX,
+  REPO_ROOT,
+  checkCliOptions,
+  createLogger,
+  exitCodeFor,
+  installCancellation,
+  loadConfig,
+  planTarget,
+  preflightVerify,
+  printResult,
+  reportError,
+  resolveImage,
+  resolveRegistryAuth,
+  runVerifyStep,
+  selectTargets
+} from "./chunk-BSRCBZZO.js";
+import {
+  ProgressStreamError
+} from "./chunk-MSYIPRAK.js";
+import {
+  DOCKER_HUB,
+  canonicalRepository,
+  registryHost,
+  repositoryAndTag
+} from "./chunk-IQNXU4GY.js";
+import {
+  CancelledError,
+  ConfigError,
+  StepError,
+  UserError,
+  errorMessage
+} from "./chunk-BKJ4SD3D.js";
+
+// src/pipeline/run.ts
+import { randomBytes } from "node:crypto";
+
+// src/pipeline/local-tags.ts
+async function applyTags(engine, imageId, refs, applied) {
+  for (const ref of refs) {
+    const previous = await engine.inspectImage(ref);
+    const { repository, tag } = repositoryAndTag(ref);
+    await engine.tagImage(imageId, repository, tag);
+    applied.push({ ref, ...previous && previous.id !== imageId ? { previousId: previous.id } : previous ? { previousId: imageId } : {} });
+  }
+}
+async function revertTags(engine, imageId, applied, logger) {
+  const done = [];
+  for (const { ref, previousId } of [...applied].reverse()) {
+    const { repository, tag } = repositoryAndTag(ref);
+    try {
+      if (previousId === imageId) continue;
+      if (previousId) {
+        await engine.tagImage(previousId, repository, tag);
+        done.push(`${ref}: moved back to ${previousId}`);
+      } else {
+        await engine.removeImage(ref);
+        done.push(`${ref}: removed (it did not exist before this run)`);
+      }
+    } catch (e) {
+      const line = `${ref}: could not be put back (${errorMessage(e)}); it still names ${imageId}`;
+      logger.warn(line);
+      done.push(line);
+    }
+  }
+  return done;
+}
+
+// src/registry-client.ts
+import { createHash } from "node:crypto";
+var MANIFEST_TYPES = [
+  "application/vnd.docker.distribution.manifest.v2+json",
+  "application/vnd.oci.image.manifest.v1+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+  "application/vnd.oci.image.index.v1+json"
+];
+function registryBaseUrl(host) {
+  if (host === DOCKER_HUB) return "https://registry-1.docker.io";
+  const name = host.replace(/:\d+$/, "");
+  const loopback = name === "localhost" || /^127\./.test(name) || name === "[::1]";
+  return `${loopback ? "http" : "https"}://${host}`;
+}
+function registryPath(repository) {
+  const host = registryHost(repository);
+  let path2 = host === DOCKER_HUB && !repository.startsWith(`${DOCKER_HUB}/`) ? repository : repository.slice(host.length + 1);
+  if (host === DOCKER_HUB && !path2.includes("/")) path2 = `library/${path2}`;
+  return path2;
+}
+function parseChallenge(header) {
+  const space = header.indexOf(" ");
+  const scheme = (space < 0 ? header : header.slice(0, space)).toLowerCase();
+  const params = {};
+  for (const m of header.slice(space + 1).matchAll(/(\w+)="([^"]*)"/g)) params[m[1]] = m[2];
+  return { scheme, params };
+}
+function basic(auth) {
+  if (auth.username === void 0 || auth.password === void 0) return void 0;
+  return `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}`;
+}
+async function bearerToken(params, auth, fetchImpl, signal) {
+  if (!params.realm) throw new Error("the registry's Bearer challenge names no realm");
+  const url = new URL(params.realm);
+  if (params.service) url.searchParams.set("service", params.service);
+  if (params.scope) url.searchParams.set("scope", params.scope);
+  const headers = {};
+  const credentials = auth ? basic(auth) : void 0;
+  if (credentials) headers.Authorization = credentials;
+  const res = await fetchImpl(url.toString(), { headers, signal });
+  if (!res.ok) throw new Error(`the registry's token service answered HTTP ${res.status}`);
+  const body = await res.json();
+  const token = body.token ?? body.access_token;
+  if (!token) throw new Error("the registry's token service returned no token");
+  return token;
+}
+async function readRegistryTag(ref, opts = {}) {
+  const fetchImpl = opts.fetch ?? fetch;
+  const signal = AbortSignal.timeout(opts.timeoutMs ?? 2e4);
+  const { repository, tag } = repositoryAndTag(ref);
+  const url = `${registryBaseUrl(registryHost(repository))}/v2/${registryPath(repository)}/manifests/${tag}`;
+  const headers = { Accept: MANIFEST_TYPES.join(", ") };
+  let res = await fetchImpl(url, { headers, signal });
+  if (res.status === 401) {
+    const challenge = parseChallenge(res.headers.get("www-authenticate") ?? "");
+    if (challenge.scheme === "basic") {
+      const credentials = opts.auth ? basic(opts.auth) : void 0;
+      if (!credentials) throw new Error("the registry wants a login and no username/password is configured");
+      headers.Authorization = credentials;
+    } else if (challenge.scheme === "bearer") {
+      headers.Authorization = `Bearer ${await bearerToken(challenge.params, opts.auth, fetchImpl, signal)}`;
+    } else {
+      throw new Error(`the registry answered 401 with an unknown challenge ${JSON.stringify(challenge.scheme)}`);
+    }
+    res = await fetchImpl(url, { headers, signal });
+  }
+  if (res.status === 404) return { ref, present: false };
+  if (!res.ok) throw new Error(`the registry answered HTTP ${res.status} for ${url}`);
+  const bytes = Buffer.from(await res.arrayBuffer());
+  const body = JSON.parse(bytes.toString("utf8"));
+  return {
+    ref,
+    present: true,
+    // A manifest's digest is the sha256 of its exact bytes; registries also send it as a header.
+    manifestDigest: res.headers.get("docker-content-digest") ?? `sha256:${createHash("sha256").update(bytes).digest("hex")}`,
+    ...body.config?.digest ? { configDigest: body.config.digest } : {},
+    ...body.layers ? { layers: body.layers.map((l) => ({ digest: l.digest, size: l.size })) } : {}
+  };
+}
+
+// src/retry.ts
+var DEFAULT_PUSH_RETRY = { attempts: 4, initialDelayMs: 2e3, maxDelayMs: 3e4 };
+var TRANSIENT = [
+  /ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|socket hang up/i,
+  /connection refused|connection reset|i\/o timeout|timeout exceeded|TLS handshake timeout|unexpected EOF|broken pipe/i,
+  /\b(500|502|503|504)\b|Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout|too many requests|\b429\b/i,
+  /blob upload unknown|blob upload invalid/i
+];
+var PERMANENT = /unauthorized|authentication required|denied|no basic auth credentials|forbidden|\b401\b|\b403\b/i;
+function isTransient(message) {
+  if (PERMANENT.test(message)) return false;
+  return TRANSIENT.some((re) => re.test(message));
+}
+function isAuthFailure(message) {
+  return PERMANENT.test(message);
+}
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason ?? new CancelledError());
+    const t = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal?.reason ?? new CancelledError());
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+async function withRetry(fn, policy, onRetry, signal) {
+  let delay = policy.initialDelayMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { value: await fn(attempt), attempts: attempt };
+    } catch (e) {
+      if (signal?.aborted) throw signal.reason ?? e;
+      const message = e instanceof Error ? e.message : String(e);
+      if (!isTransient(message)) throw e;
+      if (attempt >= policy.attempts) {
+        if (e instanceof Error) e.message = `${e.message} (gave up after ${attempt} attempts)`;
+        throw e;
+      }
+      onRetry(attempt, e, delay);
+      await sleep(delay, signal);
+      delay = Math.min(policy.maxDelayMs, delay * 2);
+    }
+  }
+}
+
+// src/pipeline/push.ts
+async function pushRef(ref, deps) {
+  const { engine, logger, signal } = deps;
+  const { repository: repo, tag } = repositoryAndTag(ref);
+  const credentials = await resolveRegistryAuth(repo, deps.env);
+  const auth = credentials?.auth;
+  logger.info(`pushing ${ref}${credentials ? ` as ${auth?.username ?? "token"} (credentials from ${credentials.source})` : " (no credentials configured)"}`);
+  try {
+    const { value, attempts } = await withRetry(
+      () => engine.pushImage(repo, tag, auth, (ev) => logger.progress("push", ev), signal),
+      deps.pushRetry ?? DEFAULT_PUSH_RETRY,
+      (attempt, e, delay) => logger.warn(`push of ${ref} failed (attempt ${attempt}: ${errorMessage(e).trim()}); retrying in ${Math.round(delay / 1e3)} s`),
+      signal
+    );
+    if (!value.digest) throw new StepError("push", `the daemon finished pushing ${ref} without reporting a digest`);
+    logger.info(`pushed ${repo}@${value.digest}`);
+    return {
+      record: {
+        ref,
+        digest: `${repo}@${value.digest}`,
+        bytesUploaded: null,
+        layersPushed: value.layersPushed.length,
+        layersAlreadyPresent: value.layersAlreadyPresent.length,
+        attempts,
+        reportedBy: "daemon"
+      },
+      pushedLayerIds: value.layersPushed
+    };
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    const msg = errorMessage(e).trim();
+    if (isAuthFailure(msg)) {
+      throw new StepError(
+        "push",
+        `registry ${registryHost(repo)} refused authentication for ${ref} (${msg}). Log in with \`docker login ${registryHost(repo)}\` or set ${ENV_USERNAME} and ${ENV_PASSWORD}.`
+      );
+    }
+    throw new StepError("push", `pushing ${ref} failed: ${msg}`);
+  }
+}
+async function readRegistryTags(refs, env) {
+  const out = /* @__PURE__ */ new Map();
+  for (const ref of refs) {
+    try {
+      const credentials = await resolveRegistryAuth(repositoryAndTag(ref).repository, env);
+      out.set(ref, await readRegistryTag(ref, { auth: credentials?.auth }));
+    } catch (e) {
+      out.set(ref, e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+  return out;
+}
+function tagState(ref, answer, imageId) {
+  if (answer instanceof Error) return { ref, state: "unknown", error: answer.message };
+  if (!answer.present) return { ref, state: "absent" };
+  return { ref, state: answer.configDigest === imageId ? "this-image" : "another-image", ...answer.manifestDigest ? { manifestDigest: answer.manifestDigest } : {} };
+}
+function compressedBytesPushed(pushedLayerIds, image, manifestLayers) {
+  if (manifestLayers.length !== image.layers.length) return null;
+  let total = 0;
+  for (const id of pushedLayerIds) {
+    const index = image.layers.findIndex((diffId) => diffId.replace(/^sha256:/, "").startsWith(id));
+    if (index < 0) return null;
+    total += manifestLayers[index].size;
+  }
+  return total;
+}
+
+// src/pipeline/tag-lock.ts
+import { createHash as createHash2 } from "node:crypto";
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+var LOCK_DIR = path.join(os.tmpdir(), "sglang-image-patcher-locks");
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === "EPERM";
+  }
+}
+function lockFile(dir, ref) {
+  const { repository, tag } = repositoryAndTag(ref);
+  const key = `${canonicalRepository(repository)}:${tag}`;
+  return path.join(dir, `${createHash2("sha256").update(key).digest("hex").slice(0, 32)}.lock`);
+}
+function readOwner(file) {
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    return void 0;
+  }
+}
+function lockTags(refs, dir = LOCK_DIR) {
+  mkdirSync(dir, { recursive: true });
+  const held = [];
+  const release = () => {
+    for (const file of held.splice(0)) {
+      if (readOwner(file)?.pid === process.pid) {
+        try {
+          unlinkSync(file);
+        } catch {
+        }
+      }
+    }
+  };
+  try {
+    for (const ref of refs) {
+      const file = lockFile(dir, ref);
+      for (let tries = 0; ; tries++) {
+        const draft = `${file}.${process.pid}.tmp`;
+        writeFileSync(draft, JSON.stringify({ pid: process.pid, ref, since: (/* @__PURE__ */ new Date()).toISOString() }));
+        try {
+          linkSync(draft, file);
+          held.push(file);
+          break;
+        } catch (e) {
+          if (e.code !== "EEXIST" || tries > 2) throw e;
+        } finally {
+          unlinkSync(draft);
+        }
+        const owner = readOwner(file);
+        if (owner && owner.pid !== process.pid && alive(owner.pid)) {
+          throw new UserError(
+            `another build-image run (pid ${owner.pid}, since ${owner.since}) is building ${ref}; two runs with one tag would race for it (the tag ends at whichever pushes last). Wait for that run, or use another tag. (lock: ${file})`
+          );
+        }
+        try {
+          unlinkSync(file);
+        } catch {
+        }
+      }
+    }
+  } catch (e) {
+    release();
+    throw e;
+  }
+  return release;
+}
+
+// src/pipeline/run.ts
+async function timed(timings, step, fn) {
+  const start = performance.now();
+  try {
+    return await fn();
+  } finally {
+    timings[`${step}Ms`] = Math.round(performance.now() - start);
+  }
+}
+var IN_IMAGE_ERROR = "apply-patchset: ERROR: ";
+function stepError(step, e, signal) {
+  if (signal?.aborted) return signal.reason instanceof Error ? signal.reason : new CancelledError();
+  if (e instanceof StepError || e instanceof UserError || e instanceof CancelledError) return e;
+  if (e instanceof ProgressStreamError) {
+    const output = e.tail.join("\n");
+    const at = output.indexOf(IN_IMAGE_ERROR);
+    if (at >= 0) {
+      const explanation = output.slice(at + IN_IMAGE_ERROR.length).split("\n").filter((l) => l.trim() !== "" && !/^apply-patchset: (sglang at|all \d+ patches)/.test(l) && !/^Removing intermediate container/.test(l)).join("\n  ");
+      return new StepError(step, explanation, 2);
+    }
+    if (e.tail.length) return new StepError(step, `${errorMessage(e)}
+  last output:
+    ${e.tail.slice(-8).join("\n    ")}`);
+  }
+  return new StepError(step, errorMessage(e));
+}
+async function resolveBase(plan, deps) {
+  const base = await resolveImage({
+    ref: plan.base.ref,
+    platform: plan.base.platform,
+    pinnedDigest: plan.base.pinnedDigest,
+    step: "resolve-base",
+    what: "base image",
+    engine: deps.engine,
+    logger: deps.logger,
+    env: deps.env,
+    signal: deps.signal
+  });
+  checkPlatform(plan, base.info);
+  return base;
+}
+function checkPlatform(plan, info) {
+  if (!plan.base.platform) return;
+  const [os2, arch] = plan.base.platform.split("/");
+  if (info.os === os2 && info.architecture === arch) return;
+  throw new StepError(
+    "resolve-base",
+    `base image ${plan.base.ref} is ${info.os}/${info.architecture}, but target ${plan.target} is for ${plan.base.platform} (its platform); use a ${plan.base.platform} base (e.g. the target of that architecture) or --base with one`,
+    2
+  );
+}
+async function runTarget(planned, deps) {
+  const { plan, context } = planned;
+  const { engine, logger, signal } = deps;
+  const runId = `${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
+  const buildTag = `sglang-image-patcher-build/${plan.target.toLowerCase().replace(/[^a-z0-9._-]/g, "-")}:${runId}`;
+  const timings = {};
+  const result = {
+    target: plan.target,
+    status: "failed",
+    plan,
+    verify: { outcome: "not-run", mode: plan.verify.settings.mode, countsAsVerified: false },
+    push: [],
+    timings
+  };
+  const started = performance.now();
+  let step = "verify";
+  let built = false;
+  const track = (what) => deps.leftovers?.add(what) ?? (() => {
+  });
+  const applied = [];
+  let releaseTags = () => {
+  };
+  let pushing = false;
+  let unlock = () => {
+  };
+  let imageLayers = [];
+  const pushedLayers = /* @__PURE__ */ new Map();
+  const warn = (w) => {
+    logger.warn(w);
+    (result.warnings ??= []).push(w);
+  };
+  const reportRegistry = async (finished) => {
+    const image = result.image;
+    if (!image) return;
+    const answers = await (deps.readRegistryTags ?? readRegistryTags)(plan.refs, deps.env);
+    result.registry = plan.refs.map((ref) => tagState(ref, answers.get(ref), image.id));
+    for (const state of result.registry) {
+      const answer = answers.get(state.ref);
+      const record = result.push.find((r) => r.ref === state.ref);
+      if (record && state.state === "this-image" && answer && !(answer instanceof Error) && answer.layers) {
+        record.bytesUploaded = compressedBytesPushed(pushedLayers.get(state.ref) ?? [], { layers: imageLayers }, answer.layers);
+      }
+      if (!record && state.state === "this-image" && state.manifestDigest) {
+        const { repository } = repositoryAndTag(state.ref);
+        result.push.push({ ref: state.ref, digest: `${repository}@${state.manifestDigest}`, bytesUploaded: null, layersPushed: null, layersAlreadyPresent: null, attempts: null, reportedBy: "registry" });
+        warn(`${state.ref}: this run's push ${finished ? "" : "did not finish here, but "}the registry's tag names this image (${state.manifestDigest})`);
+      } else if (record && state.state !== "this-image") {
+        warn(
+          `${state.ref} was pushed by this run, but the registry's tag ${state.state === "another-image" ? `now names another image (${state.manifestDigest}): another push moved it` : state.state === "absent" ? "is gone" : `could not be read (${state.error})`}`
+        );
+      } else if (!finished && state.state === "unknown") {
+        warn(`${state.ref}: could not ask the registry what its tag names after the failed push (${state.error}); check it before relying on it`);
+      }
+    }
+  };
+  const buildLeft = track(`the per-run image tag ${buildTag} (docker rmi ${buildTag}); a build step's container is removed by the daemon`);
+  try {
+    step = "tag-lock";
+    unlock = lockTags(plan.refs);
+    step = "verify";
+    if (!plan.verify.skipped) await timed(timings, "preflight", () => preflightVerify(engine, plan.verify.settings, deps.repoRoot, deps.configDir));
+    step = "resolve-base";
+    const base = await timed(timings, "resolveBase", () => resolveBase(plan, deps));
+    result.base = { ref: plan.base.ref, imageId: base.info.id, ...base.digest ? { digest: base.digest } : {}, pulled: base.pulled };
+    logger.info(`base ${plan.base.ref}: ${base.digest ?? `image ${base.info.id}, no registry digest`}${base.pulled ? " (pulled)" : ""}`);
+    step = "build";
+    const labels = { ...plan.labels, ...base.digest ? { [BASE_DIGEST_LABEL]: base.digest } : {} };
+    logger.info(`building ${plan.target} (context sha256 ${plan.context.sha256.slice(0, 12)}, ${plan.patchSet.patches.length} patches)`);
+    const build = await timed(
+      timings,
+      "build",
+      () => engine.buildImage(
+        context.tar,
+        { dockerfile: plan.dockerfile, tag: buildTag, buildargs: { BASE_IMAGE: plan.base.ref }, labels, platform: plan.base.platform, noCache: plan.noCache },
+        (ev) => logger.progress("build", ev),
+        signal
+      )
+    );
+    built = true;
+    const image = await engine.inspectImage(buildTag);
+    if (!image) throw new StepError("build", `the build reported success but ${buildTag} does not exist`);
+    imageLayers = image.layers;
+    if (build.imageId && !image.id.endsWith(build.imageId.replace(/^sha256:/, ""))) {
+      throw new StepError("build", `the build stream reported image ${build.imageId} but ${buildTag} is ${image.id}`);
+    }
+    result.image = {
+      id: image.id,
+      refs: [],
+      layers: image.layers.length,
+      addedLayers: image.layers.length - base.info.layers.length,
+      labels: image.labels
+    };
+    step = "verify";
+    if (plan.verify.skipped) {
+      result.verify = { outcome: "skipped", mode: plan.verify.settings.mode, countsAsVerified: false, reason: "--skip-verify" };
+    } else {
+      let outcome;
+      const label = `${LABEL_PREFIX}.run=${runId}`;
+      const verifyLeft = track(`the verify container labelled ${label} (docker rm -f $(docker ps -aq --filter label=${label}))`);
+      try {
+        outcome = await timed(
+          timings,
+          "verify",
+          () => runVerifyStep({
+            engine,
+            image: image.id,
+            settings: plan.verify.settings,
+            baseDir: deps.configDir,
+            repoRoot: deps.repoRoot,
+            runId,
+            onOutput: (text) => logger.stream("verify", text),
+            signal
+          })
+        );
+      } catch (e) {
+        result.verify = {
+          outcome: "failed",
+          mode: plan.verify.settings.mode,
+          countsAsVerified: false,
+          report: e.report,
+          reason: errorMessage(e)
+        };
+        throw e;
+      } finally {
+        verifyLeft();
+      }
+      result.verify = {
+        outcome: outcome.outcome,
+        mode: outcome.mode,
+        countsAsVerified: outcome.countsAsVerified,
+        report: outcome.report,
+        durationMs: outcome.durationMs
+      };
+    }
+    step = "tag";
+    await timed(timings, "tag", () => applyTags(engine, image.id, plan.refs, applied));
+    const tagsLeft = track(`the local tags ${plan.refs.join(", ")} now name ${image.id} (they were not put back)`);
+    releaseTags = tagsLeft;
+    result.image.refs = [...plan.refs];
+    await engine.removeImage(buildTag);
+    built = false;
+    step = "push";
+    if (!plan.push.enabled) {
+      result.pushSkippedReason = plan.push.reason;
+      result.status = "built";
+      logger.info(`not pushing ${plan.target}: ${plan.push.reason}`);
+    } else {
+      pushing = true;
+      await timed(timings, "push", async () => {
+        for (const ref of plan.refs) {
+          const pushed = await pushRef(ref, deps);
+          result.push.push(pushed.record);
+          pushedLayers.set(ref, pushed.pushedLayerIds);
+        }
+      });
+      await reportRegistry(true);
+      result.status = "pushed";
+    }
+    tagsLeft();
+    return result;
+  } catch (e) {
+    const err = stepError(step, e, signal);
+    result.status = err instanceof CancelledError ? "cancelled" : "failed";
+    result.error = { step, message: err.message };
+    if (pushing) await reportRegistry(false);
+    if (applied.length > 0) {
+      result.tagsReverted = await revertTags(engine, result.image?.id ?? "", applied, logger);
+      if (result.image) result.image.refs = [];
+      for (const line of result.tagsReverted) logger.info(`local tag ${line}`);
+    }
+    releaseTags();
+    throw Object.assign(err, { result });
+  } finally {
+    unlock();
+    if (built) {
+      await engine.removeImage(buildTag).catch((e) => logger.warn(`could not remove ${buildTag}: ${errorMessage(e)}`));
+    }
+    buildLeft();
+    timings.totalMs = Math.round(performance.now() - started);
+  }
+}
+
+// src/provenance.ts
+import { execFileSync } from "node:child_process";
+function git(repoRoot, args) {
+  try {
+    return execFileSync("git", ["-C", repoRoot, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() || void 0;
+  } catch {
+    return void 0;
+  }
+}
+function readProvenance(repoRoot, source, env = process.env) {
+  const revision = git(repoRoot, ["rev-parse", "HEAD"]) ?? "unknown";
+  const epoch = env.SOURCE_DATE_EPOCH;
+  let created;
+  if (epoch !== void 0 && /^\d+$/.test(epoch)) created = new Date(Number(epoch) * 1e3).toISOString();
+  else {
+    const commitTime = git(repoRoot, ["log", "-1", "--format=%ct"]);
+    created = new Date(commitTime ? Number(commitTime) * 1e3 : Date.now()).toISOString();
+  }
+  return {
+    source: source ?? git(repoRoot, ["remote", "get-url", "origin"]) ?? "unknown",
+    revision,
+    created
+  };
+}
+
+// src/cli/build-image.ts
+async function buildImage(argv) {
+  const logger = createLogger();
+  const startedAt = (/* @__PURE__ */ new Date()).toISOString();
+  const results = [];
+  let configFile;
+  const cancel = installCancellation((m) => logger.warn(m), {
+    // Even an impatient exit leaves one JSON result on stdout, naming what it left behind.
+    onForcedExit: (leftBehind) => printResult({
+      ok: false,
+      dryRun: false,
+      config: configFile,
+      startedAt,
+      targets: results,
+      error: { message: "cancelled; exited at a second Ctrl-C before the cleanup finished", exitCode: 130, leftBehind }
+    })
+  });
+  try {
+    const args = parseBuildImageArgs(argv);
+    if (args.help) {
+      process.stdout.write(BUILD_IMAGE_HELP);
+      return 0;
+    }
+    checkCliOptions(args);
+    configFile = args.config;
+    const config = await loadConfig(args.config);
+    const targets = selectTargets(config, args.targets);
+    if (targets.length > 1 && (args.tags.length > 0 || args.base !== void 0)) {
+      throw new UserError(`--tag and --base apply to one target at a time; ${targets.length} targets are selected (${targets.map((t) => t.name).join(", ")})`);
+    }
+    const provenance = readProvenance(REPO_ROOT, config.source);
+    const planned = [];
+    for (const t of targets) planned.push(await planTarget(config, t, args, REPO_ROOT, provenance));
+    for (const w of planned.flatMap((p) => p.plan.warnings)) logger.warn(w);
+    if (args.dryRun) {
+      printResult({ ok: true, dryRun: true, config: args.config, provenance, targets: planned.map((p) => p.plan) });
+      return 0;
+    }
+    const { DockerodeEngine } = await import("./engine-UZQQCLMM.js");
+    const engine = new DockerodeEngine();
+    await engine.ping();
+    for (const p of planned) {
+      results.push(await runTarget(p, { engine, logger, repoRoot: REPO_ROOT, configDir: config.dir, signal: cancel.signal, leftovers: cancel.leftovers }));
+    }
+    printResult({ ok: true, dryRun: false, config: args.config, startedAt, provenance, targets: results });
+    return 0;
+  } catch (e) {
+    const failed = e.result;
+    if (failed) results.push(failed);
+    reportError(e);
+    printResult({
+      ok: false,
+      dryRun: false,
+      config: configFile,
+      startedAt,
+      targets: results,
+      error: {
+        message: errorMessage(e),
+        exitCode: exitCodeFor(e),
+        ...e instanceof ConfigError ? { problems: e.problems } : {}
+      }
+    });
+    return exitCodeFor(e);
+  } finally {
+    cancel.dispose();
+  }
+}
+export {
+  buildImage
+};

@@ -1,0 +1,128 @@
+/**
+ * The push step: each ref pushed in turn (retried with backoff), then the registry asked what
+ * every ref points at. That answer, not the Engine's stream, is what the result reports: a push
+ * cancelled or failed here may still have been finished by the daemon, an earlier ref may be
+ * pushed when a later one fails, and another run may have moved the tag since.
+ */
+import type { DockerEngine, ImageInfo } from "../docker/engine.js";
+import { ENV_PASSWORD, ENV_USERNAME, resolveRegistryAuth } from "../docker/registry-auth.js";
+import { StepError, errorMessage } from "../errors.js";
+import { registryHost, repositoryAndTag } from "../image-ref.js";
+import type { Logger } from "../log.js";
+import { readRegistryTag, type RegistryTag } from "../registry-client.js";
+import { DEFAULT_PUSH_RETRY, isAuthFailure, withRetry, type RetryPolicy } from "../retry.js";
+
+export interface PushRecord {
+  ref: string;
+  /** repo@sha256:... (the manifest digest) */
+  digest: string;
+  /** Compressed bytes of the layers this push uploaded (the registry's blob sizes); null when
+   *  the registry could not be asked or the push was not seen to the end here. */
+  bytesUploaded: number | null;
+  layersPushed: number | null;
+  layersAlreadyPresent: number | null;
+  attempts: number | null;
+  /** daemon: the Engine reported the push done. registry: the push was cancelled or failed
+   *  here, but the registry's tag points at this image (the daemon finished it anyway). */
+  reportedBy: "daemon" | "registry";
+}
+
+export interface RegistryTagState {
+  ref: string;
+  /** What the registry's tag names after the run. unknown: the registry could not be asked. */
+  state: "this-image" | "another-image" | "absent" | "unknown";
+  manifestDigest?: string;
+  error?: string;
+}
+
+export interface PushDeps {
+  engine: DockerEngine;
+  logger: Logger;
+  signal?: AbortSignal;
+  pushRetry?: RetryPolicy;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface PushedRef {
+  record: PushRecord;
+  /** Progress ids of the layers the daemon uploaded (short diff ids). */
+  pushedLayerIds: string[];
+}
+
+export async function pushRef(ref: string, deps: PushDeps): Promise<PushedRef> {
+  const { engine, logger, signal } = deps;
+  const { repository: repo, tag } = repositoryAndTag(ref);
+  const credentials = await resolveRegistryAuth(repo, deps.env);
+  const auth = credentials?.auth;
+  logger.info(`pushing ${ref}${credentials ? ` as ${auth?.username ?? "token"} (credentials from ${credentials.source})` : " (no credentials configured)"}`);
+  try {
+    const { value, attempts } = await withRetry(
+      () => engine.pushImage(repo, tag, auth, (ev) => logger.progress("push", ev), signal),
+      deps.pushRetry ?? DEFAULT_PUSH_RETRY,
+      (attempt, e, delay) => logger.warn(`push of ${ref} failed (attempt ${attempt}: ${errorMessage(e).trim()}); retrying in ${Math.round(delay / 1000)} s`),
+      signal,
+    );
+    if (!value.digest) throw new StepError("push", `the daemon finished pushing ${ref} without reporting a digest`);
+    logger.info(`pushed ${repo}@${value.digest}`);
+    return {
+      record: {
+        ref,
+        digest: `${repo}@${value.digest}`,
+        bytesUploaded: null,
+        layersPushed: value.layersPushed.length,
+        layersAlreadyPresent: value.layersAlreadyPresent.length,
+        attempts,
+        reportedBy: "daemon",
+      },
+      pushedLayerIds: value.layersPushed,
+    };
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    const msg = errorMessage(e).trim();
+    if (isAuthFailure(msg)) {
+      throw new StepError(
+        "push",
+        `registry ${registryHost(repo)} refused authentication for ${ref} (${msg}). Log in with \`docker login ${registryHost(repo)}\` or set ${ENV_USERNAME} and ${ENV_PASSWORD}.`,
+      );
+    }
+    throw new StepError("push", `pushing ${ref} failed: ${msg}`);
+  }
+}
+
+/** Asks the registry, with the push's credentials, what each ref names now. */
+export async function readRegistryTags(refs: readonly string[], env?: NodeJS.ProcessEnv): Promise<Map<string, RegistryTag | Error>> {
+  const out = new Map<string, RegistryTag | Error>();
+  for (const ref of refs) {
+    try {
+      const credentials = await resolveRegistryAuth(repositoryAndTag(ref).repository, env);
+      out.set(ref, await readRegistryTag(ref, { auth: credentials?.auth }));
+    } catch (e) {
+      out.set(ref, e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+  return out;
+}
+
+export function tagState(ref: string, answer: RegistryTag | Error, imageId: string): RegistryTagState {
+  if (answer instanceof Error) return { ref, state: "unknown", error: answer.message };
+  if (!answer.present) return { ref, state: "absent" };
+  // A pushed image's config digest is its local image id.
+  return { ref, state: answer.configDigest === imageId ? "this-image" : "another-image", ...(answer.manifestDigest ? { manifestDigest: answer.manifestDigest } : {}) };
+}
+
+/**
+ * What a push really sent: the registry's (compressed) sizes of the layers the daemon reported
+ * as pushed. The Engine's progress counts bytes before compression, about three times more for
+ * Python trees. Progress ids are short diff ids, in the image's layer order, which is the
+ * manifest's.
+ */
+export function compressedBytesPushed(pushedLayerIds: readonly string[], image: Pick<ImageInfo, "layers">, manifestLayers: readonly { size: number }[]): number | null {
+  if (manifestLayers.length !== image.layers.length) return null;
+  let total = 0;
+  for (const id of pushedLayerIds) {
+    const index = image.layers.findIndex((diffId) => diffId.replace(/^sha256:/, "").startsWith(id));
+    if (index < 0) return null;
+    total += manifestLayers[index]!.size;
+  }
+  return total;
+}
