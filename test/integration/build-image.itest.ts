@@ -20,7 +20,7 @@ import { readProvenance } from "../../src/provenance.js";
 import { startAuthRegistry, type AuthRegistry } from "./support/auth-registry.js";
 import { expectedPatchResult } from "./support/expected-patch.js";
 import {
-  REPO_ROOT, TEST_REGISTRY, freePort, layerFiles, mustSkip, stopRunningClis, registryManifest, registryTags, runBuildImage, startCli, waitFor, writeConfig,
+  REPO_ROOT, TEST_REGISTRY, freePort, layerFiles, leftoverStepContainers, mustSkip, perRunBuildTags, stopRunningClis, registryManifest, registryTags, runBuildImage, startCli, waitFor, writeConfig,
 } from "./support/services.js";
 import { ensureStandInBase, fetchSglang } from "./support/stand-in-bases.js";
 
@@ -54,10 +54,6 @@ function patchFiles(dir: string): string[] {
   return readdirSync(dir).filter((f) => f.endsWith(".patch")).sort().map((f) => path.join(dir, f));
 }
 
-async function containersFrom(image: string): Promise<string[]> {
-  const out = execFileSync("docker", ["ps", "-a", "--filter", `ancestor=${image}`, "--format", "{{.Names}}"], { encoding: "utf8" });
-  return out.split("\n").filter(Boolean);
-}
 
 async function localTags(repo: string): Promise<string[]> {
   const out = execFileSync("docker", ["images", repo, "--format", "{{.Repository}}:{{.Tag}}"], { encoding: "utf8" });
@@ -190,7 +186,7 @@ describe.skipIf(skip)("build-image against a real Docker Engine and registry", (
   });
 
   it("refuses a patch set whose second patch does not apply: names file and hunk, applies nothing, tags and pushes nothing", async () => {
-    const file = config({ broken: { base: bases.editable!, patchSet: path.join(FIXTURES, "fixture-second-does-not-apply"), tags: ["broken"] } });
+    const file = config({ [`broken-${runId}`]: { base: bases.editable!, patchSet: path.join(FIXTURES, "fixture-second-does-not-apply"), tags: ["broken"] } });
     const run = await runBuildImage(["--config", file, "--skip-verify", "--push-unverified"]);
     expect(run.code).toBe(2); // a patch set that does not apply is bad input
     expect(run.json.ok).toBe(false);
@@ -200,18 +196,20 @@ describe.skipIf(skip)("build-image against a real Docker Engine and registry", (
     expect(run.stderr).toContain("nothing was applied");
     expect(await localTags(IMAGE)).not.toContain(`${IMAGE}:broken`);
     expect(await registryTags(TEST_REGISTRY, REPO)).not.toContain("broken");
-    expect(await containersFrom(bases.editable!)).toEqual([]);
-    expect(execFileSync("docker", ["images", "-q", "--filter", "reference=sglang-image-patcher-build/*"], { encoding: "utf8" }).trim()).toBe("");
+    // Only this run's own leftovers: other builds may share the daemon and the base.
+    expect(leftoverStepContainers(run.stderr)).toEqual([]);
+    expect(perRunBuildTags(`broken-${runId}`)).toEqual([]);
   });
 
   it("refuses a base with another SGLang version", async () => {
-    const file = config({ old: { base: bases.wrongVersion!, tags: ["wrong-version"] } });
+    const file = config({ [`old-${runId}`]: { base: bases.wrongVersion!, tags: ["wrong-version"] } });
     const run = await runBuildImage(["--config", file, "--skip-verify", "--push-unverified"]);
     expect(run.code).toBe(2); // a base of another SGLang is bad input
     expect(run.stderr).toMatch(/base image has SGLang 0\.5\.8 .* but the patch set is for SGLang 0\.5\.9 \(commit bbe9c7eeb520b0a67e92d133dfc137a3688dc7f2\)/);
     expect(await registryTags(TEST_REGISTRY, REPO)).not.toContain("wrong-version");
     expect(await localTags(IMAGE)).not.toContain(`${IMAGE}:wrong-version`);
-    expect(await containersFrom(bases.wrongVersion!)).toEqual([]);
+    expect(leftoverStepContainers(run.stderr)).toEqual([]);
+    expect(perRunBuildTags(`old-${runId}`)).toEqual([]);
   });
 
   it("pushes a second tag of the same image without uploading any layer", async () => {
@@ -251,17 +249,17 @@ describe.skipIf(skip)("build-image against a real Docker Engine and registry", (
   });
 
   it("Ctrl-C during the build stops it: exit 130, cancelled, no container, no tag, nothing pushed", async () => {
-    const file = config({ editable: { base: bases.editable!, tags: ["interrupted-build"] } });
+    const file = config({ [`interrupted-${runId}`]: { base: bases.editable!, tags: ["interrupted-build"] } });
     const cli = startCli("src/cli/build-image.ts", ["--config", file, "--skip-verify", "--push-unverified", "--no-cache"]);
     await waitFor(async () => /\[build\] Step \d+\/\d+ : RUN /.test(cli.stderrSoFar()), 60_000, "the build's RUN step");
     cli.child.kill("SIGINT");
     const run = await cli.done;
     expect(run.code).toBe(130);
     expect(run.json.targets[0]).toMatchObject({ status: "cancelled", error: { step: "build" } });
-    expect(await containersFrom(bases.editable!)).toEqual([]);
+    expect(leftoverStepContainers(run.stderr)).toEqual([]);
     expect(await localTags(IMAGE)).not.toContain(`${IMAGE}:interrupted-build`);
     expect(await registryTags(TEST_REGISTRY, REPO)).not.toContain("interrupted-build");
-    expect(execFileSync("docker", ["images", "-q", "--filter", "reference=sglang-image-patcher-build/*"], { encoding: "utf8" }).trim()).toBe("");
+    expect(perRunBuildTags(`interrupted-${runId}`)).toEqual([]);
   });
 
   describe("with a registry that requires a login", () => {

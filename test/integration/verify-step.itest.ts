@@ -11,13 +11,15 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DockerodeEngine } from "../../src/docker/engine.js";
-import { REPO_ROOT, TEST_REGISTRY, mustSkip, stopRunningClis, registryTags, runBuildImage, startCli, verifyContainers, waitFor, writeConfig } from "./support/services.js";
+import { REPO_ROOT, TEST_REGISTRY, mustSkip, perRunBuildTags, stopRunningClis, registryTags, runBuildImage, startCli, verifyContainers, waitFor, writeConfig } from "./support/services.js";
 import { ensureStandInBase } from "./support/stand-in-bases.js";
 
 const skip = await mustSkip();
 const engine = new DockerodeEngine();
 const REPO = `sglang-image-patcher-itest/verified-${Date.now().toString(36)}`;
 const IMAGE = `${TEST_REGISTRY}/${REPO}`;
+// This file's own target name, so its per-run build tags are told apart from other runs'.
+const TARGET = `verify-step-${Date.now().toString(36)}`;
 const SITE_PACKAGES = path.join(REPO_ROOT, ".venv/lib/python3.11/site-packages");
 const NEVER_READY = path.join(REPO_ROOT, "test/fixtures/harness-never-ready");
 const REAL_HARNESS = path.join(REPO_ROOT, "harness");
@@ -28,7 +30,7 @@ function config(tag: string, verify: Record<string, unknown>): string {
   return writeConfig(
     [
       "targets:",
-      "  t:",
+      `  ${TARGET}:`,
       `    base: ${base}`,
       `    patchSet: ${path.join(REPO_ROOT, "patches/sglang-v0.5.9")}`,
       `    image: ${IMAGE}`,
@@ -89,7 +91,7 @@ describe.skipIf(skip)("the verify step in a real container (engine-less mode)", 
     expect(ourVerifyContainers()).toEqual([]);
 
     // verify-image on the image just built gives the same verdict.
-    const again = await startCli("src/cli/verify-image.ts", [`${IMAGE}:engineless`, "--config", file, "--target", "t"]).done;
+    const again = await startCli("src/cli/verify-image.ts", [`${IMAGE}:engineless`, "--config", file, "--target", TARGET]).done;
     expect(again.code, again.stderr.slice(-3000)).toBe(0);
     expect(again.json).toMatchObject({ ok: true, verify: { outcome: "engineless-verified", countsAsVerified: false, report: { status: "passed" } } });
     execFileSync("docker", ["rmi", `${IMAGE}:engineless`]);
@@ -161,6 +163,6 @@ describe.skipIf(skip)("the verify step in a real container (engine-less mode)", 
     expect(run.json.targets[0].status).toBe("cancelled");
     expect(ourVerifyContainers()).toEqual([]);
     expect(localTags()).not.toContain("interrupted");
-    expect(execFileSync("docker", ["images", "-q", "--filter", "reference=sglang-image-patcher-build/*"], { encoding: "utf8" }).trim()).toBe("");
+    expect(perRunBuildTags(TARGET)).toEqual([]);
   });
 });
