@@ -63,6 +63,7 @@ def cases(tokenizer):
         "echo_ids": dict(base, prompt=ids_a, echo=True),
         "stop_string": dict(base, prompt=TEXT_PROMPT, stop=["forty"]),
         "max_tokens": dict(base, prompt=TEXT_PROMPT, max_tokens=9),
+        "logprobs": dict(base, prompt=TEXT_PROMPT, logprobs=2),
         "usage": dict(
             base, prompt=TEXT_PROMPT, n=2,
             stream_options={"include_usage": True, "continuous_usage_stats": True},
