@@ -14,7 +14,8 @@ import { repositoryAndTag } from "../image-ref.js";
 import { BASE_DIGEST_LABEL, LABEL_PREFIX } from "../labels.js";
 import type { Logger } from "../log.js";
 import type { RetryPolicy } from "../retry.js";
-import { preflightVerify, runVerifyStep, type VerifyOutcome } from "../verify/verify-step.js";
+import { checkGpuAvailable, type GpuEvidence } from "../verify/gpu-evidence.js";
+import { NO_GPU_HELP, preflightVerify, runVerifyStep, type VerifyOutcome } from "../verify/verify-step.js";
 import { applyTags, revertTags, type AppliedTag } from "./local-tags.js";
 import type { PlannedTarget, TargetPlan } from "./plan.js";
 import { compressedBytesPushed, pushRef, readRegistryTags, tagState, type PushRecord, type RegistryTagState } from "./push.js";
@@ -37,6 +38,8 @@ export interface TargetResult {
     report?: unknown;
     durationMs?: number;
     reason?: string;
+    /** gpu mode: what the verify container was given (see verify/gpu-evidence.ts). */
+    gpu?: GpuEvidence;
   };
   push: PushRecord[];
   /** After a push (finished, failed or cancelled): what the registry's tag names, per ref. */
@@ -195,9 +198,20 @@ export async function runTarget(planned: PlannedTarget, deps: RunDeps): Promise<
     step = "tag-lock";
     unlock = lockTags(plan.refs);
     step = "verify";
-    if (!plan.verify.skipped) await timed(timings, "preflight", () => preflightVerify(engine, plan.verify.settings, deps.repoRoot, deps.configDir));
+    const settings = plan.verify.settings;
+    const probeGpu = async (image: string) => timed(timings, "gpuProbe", () => checkGpuAvailable(engine, image, settings.gpus, runId, NO_GPU_HELP));
+    const needsGpu = !plan.verify.skipped && settings.mode === "gpu";
+    if (!plan.verify.skipped) await timed(timings, "preflight", () => preflightVerify(engine, settings, deps.repoRoot, deps.configDir));
+    // Can the daemon give a container a GPU? A base already here answers before anything is
+    // pulled or built; otherwise the freshly pulled base does.
+    const baseHere = needsGpu && (await engine.inspectImage(plan.base.ref)) !== undefined;
+    if (baseHere) await probeGpu(plan.base.ref);
     step = "resolve-base";
     const base = await timed(timings, "resolveBase", () => resolveBase(plan, deps));
+    if (needsGpu && !baseHere) {
+      step = "verify";
+      await probeGpu(base.info.id);
+    }
     result.base = { ref: plan.base.ref, imageId: base.info.id, ...(base.digest ? { digest: base.digest } : {}), pulled: base.pulled };
     logger.info(`base ${plan.base.ref}: ${base.digest ?? `image ${base.info.id}, no registry digest`}${base.pulled ? " (pulled)" : ""}`);
 
@@ -255,6 +269,7 @@ export async function runTarget(planned: PlannedTarget, deps: RunDeps): Promise<
           countsAsVerified: false,
           report: (e as { report?: unknown }).report,
           reason: errorMessage(e),
+          ...((e as { gpu?: GpuEvidence }).gpu ? { gpu: (e as { gpu: GpuEvidence }).gpu } : {}),
         };
         throw e;
       } finally {
@@ -266,6 +281,7 @@ export async function runTarget(planned: PlannedTarget, deps: RunDeps): Promise<
         countsAsVerified: outcome.countsAsVerified,
         report: outcome.report,
         durationMs: outcome.durationMs,
+        ...(outcome.gpu ? { gpu: outcome.gpu } : {}),
       };
     }
 

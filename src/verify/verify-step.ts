@@ -18,6 +18,7 @@ import type { DockerEngine, OneShotSpec } from "../docker/engine.js";
 import { StepError, UserError, errorMessage } from "../errors.js";
 import { containerLabels } from "../labels.js";
 import type { Mount } from "../mount.js";
+import { GPU_EVIDENCE_FILE, checkGpuAvailable, gpuEvidenceScript, notGpuVerified, parseGpuEvidence, type GpuEvidence } from "./gpu-evidence.js";
 
 export const IMAGE_TOOL_DIR = "/opt/sglang-image-patcher";
 export const REPORT_DIR = "/tmp/sglang-image-patcher-verify";
@@ -35,6 +36,8 @@ export interface VerifyOutcome {
   durationMs: number;
   command: string[];
   report: unknown;
+  /** gpu mode: what the container was given (a pass here means a GPU answered). */
+  gpu?: GpuEvidence;
 }
 
 export interface VerifyStepInput {
@@ -124,7 +127,7 @@ export function verifyContainerSpec(input: Omit<VerifyStepInput, "engine" | "onO
     name: `sglang-image-patcher-verify-${input.runId}`,
     // The report folder is created by the shell so getArchive finds it even when the suite
     // dies before writing the report (then the folder is empty and we say so).
-    cmd: ["sh", "-c", `mkdir -p ${REPORT_DIR} && exec "$@"`, "sh", ...cmd],
+    cmd: ["sh", "-c", `mkdir -p ${REPORT_DIR} && ${s.mode === "gpu" ? `${gpuEvidenceScript(REPORT_DIR)}; ` : ""}exec "$@"`, "sh", ...cmd],
     env: {
       PYTHONPATH: pythonPath.join(":"),
       PYTHONDONTWRITEBYTECODE: "1",
@@ -142,6 +145,17 @@ export function verifyContainerSpec(input: Omit<VerifyStepInput, "engine" | "onO
 
 /** Reads report.json out of the getArchive tar (its entries are `<dir>/report.json`). */
 export async function reportFromArchive(tar: Buffer): Promise<unknown> {
+  const found = await fileFromArchive(tar, "report.json");
+  if (!found) return undefined;
+  try {
+    return JSON.parse(found.toString("utf8"));
+  } catch (e) {
+    throw new StepError("verify", `the verify report is not valid JSON: ${errorMessage(e)}`, 2);
+  }
+}
+
+/** One file of the report folder's getArchive tar, by its name in that folder. */
+export async function fileFromArchive(tar: Buffer, name: string): Promise<Buffer | undefined> {
   const extract = tarStream.extract();
   let found: Buffer | undefined;
   const done = new Promise<void>((resolve, reject) => {
@@ -149,7 +163,7 @@ export async function reportFromArchive(tar: Buffer): Promise<unknown> {
       const chunks: Buffer[] = [];
       stream.on("data", (c) => chunks.push(c as Buffer));
       stream.on("end", () => {
-        if (header.name.endsWith("/report.json") || header.name === "report.json") found = Buffer.concat(chunks);
+        if (header.name.endsWith(`/${name}`) || header.name === name) found = Buffer.concat(chunks);
         next();
       });
       stream.resume();
@@ -159,12 +173,7 @@ export async function reportFromArchive(tar: Buffer): Promise<unknown> {
   });
   extract.end(tar);
   await done;
-  if (!found) return undefined;
-  try {
-    return JSON.parse(found.toString("utf8"));
-  } catch (e) {
-    throw new StepError("verify", `the verify report is not valid JSON: ${errorMessage(e)}`, 2);
-  }
+  return found;
 }
 
 /** Names of failed checks, read loosely from the report (the suite owns its format). */
@@ -190,15 +199,18 @@ export function exitMeaning(code: number): string {
   return "unexpected exit code";
 }
 
-export async function checkGpuAvailable(engine: DockerEngine): Promise<void> {
-  const info = await engine.info();
-  if (!info.runtimes.includes("nvidia")) {
-    throw new StepError("verify", `the Docker daemon at ${engine.endpoint} has no nvidia runtime (runtimes: ${info.runtimes.join(", ")}), so the image cannot be verified on a GPU. ${NO_GPU_HELP}`, 2);
-  }
-}
-
-/** Everything that can be checked before building: fails early instead of after a build. */
-export async function preflightVerify(engine: DockerEngine, settings: VerifySettings, repoRoot: string, baseDir: string): Promise<void> {
+/**
+ * Everything that can be checked before building: fails early instead of after a build. With
+ * `probe` (an image present on the daemon) and gpu mode, a container is started with GPUs
+ * requested, which is what the verify container will need.
+ */
+export async function preflightVerify(
+  engine: DockerEngine,
+  settings: VerifySettings,
+  repoRoot: string,
+  baseDir: string,
+  probe?: { image: string; runId: string },
+): Promise<void> {
   if (!verifySuiteAvailable(repoRoot)) {
     throw new StepError(
       "verify",
@@ -209,12 +221,12 @@ export async function preflightVerify(engine: DockerEngine, settings: VerifySett
   }
   // Mounts and the harness folder: named now rather than after a build.
   verifyContainerSpec({ image: "preflight", settings, baseDir, repoRoot, runId: "preflight" });
-  if (settings.mode === "gpu") await checkGpuAvailable(engine);
+  if (settings.mode === "gpu" && probe) await checkGpuAvailable(engine, probe.image, settings.gpus, probe.runId, NO_GPU_HELP);
 }
 
 export async function runVerifyStep(input: VerifyStepInput): Promise<VerifyOutcome> {
   const s = input.settings;
-  await preflightVerify(input.engine, s, input.repoRoot, input.baseDir);
+  await preflightVerify(input.engine, s, input.repoRoot, input.baseDir, { image: input.image, runId: input.runId });
   const spec = verifyContainerSpec(input);
   const started = Date.now();
   let result;
@@ -259,13 +271,26 @@ export async function runVerifyStep(input: VerifyStepInput): Promise<VerifyOutco
     );
   }
   if (report === undefined) throw new StepError("verify", `the verify suite exited 0 but wrote no report at ${REPORT_DIR}/report.json`, 2);
+  let gpu: GpuEvidence | undefined;
+  if (s.mode === "gpu") {
+    gpu = parseGpuEvidence(result.copied ? (await fileFromArchive(result.copied, GPU_EVIDENCE_FILE))?.toString("utf8") : undefined, cmd(spec));
+    const why = notGpuVerified(gpu);
+    // The suite passed, but not on a GPU: that must not read as a GPU verification.
+    if (why) throw Object.assign(new StepError("verify", `the verify suite passed, but this is not a GPU verification: ${why}`, 2), { report, gpu });
+  }
   return {
     mode: s.mode,
     outcome: s.mode === "gpu" ? "passed" : s.mode === "cpu" ? "cpu-verified" : "engineless-verified",
     countsAsVerified: s.mode === "gpu",
     exitCode: 0,
     durationMs,
-    command: spec.cmd.slice(4),
+    command: cmd(spec),
     report,
+    ...(gpu ? { gpu } : {}),
   };
+}
+
+/** The suite's command line inside the container's `sh -c` wrapper. */
+function cmd(spec: OneShotSpec): string[] {
+  return spec.cmd.slice(4);
 }

@@ -108,7 +108,7 @@ describe.skipIf(skip)("the CLI against the real daemon", () => {
   it("gpu verify on this daemon (no nvidia runtime) fails before building and says what to do", async () => {
     const run = await runBuildImage(["--config", writeConfig(target())]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/has no nvidia runtime .* install nvidia-container-toolkit/);
+    expect(run.stderr).toMatch(/cannot give a container a GPU .* install nvidia-container-toolkit/);
     expect(run.json.targets[0]).toMatchObject({ status: "failed", error: { step: "verify" } });
     expect(run.json.targets[0].timings.buildMs).toBeUndefined();
   });

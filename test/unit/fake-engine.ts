@@ -14,6 +14,8 @@ export class FakeEngine implements DockerEngine {
   calls: string[] = [];
   images = new Map<string, ImageInfo>();
   runtimes = ["runc"];
+  /** Whether a container that asks for GPUs starts (the toolkit's hook is on the daemon's PATH). */
+  canGiveGpus = false;
   buildError?: Error;
   pushErrors: Error[] = [];
   oneShot: (spec: OneShotSpec, signal?: AbortSignal) => Promise<OneShotResult> = async () => ({ exitCode: 0, timedOut: false });
@@ -51,6 +53,8 @@ export class FakeEngine implements DockerEngine {
   async removeImage(ref: string) { this.calls.push(`rmi ${ref}`); this.images.delete(ref); }
   async runOneShot(spec: OneShotSpec, _onOutput: (t: string) => void, signal?: AbortSignal) {
     this.calls.push(`run ${spec.name}`);
+    // Docker 20.10 without the NVIDIA toolkit's hook: a GPU request fails at start.
+    if (spec.gpus !== undefined && !this.canGiveGpus) throw new Error('(HTTP code 500) server error - could not select device driver "nvidia" with capabilities: [[gpu]]');
     this.lastSpec = spec;
     return this.oneShot(spec, signal);
   }

@@ -206,11 +206,11 @@ describe("the pipeline with a fake engine", () => {
     expect(engine.calls.some((c) => c.startsWith("push"))).toBe(false);
   });
 
-  it("gpu verify on a daemon without the nvidia runtime fails before building, saying what to do", async () => {
+  it("gpu verify on a daemon that cannot give a container a GPU fails before building, saying what to do", async () => {
     const engine = new FakeEngine(BASE);
     const { promise } = await run(engine, { skipVerify: false, pushUnverified: false }, "{ mode: gpu }");
-    await expect(promise).rejects.toThrow(/has no nvidia runtime .*nvidia-ctk runtime configure --runtime=docker.*verify\.mode: engineless/);
-    expect(engine.calls).toEqual([]);
+    await expect(promise).rejects.toThrow(/cannot give a container a GPU \(.*could not select device driver .*nvidia-ctk runtime configure --runtime=docker.*verify\.mode: engineless/);
+    expect(engine.calls.map((c) => c.replace(/[0-9a-z]+-[0-9a-f]{6}$/, "RUN"))).toEqual(["run sglang-image-patcher-gpu-probe-RUN"]);
   });
 
   it("Ctrl-C during verify aborts, reports cancelled, and drops the per-run tag", async () => {

@@ -6,6 +6,7 @@ import tarStream from "tar-stream";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_VERIFY, type VerifySettings } from "../../src/config/schema.js";
 import { exitMeaning, failedChecks, runVerifyStep, verifyContainerSpec } from "../../src/verify/verify-step.js";
+import type { OneShotSpec } from "../../src/docker/engine.js";
 import { FakeEngine } from "./fake-engine.js";
 
 const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
@@ -120,11 +121,39 @@ describe("verify outcomes", () => {
     );
   });
 
-  it("a daemon that cannot hand out a GPU gets the same help as a missing runtime", async () => {
+  it("a daemon that cannot hand out a GPU is found by a probe container, with the help to fix it (its runtime list does not matter)", async () => {
     const engine = new FakeEngine("b");
     engine.runtimes = ["runc", "nvidia"];
-    engine.oneShot = async () => { throw new Error('(HTTP code 500) server error - could not select device driver "nvidia" with capabilities: [[gpu]]'); };
-    await expect(run(engine, settings())).rejects.toThrow(/the container could not get a GPU .*NVIDIA Container Toolkit/);
+    await expect(run(engine, settings())).rejects.toThrow(/cannot give a container a GPU \(.*could not select device driver.*NVIDIA Container Toolkit/);
+    expect(engine.calls).toEqual(["run sglang-image-patcher-gpu-probe-r1"]);
+  });
+
+  const gpuRun = (evidence: string) => async (spec: OneShotSpec) =>
+    spec.cmd[0] === "true" ? { exitCode: 0, timedOut: false } : { exitCode: 0, timedOut: false, copied: await reportTar({ status: "passed", checks: [] }, evidence) };
+
+  it("gpu mode: a pass counts as verified only when nvidia-smi in the container listed a GPU", async () => {
+    const engine = new FakeEngine("b");
+    engine.canGiveGpus = true;
+    engine.oneShot = gpuRun("NVIDIA_VISIBLE_DEVICES=all\nGPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-1)\n");
+    const out = await run(engine, settings());
+    expect(out).toMatchObject({ outcome: "passed", countsAsVerified: true, gpu: { visibleDevices: "all", gpus: ["GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-1)"], serverOnCpu: false } });
+    expect(engine.lastSpec?.cmd[2]).toContain("nvidia-smi -L");
+  });
+
+  it("gpu mode: a pass with no GPU in the container, or with the server on --device cpu, is not a GPU verification", async () => {
+    const engine = new FakeEngine("b");
+    engine.canGiveGpus = true;
+    engine.oneShot = gpuRun("NVIDIA_VISIBLE_DEVICES=all\nsh: 1: nvidia-smi: not found\nnvidia-smi exited 127\n");
+    const err = await run(engine, settings()).catch((e) => e);
+    expect(err.message).toBe(
+      "verify: the verify suite passed, but this is not a GPU verification: no GPU answered in the verify container (nvidia-smi -L: sh: 1: nvidia-smi: not found; nvidia-smi exited 127; NVIDIA_VISIBLE_DEVICES=all)",
+    );
+    expect(err.exitCode).toBe(2);
+    expect(err.report).toMatchObject({ status: "passed" });
+    engine.oneShot = gpuRun("NVIDIA_VISIBLE_DEVICES=all\nGPU 0: NVIDIA H100 (UUID: GPU-1)\n");
+    await expect(run(engine, settings({ extraArgs: ["--server-arg=--device", "--server-arg=cpu"] }))).rejects.toThrow(
+      /not a GPU verification: the server was started with --device cpu/,
+    );
   });
 
   it("cpu mode: a pass is cpu-verified and does not count as verified; no GPU is asked of the daemon", async () => {
@@ -157,13 +186,14 @@ describe("verify outcomes", () => {
 });
 
 /** The getArchive tar of the report folder, as the daemon returns it. */
-async function reportTar(report: unknown): Promise<Buffer> {
+async function reportTar(report: unknown, gpuEvidence?: string): Promise<Buffer> {
   const pack = tarStream.pack();
   const chunks: Buffer[] = [];
   pack.on("data", (c) => chunks.push(c as Buffer));
   const done = new Promise<void>((r) => pack.on("end", () => r()));
   pack.entry({ name: "sglang-image-patcher-verify/", type: "directory" });
   pack.entry({ name: "sglang-image-patcher-verify/report.json" }, JSON.stringify(report));
+  if (gpuEvidence !== undefined) pack.entry({ name: "sglang-image-patcher-verify/gpu.txt" }, gpuEvidence);
   pack.finalize();
   await done;
   return Buffer.concat(chunks);

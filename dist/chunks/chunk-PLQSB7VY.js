@@ -9,6 +9,7 @@ import {
 // src/cli/build-image-args.ts
 import { parseArgs } from "node:util";
 var BUILD_IMAGE_HELP = `Usage: npm run build-image -- [options]
+       sglang-image-patcher build [options]
 
 Builds a patched SGLang image per target of the build file: resolves the base image (pulls it
 when absent), packs the build context, builds, verifies the image by running the token-id
@@ -35,8 +36,10 @@ Options:
   --dry-run            print the plan as the JSON result without contacting the Docker daemon
   -h, --help           show this help
 
-Registry credentials come from SGLANG_IMAGE_PATCHER_REGISTRY_USERNAME/_PASSWORD or the Docker
-config file (~/.docker/config.json, $DOCKER_CONFIG). DOCKER_HOST selects the daemon.
+Registry credentials, per registry: SGLANG_IMAGE_PATCHER_REGISTRY_USERNAME/_PASSWORD, else
+DOCKER_AUTH_CONFIG, else the Docker config file ($DOCKER_CONFIG/config.json or
+~/.docker/config.json), whose credential helper, when one is configured, is used alone, as by
+the docker CLI. DOCKER_HOST selects the daemon.
 
 Exit codes: 0 success, 1 a step failed (build, verify check, push), 2 bad input or setup
 (config, patch set, base image, verify setup), 3 Docker daemon unreachable, 130 cancelled.

@@ -11,7 +11,7 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-BSRCBZZO.js";
+} from "./chunk-AUU2F5X4.js";
 import "./chunk-MSYIPRAK.js";
 import {
   VERIFY_IMAGE_HELP,

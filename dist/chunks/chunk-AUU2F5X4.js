@@ -10544,6 +10544,57 @@ async function planTarget(config, target, opts, repoRoot, provenance) {
 var import_tar_stream2 = __toESM(require_tar_stream(), 1);
 import { existsSync as existsSync2, mkdirSync } from "node:fs";
 import path5 from "node:path";
+
+// src/verify/gpu-evidence.ts
+var GPU_EVIDENCE_FILE = "gpu.txt";
+function gpuEvidenceScript(reportDir) {
+  const out = `${reportDir}/${GPU_EVIDENCE_FILE}`;
+  return `{ echo "NVIDIA_VISIBLE_DEVICES=\${NVIDIA_VISIBLE_DEVICES:-}"; nvidia-smi -L 2>&1 || echo "nvidia-smi exited $?"; } > ${out} 2>&1`;
+}
+function parseGpuEvidence(text, serverArgs) {
+  const lines = (text ?? "").split("\n").map((l) => l.trim()).filter(Boolean);
+  const visible = lines.find((l) => l.startsWith("NVIDIA_VISIBLE_DEVICES="));
+  const nvidiaSmi = lines.filter((l) => l !== visible);
+  return {
+    visibleDevices: visible ? visible.slice("NVIDIA_VISIBLE_DEVICES=".length) : "",
+    gpus: nvidiaSmi.filter((l) => /^GPU \d+: /.test(l)),
+    nvidiaSmi,
+    serverOnCpu: serverDevice(serverArgs) === "cpu"
+  };
+}
+function serverDevice(suiteArgs) {
+  const serverArgs = suiteArgs.filter((a) => a.startsWith("--server-arg=")).map((a) => a.slice("--server-arg=".length));
+  let device;
+  serverArgs.forEach((a, i) => {
+    if (a === "--device" && serverArgs[i + 1] !== void 0) device = serverArgs[i + 1];
+    else if (a.startsWith("--device=")) device = a.slice("--device=".length);
+  });
+  return device;
+}
+function notGpuVerified(e) {
+  const reasons = [];
+  if (e.gpus.length === 0) reasons.push(`no GPU answered in the verify container (nvidia-smi -L: ${e.nvidiaSmi.join("; ") || "no output"}; NVIDIA_VISIBLE_DEVICES=${e.visibleDevices || "unset"})`);
+  if (e.serverOnCpu) reasons.push("the server was started with --device cpu (verify.extraArgs)");
+  return reasons.length ? reasons.join(", and ") : void 0;
+}
+var CANNOT_GIVE_GPU = /could not select device driver|nvidia-container-cli|unknown or invalid runtime name: nvidia|nvidia-container-runtime-hook/i;
+async function checkGpuAvailable(engine, image, gpus, runId, help) {
+  try {
+    await engine.runOneShot(
+      { image, name: `sglang-image-patcher-gpu-probe-${runId}`, cmd: ["true"], env: {}, mounts: [], labels: containerLabels("gpu-probe", runId), gpus, timeoutMs: 12e4 },
+      () => {
+      }
+    );
+  } catch (e) {
+    const msg = errorMessage(e).trim();
+    if (CANNOT_GIVE_GPU.test(msg)) {
+      throw new StepError("verify", `the Docker daemon at ${engine.endpoint} cannot give a container a GPU (${msg}), so the image cannot be verified on a GPU. ${help}`, 2);
+    }
+    throw new StepError("verify", `checking that the Docker daemon at ${engine.endpoint} can give a container a GPU failed: ${msg}`, 2);
+  }
+}
+
+// src/verify/verify-step.ts
 var IMAGE_TOOL_DIR = "/opt/sglang-image-patcher";
 var REPORT_DIR = "/tmp/sglang-image-patcher-verify";
 var VERIFY_PACKAGE = "tokenids_verify";
@@ -10579,7 +10630,7 @@ function verifyContainerSpec(input) {
   }
   pythonPath.push(...s.pythonPath);
   if (s.mode === "cpu" && !s.modelMount) throw new StepError("verify", CPU_NEEDS_MODEL_MOUNT, 2);
-  const cmd = [
+  const cmd2 = [
     "python3",
     "-m",
     VERIFY_PACKAGE,
@@ -10601,7 +10652,7 @@ function verifyContainerSpec(input) {
     name: `sglang-image-patcher-verify-${input.runId}`,
     // The report folder is created by the shell so getArchive finds it even when the suite
     // dies before writing the report (then the folder is empty and we say so).
-    cmd: ["sh", "-c", `mkdir -p ${REPORT_DIR} && exec "$@"`, "sh", ...cmd],
+    cmd: ["sh", "-c", `mkdir -p ${REPORT_DIR} && ${s.mode === "gpu" ? `${gpuEvidenceScript(REPORT_DIR)}; ` : ""}exec "$@"`, "sh", ...cmd2],
     env: {
       PYTHONPATH: pythonPath.join(":"),
       PYTHONDONTWRITEBYTECODE: "1",
@@ -10617,6 +10668,15 @@ function verifyContainerSpec(input) {
   };
 }
 async function reportFromArchive(tar) {
+  const found = await fileFromArchive(tar, "report.json");
+  if (!found) return void 0;
+  try {
+    return JSON.parse(found.toString("utf8"));
+  } catch (e) {
+    throw new StepError("verify", `the verify report is not valid JSON: ${errorMessage(e)}`, 2);
+  }
+}
+async function fileFromArchive(tar, name) {
   const extract = import_tar_stream2.default.extract();
   let found;
   const done = new Promise((resolve, reject) => {
@@ -10624,7 +10684,7 @@ async function reportFromArchive(tar) {
       const chunks = [];
       stream.on("data", (c) => chunks.push(c));
       stream.on("end", () => {
-        if (header.name.endsWith("/report.json") || header.name === "report.json") found = Buffer.concat(chunks);
+        if (header.name.endsWith(`/${name}`) || header.name === name) found = Buffer.concat(chunks);
         next();
       });
       stream.resume();
@@ -10634,12 +10694,7 @@ async function reportFromArchive(tar) {
   });
   extract.end(tar);
   await done;
-  if (!found) return void 0;
-  try {
-    return JSON.parse(found.toString("utf8"));
-  } catch (e) {
-    throw new StepError("verify", `the verify report is not valid JSON: ${errorMessage(e)}`, 2);
-  }
+  return found;
 }
 function failedChecks(report) {
   const listed = report?.failed_checks;
@@ -10659,13 +10714,7 @@ function exitMeaning(code) {
   if (code === 126 || code === 127) return "could not run python3 -m tokenids_verify in the image";
   return "unexpected exit code";
 }
-async function checkGpuAvailable(engine) {
-  const info = await engine.info();
-  if (!info.runtimes.includes("nvidia")) {
-    throw new StepError("verify", `the Docker daemon at ${engine.endpoint} has no nvidia runtime (runtimes: ${info.runtimes.join(", ")}), so the image cannot be verified on a GPU. ${NO_GPU_HELP}`, 2);
-  }
-}
-async function preflightVerify(engine, settings, repoRoot, baseDir) {
+async function preflightVerify(engine, settings, repoRoot, baseDir, probe) {
   if (!verifySuiteAvailable(repoRoot)) {
     throw new StepError(
       "verify",
@@ -10674,11 +10723,11 @@ async function preflightVerify(engine, settings, repoRoot, baseDir) {
     );
   }
   verifyContainerSpec({ image: "preflight", settings, baseDir, repoRoot, runId: "preflight" });
-  if (settings.mode === "gpu") await checkGpuAvailable(engine);
+  if (settings.mode === "gpu" && probe) await checkGpuAvailable(engine, probe.image, settings.gpus, probe.runId, NO_GPU_HELP);
 }
 async function runVerifyStep(input) {
   const s = input.settings;
-  await preflightVerify(input.engine, s, input.repoRoot, input.baseDir);
+  await preflightVerify(input.engine, s, input.repoRoot, input.baseDir, { image: input.image, runId: input.runId });
   const spec = verifyContainerSpec(input);
   const started = Date.now();
   let result;
@@ -10717,15 +10766,25 @@ async function runVerifyStep(input) {
     );
   }
   if (report === void 0) throw new StepError("verify", `the verify suite exited 0 but wrote no report at ${REPORT_DIR}/report.json`, 2);
+  let gpu;
+  if (s.mode === "gpu") {
+    gpu = parseGpuEvidence(result.copied ? (await fileFromArchive(result.copied, GPU_EVIDENCE_FILE))?.toString("utf8") : void 0, cmd(spec));
+    const why = notGpuVerified(gpu);
+    if (why) throw Object.assign(new StepError("verify", `the verify suite passed, but this is not a GPU verification: ${why}`, 2), { report, gpu });
+  }
   return {
     mode: s.mode,
     outcome: s.mode === "gpu" ? "passed" : s.mode === "cpu" ? "cpu-verified" : "engineless-verified",
     countsAsVerified: s.mode === "gpu",
     exitCode: 0,
     durationMs,
-    command: spec.cmd.slice(4),
-    report
+    command: cmd(spec),
+    report,
+    ...gpu ? { gpu } : {}
   };
+}
+function cmd(spec) {
+  return spec.cmd.slice(4);
 }
 
 // src/docker/registry-auth.ts
@@ -10890,6 +10949,8 @@ export {
   checkCliOptions,
   selectTargets,
   planTarget,
+  checkGpuAvailable,
+  NO_GPU_HELP,
   preflightVerify,
   runVerifyStep,
   ENV_USERNAME,

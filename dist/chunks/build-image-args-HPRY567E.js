@@ -2,7 +2,7 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   BUILD_IMAGE_HELP,
   parseBuildImageArgs
-} from "./chunk-O7L5ID7H.js";
+} from "./chunk-PLQSB7VY.js";
 import "./chunk-IQNXU4GY.js";
 import "./chunk-BKJ4SD3D.js";
 export {

@@ -2,14 +2,16 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   BUILD_IMAGE_HELP,
   parseBuildImageArgs
-} from "./chunk-O7L5ID7H.js";
+} from "./chunk-PLQSB7VY.js";
 import {
   BASE_DIGEST_LABEL,
   ENV_PASSWORD,
   ENV_USERNAME,
   LABEL_PREFIX,
+  NO_GPU_HELP,
   REPO_ROOT,
   checkCliOptions,
+  checkGpuAvailable,
   createLogger,
   exitCodeFor,
   installCancellation,
@@ -22,7 +24,7 @@ import {
   resolveRegistryAuth,
   runVerifyStep,
   selectTargets
-} from "./chunk-BSRCBZZO.js";
+} from "./chunk-AUU2F5X4.js";
 import {
   ProgressStreamError
 } from "./chunk-MSYIPRAK.js";
@@ -456,9 +458,18 @@ async function runTarget(planned, deps) {
     step = "tag-lock";
     unlock = lockTags(plan.refs);
     step = "verify";
-    if (!plan.verify.skipped) await timed(timings, "preflight", () => preflightVerify(engine, plan.verify.settings, deps.repoRoot, deps.configDir));
+    const settings = plan.verify.settings;
+    const probeGpu = async (image2) => timed(timings, "gpuProbe", () => checkGpuAvailable(engine, image2, settings.gpus, runId, NO_GPU_HELP));
+    const needsGpu = !plan.verify.skipped && settings.mode === "gpu";
+    if (!plan.verify.skipped) await timed(timings, "preflight", () => preflightVerify(engine, settings, deps.repoRoot, deps.configDir));
+    const baseHere = needsGpu && await engine.inspectImage(plan.base.ref) !== void 0;
+    if (baseHere) await probeGpu(plan.base.ref);
     step = "resolve-base";
     const base = await timed(timings, "resolveBase", () => resolveBase(plan, deps));
+    if (needsGpu && !baseHere) {
+      step = "verify";
+      await probeGpu(base.info.id);
+    }
     result.base = { ref: plan.base.ref, imageId: base.info.id, ...base.digest ? { digest: base.digest } : {}, pulled: base.pulled };
     logger.info(`base ${plan.base.ref}: ${base.digest ?? `image ${base.info.id}, no registry digest`}${base.pulled ? " (pulled)" : ""}`);
     step = "build";
@@ -516,7 +527,8 @@ async function runTarget(planned, deps) {
           mode: plan.verify.settings.mode,
           countsAsVerified: false,
           report: e.report,
-          reason: errorMessage(e)
+          reason: errorMessage(e),
+          ...e.gpu ? { gpu: e.gpu } : {}
         };
         throw e;
       } finally {
@@ -527,7 +539,8 @@ async function runTarget(planned, deps) {
         mode: outcome.mode,
         countsAsVerified: outcome.countsAsVerified,
         report: outcome.report,
-        durationMs: outcome.durationMs
+        durationMs: outcome.durationMs,
+        ...outcome.gpu ? { gpu: outcome.gpu } : {}
       };
     }
     step = "tag";
