@@ -1,4 +1,4 @@
-"""A small HTTP client for the OpenAI-compatible chat endpoint (standard library only).
+"""A small HTTP client for the OpenAI-compatible chat and completions endpoints (standard library only).
 
 Every call opens its own connection, so one client can be used from many threads at once
 (the concurrency check relies on that).
@@ -88,19 +88,39 @@ class ChatClient:
 
     def chat_stream(self, body: Dict[str, Any]) -> StreamResponse:
         """Streaming /v1/chat/completions; reads the whole SSE stream and parses it."""
+        return self._stream("/v1/chat/completions", body)
+
+    def completion(self, body: Dict[str, Any]) -> Dict[str, Any]:
+        """Non-streaming /v1/completions; returns the JSON body (raises HttpError)."""
+        body = self._with_model(body)
+        body["stream"] = False
+        status, text = self.request("POST", "/v1/completions", body)
+        if status != 200:
+            raise HttpError("POST", "/v1/completions", status, text)
+        return json.loads(text)
+
+    def completion_stream(self, body: Dict[str, Any]) -> StreamResponse:
+        """Streaming /v1/completions; reads the whole SSE stream and parses it."""
+        return self._stream("/v1/completions", body)
+
+    def post_raw(self, path: str, body: Dict[str, Any]):
+        """POST with the model filled in; returns (status, body text) whatever the status."""
+        return self.request("POST", path, self._with_model(body))
+
+    def _stream(self, path: str, body: Dict[str, Any]) -> StreamResponse:
         body = self._with_model(body)
         body["stream"] = True
         conn = self._connection()
         try:
             conn.request(
                 "POST",
-                self._prefix + "/v1/chat/completions",
+                self._prefix + path,
                 body=json.dumps(body).encode("utf-8"),
                 headers={"Content-Type": "application/json", "Accept": "text/event-stream", "Connection": "close"},
             )
             resp = conn.getresponse()
             if resp.status != 200:
-                raise HttpError("POST", "/v1/chat/completions (stream)", resp.status, resp.read().decode("utf-8", "replace"))
+                raise HttpError("POST", f"{path} (stream)", resp.status, resp.read().decode("utf-8", "replace"))
             sse = parse_sse_lines(iter(resp.readline, b""))
             return StreamResponse(status=resp.status, sse=sse)
         finally:

@@ -6,6 +6,7 @@ their own responses and add their own expectations on top.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional
 
 from .stream_assembly import StreamAssembly, StreamChoice
@@ -124,6 +125,43 @@ def _lag_problems(tok: ModelTokenizer, sc: StreamChoice, label: str, field: str)
     return []
 
 
+_JSON_UNICODE_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+def word_chars(text: str) -> str:
+    """Letters and digits only: what survives a tool parser's re-serialization of the
+    model's text (quotes, spacing and markup may change; the words may not)."""
+    text = _JSON_UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def _is_subsequence(small: str, big: str) -> bool:
+    it = iter(big)
+    return all(ch in it for ch in small)
+
+
+def _tool_lag_problems(tok: ModelTokenizer, sc: StreamChoice, label: str) -> List[str]:
+    """Ids ride on the chunk that emits their text, tool calls included: after every chunk,
+    the words emitted so far (content, reasoning, tool names and arguments, in order) must
+    already be spelled by the ids so far. Catches a tool_calls chunk whose ids arrive on a
+    later chunk (e.g. v0.5.9's remaining-arguments chunk with its ids on the finish chunk)."""
+    ids: List[int] = []
+    emitted = ""
+    for part in sc.parts:
+        ids += part.token_ids
+        emitted += part.reasoning + part.content + part.tool_text
+        words = word_chars(emitted)
+        if not words:
+            continue
+        decoded = tok.decode(ids, skip_special_tokens=True)
+        if not _is_subsequence(words, word_chars(decoded)):
+            return [
+                f"{label}: chunk {part.position} emitted text before its ids: emitted so far={_short(emitted)}, "
+                f"decode(ids so far)={_short(decoded)}"
+            ]
+    return []
+
+
 def stream_problems(
     tok: ModelTokenizer,
     asm: StreamAssembly,
@@ -136,8 +174,9 @@ def stream_problems(
     """The streaming contract for one stream.
 
     text_mode: "content" (plain answer: decode(ids) vs content, per chunk and in total),
-    "reasoning" (reasoning text must be spelled by the ids so far), "tools" (text is not
-    compared: the tool parser turns the ids' text into structured deltas).
+    "reasoning" (reasoning text must be spelled by the ids so far), "tools" (the tool parser
+    turns the ids' text into structured deltas, so only the words emitted so far must be
+    spelled by the ids so far).
     """
     problems: List[str] = []
     if not asm.done:
@@ -184,6 +223,8 @@ def stream_problems(
             problems += _lag_problems(tok, sc, where, "content")
         elif text_mode == "reasoning":
             problems += _lag_problems(tok, sc, where, "reasoning")
+        elif text_mode == "tools":
+            problems += _tool_lag_problems(tok, sc, where)
 
     if asm.usage is not None:
         lengths = [len(asm.choices[i].token_ids) for i in sorted(asm.choices)]

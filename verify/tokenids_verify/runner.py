@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
 from .checks.choices import check_n2_choices
+from .checks.completions import check_completions_ids
 from .checks.concurrency import check_concurrent_streams
 from .checks.core import (
     check_cross_mode_identity,
@@ -18,10 +19,13 @@ from .checks.core import (
     check_usage_counts,
 )
 from .checks.finishes import check_stop_and_length_finishes
+from .checks.flags import check_flag_validation
+from .checks.logprobs import check_logprobs_alignment
 from .checks.openai_client import check_openai_client
 from .checks.opt_out import check_opt_out_keys
 from .checks.reasoning import check_reasoning_ids
 from .checks.stream_output import check_stream_output_mode
+from .checks.text_fidelity import check_stream_text_fidelity
 from .checks.tool_call import check_tool_call_ids
 from .client import HttpError
 from .context import CheckContext, CheckFailed, SkipCheck
@@ -40,13 +44,17 @@ ALL_CHECKS: List[Check] = [
     Check("cross_mode_identity", "greedy: prompt ids and completion ids identical streamed and not", check_cross_mode_identity),
     Check("usage_counts", "usage.prompt_tokens / completion_tokens equal the id lengths (streamed and not)", check_usage_counts),
     Check("prompt_matches_chat_template", "prompt ids equal the tokenizer's own apply_chat_template rendering (with and without tools)", check_prompt_matches_chat_template),
-    Check("tool_call_ids", "tool call with the tool parser active: stream has tool_calls deltas; stream ids == non-stream ids", check_tool_call_ids),
+    Check("tool_call_ids", "tool call with the tool parser active (and cut by max_tokens inside its arguments): stream has tool_calls deltas; stream ids == non-stream ids; ids ride on the tool_calls chunk that emits their text", check_tool_call_ids),
     Check("n2_choices", "n=2: each choice complete and self-consistent, streamed and not", check_n2_choices),
     Check("opt_out_keys", "return_token_ids=false: no key beyond unpatched v0.5.9's, streamed and not", check_opt_out_keys),
     Check("stop_and_length_finishes", "stop-string and max_tokens finishes keep every generated id", check_stop_and_length_finishes),
     Check("concurrent_streams", "16 concurrent streams, each complete and consistent", check_concurrent_streams),
     Check("openai_client", "the official openai client parses every response and sees the ids", check_openai_client),
     Check("reasoning_ids", "reasoning chunks carry their ids (reasoning parser active)", check_reasoning_ids),
+    Check("logprobs_alignment", "logprobs=true: logprobs.content 1:1 with token_ids on every chunk and in the response (top_logprobs 0/5/unset; tool-call and held-back chunks)", check_logprobs_alignment),
+    Check("stream_text_fidelity", "streamed content / reasoning / tool calls equal the non-streaming message (a tool call cut by max_tokens: as designed)", check_stream_text_fidelity),
+    Check("completions_ids", "/v1/completions: per-choice prompt_token_ids and token_ids, streamed once each; echo; id prompts; n=2; false = v0.5.9 keys", check_completions_ids),
+    Check("flag_validation", "return_token_ids validated as Optional[bool] on chat and completions: lax spellings accepted, others a 400 naming the field", check_flag_validation),
     Check("stream_output_mode", "a --stream-output server gives the same ids", check_stream_output_mode),
 ]
 

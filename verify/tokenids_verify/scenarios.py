@@ -37,6 +37,17 @@ WEATHER_TOOL: Dict[str, Any] = {
     },
 }
 
+# Text whose characters span several byte tokens (CJK, emoji): a detokenizer holds such text
+# back at a chunk edge, where v0.5.9 streams it twice (--stream-interval > 1) or, right before
+# a tool call, loses it. Any model can be asked to say it; the engine-less harness's scripted
+# model says exactly what follows "Say exactly:" ({tool_call}: its qwen25 call of the tool).
+MULTIBYTE_MESSAGES: List[Dict[str, Any]] = [
+    {"role": "user", "content": "Say exactly: The answer你🙂好"},
+]
+TOOL_AFTER_EMOJI_MESSAGES: List[Dict[str, Any]] = [
+    {"role": "user", "content": "Say exactly: Checking 東京 🗼{tool_call}"},
+]
+
 REASONING_MESSAGES: List[Dict[str, Any]] = [
     {"role": "user", "content": "Is 17 a prime number? Answer briefly."},
 ]

@@ -21,6 +21,10 @@ class ChunkIds:
     reasoning: str
     has_tool_calls: bool
     finish_reason: Optional[str]
+    # the tool calls' names and argument text this chunk emitted, in order
+    tool_text: str = ""
+    # choices[i].logprobs.content of this chunk (None: no logprobs object or no content)
+    logprobs: Optional[List[Dict[str, Any]]] = None
 
 
 @dataclass
@@ -70,6 +74,11 @@ def _is_id_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(x, int) and not isinstance(x, bool) for x in value)
 
 
+def _tool_delta_text(delta: Any) -> str:
+    fn = (delta or {}).get("function") or {}
+    return (fn.get("name") or "") + (fn.get("arguments") if isinstance(fn.get("arguments"), str) else "")
+
+
 def assemble_stream(chunks: List[Dict[str, Any]], done: bool = True) -> StreamAssembly:
     out = StreamAssembly(chunk_count=len(chunks), done=done)
     for pos, chunk in enumerate(chunks):
@@ -109,6 +118,7 @@ def assemble_stream(chunks: List[Dict[str, Any]], done: bool = True) -> StreamAs
             if c.get("finish_reason") is not None:
                 sc.finish_reason = c["finish_reason"]
                 sc.matched_stop = c.get("matched_stop")
+            logprobs = c.get("logprobs")
             sc.parts.append(
                 ChunkIds(
                     position=pos,
@@ -117,6 +127,8 @@ def assemble_stream(chunks: List[Dict[str, Any]], done: bool = True) -> StreamAs
                     reasoning=reasoning,
                     has_tool_calls=bool(tool_calls),
                     finish_reason=c.get("finish_reason"),
+                    tool_text="".join(_tool_delta_text(t) for t in tool_calls),
+                    logprobs=logprobs.get("content") if isinstance(logprobs, dict) else None,
                 )
             )
     return out

@@ -1,4 +1,4 @@
-"""The JSON keys unpatched SGLang v0.5.9 puts on chat responses and stream chunks.
+"""The JSON keys unpatched SGLang v0.5.9 puts on chat and completions responses and stream chunks.
 
 Taken from v0.5.9's protocol.py models (ChatCompletionResponse, ChatCompletionResponseChoice,
 ChatMessage, ChatCompletionStreamResponse, ChatCompletionResponseStreamChoice, DeltaMessage,
@@ -24,6 +24,10 @@ SHAPES: Dict[str, Tuple[FrozenSet[str], FrozenSet[str]]] = {
         frozenset(),
     ),
     "tool_call": (frozenset({"id", "index", "type", "function"}), frozenset()),
+    # /v1/completions: CompletionResponse(+Choice), CompletionStreamResponse(+StreamChoice)
+    "completion": (frozenset({"id", "object", "created", "model", "choices", "usage", "metadata"}), frozenset({"sglext"})),
+    "completion_chunk": (frozenset({"id", "object", "created", "model", "choices", "usage"}), frozenset({"sglext"})),
+    "completion_choice": (frozenset({"index", "text", "logprobs", "finish_reason", "matched_stop"}), frozenset({"hidden_states"})),
     "function": (frozenset({"name", "arguments"}), frozenset()),
 }
 
@@ -71,4 +75,17 @@ def chunk_key_problems(chunk: Dict[str, Any], label: str) -> List[str]:
         delta = (choice or {}).get("delta")
         _shape("delta", delta, f"{label}.choices[{i}].delta", out)
         _tool_calls((delta or {}).get("tool_calls"), f"{label}.choices[{i}].delta", out)
+    return out
+
+
+def completion_key_problems(obj: Dict[str, Any], label: str, chunk: bool) -> List[str]:
+    """A /v1/completions response (chunk=False) or stream chunk (chunk=True) against v0.5.9's keys."""
+    out: List[str] = []
+    if "error" in obj and "choices" not in obj:
+        return [f"{label}: error event {obj['error']!r}"]
+    _shape("completion_chunk" if chunk else "completion", obj, label, out)
+    if obj.get("usage") is not None:
+        _shape("usage", obj["usage"], f"{label}.usage", out)
+    for i, choice in enumerate(obj.get("choices") or []):
+        _shape("completion_choice", choice, f"{label}.choices[{i}]", out)
     return out

@@ -1,8 +1,8 @@
-"""Deliberately broken variants of OUR patched serving_chat.py, for the negative controls.
+"""Deliberately broken variants of OUR patched files, for the negative controls.
 
 Each variant is made at test time: the real patch set is applied to a copy of the real
-v0.5.9 files (scripts/patches-check.sh --out), then ONE targeted textual edit is made in the
-copy's serving_chat.py. Every edit asserts that its site was found exactly as expected, so
+v0.5.9 files (scripts/patches-check.sh --out), then ONE targeted textual edit is made in one
+patched file of the copy. Every edit asserts that its site was found exactly as expected, so
 when the patches change shape the test fails saying which variant needs updating, instead
 of silently testing an unbroken file. No SGLang source is kept in this repository.
 
@@ -11,6 +11,12 @@ of silently testing an unbroken file. No SGLang source is kept in this repositor
 | drop_held_back_ids | in the streaming loop, right after the text delta is computed, discard the pending ids when the delta is empty (text held back at a word/UTF-8 boundary, or EOS with no text) | every id exactly once: held-back ids move to the next chunk | stream_ids (and cross_mode_identity) |
 | repeat_ids_on_tool_call_chunk | the tool-call chunk in _process_tool_call_stream reads the pending ids without taking them, so they go out again on the next chunk (the seed patcher's fault) | every id exactly once | tool_call_ids |
 | prompt_ids_on_every_chunk | every chunk yielded by the streaming generator gets prompt_token_ids, not only the role chunk | prompt ids on the first chunk of an index only | stream_ids |
+| tool_call_chunk_without_logprobs | the tool-call chunk in _process_tool_call_stream sends no log-probabilities (they stay pending for a later chunk) | log-probabilities 1:1 with ids on every chunk | logprobs_alignment |
+| remaining_args_chunk_without_ids | the remaining-arguments chunk of _check_for_unstreamed_tool_args takes no ids (v0.5.9's placement: they land on the finish chunk) | ids ride on the chunk that emits their text | tool_call_ids |
+| resend_streamed_text | detokenizer_manager.py: the sent offset follows the printable text back again (stock v0.5.9) | streamed text equals the response text | stream_text_fidelity (interval 3) |
+| drop_text_before_tool_call | base_format_detector.py: the normal text in the same piece as a tool-call opener is dropped again (stock v0.5.9) | streamed text equals the response text | stream_text_fidelity (interval 3), while tool_call_ids passes |
+| lenient_return_token_ids | protocol.py: return_token_ids typed Any instead of Optional[bool] on chat and completions | strict flag validation | flag_validation |
+| repeat_completion_ids | serving_completions.py: the streaming loop never records which cumulative ids it sent, so each chunk repeats them | completions ids streamed once each | completions_ids |
 """
 
 from __future__ import annotations
@@ -18,9 +24,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, List
+from typing import Callable, List, Tuple
 
 SERVING_CHAT = Path("sglang/srt/entrypoints/openai/serving_chat.py")
+SERVING_COMPLETIONS = Path("sglang/srt/entrypoints/openai/serving_completions.py")
+PROTOCOL = Path("sglang/srt/entrypoints/openai/protocol.py")
+DETOKENIZER = Path("sglang/srt/managers/detokenizer_manager.py")
+BASE_DETECTOR = Path("sglang/srt/function_call/base_format_detector.py")
+# The text defects live at chunk edges that --stream-interval 3 produces.
+INTERVAL_3 = ["--server-arg=--stream-interval", "--server-arg=3"]
 
 
 class EditSiteNotFound(AssertionError):
@@ -31,7 +43,7 @@ def _sub_exactly(pattern: str, repl, text: str, count: int, variant: str) -> str
     new, n = re.subn(pattern, repl, text, flags=re.MULTILINE)
     if n != count:
         raise EditSiteNotFound(
-            f"broken variant {variant!r}: expected {count} edit site(s) for /{pattern}/ in the patched serving_chat.py,"
+            f"broken variant {variant!r}: expected {count} edit site(s) for /{pattern}/ in the patched file,"
             f" found {n}: the patch changed shape, update test/python/verify/broken_variants.py"
         )
     return new
@@ -89,33 +101,126 @@ def prompt_ids_on_every_chunk(text: str) -> str:
     return text[:start] + body + text[end:]
 
 
+def _in_function(text: str, name: str, edit: Callable[[str], str], variant: str) -> str:
+    """Applies `edit` to the body of method `name` only (up to the next method)."""
+    found = re.search(rf"^    (async )?def {name}\(", text, flags=re.MULTILINE)
+    if found is None:
+        raise EditSiteNotFound(f"broken variant {variant!r}: no method {name} in the patched file")
+    start = found.start()
+    following = re.search(r"^    (async )?def ", text[found.end():], flags=re.MULTILINE)
+    end = found.end() + following.start() if following else len(text)
+    return text[:start] + edit(text[start:end]) + text[end:]
+
+
+def tool_call_chunk_without_logprobs(text: str) -> str:
+    return _in_function(
+        text,
+        "_process_tool_call_stream",
+        lambda body: _sub_exactly(
+            r"(delta=DeltaMessage\(tool_calls=\[tool_call\]\),\s*finish_reason=None,\s*"
+            r"token_ids=self\._take_token_ids\(pending_token_ids, index\),\s*)"
+            r"logprobs=self\._take_logprobs\(pending_logprobs, index\),",
+            r"\1logprobs=None,  # BROKEN VARIANT: the tool-call chunk's log-probabilities stay pending",
+            body,
+            1,
+            "tool_call_chunk_without_logprobs",
+        ),
+        "tool_call_chunk_without_logprobs",
+    )
+
+
+def remaining_args_chunk_without_ids(text: str) -> str:
+    return _in_function(
+        text,
+        "_check_for_unstreamed_tool_args",
+        lambda body: _sub_exactly(
+            r"token_ids=self\._take_token_ids\(pending_token_ids, index\),",
+            "token_ids=None,  # BROKEN VARIANT: v0.5.9's placement, the ids go to the finish chunk",
+            body,
+            1,
+            "remaining_args_chunk_without_ids",
+        ),
+        "remaining_args_chunk_without_ids",
+    )
+
+
+def resend_streamed_text(text: str) -> str:
+    return _sub_exactly(
+        r"s\.sent_offset = max\(s\.sent_offset, len\(output_str\)\)",
+        "s.sent_offset = len(output_str)  # BROKEN VARIANT: v0.5.9 moves it back",
+        text,
+        1,
+        "resend_streamed_text",
+    )
+
+
+def drop_text_before_tool_call(text: str) -> str:
+    return _sub_exactly(
+        r"result\.normal_text = current_text\[:tool_call_pos\] \+ result\.normal_text",
+        "result.normal_text = result.normal_text  # BROKEN VARIANT: v0.5.9 drops the text before the opener",
+        text,
+        1,
+        "drop_text_before_tool_call",
+    )
+
+
+def lenient_return_token_ids(text: str) -> str:
+    return _sub_exactly(
+        r"^(?P<indent>[ \t]+)return_token_ids: Optional\[bool\] = None$",
+        lambda m: f"{m.group('indent')}return_token_ids: Optional[Any] = None  # BROKEN VARIANT: any value accepted",
+        text,
+        2,  # ChatCompletionRequest and CompletionRequest
+        "lenient_return_token_ids",
+    )
+
+
+def repeat_completion_ids(text: str) -> str:
+    return _sub_exactly(
+        r"^(?P<indent>[ \t]+)n_seen_token_ids\[index\] = len\(output_ids\)$",
+        lambda m: f"{m.group('indent')}pass  # BROKEN VARIANT: the cumulative ids are sent again on every chunk",
+        text,
+        1,
+        "repeat_completion_ids",
+    )
+
+
 @dataclass(frozen=True)
 class Variant:
     name: str
     edit: Callable[[str], str]
     must_fail: List[str]  # checks that must fail against this variant
     must_pass: List[str]  # checks that must still pass (the break is targeted)
+    file: Path = SERVING_CHAT
+    verify_args: Tuple[str, ...] = ()  # extra verify CLI arguments (e.g. server flags)
 
 
 VARIANTS = [
     Variant("drop_held_back_ids", drop_held_back_ids, ["stream_ids", "cross_mode_identity"], ["nonstream_ids", "opt_out_keys"]),
     Variant("repeat_ids_on_tool_call_chunk", repeat_ids_on_tool_call_chunk, ["tool_call_ids"], ["nonstream_ids", "stream_ids", "cross_mode_identity"]),
     Variant("prompt_ids_on_every_chunk", prompt_ids_on_every_chunk, ["stream_ids"], ["nonstream_ids", "cross_mode_identity"]),
+    Variant("tool_call_chunk_without_logprobs", tool_call_chunk_without_logprobs, ["logprobs_alignment"], ["tool_call_ids", "stream_ids"]),
+    Variant("remaining_args_chunk_without_ids", remaining_args_chunk_without_ids, ["tool_call_ids"], ["nonstream_ids", "stream_ids"]),
+    Variant("resend_streamed_text", resend_streamed_text, ["stream_text_fidelity"], ["nonstream_ids", "tool_call_ids"],
+            DETOKENIZER, tuple(INTERVAL_3)),
+    Variant("drop_text_before_tool_call", drop_text_before_tool_call, ["stream_text_fidelity"], ["tool_call_ids", "stream_ids"],
+            BASE_DETECTOR, tuple(INTERVAL_3)),
+    Variant("lenient_return_token_ids", lenient_return_token_ids, ["flag_validation"], ["nonstream_ids", "completions_ids"], PROTOCOL),
+    Variant("repeat_completion_ids", repeat_completion_ids, ["completions_ids"], ["nonstream_ids", "stream_ids"], SERVING_COMPLETIONS),
 ]
 
 
 def make_variant(patched_root: Path, out_root: Path, variant: Variant) -> Path:
     """Copies the patched package (patched_root/sglang) to out_root/sglang and applies the
-    variant's edit to serving_chat.py; returns out_root (the PYTHONPATH entry)."""
+    variant's edit to its file; returns out_root (the PYTHONPATH entry)."""
     import shutil
 
     shutil.copytree(patched_root / "sglang", out_root / "sglang", symlinks=True)
-    target = out_root / SERVING_CHAT
+    target = out_root / variant.file
     original = target.read_text(encoding="utf-8")
     edited = variant.edit(original)
     assert edited != original
     compile(edited, str(target), "exec")  # a variant must be broken in behaviour, not in syntax
     target.write_text(edited, encoding="utf-8")
-    for pyc in target.parent.glob("__pycache__/serving_chat*.pyc"):
+    for pyc in target.parent.glob(f"__pycache__/{target.stem}*.pyc"):
         pyc.unlink()
     return out_root

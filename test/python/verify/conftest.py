@@ -245,11 +245,30 @@ def patched_run(patched_release, harness_reasoning_tokenizer_dir, tmp_path_facto
     return run_verify(patched_release, harness_args(harness_reasoning_tokenizer_dir), tmp_path_factory.mktemp("patched-run"), "patched")
 
 
-# The negative controls leave out stream_output_mode: it needs a second server start, and no
-# broken variant touches what it adds; every other check runs.
+# The unpatched control leaves out stream_output_mode (a second server start that adds nothing
+# to a server without ids); every other check runs. The broken variants run only the checks
+# they are about (broken_variants.py).
 NEGATIVE_SKIP = ["--skip-check", "stream_output_mode"]
 
 
 @pytest.fixture(scope="module")
 def unpatched_run(sglang_release, harness_reasoning_tokenizer_dir, tmp_path_factory) -> VerifyRun:
     return run_verify(sglang_release, harness_args(harness_reasoning_tokenizer_dir) + NEGATIVE_SKIP, tmp_path_factory.mktemp("unpatched-run"), "unpatched")
+
+
+# --stream-interval 3: the chunk edges where v0.5.9's streamed-text defects live; only the
+# checks that judge what happens at those edges.
+INTERVAL_3_EDGE_ARGS = ["--server-arg=--stream-interval", "--server-arg=3", "--check", "stream_ids", "--check", "tool_call_ids",
+                        "--check", "logprobs_alignment", "--check", "stream_text_fidelity"]
+
+
+@pytest.fixture(scope="module")
+def patched_edge_run(patched_release, harness_reasoning_tokenizer_dir, tmp_path_factory) -> VerifyRun:
+    return run_verify(patched_release, harness_args(harness_reasoning_tokenizer_dir) + INTERVAL_3_EDGE_ARGS,
+                      tmp_path_factory.mktemp("patched-edge-run"), "patched-interval3")
+
+
+@pytest.fixture(scope="module")
+def unpatched_edge_run(sglang_release, harness_reasoning_tokenizer_dir, tmp_path_factory) -> VerifyRun:
+    return run_verify(sglang_release, harness_args(harness_reasoning_tokenizer_dir) + ["--server-arg=--stream-interval", "--server-arg=3",
+                      "--check", "stream_text_fidelity"], tmp_path_factory.mktemp("unpatched-edge-run"), "unpatched-interval3")

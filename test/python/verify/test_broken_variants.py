@@ -6,14 +6,14 @@ import difflib
 
 import pytest
 
-from broken_variants import SERVING_CHAT, VARIANTS, EditSiteNotFound, make_variant
+from broken_variants import VARIANTS, EditSiteNotFound, make_variant
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=[v.name for v in VARIANTS])
 def test_variant_is_a_small_edit_of_the_patched_file(variant, patched_release, tmp_path):
     root = make_variant(patched_release, tmp_path, variant)
-    before = (patched_release / SERVING_CHAT).read_text().splitlines()
-    after = (root / SERVING_CHAT).read_text().splitlines()
+    before = (patched_release / variant.file).read_text().splitlines()
+    after = (root / variant.file).read_text().splitlines()
     changed = [line for line in difflib.unified_diff(before, after, lineterm="", n=0)
                if line[:1] in "+-" and not line.startswith(("+++", "---"))]
     assert 1 <= len(changed) <= 12, changed
@@ -24,4 +24,4 @@ def test_variant_is_a_small_edit_of_the_patched_file(variant, patched_release, t
 def test_variant_refuses_a_file_without_its_edit_site(variant, sglang_release):
     # unpatched v0.5.9 has none of our patch's names: every variant must say so, not pass silently
     with pytest.raises(EditSiteNotFound, match=variant.name):
-        variant.edit((sglang_release / SERVING_CHAT).read_text())
+        variant.edit((sglang_release / variant.file).read_text())

@@ -129,3 +129,65 @@ def test_length_finish_may_end_inside_a_character(builder, byte_tokenizer):
     ids = builder.ids("café")[:-1]  # cut after the first byte of 'é'
     assert text_problems(byte_tokenizer, ids, "caf", "length", None, "r") == []
     assert text_problems(byte_tokenizer, ids, "caf", "stop", None, "r") != []
+
+
+def _tool_chunks(builder, placement_bug: bool):
+    """A cut tool call as v0.5.9 streams it: the name chunk, then the chunk with the remaining
+    arguments, then the finish chunk; the ids of 'Paris' ride on the remaining-arguments chunk
+    (the contract) or on the finish chunk (v0.5.9's placement)."""
+    head = builder.ids('Hello<tool_call>{"name": "f", "arguments": {"city": "')
+    paris = builder.ids("Paris")
+    base = {"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m", "usage": None}
+
+    def chunk(delta, ids=None, finish=None):
+        c = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish, "matched_stop": None}
+        if ids:
+            c["token_ids"] = ids
+        return dict(base, choices=[c])
+
+    name = {"tool_calls": [{"index": 0, "id": "call_1", "type": "function", "function": {"name": "f", "arguments": ""}}]}
+    rest = {"tool_calls": [{"index": 0, "function": {"name": None, "arguments": '{"city": "Paris"}'}}]}
+    return [
+        dict(chunk({"role": "assistant", "content": ""}), prompt_token_ids=builder.prompt_ids()),
+        chunk({"content": "Hello"}, head[:5]),
+        chunk(name, head[5:]),
+        chunk(rest, None if placement_bug else paris),
+        chunk({}, paris if placement_bug else None, "length"),
+    ]
+
+
+def test_tool_ids_must_ride_on_the_chunk_that_emits_their_arguments(builder, byte_tokenizer):
+    good = assemble_stream(_tool_chunks(builder, placement_bug=False))
+    assert stream_problems(byte_tokenizer, good, "t", text_mode="tools") == []
+    bad = assemble_stream(_tool_chunks(builder, placement_bug=True))
+    problems = stream_problems(byte_tokenizer, bad, "t", text_mode="tools")
+    assert any("chunk 3 emitted text before its ids" in p for p in problems), problems
+
+
+def test_logprobs_must_pair_with_the_ids_of_each_chunk(builder):
+    from tokenids_verify.checks.logprobs import stream_logprob_problems
+
+    chunks = builder.stream(sea_steps(builder))
+    for c in chunks:
+        for ch in c["choices"]:
+            n = len(ch.get("token_ids") or [])
+            ch["logprobs"] = {"content": [{"token": "t", "logprob": -0.1, "bytes": None, "top_logprobs": []}] * n} if n else None
+    assert stream_logprob_problems(assemble_stream(chunks), None, "s") == []
+    # the held-back chunk (two ids) with one log-probability, as stock v0.5.9 streams it
+    for c in chunks:
+        for ch in c["choices"]:
+            if len(ch.get("token_ids") or []) == 2:
+                ch["logprobs"]["content"] = ch["logprobs"]["content"][:1]
+    problems = stream_logprob_problems(assemble_stream(chunks), None, "s")
+    assert any("carries 2 token_ids and 1 log-probabilities" in p for p in problems), problems
+    # top_logprobs asked for but missing
+    assert any("top_logprobs, expected 5" in p for p in stream_logprob_problems(assemble_stream(chunks), 5, "s"))
+
+
+def test_cut_point_lands_inside_the_first_string_argument(builder, byte_tokenizer):
+    from tokenids_verify.shared_requests import cut_inside_first_argument
+
+    ids = builder.ids('<tool_call>{"name": "f", "arguments": {"city": "Paris"}}</tool_call>')
+    calls = [{"function": {"name": "f", "arguments": '{"city": "Paris"}'}}]
+    k = cut_inside_first_argument(byte_tokenizer, ids, calls)
+    assert byte_tokenizer.decode(ids[:k]).endswith('"city": "Paris')

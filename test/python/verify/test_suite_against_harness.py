@@ -2,9 +2,12 @@
 REAL v0.5.9 serving code (PYTHONPATH picks the copy):
 
 - our patched copy: every check passes (the only skip is stated and expected);
-- NEGATIVE CONTROLS: unpatched v0.5.9 and three deliberately broken variants of our patch
-  (broken_variants.py): exit 1 and the right checks named as failed in the JSON report,
-  while the checks the break does not touch still pass (the failure is precise).
+- our patched copy at --stream-interval 3 (the chunk edges where v0.5.9's text defects live):
+  the text, log-probability and tool checks pass;
+- NEGATIVE CONTROLS: unpatched v0.5.9 (at the default interval and at 3) and deliberately
+  broken variants of our patch (broken_variants.py): exit 1 and the right checks named as
+  failed in the JSON report, while the checks the break does not touch still pass (the
+  failure is precise).
 """
 
 from __future__ import annotations
@@ -14,13 +17,16 @@ import importlib.util
 import pytest
 
 from broken_variants import VARIANTS, make_variant
-from conftest import NEGATIVE_SKIP, harness_args, run_verify
+from conftest import harness_args, run_verify
 
 ALL = [
     "nonstream_ids", "stream_ids", "cross_mode_identity", "usage_counts", "prompt_matches_chat_template",
     "tool_call_ids", "n2_choices", "opt_out_keys", "stop_and_length_finishes", "concurrent_streams",
-    "openai_client", "reasoning_ids", "stream_output_mode",
+    "openai_client", "reasoning_ids", "logprobs_alignment", "stream_text_fidelity", "completions_ids", "flag_validation",
+    "stream_output_mode",
 ]
+# The checks whose subject lives at interval-3 chunk edges.
+EDGE_CHECKS = ["stream_text_fidelity", "logprobs_alignment", "tool_call_ids", "stream_ids"]
 
 
 def test_report_names_every_check_in_order(patched_run):
@@ -43,6 +49,12 @@ def test_patched_passes(patched_run):
     assert details["tool_call_ids"]["tool_call_chunks"] > 0
     assert details["tool_call_ids"]["finish_reason"] == "tool_calls"
     assert details["reasoning_ids"]["reasoning_chunks"] > 0
+    # the new checks judged what they are about: tool-call chunks with log-probabilities, the
+    # cut tool call, the multi-byte and tool-after-emoji requests, both endpoints' flags
+    assert details["logprobs_alignment"]["tool_call_chunks_with_logprobs"] > 0
+    assert details["tool_call_ids"]["cut"]["max_tokens"] < details["tool_call_ids"]["completion_len"]
+    assert {"multi-byte text", "tool call after an emoji", "reasoning"} <= set(details["stream_text_fidelity"]["cases"])
+    assert details["flag_validation"] == {"accepted": 26, "rejected": 8}
     # the harness holds text back at split UTF-8 / words: the plain stream went through that path
     assert details["stream_ids"]["chunks_with_held_back_text"] > 0
     # the human report names the checks too
@@ -57,6 +69,7 @@ def test_unpatched_v059_fails_naming_the_checks(unpatched_run):
     must_fail = {
         "nonstream_ids", "stream_ids", "cross_mode_identity", "usage_counts", "prompt_matches_chat_template",
         "tool_call_ids", "n2_choices", "stop_and_length_finishes", "concurrent_streams", "reasoning_ids",
+        "logprobs_alignment", "completions_ids", "flag_validation",
     }
     if importlib.util.find_spec("openai"):
         must_fail.add("openai_client")
@@ -66,13 +79,34 @@ def test_unpatched_v059_fails_naming_the_checks(unpatched_run):
     assert run.status("opt_out_keys") == "passed", run.explain()
     assert any("no top-level prompt_token_ids" in p for p in run.problems("nonstream_ids"))
     assert any("no chunk carries prompt_token_ids" in p for p in run.problems("stream_ids"))
+    assert any('return_token_ids="garbage": HTTP 200, expected 400' in p for p in run.problems("flag_validation"))
     assert run.report["server_log_tail"], "a failed run carries the server log tail"
+
+
+def test_patched_passes_at_interval_3(patched_edge_run):
+    run = patched_edge_run
+    assert run.returncode == 0, run.explain()
+    assert [c["name"] for c in run.report["checks"]] == [n for n in ALL if n in EDGE_CHECKS]
+
+
+def test_unpatched_v059_streams_other_text_at_interval_3(unpatched_edge_run):
+    # stock v0.5.9's own text defects, whatever the ids: repeated text after a multi-byte
+    # character at a chunk edge, and text lost in front of a tool call
+    run = unpatched_edge_run
+    assert run.returncode == 1, run.explain()
+    problems = run.problems("stream_text_fidelity")
+    assert any("streamed content 'The answer你answer你🙂好' != response 'The answer你🙂好'" in p for p in problems), problems
+    assert any(p.startswith("tool call after an emoji choice 0: streamed content") for p in problems), problems
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=[v.name for v in VARIANTS])
 def test_broken_variant_fails_naming_the_check(variant, patched_release, harness_reasoning_tokenizer_dir, tmp_path):
     root = make_variant(patched_release, tmp_path / "variant", variant)
-    run = run_verify(root, harness_args(harness_reasoning_tokenizer_dir) + NEGATIVE_SKIP, tmp_path, f"variant-{variant.name}")
+    # Only the checks this variant is about (what must fail, what must still pass): one
+    # harness start each, no second server.
+    selected = [arg for name in variant.must_fail + variant.must_pass for arg in ("--check", name)]
+    args = harness_args(harness_reasoning_tokenizer_dir) + selected + list(variant.verify_args)
+    run = run_verify(root, args, tmp_path, f"variant-{variant.name}")
     assert run.returncode == 1, run.explain()
     failed = set(run.report["failed_checks"])
     assert set(variant.must_fail) <= failed, run.explain()

@@ -1,0 +1,156 @@
+"""Streamed text equals the response text: per index, the concatenated streamed content,
+reasoning_content and tool calls (name, arguments) equal the non-streaming message of the same
+greedy request, modulo whitespace at the start and end of each field (v0.5.9's parsers strip
+it only when not streaming). A client that stores the streamed message as the next turn's
+history otherwise trains on a prompt the model never saw.
+
+By design a tool call cut by max_tokens differs: the stream sends a partial call, the
+non-streaming answer its raw text as content. Then the streamed normal text must equal the
+normal text of the uncut answer, the call's name must be the uncut call's, its arguments a
+prefix of the uncut call's, and the raw content must be what the ids spell.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Optional, Tuple
+
+from ..context import CheckContext, fail_if
+from ..invariants import text_problems, word_chars
+from ..scenarios import MULTIBYTE_MESSAGES, REASONING_MESSAGES, TOOL_AFTER_EMOJI_MESSAGES, WEATHER_TOOL, chat_body
+from ..shared_requests import (
+    plain_nonstream,
+    plain_stream,
+    tool_cut_max_tokens,
+    tool_cut_nonstream,
+    tool_cut_stream,
+    tool_nonstream,
+    tool_stream,
+)
+from ..stream_assembly import StreamAssembly, StreamChoice, assemble_stream
+from .reasoning import REASONING_MAX_TOKENS
+
+
+def _short(text: Any, limit: int = 200) -> str:
+    r = repr(text)
+    return r if len(r) <= limit else r[: limit - 3] + "..."
+
+
+def _args(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def message_fields(message: Dict[str, Any]) -> Dict[str, Any]:
+    calls = [
+        ((c.get("function") or {}).get("name"), _args((c.get("function") or {}).get("arguments")))
+        for c in message.get("tool_calls") or []
+    ]
+    return {
+        "content": (message.get("content") or "").strip(),
+        "reasoning_content": (message.get("reasoning_content") or "").strip(),
+        "tool_calls": calls,
+    }
+
+
+def stream_fields(sc: StreamChoice) -> Dict[str, Any]:
+    return {
+        "content": sc.content.strip(),
+        "reasoning_content": sc.reasoning.strip(),
+        "tool_calls": [(c["name"], _args(c["arguments"])) for c in sc.tool_calls()],
+    }
+
+
+def fidelity_problems(resp: Dict[str, Any], asm: StreamAssembly, label: str) -> List[str]:
+    problems: List[str] = []
+    for choice in resp.get("choices") or []:
+        idx = choice.get("index", 0)
+        sc = asm.choices.get(idx)
+        if sc is None:
+            problems.append(f"{label} choice {idx}: no streamed chunks")
+            continue
+        want = message_fields(choice.get("message") or {})
+        got = stream_fields(sc)
+        for name in ("content", "reasoning_content", "tool_calls"):
+            if got[name] != want[name]:
+                problems.append(f"{label} choice {idx}: streamed {name} {_short(got[name])} != response {_short(want[name])}")
+    return problems
+
+
+def is_prefix_value(part: Any, whole: Any) -> bool:
+    """Whether streamed (partial) tool arguments are the start of the full ones: parsed JSON
+    key by key; unparsed text by its words (quotes and spacing may differ)."""
+    if isinstance(part, str) and isinstance(whole, str):
+        return whole.startswith(part)
+    if isinstance(part, dict) and isinstance(whole, dict):
+        return all(k in whole and is_prefix_value(v, whole[k]) for k, v in part.items())
+    if isinstance(part, str):
+        return word_chars(json.dumps(whole, ensure_ascii=False)).startswith(word_chars(part))
+    return part == whole
+
+
+def cut_problems(ctx: CheckContext, uncut: Dict[str, Any], resp: Dict[str, Any], asm: StreamAssembly, label: str) -> List[str]:
+    problems: List[str] = []
+    want = message_fields((uncut.get("choices") or [{}])[0].get("message") or {})
+    choice = (resp.get("choices") or [{}])[0]
+    ids = choice.get("token_ids")
+    raw = (choice.get("message") or {}).get("content")
+    if isinstance(ids, list) and ids:
+        # the non-streaming answer to a cut call is its raw text: what the ids spell
+        problems += text_problems(ctx.tokenizer, ids, raw, choice.get("finish_reason"), None, f"{label} non-stream raw content")
+    sc = asm.choices.get(0)
+    if sc is None:
+        return problems + [f"{label}: no streamed chunks"]
+    got = stream_fields(sc)
+    if got["content"] != want["content"]:
+        problems.append(f"{label}: streamed normal text {_short(got['content'])} != the uncut response's {_short(want['content'])}")
+    if raw is not None and want["content"] and not raw.strip().startswith(want["content"]):
+        problems.append(f"{label}: non-stream raw content {_short(raw)} does not start with the normal text {_short(want['content'])}")
+    streamed_calls: List[Tuple[Optional[str], Any]] = got["tool_calls"]
+    for i, (name, args) in enumerate(streamed_calls):
+        if i >= len(want["tool_calls"]):
+            problems.append(f"{label}: streamed tool call {i} ({name!r}) is not in the uncut response")
+            continue
+        want_name, want_args = want["tool_calls"][i]
+        if name != want_name:
+            problems.append(f"{label}: streamed tool call {i} is named {name!r}, the uncut response's {want_name!r}")
+        if args not in ("", None) and not is_prefix_value(args, want_args):
+            problems.append(f"{label}: streamed arguments {_short(args)} are not a prefix of the uncut {_short(want_args)}")
+    return problems
+
+
+def check_stream_text_fidelity(ctx: CheckContext) -> Dict[str, Any]:
+    problems = fidelity_problems(plain_nonstream(ctx), plain_stream(ctx), "plain")
+    cases = ["plain"]
+    extra = [("multi-byte text", ctx.chat_body(MULTIBYTE_MESSAGES, ctx.max_tokens))]
+    if ctx.tool_call_parser:
+        extra.append(("tool call after an emoji", ctx.chat_body(TOOL_AFTER_EMOJI_MESSAGES, max(ctx.max_tokens, 96), tools=[WEATHER_TOOL])))
+    for name, body in extra:
+        ctx.client.chat(body)  # warm-up: both compared requests then meet the prefix cache alike
+        resp = ctx.client.chat(body)
+        sresp = ctx.client.chat_stream(body)
+        problems += fidelity_problems(resp, assemble_stream(sresp.chunks, sresp.sse.done), name)
+        cases.append(name)
+    if ctx.tool_call_parser:
+        uncut = tool_nonstream(ctx)
+        problems += fidelity_problems(uncut, tool_stream(ctx), "tool")
+        cases.append("tool")
+        try:
+            max_tokens = tool_cut_max_tokens(ctx)
+        except Exception as e:  # no ids to find the cut from: judged by tool_call_ids
+            problems.append(f"tool cut by max_tokens: not sent ({e})")
+        else:
+            problems += cut_problems(ctx, uncut, tool_cut_nonstream(ctx), tool_cut_stream(ctx), f"tool cut at max_tokens={max_tokens}")
+            cases.append(f"tool cut at max_tokens={max_tokens}")
+    if ctx.reasoning_parser:
+        body = chat_body(REASONING_MESSAGES, max(ctx.max_tokens, REASONING_MAX_TOKENS), separate_reasoning=True)
+        resp = ctx.client.chat(body)
+        sresp = ctx.client.chat_stream(body)
+        problems += fidelity_problems(resp, assemble_stream(sresp.chunks, sresp.sse.done), "reasoning")
+        cases.append("reasoning")
+    fail_if(problems)
+    return {"cases": cases}
