@@ -1,14 +1,13 @@
 """Builds the REAL OpenAIServingChat (from whichever sglang is on sys.path) around the
 scripted engine, and a FastAPI app that serves it like sglang.launch_server does."""
 
-import json
 import time
 
 from sglang_engineless import cpu_shims
 
 cpu_shims.install()
 
-from fastapi import Depends, FastAPI, Request  # noqa: E402
+from fastapi import Depends, FastAPI  # noqa: E402
 from fastapi.responses import Response  # noqa: E402
 
 from sglang.srt.configs.model_config import ModelConfig  # noqa: E402
