@@ -18,14 +18,14 @@ async function main(argv) {
       const { BUILD_IMAGE_HELP, parseBuildImageArgs } = await import("./chunks/build-image-args-HPRY567E.js");
       if (helpRequested(() => parseBuildImageArgs(rest).help)) return printHelp(BUILD_IMAGE_HELP);
     }
-    return (await import("./chunks/build-image-XT5HRCF7.js")).buildImage(rest);
+    return (await import("./chunks/build-image-2EMVRODQ.js")).buildImage(rest);
   }
   if (command === "verify") {
     if (asksForHelp) {
       const { VERIFY_IMAGE_HELP, parseVerifyImageArgs } = await import("./chunks/verify-image-args-44QUXJYU.js");
       if (helpRequested(() => parseVerifyImageArgs(rest).help)) return printHelp(VERIFY_IMAGE_HELP);
     }
-    return (await import("./chunks/verify-image-ZZYT7OY2.js")).verifyImage(rest);
+    return (await import("./chunks/verify-image-LTVWEY3G.js")).verifyImage(rest);
   }
   if (command === void 0 || command === "--help" || command === "-h" || command === "help") return printHelp(USAGE);
   process.stderr.write(`error: unknown command ${JSON.stringify(command)}

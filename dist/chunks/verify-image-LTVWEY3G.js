@@ -11,8 +11,8 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-AUU2F5X4.js";
-import "./chunk-MSYIPRAK.js";
+} from "./chunk-PQATUJHW.js";
+import "./chunk-HLQ2WBFM.js";
 import {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs
@@ -44,7 +44,7 @@ async function verifyImage(argv) {
       ...args.model ? { model: args.model } : {},
       ...args.timeoutSeconds ? { timeoutSeconds: args.timeoutSeconds } : {}
     };
-    const { DockerodeEngine } = await import("./engine-UZQQCLMM.js");
+    const { DockerodeEngine } = await import("./engine-5KDDNG6R.js");
     const engine = new DockerodeEngine();
     await engine.ping();
     await preflightVerify(engine, settings, REPO_ROOT, config.dir);

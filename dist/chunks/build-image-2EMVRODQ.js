@@ -24,10 +24,10 @@ import {
   resolveRegistryAuth,
   runVerifyStep,
   selectTargets
-} from "./chunk-AUU2F5X4.js";
+} from "./chunk-PQATUJHW.js";
 import {
   ProgressStreamError
-} from "./chunk-MSYIPRAK.js";
+} from "./chunk-HLQ2WBFM.js";
 import {
   DOCKER_HUB,
   canonicalRepository,
@@ -654,7 +654,7 @@ async function buildImage(argv) {
       printResult({ ok: true, dryRun: true, config: args.config, provenance, targets: planned.map((p) => p.plan) });
       return 0;
     }
-    const { DockerodeEngine } = await import("./engine-UZQQCLMM.js");
+    const { DockerodeEngine } = await import("./engine-5KDDNG6R.js");
     const engine = new DockerodeEngine();
     await engine.ping();
     for (const p of planned) {
