@@ -83,13 +83,14 @@ async function bearerToken(params: Record<string, string>, auth: RegistryAuth | 
   return token;
 }
 
-/** What `ref` (repo:tag) points at on its registry; throws when the registry cannot say. */
-export async function readRegistryTag(ref: string, opts: ReadTagOptions = {}): Promise<RegistryTag> {
+/**
+ * GET `url` on a registry with the challenge-driven auth above: anonymous first, then Basic or a
+ * Bearer token on 401. The answer is returned whatever its status (404 means something to callers).
+ */
+export async function registryGet(url: string, accept: string, opts: ReadTagOptions = {}): Promise<Response> {
   const fetchImpl = opts.fetch ?? (fetch as FetchLike);
   const signal = AbortSignal.timeout(opts.timeoutMs ?? 20_000);
-  const { repository, tag } = repositoryAndTag(ref);
-  const url = `${registryBaseUrl(registryHost(repository))}/v2/${registryPath(repository)}/manifests/${tag}`;
-  const headers: Record<string, string> = { Accept: MANIFEST_TYPES.join(", ") };
+  const headers: Record<string, string> = { Accept: accept };
   let res = await fetchImpl(url, { headers, signal });
   if (res.status === 401) {
     const challenge = parseChallenge(res.headers.get("www-authenticate") ?? "");
@@ -104,6 +105,14 @@ export async function readRegistryTag(ref: string, opts: ReadTagOptions = {}): P
     }
     res = await fetchImpl(url, { headers, signal });
   }
+  return res;
+}
+
+/** What `ref` (repo:tag) points at on its registry; throws when the registry cannot say. */
+export async function readRegistryTag(ref: string, opts: ReadTagOptions = {}): Promise<RegistryTag> {
+  const { repository, tag } = repositoryAndTag(ref);
+  const url = `${registryBaseUrl(registryHost(repository))}/v2/${registryPath(repository)}/manifests/${tag}`;
+  const res = await registryGet(url, MANIFEST_TYPES.join(", "), opts);
   if (res.status === 404) return { ref, present: false };
   if (!res.ok) throw new Error(`the registry answered HTTP ${res.status} for ${url}`);
   const bytes = Buffer.from(await res.arrayBuffer());

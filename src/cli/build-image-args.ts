@@ -29,6 +29,12 @@ Options:
                        engine on CPU serving a scripted checkpoint from verify.modelMount;
                        marked cpu-verified, never counts as verified)
   --no-cache           build without the Docker build cache
+  --attest             attach the verify attestation (in-toto Statement) to every pushed digest as an
+                       OCI artifact, plus the referrers tag sha256-<hex> for registries without the
+                       referrers API (overrides the target's attest setting; --no-attest: do not)
+  --sign-key FILE      sign the attestation with this key (cosign's encrypted key, or a PEM ECDSA P-256
+                       key); its password from SGLANG_IMAGE_PATCHER_SIGN_PASSWORD (else COSIGN_PASSWORD)
+  --attestation-dir DIR  where the statement (and signed bundle) files go after a push (default: out/attestations)
   --dry-run            print the plan as the JSON result without contacting the Docker daemon
   -h, --help           show this help
 
@@ -43,6 +49,7 @@ Exit codes: 0 success, 1 a step failed (build, verify check, push), 2 bad input 
 
 export interface BuildImageArgs extends CliOptions {
   config: string;
+  attestationDir: string;
   help: boolean;
 }
 
@@ -65,6 +72,10 @@ export function parseBuildImageArgs(argv: string[]): BuildImageArgs {
         "verify-mode": { type: "string" },
         "dry-run": { type: "boolean" },
         "no-cache": { type: "boolean" },
+        attest: { type: "boolean" },
+        "no-attest": { type: "boolean" },
+        "sign-key": { type: "string" },
+        "attestation-dir": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -73,6 +84,8 @@ export function parseBuildImageArgs(argv: string[]): BuildImageArgs {
   }
   const v = parsed.values;
   if (v.push && v["no-push"]) throw new UserError("--push and --no-push contradict each other");
+  if (v.attest && v["no-attest"]) throw new UserError("--attest and --no-attest contradict each other");
+  if (v["sign-key"] !== undefined && v["sign-key"].trim() === "") throw new UserError("--sign-key: expected a key file, got an empty string");
   let verifyMode: VerifyMode | undefined;
   if (v["verify-mode"] !== undefined) {
     if (!(VERIFY_MODES as readonly string[]).includes(v["verify-mode"])) {
@@ -91,6 +104,9 @@ export function parseBuildImageArgs(argv: string[]): BuildImageArgs {
     verifyMode,
     dryRun: Boolean(v["dry-run"]),
     noCache: Boolean(v["no-cache"]),
+    attest: v.attest ? true : v["no-attest"] ? false : undefined,
+    signKey: v["sign-key"],
+    attestationDir: v["attestation-dir"] ?? "out/attestations",
     help: Boolean(v.help),
   };
 }

@@ -1,4 +1,7 @@
 /** The `build` command (`npm run build-image`): see BUILD_IMAGE_HELP. */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { readSigningKeyFile } from "../attest/key-file.js";
 import { installCancellation } from "../cancel.js";
 import { loadConfig } from "../config/load.js";
 import { ConfigError, UserError, errorMessage } from "../errors.js";
@@ -35,6 +38,8 @@ export async function buildImage(argv: string[]): Promise<number> {
     }
     checkCliOptions(args);
     configFile = args.config;
+    // Read (and the password tried) before anything is built: a wrong password fails in a second, not after the verify.
+    const signingKey = args.signKey !== undefined ? await readSigningKeyFile(args.signKey) : undefined;
     const config = await loadConfig(args.config);
     const targets = selectTargets(config, args.targets);
     // The same tags or base for several targets would make them overwrite each other.
@@ -54,7 +59,8 @@ export async function buildImage(argv: string[]): Promise<number> {
     const engine = new DockerodeEngine();
     await engine.ping();
     for (const p of planned) {
-      results.push(await runTarget(p, { engine, logger, repoRoot: REPO_ROOT, configDir: config.dir, signal: cancel.signal, leftovers: cancel.leftovers }));
+      const attest = { dir: path.resolve(args.attestationDir), builderVersion: builderVersion(), ...(signingKey ? { signingKey } : {}) };
+      results.push(await runTarget(p, { engine, logger, repoRoot: REPO_ROOT, configDir: config.dir, signal: cancel.signal, leftovers: cancel.leftovers, attest }));
     }
     printResult({ ok: true, dryRun: false, config: args.config, startedAt, provenance, targets: results });
     return 0;
@@ -80,3 +86,8 @@ export async function buildImage(argv: string[]): Promise<number> {
   }
 }
 
+
+/** This tool's version, for the attestation's builder (package.json, read where the CLI runs from). */
+function builderVersion(): string {
+  return (JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { version: string }).version;
+}

@@ -18,10 +18,15 @@ Options:
                         neither engineless nor cpu is a GPU verification
   --model M             model id or path inside the container (overrides verify.model)
   --timeout SECONDS     overall limit for the suite (overrides verify.timeoutSeconds)
+  --attestation         run nothing: find the attestation build-image attached to IMAGE's digest in its
+                        registry (referrers API, else the tag sha256-<hex>), check that its subject, patch
+                        sha256s, base digest and revision agree with the image; check table on stderr
+  --public-key FILE     with --attestation: the signature must verify with this key (PEM, ECDSA P-256)
   -h, --help            show this help
 
 Exit codes: 0 passed, 1 a check failed, 2 setup/server failed or bad input, 3 Docker daemon
-unreachable, 130 cancelled.
+unreachable, 130 cancelled. With --attestation: 0 a GPU-verified, consistent attestation; 1 a failed,
+inconsistent, engineless or cpu-only one; 2 none found (or bad input).
 `;
 
 export interface VerifyImageArgs {
@@ -32,6 +37,9 @@ export interface VerifyImageArgs {
   verifyMode?: VerifyMode;
   model?: string;
   timeoutSeconds?: number;
+  /** Read the image's attestation back from its registry instead of running the suite. */
+  attestation: boolean;
+  publicKey?: string;
   help: boolean;
 }
 
@@ -48,6 +56,8 @@ export function parseVerifyImageArgs(argv: string[]): VerifyImageArgs {
         "verify-mode": { type: "string" },
         model: { type: "string" },
         timeout: { type: "string" },
+        attestation: { type: "boolean" },
+        "public-key": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -55,7 +65,8 @@ export function parseVerifyImageArgs(argv: string[]): VerifyImageArgs {
     throw new UserError(`${(e as Error).message}\nRun with --help to see the options.`);
   }
   const v = parsed.values;
-  const base = { config: v.config ?? "build.yaml", target: v.target, model: v.model, help: Boolean(v.help) };
+  const base = { config: v.config ?? "build.yaml", target: v.target, model: v.model, attestation: Boolean(v.attestation), publicKey: v["public-key"], help: Boolean(v.help) };
+  if (base.publicKey !== undefined && !base.attestation) throw new UserError("--public-key is for --attestation (it checks the attestation's signature)");
   if (base.help) return base;
   if (parsed.positionals.length !== 1) throw new UserError(`give exactly one IMAGE to verify, got ${parsed.positionals.length} (see --help)`);
   const image = parsed.positionals[0] as string;

@@ -30,6 +30,12 @@ export async function verifyImage(argv: string[]): Promise<number> {
       return 0;
     }
     image = args.image;
+    if (args.attestation) {
+      const { showAttestation } = await import("../attest/show-attestation.js");
+      const shown = await showAttestation(image, args.publicKey, logger);
+      printResult(shown.result);
+      return shown.exitCode;
+    }
     const config = await loadConfig(args.config);
     const [target] = selectTargets(config, args.target ? [args.target] : []);
     const settings: VerifySettings = {

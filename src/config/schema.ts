@@ -46,6 +46,8 @@ export interface TargetConfig {
   image: string;
   tags: string[];
   push: boolean;
+  /** Attach the signed (or unsigned) verify attestation to the pushed digests. */
+  attest: boolean;
   verify: VerifySettings;
 }
 
@@ -72,7 +74,7 @@ export const DEFAULT_VERIFY: VerifySettings = {
 };
 
 const TOP_KEYS = ["version", "source", "defaults", "defaultTargets", "targets"] as const;
-const TARGET_KEYS = ["base", "baseDigest", "platform", "patchSet", "sglangVersion", "image", "tags", "push", "verify"] as const;
+const TARGET_KEYS = ["base", "baseDigest", "platform", "patchSet", "sglangVersion", "image", "tags", "push", "attest", "verify"] as const;
 const VERIFY_KEYS = [
   "mode", "model", "modelMount", "mounts", "env", "pythonPath", "toolCallParser", "reasoningParser",
   "timeoutSeconds", "startupTimeoutSeconds", "gpus", "harness", "extraArgs",
@@ -152,6 +154,7 @@ function partialTarget(v: unknown, path: string, problems: Problems): PartialTar
   if (m.tags !== undefined)
     out.tags = list(m.tags, p("tags"), problems, (x, q) => str(x, q, problems, { pattern: TAG, what: "a tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})" }), { nonEmpty: true });
   if (m.push !== undefined) out.push = bool(m.push, p("push"), problems);
+  if (m.attest !== undefined) out.attest = bool(m.attest, p("attest"), problems);
   if (m.verify !== undefined) out.verify = partialVerify(m.verify, p("verify"), problems);
   for (const k of Object.keys(out) as (keyof PartialTarget)[]) if (out[k] === undefined) delete out[k];
   return out;
@@ -189,6 +192,7 @@ export function validateConfig(raw: unknown, file: string, dir: string): { confi
         image: merged.image,
         tags: merged.tags,
         push: merged.push ?? true,
+        attest: merged.attest ?? false,
         verify: merged.verify,
       });
     }

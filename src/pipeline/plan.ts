@@ -24,6 +24,10 @@ export interface CliOptions {
   dryRun: boolean;
   /** Build without the Engine's build cache. */
   noCache?: boolean;
+  /** --attest / --no-attest: attach the verify attestation to the pushed digests. */
+  attest?: boolean;
+  /** --sign-key: the attestation is signed (the key is read before the run starts). */
+  signKey?: string;
 }
 
 export interface TargetPlan {
@@ -42,6 +46,8 @@ export interface TargetPlan {
   image: string;
   refs: string[];
   push: { enabled: boolean; reason: string };
+  /** After a push: the statement is always written; attached (push) with --attest / attest: true. */
+  attest: { push: boolean; signed: boolean };
   /** Said on stderr before the run starts (and listed in --dry-run's plan). */
   warnings: string[];
   verify: { skipped: boolean; settings: VerifySettings };
@@ -124,6 +130,7 @@ export async function planTarget(
     if (destinations.refused.length > 0) throw new UserError(refusedDestinationMessage(destinations.refused));
     for (const ref of destinations.implicitHub) warnings.push(`${ref} names no registry: it is pushed to Docker Hub as docker.io/${ref}`);
   }
+  if ((opts.attest ?? target.attest) && !push.enabled) warnings.push(`attest: nothing is pushed (${push.reason}), so no attestation is attached`);
   const plan: TargetPlan = {
     target: target.name,
     base: { ref: baseRef, pinnedDigest: opts.base ? undefined : target.baseDigest, platform: target.platform },
@@ -140,6 +147,7 @@ export async function planTarget(
     image: target.image,
     refs,
     push,
+    attest: { push: opts.attest ?? target.attest, signed: opts.signKey !== undefined },
     warnings,
     verify: { skipped: opts.skipVerify, settings: verifySettings },
     labels: imageLabels(patchSet, baseRef, context.sha256, provenance),

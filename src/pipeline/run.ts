@@ -6,6 +6,7 @@
  * the registry is asked what each ref points at and the result says so (push.ts).
  */
 import { randomBytes } from "node:crypto";
+import { attestPushed, type AttestationResult, type AttestSettings } from "../attest/attest-step.js";
 import type { Leftovers } from "../cancel.js";
 import type { DockerEngine } from "../docker/engine.js";
 import { ProgressStreamError } from "../docker/progress.js";
@@ -50,6 +51,8 @@ export interface TargetResult {
   pushSkippedReason?: string;
   timings: Record<string, number>;
   error?: { step: string; message: string };
+  /** After a push: the in-toto statement, its files, and where it was attached (attest/). */
+  attestation?: AttestationResult;
 }
 
 export interface RunDeps {
@@ -65,6 +68,8 @@ export interface RunDeps {
   env?: NodeJS.ProcessEnv;
   /** How the registry is asked what a tag names (the Registry HTTP API; replaced in unit tests). */
   readRegistryTags?: typeof readRegistryTags;
+  /** The statement made after a push (and with plan.attest.push, attached); absent: none. */
+  attest?: Omit<AttestSettings, "push"> & { builderVersion: string };
 }
 
 async function timed<T>(timings: Record<string, number>, step: string, fn: () => Promise<T>): Promise<T> {
@@ -311,8 +316,30 @@ export async function runTarget(planned: PlannedTarget, deps: RunDeps): Promise<
       result.status = "pushed";
     }
     tagsLeft();
+    if (result.status === "pushed" && deps.attest) {
+      step = "attest";
+      const { builderVersion, ...settings } = deps.attest;
+      result.attestation = await timed(timings, "attest", () =>
+        attestPushed({
+          result,
+          upstream: planned.patchSet.upstream,
+          builder: { version: builderVersion, revision: plan.labels["org.opencontainers.image.revision"] ?? "unknown", source: plan.labels["org.opencontainers.image.source"] ?? "unknown" },
+          settings: { ...settings, push: plan.attest.push },
+          logger,
+          env: deps.env,
+        }),
+      );
+    }
     return result;
   } catch (e) {
+    if (step === "attest") {
+      // The images are pushed and stay so (their local tags too): only the attestation failed.
+      const err = signal?.aborted ? stepError(step, e, signal) : e instanceof StepError ? e : new StepError("attest", errorMessage(e));
+      result.error = { step, message: err.message };
+      const partial = (e as { attestation?: AttestationResult }).attestation;
+      if (partial) result.attestation = partial;
+      throw Object.assign(err, { result });
+    }
     const err = stepError(step, e, signal);
     result.status = err instanceof CancelledError ? "cancelled" : "failed";
     result.error = { step, message: err.message };

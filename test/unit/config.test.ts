@@ -49,10 +49,11 @@ describe("build file validation", () => {
 
   it.each([
     ["unknown top-level key", `${VALID}colour: blue\n`, ["colour: unknown key (allowed: version, source, defaults, defaultTargets, targets)"]],
-    ["unknown target key", VALID.replace("    tags:", "    tgas: [x]\n    tags:"), [`targets."v0.5.9-cu129-amd64".tgas: unknown key (allowed: base, baseDigest, platform, patchSet, sglangVersion, image, tags, push, verify)`]],
+    ["unknown target key", VALID.replace("    tags:", "    tgas: [x]\n    tags:"), [`targets."v0.5.9-cu129-amd64".tgas: unknown key (allowed: base, baseDigest, platform, patchSet, sglangVersion, image, tags, push, attest, verify)`]],
     ["tag with a slash", VALID.replace("tags: [v0.5.9-cu129-amd64]", "tags: [a/b]"), [`targets."v0.5.9-cu129-amd64".tags[0]: "a/b" is not a tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})`]],
     ["empty tags", VALID.replace("tags: [v0.5.9-cu129-amd64]", "tags: []"), [`targets."v0.5.9-cu129-amd64".tags: must not be empty`]],
     ["push not a boolean", VALID.replace("    tags:", "    push: yes please\n    tags:"), [`targets."v0.5.9-cu129-amd64".push: expected true or false, got string "yes please"`]],
+    ["attest not a boolean", VALID.replace("    tags:", "    attest: sometimes\n    tags:"), [`targets."v0.5.9-cu129-amd64".attest: expected true or false, got string "sometimes"`]],
     ["bad digest", VALID.replace("    tags:", "    baseDigest: sha256:abc\n    tags:"), [`targets."v0.5.9-cu129-amd64".baseDigest: "sha256:abc" is not a digest sha256:<64 hex>`]],
     ["uppercase repository", VALID.replace("registry.example.com/team/sglang", "Registry/Team"), [`defaults.image: "Registry/Team" is not a repository name (lowercase, no tag), e.g. registry.example.com/team/sglang`]],
     ["bad verify mode", VALID.replace("    tags:", "    verify: { mode: tpu }\n    tags:"), [`targets."v0.5.9-cu129-amd64".verify.mode: expected one of gpu, engineless, cpu, got string "tpu"`]],
