@@ -20,16 +20,15 @@ function git(repoRoot: string, args: string[]): string | undefined {
 }
 
 export function readProvenance(repoRoot: string, source: string | undefined, env: NodeJS.ProcessEnv = process.env): Provenance {
-  const revision = git(repoRoot, ["rev-parse", "HEAD"]) ?? "unknown";
+  // One git call for both (start-up time): the commit and its time.
+  const [commit, commitTime] = (git(repoRoot, ["log", "-1", "--format=%H %ct"]) ?? "").split(" ");
+  const revision = commit || "unknown";
   // Reproducible-builds convention: SOURCE_DATE_EPOCH wins; otherwise the commit time, so the
   // same checkout builds the same image id (a wall-clock label would change it every run).
   const epoch = env.SOURCE_DATE_EPOCH;
   let created: string;
   if (epoch !== undefined && /^\d+$/.test(epoch)) created = new Date(Number(epoch) * 1000).toISOString();
-  else {
-    const commitTime = git(repoRoot, ["log", "-1", "--format=%ct"]);
-    created = new Date(commitTime ? Number(commitTime) * 1000 : Date.now()).toISOString();
-  }
+  else created = new Date(commitTime ? Number(commitTime) * 1000 : Date.now()).toISOString();
   return {
     source: source ?? git(repoRoot, ["remote", "get-url", "origin"]) ?? "unknown",
     revision,

@@ -601,14 +601,12 @@ function git(repoRoot, args) {
   }
 }
 function readProvenance(repoRoot, source, env = process.env) {
-  const revision = git(repoRoot, ["rev-parse", "HEAD"]) ?? "unknown";
+  const [commit, commitTime] = (git(repoRoot, ["log", "-1", "--format=%H %ct"]) ?? "").split(" ");
+  const revision = commit || "unknown";
   const epoch = env.SOURCE_DATE_EPOCH;
   let created;
   if (epoch !== void 0 && /^\d+$/.test(epoch)) created = new Date(Number(epoch) * 1e3).toISOString();
-  else {
-    const commitTime = git(repoRoot, ["log", "-1", "--format=%ct"]);
-    created = new Date(commitTime ? Number(commitTime) * 1e3 : Date.now()).toISOString();
-  }
+  else created = new Date(commitTime ? Number(commitTime) * 1e3 : Date.now()).toISOString();
   return {
     source: source ?? git(repoRoot, ["remote", "get-url", "origin"]) ?? "unknown",
     revision,
