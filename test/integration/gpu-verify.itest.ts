@@ -1,0 +1,105 @@
+/**
+ * The gpu verify mode end to end on a machine without a GPU. A second, throw-away Docker daemon
+ * (support/rig-daemon.ts) has a NO-OP `nvidia-container-runtime-hook` on its PATH: a TEST RIG,
+ * never installed by the product, that makes Docker 20.10 accept GPU requests (DeviceRequests)
+ * without handing out a GPU. build-image then runs `--verify-mode gpu` against it exactly as on a
+ * GPU host: the GPU probe, DeviceRequests, the Hugging Face cache mounted writable with the
+ * model inside it, the offline environment, the timeouts; the engine is the REAL v0.5.9 server,
+ * put on the CPU by server flags passed through verify.extraArgs (the CPU stand-in base and
+ * dependency set of cpu-verify.itest.ts), serving a scripted checkpoint from that cache.
+ * The suite passes, and the result must still not read as GPU-verified, because no GPU answered:
+ * exit 2, verify failed with the reason, nothing pushed. The shared daemon (no hook) is refused
+ * by the probe before anything is built (cli-errors.itest.ts).
+ */
+import { execFileSync, execSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { DockerodeEngine } from "../../src/docker/engine.js";
+import { ensureCpuEngineSitePackages, ensureCpuStandInBase, makeScriptedModel } from "./support/cpu-stand-in.js";
+import { startRigDaemon, type RigDaemon } from "./support/rig-daemon.js";
+import { REPO_ROOT, TEST_REGISTRY, mustSkip, registryTags, runBuildImage, stopRunningClis, writeConfig } from "./support/services.js";
+
+const skip = await mustSkip();
+const RUN = Date.now().toString(36);
+const REPO = `sglang-image-patcher-itest/gpu-mode-${RUN}`;
+const IMAGE = `${TEST_REGISTRY}/${REPO}`;
+let rig: RigDaemon | undefined;
+let base = "";
+let hfCache = "";
+let sitePackages = "";
+
+describe.skipIf(skip)("gpu verify mode end to end, on a daemon whose GPU hook is a no-op", () => {
+  afterEach(stopRunningClis);
+
+  beforeAll(async () => {
+    const log = (m: string) => process.stderr.write(`[itest] ${m}\n`);
+    sitePackages = await ensureCpuEngineSitePackages();
+    base = await ensureCpuStandInBase(new DockerodeEngine(), log);
+    // The model sits inside the (writable) Hugging Face cache the gpu mode mounts by default.
+    hfCache = mkdtempSync(path.join(os.tmpdir(), "sip-hf-cache-"));
+    await makeScriptedModel(path.join(hfCache, "scripted"));
+    const started = Date.now();
+    rig = await startRigDaemon({ gpuHook: true });
+    execSync(`docker save ${base} | docker -H ${rig.host} load`, { stdio: ["ignore", "ignore", "pipe"] });
+    log(`rig daemon with the no-op GPU hook up and the base loaded in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  }, 900_000);
+
+  afterAll(async () => {
+    await rig?.stop();
+  });
+
+  it("runs the whole gpu path; the suite passes on the CPU engine, and the result says it is NOT a GPU verification", async () => {
+    const started = Date.now();
+    const file = writeConfig(
+      [
+        "targets:",
+        `  gpu-mode-${RUN}:`,
+        `    base: ${base}`,
+        `    patchSet: ${path.join(REPO_ROOT, "patches/sglang-v0.5.9")}`,
+        `    image: ${IMAGE}`,
+        "    tags: [gpu]",
+        "    push: true",
+        `    verify: ${JSON.stringify({
+          mode: "gpu",
+          model: "/root/.cache/huggingface/scripted",
+          modelMount: { source: hfCache, target: "/root/.cache/huggingface", readOnly: false },
+          toolCallParser: "qwen25",
+          reasoningParser: "qwen3",
+          startupTimeoutSeconds: 420,
+          timeoutSeconds: 900,
+          gpus: "all",
+          mounts: [{ source: sitePackages, target: "/opt/cpu-deps", readOnly: true }],
+          pythonPath: ["/opt/cpu-deps"],
+          env: { HF_HUB_OFFLINE: "1", TRANSFORMERS_OFFLINE: "1", SGLANG_USE_CPU_ENGINE: "1", TORCHDYNAMO_DISABLE: "1" },
+          // The CPU engine's server flags, as a user would pass any server flag; one server start.
+          extraArgs: [
+            "--server-arg=--device", "--server-arg=cpu", "--server-arg=--attention-backend", "--server-arg=torch_native",
+            "--server-arg=--max-total-tokens", "--server-arg=4096", "--skip-check", "stream_output_mode",
+          ],
+        })}`,
+        "",
+      ].join("\n"),
+    );
+    const run = await runBuildImage(["--config", file], { DOCKER_HOST: rig!.host });
+    process.stderr.write(`[itest] gpu-mode build-image + verify took ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+    expect(run.code, run.stderr.slice(-6000)).toBe(2);
+    const t = run.json.targets[0];
+    // The probe and the verify container both got their GPU request through the daemon's hook.
+    expect(t.timings.gpuProbeMs).toBeGreaterThan(0);
+    expect(run.stderr).toMatch(/starting main server: \S+ -m sglang\.launch_server .*--device cpu --attention-backend torch_native/);
+    // The real engine served the checks, and they passed ...
+    expect(t.verify.report.status).toBe("passed");
+    expect(t.verify.report.summary.failed).toBe(0);
+    // ... but no GPU answered, so it is not a GPU verification and nothing is pushed.
+    expect(t.verify).toMatchObject({ mode: "gpu", outcome: "failed", countsAsVerified: false });
+    expect(t.verify.gpu).toMatchObject({ visibleDevices: "all", gpus: [], serverOnCpu: true });
+    expect(t.verify.reason).toMatch(/verify: the verify suite passed, but this is not a GPU verification: no GPU answered in the verify container \(nvidia-smi -L: .*not found.*NVIDIA_VISIBLE_DEVICES=all\), and the server was started with --device cpu/);
+    expect(t).toMatchObject({ status: "failed", error: { step: "verify" }, push: [] });
+    expect(await registryTags(TEST_REGISTRY, REPO)).toEqual([]);
+    // The rig daemon is this test's alone: nothing at all may be left on it.
+    expect(execFileSync("docker", ["-H", rig!.host, "ps", "-aq"], { encoding: "utf8" }).trim()).toBe("");
+    expect(execFileSync("docker", ["-H", rig!.host, "images", "-q", IMAGE], { encoding: "utf8" }).trim()).toBe("");
+  }, 1_200_000);
+});
