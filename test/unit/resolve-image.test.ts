@@ -1,0 +1,45 @@
+/** Making an image present: inspected, pulled when absent, checked against a pinned digest. */
+import { describe, expect, it } from "vitest";
+import { memoryLogger } from "../../src/log.js";
+import { resolveImage } from "../../src/pipeline/resolve-image.js";
+import { BASE_ID, FakeEngine } from "./fake-engine.js";
+
+const D1 = `sha256:${"1".repeat(64)}`;
+const D2 = `sha256:${"2".repeat(64)}`;
+const input = (engine: FakeEngine, ref: string, pinnedDigest?: string) => ({
+  ref, pinnedDigest, step: "resolve-base", what: "base image", engine, logger: memoryLogger(), env: { DOCKER_CONFIG: "/nonexistent" },
+});
+
+describe("resolveImage", () => {
+  it("a present image is not pulled; its digest is its own repository's registry digest", async () => {
+    const engine = new FakeEngine("example/base:1");
+    engine.images.get("example/base:1")!.repoDigests = [`example/other@${D2}`, `example/base@${D1}`];
+    expect(await resolveImage(input(engine, "example/base:1"))).toMatchObject({ pulled: false, digest: D1, info: { id: BASE_ID } });
+    expect(engine.calls).toEqual([]);
+  });
+
+  it("a pinned digest must be the image's own registry digest: another repository's does not count", async () => {
+    const engine = new FakeEngine(`example/base:1@${D1}`);
+    engine.images.get(`example/base:1@${D1}`)!.repoDigests = [`example/other@${D1}`];
+    await expect(resolveImage(input(engine, `example/base:1@${D1}`, D1))).rejects.toThrow(
+      `resolve-base: base image example/base:1@${D1} does not have the pinned digest ${D1} (has example/other@${D1})`,
+    );
+    engine.images.get(`example/base:1@${D1}`)!.repoDigests = [`example/base@${D1}`];
+    expect((await resolveImage(input(engine, `example/base:1@${D1}`, D1))).digest).toBe(D1);
+  });
+
+  it("a local image id resolves without a pull; a missing one is named, never pulled", async () => {
+    const engine = new FakeEngine(BASE_ID);
+    expect(await resolveImage(input(engine, BASE_ID))).toMatchObject({ pulled: false, info: { id: BASE_ID } });
+    const other = `sha256:${"9".repeat(64)}`;
+    await expect(resolveImage(input(engine, other))).rejects.toThrow(`base image ${other} is not present locally (an image id cannot be pulled)`);
+    expect(engine.calls).toEqual([]);
+  });
+
+  it("an absent image is pulled; a registry's not-found is exit code 2 and names the image", async () => {
+    const engine = new FakeEngine("example/base:1");
+    const err = await resolveImage(input(engine, "example/missing:1")).catch((e: unknown) => e);
+    expect(engine.calls).toEqual(["pull example/missing:1"]);
+    expect(err).toMatchObject({ exitCode: 2, message: expect.stringMatching(/^resolve-base: base image example\/missing:1 not found/) });
+  });
+});
