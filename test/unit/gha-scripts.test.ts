@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import { matrixFromPlan } from "../../scripts/gha-matrix.mjs";
 // @ts-expect-error plain ESM helper scripts without type declarations
 import { summaryMarkdown } from "../../scripts/gha-summary.mjs";
+// @ts-expect-error plain ESM helper scripts without type declarations
+import { attestationInputs } from "../../scripts/gha-attestation.mjs";
 
 describe("gha-matrix", () => {
   it("maps each planned target to its runner architecture", () => {
@@ -40,5 +42,28 @@ describe("gha-summary", () => {
 
   it("says so when there is no result", () => {
     expect(summaryMarkdown(undefined)).toMatch(/No result/);
+  });
+});
+
+describe("gha-attestation", () => {
+  const statement = (verify: Record<string, unknown>) => ({
+    subject: [{ name: "ghcr.io/o/sglang-tokenids", digest: { sha256: "a".repeat(64) } }],
+    predicateType: "https://example/v1",
+    predicate: { verify },
+  });
+
+  it("gives the subject, predicate type and predicate of a GPU-verified push", () => {
+    const inputs = attestationInputs({ targets: [{ target: "t", status: "pushed", attestation: { statement: statement({ mode: "gpu", outcome: "passed", gpuVerified: true }) } }] });
+    expect(inputs).toEqual({
+      "gpu-verified": "true", "subject-name": "ghcr.io/o/sglang-tokenids", "subject-digest": `sha256:${"a".repeat(64)}`,
+      "predicate-type": "https://example/v1", predicate: { verify: { mode: "gpu", outcome: "passed", gpuVerified: true } },
+    });
+  });
+
+  it("attests nothing for an engine-less or cpu run, a failed run or one without a result", () => {
+    expect(attestationInputs({ targets: [{ target: "t", status: "pushed", attestation: { statement: statement({ mode: "engineless", outcome: "engineless-verified", gpuVerified: false }) } }] }))
+      .toEqual({ "gpu-verified": "false", reason: "verify mode engineless, outcome engineless-verified: not a GPU verification" });
+    expect(attestationInputs({ targets: [{ target: "t", status: "failed" }] })["gpu-verified"]).toBe("false");
+    expect(attestationInputs(undefined)["gpu-verified"]).toBe("false");
   });
 });

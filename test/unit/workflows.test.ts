@@ -75,12 +75,31 @@ describe("build-image.yml", () => {
   it("grants packages: write only to the job that pushes, after a GPU preflight", () => {
     expect(doc.permissions).toEqual({ contents: "read" });
     expect(doc.jobs.plan.permissions).toBeUndefined();
-    expect(doc.jobs.build.permissions).toEqual({ contents: "read", packages: "write" });
+    expect(doc.jobs.build.permissions).toEqual({ contents: "read", packages: "write", "id-token": "write", attestations: "write" });
     const names = doc.jobs.build.steps.map((s: any) => s.name ?? s.uses);
     const preflight = names.findIndex((n: string) => /Preflight/.test(n));
     const build = names.findIndex((n: string) => /Build, verify/.test(n));
     expect(preflight).toBeGreaterThanOrEqual(0);
     expect(preflight).toBeLessThan(build);
+  });
+
+  it("attests keyless only after the push, and only when the GPU verify passed", () => {
+    const steps: any[] = doc.jobs.build.steps;
+    const at = (pred: (s: any) => boolean) => steps.findIndex(pred);
+    const build = at((s) => /Build, verify/.test(s.name ?? ""));
+    const inputs = at((s) => s.id === "attestation");
+    const attest = at((s) => String(s.uses).startsWith("actions/attest@"));
+    expect(build).toBeGreaterThanOrEqual(0);
+    expect(inputs).toBeGreaterThan(build);
+    expect(attest).toBeGreaterThan(inputs);
+    // No always(): a failed build or verify skips both; the script says true only for gpu-verified.
+    expect(steps[inputs].if).not.toMatch(/always\(\)/);
+    expect(steps[inputs].run).toMatch(/scripts\/gha-attestation\.mjs out\/result\.json/);
+    expect(steps[attest].if).toBe("steps.attestation.outputs.gpu-verified == 'true'");
+    expect(steps[attest].with).toMatchObject({ "push-to-registry": true, "predicate-path": "out/predicate.json" });
+    // Nowhere else may mint tokens or write attestations.
+    expect(doc.jobs.plan.permissions).toBeUndefined();
+    expect(doc.permissions).toEqual({ contents: "read" });
   });
 
   it("never lets two runs of one target overlap and uploads the result", () => {
