@@ -97,23 +97,28 @@ export async function listReferrers(reader: RegistryReader, digest: string): Pro
   return { foundBy: "referrers-tag", referrers: index.manifests ?? [] };
 }
 
-function predicateTypeOf(d: Descriptor): string | undefined {
-  return d.annotations?.[BUNDLE_PREDICATE_ANNOTATION] ?? d.annotations?.[INTOTO_PREDICATE_ANNOTATION];
+const OURS = [BUNDLE_MEDIA_TYPE, IN_TOTO_MEDIA_TYPE];
+/** Some registries list an artifact under its config's media type (go-containerregistry's, the
+ *  empty config), or without one: those manifests are read to learn what they are. */
+const MAYBE_OURS = [...OURS, "application/vnd.oci.empty.v1+json", undefined];
+
+function predicateTypeOf(annotations: Record<string, string> | undefined): string | undefined {
+  return annotations?.[BUNDLE_PREDICATE_ANNOTATION] ?? annotations?.[INTOTO_PREDICATE_ANNOTATION];
 }
 
 export async function findAttestations(reader: RegistryReader, digest: string, predicateType: string): Promise<Discovery> {
   const { foundBy, referrers } = await listReferrers(reader, digest);
-  const ours = referrers.filter(
-    (d) => (d.artifactType === BUNDLE_MEDIA_TYPE || d.artifactType === IN_TOTO_MEDIA_TYPE) && (predicateTypeOf(d) === undefined || predicateTypeOf(d) === predicateType),
-  );
   const attestations: FoundArtifact[] = [];
-  for (const d of ours) {
+  for (const d of referrers.filter((r) => MAYBE_OURS.includes(r.artifactType))) {
     const manifest = JSON.parse((await getVerified(reader, "manifests", d.digest, MANIFEST_TYPES.join(", "))).toString("utf8")) as ArtifactManifest;
+    const artifactType = manifest.artifactType ?? manifest.config?.mediaType;
+    const declared = predicateTypeOf(manifest.annotations) ?? predicateTypeOf(d.annotations);
+    if (!artifactType || !OURS.includes(artifactType) || (declared !== undefined && declared !== predicateType)) continue;
     const layer = manifest.layers?.[0];
     if (!layer) throw new Error(`the attestation manifest ${d.digest} has no layer`);
     const content = await getVerified(reader, "blobs", layer.digest);
     const created = manifest.annotations?.["org.opencontainers.image.created"] ?? d.annotations?.["org.opencontainers.image.created"];
-    attestations.push({ digest: d.digest, artifactType: d.artifactType!, manifest, content, ...(created ? { created } : {}) });
+    attestations.push({ digest: d.digest, artifactType, manifest, content, ...(created ? { created } : {}) });
   }
   attestations.sort((a, b) => (b.created ?? "").localeCompare(a.created ?? ""));
   return { foundBy, referrers, attestations };
