@@ -50,7 +50,9 @@ export function artifactAnnotations(signed: boolean, predicateType: string): Rec
 
 export async function attachAttestation(input: AttachInput): Promise<AttachedArtifact> {
   // Loaded on first use: make-fetch-happen and its helpers cost start-up time every other run would pay.
-  const { attachArtifactToImage } = await import("@sigstore/oci");
+  const oci = await import("@sigstore/oci");
+  // A CommonJS module: under tsx its exports are named, in the esbuild bundle they sit on `default`.
+  const attachArtifactToImage = oci.attachArtifactToImage ?? (oci as unknown as { default: typeof oci }).default.attachArtifactToImage;
   const credentials = ociCredentials(input.auth);
   try {
     const descriptor = await attachArtifactToImage({
