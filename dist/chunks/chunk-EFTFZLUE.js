@@ -1,10 +1,10 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
   VERIFY_MODES
-} from "./chunk-IQNXU4GY.js";
+} from "./chunk-WJKS4TAV.js";
 import {
   UserError
-} from "./chunk-BKJ4SD3D.js";
+} from "./chunk-XZ5HVHTB.js";
 
 // src/cli/build-image-args.ts
 import { parseArgs } from "node:util";
@@ -33,6 +33,12 @@ Options:
                        engine on CPU serving a scripted checkpoint from verify.modelMount;
                        marked cpu-verified, never counts as verified)
   --no-cache           build without the Docker build cache
+  --attest             attach the verify attestation (in-toto Statement) to every pushed digest as an
+                       OCI artifact, plus the referrers tag sha256-<hex> for registries without the
+                       referrers API (overrides the target's attest setting; --no-attest: do not)
+  --sign-key FILE      sign the attestation with this key (cosign's encrypted key, or a PEM ECDSA P-256
+                       key); its password from SGLANG_IMAGE_PATCHER_SIGN_PASSWORD (else COSIGN_PASSWORD)
+  --attestation-dir DIR  where the statement (and signed bundle) files go after a push (default: out/attestations)
   --dry-run            print the plan as the JSON result without contacting the Docker daemon
   -h, --help           show this help
 
@@ -63,6 +69,10 @@ function parseBuildImageArgs(argv) {
         "verify-mode": { type: "string" },
         "dry-run": { type: "boolean" },
         "no-cache": { type: "boolean" },
+        attest: { type: "boolean" },
+        "no-attest": { type: "boolean" },
+        "sign-key": { type: "string" },
+        "attestation-dir": { type: "string" },
         help: { type: "boolean", short: "h" }
       }
     });
@@ -72,6 +82,8 @@ Run with --help to see the options.`);
   }
   const v = parsed.values;
   if (v.push && v["no-push"]) throw new UserError("--push and --no-push contradict each other");
+  if (v.attest && v["no-attest"]) throw new UserError("--attest and --no-attest contradict each other");
+  if (v["sign-key"] !== void 0 && v["sign-key"].trim() === "") throw new UserError("--sign-key: expected a key file, got an empty string");
   let verifyMode;
   if (v["verify-mode"] !== void 0) {
     if (!VERIFY_MODES.includes(v["verify-mode"])) {
@@ -90,6 +102,9 @@ Run with --help to see the options.`);
     verifyMode,
     dryRun: Boolean(v["dry-run"]),
     noCache: Boolean(v["no-cache"]),
+    attest: v.attest ? true : v["no-attest"] ? false : void 0,
+    signKey: v["sign-key"],
+    attestationDir: v["attestation-dir"] ?? "out/attestations",
     help: Boolean(v.help)
   };
 }

@@ -11,16 +11,19 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-PQATUJHW.js";
-import "./chunk-HLQ2WBFM.js";
+} from "./chunk-GTIOM6QX.js";
+import "./chunk-OOVKEKKH.js";
 import {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs
-} from "./chunk-CC6HRM2D.js";
-import "./chunk-IQNXU4GY.js";
+} from "./chunk-IOYLKTFI.js";
+import "./chunk-WJKS4TAV.js";
+import "./chunk-K4GTG3BE.js";
+import "./chunk-F7NKY5RN.js";
 import {
   errorMessage
-} from "./chunk-BKJ4SD3D.js";
+} from "./chunk-XZ5HVHTB.js";
+import "./chunk-U4OZQXGD.js";
 
 // src/cli/verify-image.ts
 import { randomBytes } from "node:crypto";
@@ -36,6 +39,12 @@ async function verifyImage(argv) {
       return 0;
     }
     image = args.image;
+    if (args.attestation) {
+      const { showAttestation } = await import("./show-attestation-GQZZVGK4.js");
+      const shown = await showAttestation(image, args.publicKey, logger);
+      printResult(shown.result);
+      return shown.exitCode;
+    }
     const config = await loadConfig(args.config);
     const [target] = selectTargets(config, args.target ? [args.target] : []);
     const settings = {
@@ -44,7 +53,7 @@ async function verifyImage(argv) {
       ...args.model ? { model: args.model } : {},
       ...args.timeoutSeconds ? { timeoutSeconds: args.timeoutSeconds } : {}
     };
-    const { DockerodeEngine } = await import("./engine-5KDDNG6R.js");
+    const { DockerodeEngine } = await import("./engine-P5EM2EDZ.js");
     const engine = new DockerodeEngine();
     await engine.ping();
     await preflightVerify(engine, settings, REPO_ROOT, config.dir);

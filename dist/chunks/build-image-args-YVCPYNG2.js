@@ -2,9 +2,11 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   BUILD_IMAGE_HELP,
   parseBuildImageArgs
-} from "./chunk-PLQSB7VY.js";
-import "./chunk-IQNXU4GY.js";
-import "./chunk-BKJ4SD3D.js";
+} from "./chunk-EFTFZLUE.js";
+import "./chunk-WJKS4TAV.js";
+import "./chunk-F7NKY5RN.js";
+import "./chunk-XZ5HVHTB.js";
+import "./chunk-U4OZQXGD.js";
 export {
   BUILD_IMAGE_HELP,
   parseBuildImageArgs

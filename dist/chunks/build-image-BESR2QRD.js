@@ -1,13 +1,5 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
-  BUILD_IMAGE_HELP,
-  parseBuildImageArgs
-} from "./chunk-PLQSB7VY.js";
-import {
-  BASE_DIGEST_LABEL,
-  ENV_PASSWORD,
-  ENV_USERNAME,
-  LABEL_PREFIX,
   NO_GPU_HELP,
   REPO_ROOT,
   checkCliOptions,
@@ -21,29 +13,103 @@ import {
   printResult,
   reportError,
   resolveImage,
-  resolveRegistryAuth,
   runVerifyStep,
   selectTargets
-} from "./chunk-PQATUJHW.js";
+} from "./chunk-GTIOM6QX.js";
+import {
+  BUILD_IMAGE_HELP,
+  parseBuildImageArgs
+} from "./chunk-EFTFZLUE.js";
 import {
   ProgressStreamError
-} from "./chunk-HLQ2WBFM.js";
+} from "./chunk-OOVKEKKH.js";
+import "./chunk-WJKS4TAV.js";
 import {
-  DOCKER_HUB,
+  IN_TOTO_MEDIA_TYPE,
+  PREDICATE_TYPE,
+  attachAttestation,
+  buildStatement,
+  findAttestations,
+  readRegistryTag,
+  readSigningKeyFile,
+  signStatement
+} from "./chunk-3NRQ4L6X.js";
+import {
+  BASE_DIGEST_LABEL,
+  ENV_PASSWORD,
+  ENV_USERNAME,
+  LABEL_PREFIX,
+  resolveRegistryAuth
+} from "./chunk-K4GTG3BE.js";
+import {
   canonicalRepository,
   registryHost,
   repositoryAndTag
-} from "./chunk-IQNXU4GY.js";
+} from "./chunk-F7NKY5RN.js";
 import {
   CancelledError,
   ConfigError,
   StepError,
   UserError,
   errorMessage
-} from "./chunk-BKJ4SD3D.js";
+} from "./chunk-XZ5HVHTB.js";
+import "./chunk-U4OZQXGD.js";
+
+// src/cli/build-image.ts
+import { readFileSync as readFileSync2 } from "node:fs";
+import path3 from "node:path";
 
 // src/pipeline/run.ts
 import { randomBytes } from "node:crypto";
+
+// src/attest/attest-step.ts
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+async function attestPushed(input) {
+  const { result, settings, logger } = input;
+  const statement = buildStatement({ result, upstream: input.upstream, builder: input.builder });
+  const statementBytes = Buffer.from(JSON.stringify(statement));
+  const name = result.target.replace(/[^A-Za-z0-9._-]/g, "-");
+  await mkdir(settings.dir, { recursive: true });
+  const statementFile = path.join(settings.dir, `${name}.intoto.json`);
+  await writeFile(statementFile, `${JSON.stringify(statement, null, 2)}
+`);
+  const bundle = settings.signingKey ? signStatement(statementBytes, IN_TOTO_MEDIA_TYPE, settings.signingKey) : void 0;
+  let bundleFile;
+  if (bundle) {
+    bundleFile = path.join(settings.dir, `${name}.sigstore.json`);
+    await writeFile(bundleFile, `${JSON.stringify(bundle)}
+`);
+  }
+  const attestation = {
+    predicateType: PREDICATE_TYPE,
+    signed: Boolean(bundle),
+    signature: bundle ? `DSSE envelope in a Sigstore bundle, signed with the key ${settings.signingKey.hint} (no transparency log)` : "unsigned: give --sign-key to sign it (the GitHub workflow signs keyless)",
+    statementFile,
+    ...bundleFile ? { bundleFile } : {},
+    statement,
+    pushed: []
+  };
+  logger.info(`attestation for ${result.target}: ${statementFile} (${attestation.signed ? "signed" : "unsigned"}, verify ${result.verify.outcome} in mode ${result.verify.mode})`);
+  if (!settings.push) return attestation;
+  const content = bundle ? Buffer.from(JSON.stringify(bundle)) : statementBytes;
+  for (const subject of statement.subject) {
+    const digest = `sha256:${subject.digest.sha256}`;
+    try {
+      const credentials = await resolveRegistryAuth(subject.name, input.env);
+      const attached = await attachAttestation({ repository: subject.name, imageDigest: digest, content, signed: Boolean(bundle), predicateType: PREDICATE_TYPE, auth: credentials?.auth });
+      const found = await findAttestations({ repository: subject.name, auth: credentials?.auth }, digest, PREDICATE_TYPE);
+      if (!found.attestations.some((a) => a.digest === attached.digest)) {
+        throw new Error(`the registry does not list the attestation ${attached.digest} among the referrers of ${digest} (found by ${found.foundBy})`);
+      }
+      attestation.pushed.push({ repository: subject.name, subject: digest, artifactDigest: attached.digest, mediaType: attached.mediaType, foundBy: found.foundBy });
+      logger.info(`attached the attestation to ${subject.name}@${digest} as ${attached.digest} (readers find it through the ${found.foundBy})`);
+    } catch (e) {
+      throw Object.assign(new StepError("attest", `attaching the attestation to ${subject.name}@${digest} failed: ${errorMessage(e)}`), { attestation });
+    }
+  }
+  return attestation;
+}
 
 // src/pipeline/local-tags.ts
 async function applyTags(engine, imageId, refs, applied) {
@@ -74,86 +140,6 @@ async function revertTags(engine, imageId, applied, logger) {
     }
   }
   return done;
-}
-
-// src/registry-client.ts
-import { createHash } from "node:crypto";
-var MANIFEST_TYPES = [
-  "application/vnd.docker.distribution.manifest.v2+json",
-  "application/vnd.oci.image.manifest.v1+json",
-  "application/vnd.docker.distribution.manifest.list.v2+json",
-  "application/vnd.oci.image.index.v1+json"
-];
-function registryBaseUrl(host) {
-  if (host === DOCKER_HUB) return "https://registry-1.docker.io";
-  const name = host.replace(/:\d+$/, "");
-  const loopback = name === "localhost" || /^127\./.test(name) || name === "[::1]";
-  return `${loopback ? "http" : "https"}://${host}`;
-}
-function registryPath(repository) {
-  const host = registryHost(repository);
-  let path2 = host === DOCKER_HUB && !repository.startsWith(`${DOCKER_HUB}/`) ? repository : repository.slice(host.length + 1);
-  if (host === DOCKER_HUB && !path2.includes("/")) path2 = `library/${path2}`;
-  return path2;
-}
-function parseChallenge(header) {
-  const space = header.indexOf(" ");
-  const scheme = (space < 0 ? header : header.slice(0, space)).toLowerCase();
-  const params = {};
-  for (const m of header.slice(space + 1).matchAll(/(\w+)="([^"]*)"/g)) params[m[1]] = m[2];
-  return { scheme, params };
-}
-function basic(auth) {
-  if (auth.username === void 0 || auth.password === void 0) return void 0;
-  return `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}`;
-}
-async function bearerToken(params, auth, fetchImpl, signal) {
-  if (!params.realm) throw new Error("the registry's Bearer challenge names no realm");
-  const url = new URL(params.realm);
-  if (params.service) url.searchParams.set("service", params.service);
-  if (params.scope) url.searchParams.set("scope", params.scope);
-  const headers = {};
-  const credentials = auth ? basic(auth) : void 0;
-  if (credentials) headers.Authorization = credentials;
-  const res = await fetchImpl(url.toString(), { headers, signal });
-  if (!res.ok) throw new Error(`the registry's token service answered HTTP ${res.status}`);
-  const body = await res.json();
-  const token = body.token ?? body.access_token;
-  if (!token) throw new Error("the registry's token service returned no token");
-  return token;
-}
-async function readRegistryTag(ref, opts = {}) {
-  const fetchImpl = opts.fetch ?? fetch;
-  const signal = AbortSignal.timeout(opts.timeoutMs ?? 2e4);
-  const { repository, tag } = repositoryAndTag(ref);
-  const url = `${registryBaseUrl(registryHost(repository))}/v2/${registryPath(repository)}/manifests/${tag}`;
-  const headers = { Accept: MANIFEST_TYPES.join(", ") };
-  let res = await fetchImpl(url, { headers, signal });
-  if (res.status === 401) {
-    const challenge = parseChallenge(res.headers.get("www-authenticate") ?? "");
-    if (challenge.scheme === "basic") {
-      const credentials = opts.auth ? basic(opts.auth) : void 0;
-      if (!credentials) throw new Error("the registry wants a login and no username/password is configured");
-      headers.Authorization = credentials;
-    } else if (challenge.scheme === "bearer") {
-      headers.Authorization = `Bearer ${await bearerToken(challenge.params, opts.auth, fetchImpl, signal)}`;
-    } else {
-      throw new Error(`the registry answered 401 with an unknown challenge ${JSON.stringify(challenge.scheme)}`);
-    }
-    res = await fetchImpl(url, { headers, signal });
-  }
-  if (res.status === 404) return { ref, present: false };
-  if (!res.ok) throw new Error(`the registry answered HTTP ${res.status} for ${url}`);
-  const bytes = Buffer.from(await res.arrayBuffer());
-  const body = JSON.parse(bytes.toString("utf8"));
-  return {
-    ref,
-    present: true,
-    // A manifest's digest is the sha256 of its exact bytes; registries also send it as a header.
-    manifestDigest: res.headers.get("docker-content-digest") ?? `sha256:${createHash("sha256").update(bytes).digest("hex")}`,
-    ...body.config?.digest ? { configDigest: body.config.digest } : {},
-    ...body.layers ? { layers: body.layers.map((l) => ({ digest: l.digest, size: l.size })) } : {}
-  };
 }
 
 // src/retry.ts
@@ -275,11 +261,11 @@ function compressedBytesPushed(pushedLayerIds, image, manifestLayers) {
 }
 
 // src/pipeline/tag-lock.ts
-import { createHash as createHash2 } from "node:crypto";
+import { createHash } from "node:crypto";
 import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
-import path from "node:path";
-var LOCK_DIR = path.join(os.tmpdir(), "sglang-image-patcher-locks");
+import path2 from "node:path";
+var LOCK_DIR = path2.join(os.tmpdir(), "sglang-image-patcher-locks");
 function alive(pid) {
   try {
     process.kill(pid, 0);
@@ -291,7 +277,7 @@ function alive(pid) {
 function lockFile(dir, ref) {
   const { repository, tag } = repositoryAndTag(ref);
   const key = `${canonicalRepository(repository)}:${tag}`;
-  return path.join(dir, `${createHash2("sha256").update(key).digest("hex").slice(0, 32)}.lock`);
+  return path2.join(dir, `${createHash("sha256").update(key).digest("hex").slice(0, 32)}.lock`);
 }
 function readOwner(file) {
   try {
@@ -568,8 +554,31 @@ async function runTarget(planned, deps) {
       result.status = "pushed";
     }
     tagsLeft();
+    if (result.status === "pushed" && deps.attest) {
+      step = "attest";
+      const { builderVersion: builderVersion2, ...settings2 } = deps.attest;
+      result.attestation = await timed(
+        timings,
+        "attest",
+        () => attestPushed({
+          result,
+          upstream: planned.patchSet.upstream,
+          builder: { version: builderVersion2, revision: plan.labels["org.opencontainers.image.revision"] ?? "unknown", source: plan.labels["org.opencontainers.image.source"] ?? "unknown" },
+          settings: { ...settings2, push: plan.attest.push },
+          logger,
+          env: deps.env
+        })
+      );
+    }
     return result;
   } catch (e) {
+    if (step === "attest") {
+      const err2 = signal?.aborted ? stepError(step, e, signal) : e instanceof StepError ? e : new StepError("attest", errorMessage(e));
+      result.error = { step, message: err2.message };
+      const partial = e.attestation;
+      if (partial) result.attestation = partial;
+      throw Object.assign(err2, { result });
+    }
     const err = stepError(step, e, signal);
     result.status = err instanceof CancelledError ? "cancelled" : "failed";
     result.error = { step, message: err.message };
@@ -639,6 +648,7 @@ async function buildImage(argv) {
     }
     checkCliOptions(args);
     configFile = args.config;
+    const signingKey = args.signKey !== void 0 ? await readSigningKeyFile(args.signKey) : void 0;
     const config = await loadConfig(args.config);
     const targets = selectTargets(config, args.targets);
     if (targets.length > 1 && (args.tags.length > 0 || args.base !== void 0)) {
@@ -652,11 +662,12 @@ async function buildImage(argv) {
       printResult({ ok: true, dryRun: true, config: args.config, provenance, targets: planned.map((p) => p.plan) });
       return 0;
     }
-    const { DockerodeEngine } = await import("./engine-5KDDNG6R.js");
+    const { DockerodeEngine } = await import("./engine-P5EM2EDZ.js");
     const engine = new DockerodeEngine();
     await engine.ping();
     for (const p of planned) {
-      results.push(await runTarget(p, { engine, logger, repoRoot: REPO_ROOT, configDir: config.dir, signal: cancel.signal, leftovers: cancel.leftovers }));
+      const attest = { dir: path3.resolve(args.attestationDir), builderVersion: builderVersion(), ...signingKey ? { signingKey } : {} };
+      results.push(await runTarget(p, { engine, logger, repoRoot: REPO_ROOT, configDir: config.dir, signal: cancel.signal, leftovers: cancel.leftovers, attest }));
     }
     printResult({ ok: true, dryRun: false, config: args.config, startedAt, provenance, targets: results });
     return 0;
@@ -680,6 +691,9 @@ async function buildImage(argv) {
   } finally {
     cancel.dispose();
   }
+}
+function builderVersion() {
+  return JSON.parse(readFileSync2(path3.join(REPO_ROOT, "package.json"), "utf8")).version;
 }
 export {
   buildImage

@@ -1,12 +1,14 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
-  IMAGE_ID,
-  IMAGE_REF,
   VERIFY_MODES
-} from "./chunk-IQNXU4GY.js";
+} from "./chunk-WJKS4TAV.js";
+import {
+  IMAGE_ID,
+  IMAGE_REF
+} from "./chunk-F7NKY5RN.js";
 import {
   UserError
-} from "./chunk-BKJ4SD3D.js";
+} from "./chunk-XZ5HVHTB.js";
 
 // src/cli/verify-image-args.ts
 import { parseArgs } from "node:util";
@@ -24,10 +26,15 @@ Options:
                         neither engineless nor cpu is a GPU verification
   --model M             model id or path inside the container (overrides verify.model)
   --timeout SECONDS     overall limit for the suite (overrides verify.timeoutSeconds)
+  --attestation         run nothing: find the attestation build-image attached to IMAGE's digest in its
+                        registry (referrers API, else the tag sha256-<hex>), check that its subject, patch
+                        sha256s, base digest and revision agree with the image; check table on stderr
+  --public-key FILE     with --attestation: the signature must verify with this key (PEM, ECDSA P-256)
   -h, --help            show this help
 
 Exit codes: 0 passed, 1 a check failed, 2 setup/server failed or bad input, 3 Docker daemon
-unreachable, 130 cancelled.
+unreachable, 130 cancelled. With --attestation: 0 a GPU-verified, consistent attestation; 1 a failed,
+inconsistent, engineless or cpu-only one; 2 none found (or bad input).
 `;
 function parseVerifyImageArgs(argv) {
   let parsed;
@@ -42,6 +49,8 @@ function parseVerifyImageArgs(argv) {
         "verify-mode": { type: "string" },
         model: { type: "string" },
         timeout: { type: "string" },
+        attestation: { type: "boolean" },
+        "public-key": { type: "string" },
         help: { type: "boolean", short: "h" }
       }
     });
@@ -50,7 +59,8 @@ function parseVerifyImageArgs(argv) {
 Run with --help to see the options.`);
   }
   const v = parsed.values;
-  const base = { config: v.config ?? "build.yaml", target: v.target, model: v.model, help: Boolean(v.help) };
+  const base = { config: v.config ?? "build.yaml", target: v.target, model: v.model, attestation: Boolean(v.attestation), publicKey: v["public-key"], help: Boolean(v.help) };
+  if (base.publicKey !== void 0 && !base.attestation) throw new UserError("--public-key is for --attestation (it checks the attestation's signature)");
   if (base.help) return base;
   if (parsed.positionals.length !== 1) throw new UserError(`give exactly one IMAGE to verify, got ${parsed.positionals.length} (see --help)`);
   const image = parsed.positionals[0];

@@ -2,9 +2,11 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs
-} from "./chunk-CC6HRM2D.js";
-import "./chunk-IQNXU4GY.js";
-import "./chunk-BKJ4SD3D.js";
+} from "./chunk-IOYLKTFI.js";
+import "./chunk-WJKS4TAV.js";
+import "./chunk-F7NKY5RN.js";
+import "./chunk-XZ5HVHTB.js";
+import "./chunk-U4OZQXGD.js";
 export {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs

@@ -11,6 +11,14 @@ var __require = /* @__PURE__ */ ((x) => typeof require !== "undefined" ? require
   if (typeof require !== "undefined") return require.apply(this, arguments);
   throw Error('Dynamic require of "' + x + '" is not supported');
 });
+var __esm = (fn, res, err) => function __init() {
+  if (err) throw err[0];
+  try {
+    return fn && (res = (0, fn[__getOwnPropNames(fn)[0]])(fn = 0)), res;
+  } catch (e) {
+    throw err = [e], e;
+  }
+};
 var __commonJS = (cb, mod) => function __require2() {
   try {
     return mod || (0, cb[__getOwnPropNames(cb)[0]])((mod = { exports: {} }).exports, mod), mod.exports;
@@ -35,53 +43,9 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   mod
 ));
 
-// src/errors.ts
-var UserError = class extends Error {
-  constructor(message, exitCode = 2) {
-    super(message);
-    this.exitCode = exitCode;
-    this.name = "UserError";
-  }
-  exitCode;
-};
-var ConfigError = class extends UserError {
-  constructor(file, problems) {
-    super(`${file} is invalid:
-${problems.map((p) => `  - ${p}`).join("\n")}`);
-    this.file = file;
-    this.problems = problems;
-    this.name = "ConfigError";
-  }
-  file;
-  problems;
-};
-var StepError = class extends Error {
-  constructor(step, message, exitCode = 1) {
-    super(`${step}: ${message}`);
-    this.step = step;
-    this.exitCode = exitCode;
-    this.name = "StepError";
-  }
-  step;
-  exitCode;
-};
-var CancelledError = class extends Error {
-  constructor(signal = "SIGINT") {
-    super(`cancelled by ${signal}`);
-    this.name = "CancelledError";
-  }
-};
-function errorMessage(e) {
-  return e instanceof Error ? e.message : String(e);
-}
-
 export {
   __require,
+  __esm,
   __commonJS,
-  __toESM,
-  UserError,
-  ConfigError,
-  StepError,
-  CancelledError,
-  errorMessage
+  __toESM
 };

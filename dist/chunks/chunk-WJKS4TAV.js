@@ -1,70 +1,10 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
-
-// src/image-ref.ts
-var PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
-var DOMAIN_COMPONENT = "[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?";
-var DOMAIN = `${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*(?::[0-9]+)?`;
-var TAG_PATTERN = "[\\w][\\w.-]{0,127}";
-var DIGEST_PATTERN = "sha256:[0-9a-f]{64}";
-var NAME = `(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
-var REPOSITORY = new RegExp(`^${NAME}$`);
-var TAG = new RegExp(`^${TAG_PATTERN}$`);
-var DIGEST = new RegExp(`^${DIGEST_PATTERN}$`);
-var IMAGE_REF = new RegExp(`^${NAME}(?::${TAG_PATTERN})?(?:@${DIGEST_PATTERN})?$`);
-var IMAGE_ID = new RegExp(`^${DIGEST_PATTERN}$`);
-var DOCKER_HUB = "docker.io";
-function parseImageRef(ref) {
-  if (!IMAGE_REF.test(ref) || IMAGE_ID.test(ref)) return void 0;
-  let rest = ref;
-  let digest;
-  const at = rest.indexOf("@");
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-  }
-  let tag;
-  const colon = rest.lastIndexOf(":");
-  if (colon > rest.lastIndexOf("/")) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-  }
-  return { repository: rest, ...tag !== void 0 ? { tag } : {}, ...digest !== void 0 ? { digest } : {} };
-}
-function imageRef(ref) {
-  const parsed = parseImageRef(ref);
-  if (!parsed) throw new Error(`${JSON.stringify(ref)} is not an image reference`);
-  return parsed;
-}
-function registryHost(repository) {
-  const slash = repository.indexOf("/");
-  if (slash < 0) return DOCKER_HUB;
-  const first = repository.slice(0, slash);
-  return first.includes(".") || first.includes(":") || first === "localhost" ? first : DOCKER_HUB;
-}
-function canonicalRepository(repository) {
-  const host = registryHost(repository);
-  let path = host === DOCKER_HUB && !repository.startsWith(`${DOCKER_HUB}/`) ? repository : repository.slice(host.length + 1);
-  if (host === DOCKER_HUB && !path.includes("/")) path = `library/${path}`;
-  return `${host}/${path}`;
-}
-function sameRepository(a, b) {
-  return canonicalRepository(a) === canonicalRepository(b);
-}
-function registryDigestOf(ref, repoDigests) {
-  const own = repoDigests.map((d) => parseImageRef(d)).filter((d) => d?.digest !== void 0 && sameRepository(d.repository, ref.repository)).map((d) => d.digest);
-  if (ref.digest !== void 0) return own.includes(ref.digest) ? ref.digest : void 0;
-  return own[0];
-}
-function classifyTagArgument(value, image) {
-  if (TAG.test(value)) return { repository: image, tag: value };
-  const parsed = parseImageRef(value);
-  if (!parsed || parsed.tag === void 0 || parsed.digest !== void 0) return void 0;
-  return { repository: parsed.repository, tag: parsed.tag };
-}
-function repositoryAndTag(ref) {
-  const parsed = imageRef(ref);
-  return { repository: parsed.repository, tag: parsed.tag ?? "latest" };
-}
+import {
+  DIGEST,
+  IMAGE_REF,
+  REPOSITORY,
+  TAG
+} from "./chunk-F7NKY5RN.js";
 
 // src/config/validate.ts
 function describe(value) {
@@ -157,7 +97,7 @@ var DEFAULT_VERIFY = {
   extraArgs: []
 };
 var TOP_KEYS = ["version", "source", "defaults", "defaultTargets", "targets"];
-var TARGET_KEYS = ["base", "baseDigest", "platform", "patchSet", "sglangVersion", "image", "tags", "push", "verify"];
+var TARGET_KEYS = ["base", "baseDigest", "platform", "patchSet", "sglangVersion", "image", "tags", "push", "attest", "verify"];
 var VERIFY_KEYS = [
   "mode",
   "model",
@@ -243,6 +183,7 @@ function partialTarget(v, path, problems) {
   if (m.tags !== void 0)
     out.tags = list(m.tags, p("tags"), problems, (x, q) => str(x, q, problems, { pattern: TAG, what: "a tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})" }), { nonEmpty: true });
   if (m.push !== void 0) out.push = bool(m.push, p("push"), problems);
+  if (m.attest !== void 0) out.attest = bool(m.attest, p("attest"), problems);
   if (m.verify !== void 0) out.verify = partialVerify(m.verify, p("verify"), problems);
   for (const k of Object.keys(out)) if (out[k] === void 0) delete out[k];
   return out;
@@ -277,6 +218,7 @@ function validateConfig(raw, file, dir) {
         image: merged.image,
         tags: merged.tags,
         push: merged.push ?? true,
+        attest: merged.attest ?? false,
         verify: merged.verify
       });
     }
@@ -296,15 +238,6 @@ function validateConfig(raw, file, dir) {
 }
 
 export {
-  IMAGE_REF,
-  IMAGE_ID,
-  DOCKER_HUB,
-  parseImageRef,
-  registryHost,
-  canonicalRepository,
-  registryDigestOf,
-  classifyTagArgument,
-  repositoryAndTag,
   join,
   mapping,
   str,
