@@ -189,7 +189,13 @@ export class DockerodeEngine implements DockerEngine {
     try {
       return await followProgress(stream, watch, signal);
     } catch (e) {
-      await Promise.all(stepContainers.map((id) => this.removeWhenDone(id)));
+      // The build's own failure stays the error. A step container that cannot be removed (the
+      // daemon went away mid-build) is named in it, with the command that removes it later.
+      const stuck: string[] = [];
+      await Promise.all(stepContainers.map((id) => this.removeWhenDone(id).catch(() => void stuck.push(id.slice(0, 12)))));
+      if (stuck.length > 0 && e instanceof Error) {
+        e.message += `; the build step container ${stuck.join(", ")} could not be removed (the daemon did not answer): once it does, docker rm -f ${stuck.join(" ")}`;
+      }
       throw e;
     }
   }

@@ -9,7 +9,8 @@
  * dependency set of cpu-verify.itest.ts), serving a scripted checkpoint from that cache.
  * The suite passes, and the result must still not read as GPU-verified, because no GPU answered:
  * exit 2, verify failed with the reason, nothing pushed. The shared daemon (no hook) is refused
- * by the probe before anything is built (cli-errors.itest.ts).
+ * by the probe before anything is built (cli-errors.itest.ts). Last, the same throw-away daemon
+ * is killed in the middle of a build: what the user is told.
  */
 import { execFileSync, execSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
@@ -19,7 +20,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DockerodeEngine } from "../../src/docker/engine.js";
 import { ensureCpuEngineSitePackages, ensureCpuStandInBase, makeScriptedModel } from "./support/cpu-stand-in.js";
 import { startRigDaemon, type RigDaemon } from "./support/rig-daemon.js";
-import { REPO_ROOT, TEST_REGISTRY, mustSkip, registryTags, runBuildImage, stopRunningClis, writeConfig } from "./support/services.js";
+import { REPO_ROOT, TEST_REGISTRY, mustSkip, registryTags, runBuildImage, startCli, stopRunningClis, waitFor, writeConfig } from "./support/services.js";
 
 const skip = await mustSkip();
 const RUN = Date.now().toString(36);
@@ -102,4 +103,20 @@ describe.skipIf(skip)("gpu verify mode end to end, on a daemon whose GPU hook is
     expect(execFileSync("docker", ["-H", rig!.host, "ps", "-aq"], { encoding: "utf8" }).trim()).toBe("");
     expect(execFileSync("docker", ["-H", rig!.host, "images", "-q", IMAGE], { encoding: "utf8" }).trim()).toBe("");
   }, 1_200_000);
+
+  it("the daemon killed mid-build: exit 1 with the build's own error, naming the step container it could not remove", async () => {
+    const file = writeConfig(
+      `targets:\n  killed-${RUN}:\n    base: ${base}\n    patchSet: ${path.join(REPO_ROOT, "patches/sglang-v0.5.9")}\n    image: ${IMAGE}\n    tags: [killed]\n    push: false\n`,
+    );
+    const cli = startCli("src/cli/build-image.ts", ["--config", file, "--skip-verify", "--no-cache"], { DOCKER_HOST: rig!.host });
+    await waitFor(async () => /---> Running in [0-9a-f]{12}/.test(cli.stderrSoFar()), 180_000, "the build's RUN step container");
+    rig!.kill();
+    const run = await cli.done;
+    expect(run.code, run.stderr.slice(-3000)).toBe(1);
+    const t = run.json.targets[0];
+    expect(t).toMatchObject({ status: "failed", error: { step: "build" } });
+    const step = /---> Running in ([0-9a-f]{12})/.exec(run.stderr)![1]!;
+    expect(t.error.message).toMatch(/^build: (the Docker daemon closed the progress stream before the operation finished|connection to the Docker daemon failed)/);
+    expect(t.error.message).toContain(`the build step container ${step} could not be removed (the daemon did not answer): once it does, docker rm -f ${step}`);
+  }, 600_000);
 });

@@ -23,6 +23,8 @@ export interface RigDaemon {
   /** DOCKER_HOST value for it. */
   host: string;
   docker: Dockerode;
+  /** SIGKILL: the daemon dies in the middle of whatever it is doing. */
+  kill(): void;
   log(): string;
   stop(): Promise<void>;
 }
@@ -106,6 +108,7 @@ export async function startRigDaemon(opts: { gpuHook?: boolean } = {}): Promise<
   return {
     host: `unix://${socket}`,
     docker,
+    kill: () => child.kill("SIGKILL"),
     log: () => log,
     stop,
   };

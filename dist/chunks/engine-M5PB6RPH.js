@@ -9302,7 +9302,11 @@ var DockerodeEngine = class {
     try {
       return await followProgress(stream, watch, signal);
     } catch (e) {
-      await Promise.all(stepContainers.map((id) => this.removeWhenDone(id)));
+      const stuck = [];
+      await Promise.all(stepContainers.map((id) => this.removeWhenDone(id).catch(() => void stuck.push(id.slice(0, 12)))));
+      if (stuck.length > 0 && e instanceof Error) {
+        e.message += `; the build step container ${stuck.join(", ")} could not be removed (the daemon did not answer): once it does, docker rm -f ${stuck.join(" ")}`;
+      }
       throw e;
     }
   }
