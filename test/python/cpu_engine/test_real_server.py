@@ -24,9 +24,16 @@ def test_verify_suite_passes_on_the_patched_server(patched):
     assert not failed, failed
     ran = {r.name for r in results if r.status == "passed"}
     assert {"nonstream_ids", "stream_ids", "cross_mode_identity", "usage_counts", "prompt_matches_chat_template",
-            "stop_and_length_finishes", "concurrent_streams", "n2_choices", "opt_out_keys", "openai_client"} <= ran
+            "stop_and_length_finishes", "concurrent_streams", "n2_choices", "opt_out_keys", "openai_client",
+            "logprobs_alignment", "stream_text_fidelity", "completions_ids"} <= ran
     assert ("tool_call_ids" in ran) == bool(patched.launch.mode.tool_call_parser)
     assert ("reasoning_ids" in ran) == bool(patched.launch.mode.reasoning_parser)
+    assert ("flag_validation" in ran) == ("flag_validation" not in patched.launch.verify_skip)
+    details = {r.name: r.details for r in results}
+    if patched.launch.mode.tool_call_parser:
+        # the tool answer was cut inside its arguments where the script says (tool_call_cut)
+        assert details["tool_call_ids"]["cut"]["max_tokens"] == len(patched.model.expected_ids("tool_call_cut"))
+        assert details["logprobs_alignment"]["tool_call_chunks_with_logprobs"] > 0
 
 
 @pytest.mark.parametrize("name", [s.name for s in ALL_SCRIPTS])

@@ -30,8 +30,17 @@ def test_unpatched_server_runs_the_scripts_but_fails_the_contract(unpatched):
         assert any("prompt_token_ids" in p for p in problems), (script.name, problems)
         assert any("!= script" in p for p in problems), (script.name, problems)
     results = {r.name: r for r in unpatched.run_verify_suite()}
-    for name in ("nonstream_ids", "stream_ids", "usage_counts", "tool_call_ids", "reasoning_ids"):
+    for name in ("nonstream_ids", "stream_ids", "usage_counts", "tool_call_ids", "reasoning_ids",
+                 "logprobs_alignment", "stream_text_fidelity", "completions_ids", "flag_validation"):
         assert results[name].status == "failed", (name, results[name].status, results[name].problems)
+    assert results["opt_out_keys"].status == "passed", results["opt_out_keys"].problems
+    # stock v0.5.9's own streamed-text defects at interval 3, on the real engine: the text
+    # after a multi-byte character at a chunk edge is streamed twice, and the emoji that
+    # completes in the same output as <tool_call> is lost
+    fidelity = results["stream_text_fidelity"].problems
+    assert "plain choice 0: streamed content 'The answer你answer你🙂好' != response 'The answer你🙂好'" in fidelity, fidelity
+    assert "tool choice 0: streamed content 'Let me check in 東京' != response 'Let me check in 東京 🗼'" in fidelity, fidelity
+    assert any('return_token_ids="garbage": HTTP 200, expected 400' in p for p in results["flag_validation"].problems)
 
 
 def test_a_server_that_cannot_start_is_reported_with_its_log(engine_python, trees, tmp_path):
