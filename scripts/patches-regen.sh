@@ -11,8 +11,8 @@
 #         -i --autosquash pristine) or add a commit for a new patch.
 # export: writes every commit after `pristine` as patches/sglang-v0.5.9/NNNN-subject.patch
 #         (git format-patch, paths a/python/sglang/...), replacing the *.patch files init
-#         imported (others added to the folder since are kept), then runs
-#         scripts/patches-check.sh on the result.
+#         imported (others added to the folder since are kept; it refuses when an imported
+#         one changed in the folder since init), then runs scripts/patches-check.sh.
 # WORK_DIR lives under .cache/ by default, which is git-ignored: SGLang's files are never
 # committed to this repository.
 set -euo pipefail
@@ -45,8 +45,10 @@ case "$cmd" in
       git "${git_id[@]}" -C "$work" am -q "${patches[@]}"
     fi
     # export replaces exactly these files, so a patch added to the folder meanwhile (by
-    # someone else's work dir) is left alone.
-    for p in "${patches[@]}"; do basename "$p"; done > "$work/.git/imported-patches"
+    # someone else's work dir) is left alone; their checksums let export refuse to write
+    # over a patch that changed in the folder since this init.
+    (cd "$patch_dir" && for p in "${patches[@]}"; do sha256sum "$(basename "$p")"; done) \
+      > "$work/.git/imported-patches"
     echo "patches-regen: $work ready: pristine + ${#patches[@]} patch commits"
     git -C "$work" log --oneline pristine~0..HEAD
     ;;
@@ -70,15 +72,21 @@ case "$cmd" in
       echo "$stray" >&2
       exit 2
     fi
-    mkdir -p "$patch_dir"
-    if [ -f "$work/.git/imported-patches" ]; then
-      while read -r name; do rm -f "$patch_dir/$name"; done < "$work/.git/imported-patches"
-    else
-      rm -f "$patch_dir"/*.patch
+    if [ ! -f "$work/.git/imported-patches" ]; then
+      echo "patches-regen: $work was made by an older init (no record of its patches); run init again" >&2
+      exit 2
     fi
+    mkdir -p "$patch_dir"
+    if ! (cd "$patch_dir" && sha256sum --quiet -c "$work/.git/imported-patches" >/dev/null 2>&1); then
+      echo "patches-regen: patches in $patch_dir changed since init of $work; run init again" \
+        "(and redo your change) so they are not overwritten" >&2
+      exit 2
+    fi
+    while read -r _ name; do rm -f "$patch_dir/$name"; done < "$work/.git/imported-patches"
     # --zero-commit and --no-signature keep the files stable across regenerations.
     git -C "$work" format-patch --no-signature --zero-commit -N -o "$patch_dir" pristine \
-      | sed 's|.*/||' > "$work/.git/imported-patches"
+      | while read -r f; do (cd "$patch_dir" && sha256sum "$(basename "$f")"); done \
+      > "$work/.git/imported-patches"
     ls "$patch_dir"/*.patch
     bash "$root/scripts/patches-check.sh"
     ;;

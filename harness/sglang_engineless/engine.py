@@ -191,9 +191,11 @@ class ScriptedTokenizerManager(TokenizerManager):
         # What the engine consumed and produced, by rid (tests compare against these).
         self.engine_log: Dict[str, Dict[str, Any]] = {}
         self.engine_calls: List[str] = []
-        # Each read the serving layer made, in order: (choice index, ids produced so far
-        # for that index). A caller may interleave its own events (e.g. SSE chunks).
-        self.events: List[Any] = []
+        # When a caller sets a list here: each read the serving layer makes, in order, as
+        # ("read", choice index, ids produced so far for that index); the caller may
+        # interleave its own events (e.g. SSE chunks). None (the default): not recorded,
+        # so a long-running server does not grow it.
+        self.events: Optional[List[Any]] = None
 
     def set_delivery(self, delivery: str, step_tokens: int = 1, burst: int = 1) -> None:
         """How later requests' engine outputs reach the serving layer (DELIVERY_MODES)."""
@@ -218,7 +220,7 @@ class ScriptedTokenizerManager(TokenizerManager):
             self.engine_calls = [obj.rid]
             seen = _IdsSeen(self.server_args.stream_output and obj.stream)
             async for out in self._one(obj, request):
-                self.events.append(("read", 0, seen.count(0, out)))
+                self._record_read(0, seen, out)
                 yield out
             return
         # As TokenizerManager._handle_batch_request: n copies of each prompt, new rids.
@@ -246,9 +248,13 @@ class ScriptedTokenizerManager(TokenizerManager):
                 except StopAsyncIteration:
                     continue
                 result["index"] = rid_to_index[result["meta_info"]["id"]]
-                self.events.append(("read", result["index"], seen.count(result["index"], result)))
+                self._record_read(result["index"], seen, result)
                 yield result
                 task_map[asyncio.ensure_future(gen.__anext__())] = gen
+
+    def _record_read(self, index: int, seen: "_IdsSeen", out: Dict[str, Any]) -> None:
+        if self.events is not None:
+            self.events.append(("read", index, seen.count(index, out)))
 
     async def _one(self, obj, request):
         if obj.input_ids is not None:
@@ -312,7 +318,7 @@ class ScriptedTokenizerManager(TokenizerManager):
         while not req.finished():
             for _ in range(self.step_tokens):
                 pos = len(req.output_ids)
-                nxt = script[pos] if pos < len(script) else script[-1]
+                nxt = script[pos] if pos < len(script) else self._past_script(script, pos)
                 req.output_ids.append(nxt)
                 req.check_finished()
                 # As the decode step: log-probabilities are recorded after the finish check.
@@ -357,6 +363,13 @@ class ScriptedTokenizerManager(TokenizerManager):
                 for ids, vals in zip(req.logprobs.top_ids, req.logprobs.top_values)
             ],
         }
+
+    @staticmethod
+    def _past_script(script: List[int], pos: int) -> int:
+        """After an ignored EOS (ignore_eos) the text goes on: the script again, from the
+        start, as a model keeps writing text rather than repeating one token."""
+        body = script[:-1] or script
+        return body[(pos - len(script)) % len(body)]
 
     def _record_logprobs(self, req, position: int, token_id: int) -> None:
         value = scripted_logprob(position, token_id)

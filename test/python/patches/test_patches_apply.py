@@ -3,6 +3,7 @@
 import os
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 from conftest import REPO, run_script
@@ -109,3 +110,38 @@ def test_regen_round_trip_reproduces_the_series(tmp_path):
         for name, data in before.items():
             (PATCH_DIR / name).write_bytes(data)
     assert after == before
+
+
+def test_regen_export_keeps_other_patches_and_refuses_stale_ones(sglang_release, tmp_path):
+    """export replaces only what init imported: a patch added to the folder meanwhile (by
+    another work dir) is kept, and a work dir whose imported patches changed in the folder
+    since (someone exported over them) is refused rather than written over them."""
+    root = tmp_path / "repo"
+    shutil.copytree(REPO / "scripts", root / "scripts")
+    shutil.copytree(PATCH_DIR, root / "patches/sglang-v0.5.9")
+    (root / ".cache").mkdir()
+    (root / ".cache" / sglang_release.name).symlink_to(sglang_release)  # no second download
+    regen, patch_dir, work = root / "scripts/patches-regen.sh", root / "patches/sglang-v0.5.9", tmp_path / "work"
+    run_script(regen, "init", work)
+    # Another work dir's new patch lands in the folder after this init.
+    other = tmp_path / "other"
+    run_script(regen, "init", other)
+    (other / "python/sglang/version.py").write_text(
+        (other / "python/sglang/version.py").read_text() + "# other\n")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "-C", str(other)]
+    subprocess.run([*git, "commit", "-qam", "other change"], check=True)
+    subprocess.run([*git, "format-patch", "-q", "-1", "--start-number", "99", "-o", str(patch_dir)], check=True)
+    foreign = sorted(patch_dir.glob("0099-*.patch"))
+    assert len(foreign) == 1
+    run_script(regen, "export", work)
+    assert foreign[0].exists(), "export removed a patch it had not imported"
+    # An imported patch changed in the folder since init: refuse, write nothing.
+    first = sorted(patch_dir.glob("0001-*.patch"))[0]
+    first.write_text(first.read_text() + "\n")
+    before = {p.name: p.read_bytes() for p in patch_dir.glob("*.patch")}
+    proc = run_script(regen, "export", work, check=False)
+    assert proc.returncode == 2 and "changed since init" in proc.stderr
+    assert {p.name: p.read_bytes() for p in patch_dir.glob("*.patch")} == before
+    (work / ".git/imported-patches").unlink()
+    proc = run_script(regen, "export", work, check=False)
+    assert proc.returncode == 2 and "run init again" in proc.stderr
