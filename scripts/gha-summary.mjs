@@ -16,6 +16,9 @@ export function summaryMarkdown(result) {
     if (t.base?.digest) out.push(`Base: \`${t.base.ref}\` (\`${t.base.digest}\`)`, "");
     for (const p of t.push ?? []) out.push(`- pushed \`${p.digest}\``);
     if (t.pushSkippedReason) out.push(`- not pushed: ${cell(t.pushSkippedReason)}`);
+    // The statement build-image wrote; the workflow's keyless attestation is its own step.
+    const a = t.attestation;
+    if (a) out.push(`- attestation: \`${cell(a.statement?.predicateType)}\`, GPU-verified: ${a.statement?.predicate?.verify?.gpuVerified === true ? "yes" : "no"}, ${cell(a.signature)}`);
     out.push("");
     const v = t.verify ?? {};
     out.push(`Verify: **${v.outcome ?? "not-run"}** (mode ${v.mode ?? "?"})${v.reason ? `: ${cell(v.reason)}` : ""}`, "");

@@ -40,6 +40,13 @@ describe("gha-summary", () => {
     expect(md).toContain("| openai_client | skipped | 0 | openai \\| not installed |");
   });
 
+  it("names the attestation and whether it says GPU-verified", () => {
+    const md = summaryMarkdown({ targets: [{ target: "t", status: "pushed", verify: {}, attestation: {
+      signature: "unsigned: give --sign-key to sign it", statement: { predicateType: "https://example/v1", predicate: { verify: { gpuVerified: false } } },
+    } }] });
+    expect(md).toContain("- attestation: `https://example/v1`, GPU-verified: no, unsigned: give --sign-key to sign it");
+  });
+
   it("says so when there is no result", () => {
     expect(summaryMarkdown(undefined)).toMatch(/No result/);
   });
