@@ -45,7 +45,7 @@ const localRefs: string[] = [];
 /** The first build's result, shared by the read-back tests. */
 let built: { digest: string; statement: Statement; attestationDigest: string } | undefined;
 
-function config(): string {
+function config(tag = "engineless"): string {
   return writeConfig(
     [
       "targets:",
@@ -53,7 +53,7 @@ function config(): string {
       `    base: ${base}`,
       `    patchSet: ${path.join(REPO_ROOT, "patches/sglang-v0.5.9")}`,
       `    image: ${IMAGE}`,
-      "    tags: [engineless]",
+      `    tags: [${tag}]`,
       "    push: true",
       "    attest: true",
       `    verify: ${JSON.stringify({
@@ -112,7 +112,7 @@ describe.skipIf(skip)("attestations in a registry", () => {
 
   afterAll(async () => {
     await referrers?.stop();
-    for (const ref of [...localRefs, `${IMAGE}:engineless`]) {
+    for (const ref of [...localRefs, `${IMAGE}:engineless`, `${IMAGE}:unverified`]) {
       try {
         execFileSync("docker", ["rmi", ref], { stdio: "ignore" });
       } catch {
@@ -237,5 +237,22 @@ describe.skipIf(skip)("attestations in a registry", () => {
     expect(wrong.stderr).toMatch(new RegExp(`FAILED\\s+artifact subject\\s+wrong subject digest: the artifact refers to ${built!.digest}, not to this image ${otherDigest}`));
     expect(wrong.stderr).toMatch(/FAILED\s+statement subject\s+wrong subject digest/);
     expect(wrong.json.verdict).toBe("INCONSISTENT: do not trust this attestation");
+  });
+
+  it("an unsigned attestation (no --sign-key) says so in the result and on read-back, and fails when a public key is required", async () => {
+    const run = await runBuildImage(["--config", config("unverified"), "--skip-verify", "--push-unverified", "--attestation-dir", outDir]);
+    expect(run.code, run.stderr.slice(-3000)).toBe(0);
+    const a = run.json.targets[0].attestation;
+    expect(a).toMatchObject({ signed: false, signature: expect.stringMatching(/^unsigned/), pushed: [{ foundBy: "referrers-tag", mediaType: OCI_MANIFEST }] });
+    expect(a.bundleFile).toBeUndefined();
+    expect(a.statement.predicate.verify).toMatchObject({ outcome: "skipped", gpuVerified: false });
+    const open = await readBack(`${IMAGE}:unverified`);
+    expect(open.code).toBe(1);
+    expect(open.json.attestation).toMatchObject({ artifactType: IN_TOTO_MEDIA_TYPE, signed: false, signatureChecked: false });
+    expect(open.stderr).toMatch(/info\s+signature\s+unsigned attestation/);
+    expect(open.stderr).toMatch(/FAILED\s+verify\s+not GPU-verified: mode engineless, outcome skipped/);
+    const keyed = await readBack(`${IMAGE}:unverified`, "--public-key", PUB);
+    expect(keyed.code).toBe(1);
+    expect(keyed.stderr).toMatch(/FAILED\s+signature\s+the attestation is unsigned, but a public key was given/);
   });
 });
