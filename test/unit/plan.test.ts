@@ -86,6 +86,25 @@ describe("planning", () => {
     );
   });
 
+  it("attest: the target's setting, --attest / --no-attest over it, a warning when nothing is pushed", async () => {
+    const args = parseBuildImageArgs(["--attest", "--sign-key", "k.key"]);
+    expect(args).toMatchObject({ attest: true, signKey: "k.key", attestationDir: "out/attestations" });
+    expect(parseBuildImageArgs(["--no-attest", "--attestation-dir", "/tmp/a"])).toMatchObject({ attest: false, attestationDir: "/tmp/a" });
+    expect(parseBuildImageArgs([]).attest).toBeUndefined();
+    expect(() => parseBuildImageArgs(["--attest", "--no-attest"])).toThrow(/--attest and --no-attest contradict/);
+    expect(() => parseBuildImageArgs(["--sign-key", " "])).toThrow(/--sign-key: expected a key file/);
+    const a = CONFIG.targets.get("a")!;
+    expect(a.attest).toBe(false);
+    const on = await planTarget(CONFIG, a, opts({ attest: true, signKey: "k.key", push: true, pushUnverified: true }), REPO_ROOT, PROVENANCE);
+    expect(on.plan.attest).toEqual({ push: true, signed: true });
+    expect(on.plan.warnings).toEqual([]);
+    const local = await planTarget(CONFIG, { ...a, attest: true }, opts({ push: false }), REPO_ROOT, PROVENANCE);
+    expect(local.plan.attest).toEqual({ push: true, signed: false });
+    expect(local.plan.warnings).toEqual(["attest: nothing is pushed (--no-push), so no attestation is attached"]);
+    const off = await planTarget(CONFIG, { ...a, attest: true }, opts({ attest: false }), REPO_ROOT, PROVENANCE);
+    expect(off.plan.attest.push).toBe(false);
+  });
+
   it("--base overrides the base and drops the pinned digest", async () => {
     const { plan } = await planTarget(CONFIG, CONFIG.targets.get("b")!, opts({ base: "other/base:9" }), REPO_ROOT, PROVENANCE);
     expect(plan.base.ref).toBe("other/base:9");
