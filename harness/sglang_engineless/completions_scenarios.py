@@ -1,11 +1,12 @@
 """/v1/completions scenarios over HTTP semantics (the real FastAPI route, request validation
 and OpenAIServingCompletion of the sglang copy on sys.path, on the scripted engine).
 
-    python3 -m sglang_engineless.completions_scenarios OUT.json WORK_DIR [SERVER,...]
+    python3 -m sglang_engineless.completions_scenarios OUT.json WORK_DIR [SERVER,... [CASE,...]]
 
-Every case runs on every server configuration (or the named ones), streaming and not, with return_token_ids
-absent (server default), false and true; then garbage and pydantic-lax values of the flag,
-and the server default under SGLANG_TOKEN_IDS_DEFAULT=0 and an invalid value.
+Every case (or the named ones) runs on every server configuration (or the named ones),
+streaming and not, with return_token_ids absent (server default), false and true; then
+garbage and pydantic-lax values of the flag, and the server default under
+SGLANG_TOKEN_IDS_DEFAULT=0 and an invalid value.
 Writes what the client saw (status, parsed SSE chunks or body) with what the scripted engine
 consumed and produced. Tests assert on that file; SERVERS and CASES import no sglang.
 """
@@ -64,6 +65,13 @@ def cases(tokenizer):
         "stop_string": dict(base, prompt=TEXT_PROMPT, stop=["forty"]),
         "max_tokens": dict(base, prompt=TEXT_PROMPT, max_tokens=9),
         "logprobs": dict(base, prompt=TEXT_PROMPT, logprobs=2),
+        # Choices of n > 1 and of a batch are read in turn, so an output is often read
+        # after later ones were handled: where per-chunk log-probabilities ran ahead.
+        "logprobs0_n2": dict(base, prompt=TEXT_PROMPT, logprobs=0, n=2),
+        "logprobs2_batch_ids": dict(base, prompt=[ids_a, ids_b], logprobs=2),
+        # The echoed prompt of each choice, with text and id prompts.
+        "echo_batch_text_n2": dict(base, prompt=BATCH_TEXT, n=2, echo=True),
+        "echo_batch_ids_n2": dict(base, prompt=[ids_a, ids_b], n=2, echo=True),
         "usage": dict(
             base, prompt=TEXT_PROMPT, n=2,
             stream_options={"include_usage": True, "continuous_usage_stats": True},
@@ -92,7 +100,7 @@ async def post(client, tm, body):
     return result
 
 
-async def run_all(work_dir, server_names=None):
+async def run_all(work_dir, server_names=None, case_names=None):
     import httpx
 
     from sglang_engineless.app import build_app, build_serving
@@ -109,6 +117,8 @@ async def run_all(work_dir, server_names=None):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://harness") as client:
             for case, body in bodies.items():
+                if case_names and case not in case_names:
+                    continue
                 for stream in (True, False):
                     for flag_name, flag in FLAGS.items():
                         req = dict(body, stream=stream)
@@ -165,8 +175,9 @@ async def env_default_runs(model_dir, body):
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     names = {name for name, _ in SERVERS}
-    chosen = set(argv[2].split(",")) if len(argv) == 3 else None
-    if len(argv) not in (2, 3) or (chosen and not chosen <= names):
+    chosen = set(argv[2].split(",")) if len(argv) >= 3 else None
+    chosen_cases = set(argv[3].split(",")) if len(argv) == 4 else None
+    if len(argv) not in (2, 3, 4) or (chosen and not chosen <= names):
         print(__doc__, f"servers: {', '.join(sorted(names))}", file=sys.stderr)
         return 2
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -175,7 +186,11 @@ def main(argv=None) -> int:
     os.makedirs(work, exist_ok=True)
     import sglang
 
-    data = asyncio.run(run_all(work, chosen))
+    data = asyncio.run(run_all(work, chosen, chosen_cases))
+    unknown = (chosen_cases or set()) - set(data["cases"])
+    if unknown:
+        print(f"unknown cases: {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
     data["sglang"] = os.path.dirname(sglang.__file__)
     with open(out, "w") as f:
         json.dump(data, f)

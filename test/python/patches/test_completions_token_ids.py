@@ -1,5 +1,7 @@
 """/v1/completions token ids (vLLM's completions shape) through the REAL route and
-serving_completions.py, patched and unpatched, on the engine-less harness.
+serving_completions.py, patched and unpatched, on the engine-less harness; with the two
+completions fixes after 0008: streamed echo text (0009) and log-probabilities 1:1 with the
+ids of each chunk (0010).
 
 One process per sglang copy runs every scenario (`python -m
 sglang_engineless.completions_scenarios`); the tests assert on what the client received
@@ -26,22 +28,31 @@ from sglang_engineless.completions_scenarios import (  # noqa: E402  (no sglang 
 )
 
 PATCH = "0008-completions-token-ids.patch"
+ECHO_FIX = "0009-serving_completions-echo-stream-text.patch"
+LOGPROBS_FIX = "0010-serving_completions-logprobs-travel-with-ids.patch"
 ID_KEYS = {"token_ids", "prompt_token_ids"}
 # Cases built from the tokenizer are only known after the run; these names are fixed.
 CASES = ["text", "text_n3", "ids", "ids_n2", "batch_text_n2", "batch_ids", "echo",
-         "echo_ids", "stop_string", "max_tokens", "logprobs", "usage"]
+         "echo_ids", "stop_string", "max_tokens", "logprobs", "logprobs0_n2",
+         "logprobs2_batch_ids", "echo_batch_text_n2", "echo_batch_ids_n2", "usage"]
+ECHO_CASES = ["echo", "echo_ids", "echo_batch_text_n2", "echo_batch_ids_n2"]
+LOGPROBS_CASES = ["logprobs", "logprobs0_n2", "logprobs2_batch_ids"]
 SERVER_NAMES = [name for name, _ in SERVERS]
 # The negative control runs on fewer servers (one per --stream-output mode) to save time.
 CONTROL_SERVERS = ["so0-si3", "so1-si1"]
+# Servers whose streams have several chunks per choice (the whole answer in one read has
+# one): --stream-output off/on x --stream-interval 1/3. The fixes' controls run on these.
+MULTI_CHUNK_SERVERS = ["so0-si1", "so0-si3", "so1-si1", "so1-si3"]
 
 
-def run_scenarios(tree, tmp_path_factory, label, servers=None):
+def run_scenarios(tree, tmp_path_factory, label, servers=None, cases=None):
     work = tmp_path_factory.mktemp(f"completions-{label}")
     out = work / "results.json"
     env = dict(os.environ, PYTHONPATH=f"{tree}{os.pathsep}{REPO / 'harness'}")
     env.pop("SGLANG_TOKEN_IDS_DEFAULT", None)
     args = [sys.executable, "-W", "ignore", "-m", "sglang_engineless.completions_scenarios",
-            str(out), str(work)] + ([",".join(servers)] if servers else [])
+            str(out), str(work), ",".join(servers or SERVER_NAMES)]
+    args += [",".join(cases)] if cases else []
     proc = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-4000:]
     data = json.loads(out.read_text())
@@ -60,23 +71,43 @@ def stock(sglang_release, tmp_path_factory):
     return run_scenarios(sglang_release, tmp_path_factory, "stock")
 
 
-@pytest.fixture(scope="module")
-def without_0008(sglang_release, tmp_path_factory):
-    series = tmp_path_factory.mktemp("series-without-0008")
+def series_without(sglang_release, tmp_path_factory, label, left_out):
+    """v0.5.9 with the series under test applied, less the patches named."""
+    series = tmp_path_factory.mktemp(f"series-{label}")
     # The series under test (patches-check.sh reads SGLANG_PATCH_DIR the same way).
     patch_dir = os.environ.get("SGLANG_PATCH_DIR", str(REPO / "patches/sglang-v0.5.9"))
     patches = sorted(Path(patch_dir).glob("*.patch"))
-    assert PATCH in [p.name for p in patches]
+    assert set(left_out) <= {p.name for p in patches}
     for p in patches:
-        if p.name != PATCH:
+        if p.name not in left_out:
             shutil.copy(p, series / p.name)
-    tree = tmp_path_factory.mktemp("without-0008") / "tree"
+    tree = tmp_path_factory.mktemp(label) / "tree"
     proc = subprocess.run(
         ["bash", str(REPO / "scripts/patches-check.sh"), str(sglang_release), "--out", str(tree)],
         env=dict(os.environ, SGLANG_PATCH_DIR=str(series)), capture_output=True, text=True,
     )
     assert proc.returncode == 0, proc.stderr
+    return tree
+
+
+@pytest.fixture(scope="module")
+def without_0008(sglang_release, tmp_path_factory):
+    # 0010 pairs log-probabilities with 0008's ids, so it goes with it.
+    tree = series_without(sglang_release, tmp_path_factory, "without-0008", [PATCH, LOGPROBS_FIX])
     return run_scenarios(tree, tmp_path_factory, "without-0008", CONTROL_SERVERS)
+
+
+@pytest.fixture(scope="module")
+def without_0009(sglang_release, tmp_path_factory):
+    tree = series_without(sglang_release, tmp_path_factory, "without-0009", [ECHO_FIX])
+    return run_scenarios(tree, tmp_path_factory, "without-0009", MULTI_CHUNK_SERVERS, ECHO_CASES)
+
+
+@pytest.fixture(scope="module")
+def without_0010(sglang_release, tmp_path_factory):
+    tree = series_without(sglang_release, tmp_path_factory, "without-0010", [LOGPROBS_FIX])
+    return run_scenarios(
+        tree, tmp_path_factory, "without-0010", MULTI_CHUNK_SERVERS, LOGPROBS_CASES)
 
 
 @pytest.fixture(scope="module")
@@ -307,18 +338,178 @@ def test_flag_values_as_pydantic_optional_bool(patched):
             assert "'return_token_ids'" in body["message"], body["message"]
 
 
-def test_logprobs_are_stock_v059s(patched, stock):
-    """The log-probabilities of a completion are what v0.5.9 sends, chunk for chunk
-    (v0.5.9's own per-chunk placement kept), with ids on or off."""
+def test_logprobs_are_stock_v059s_where_they_do_not_travel_with_ids(patched, stock):
+    """Non-streaming (ids on or off) and streaming with return_token_ids false, the
+    log-probabilities are what v0.5.9 sends, chunk for chunk: 0010 changes only streams
+    that carry ids."""
     for server in SERVER_NAMES:
-        for run in ("full-default", "full-false", "stream-default", "stream-false"):
-            key = f"{server}/logprobs/{run}"
-            got, want = body_of(patched["runs"][key]), body_of(stock["runs"][key])
-            if run.startswith("full"):
-                got, want = [got], [want]
-            got_lp = [ch["logprobs"] for c in got for ch in c["choices"]]
-            assert got_lp == [ch["logprobs"] for c in want for ch in c["choices"]], key
-            assert any(lp and lp["top_logprobs"] for lp in got_lp), key
+        for case in LOGPROBS_CASES:
+            for run in ("full-default", "full-false", "full-true", "stream-false"):
+                key = f"{server}/{case}/{run}"
+                got, want = body_of(patched["runs"][key]), body_of(stock["runs"][key])
+                if run.startswith("full"):
+                    got, want = [got], [want]
+                elif patched["cases"][case].get("n", 1) > 1 or case.endswith("batch_ids"):
+                    # Several choices interleave as they arrive, which varies from run to
+                    # run (and so does v0.5.9's per-chunk split): compare per index.
+                    got, want = stream_summary(got), stream_summary(want)
+                    assert got == want, key
+                    continue
+                got_lp = [ch["logprobs"] for c in got for ch in c["choices"]]
+                assert got_lp == [ch["logprobs"] for c in want for ch in c["choices"]], key
+                assert any(lp and lp["tokens"] for lp in got_lp), key
+            top = patched["runs"][f"{server}/{case}/full-default"]["response"]["choices"][0]
+            assert bool(top["logprobs"]["top_logprobs"]) == (
+                patched["cases"][case]["logprobs"] > 0), (server, case)
+
+
+def stream_texts(result):
+    """Per choice index, the streamed text concatenated."""
+    text = defaultdict(str)
+    for chunk in result["chunks"]:
+        for choice in chunk["choices"]:
+            text[choice["index"]] += choice["text"]
+    return dict(text)
+
+
+def text_problems(data, servers, cases):
+    """{run: (streamed, non-streamed)} where the streamed text per index is not the
+    non-streaming text of the same request (empty: exact)."""
+    out = {}
+    for server in servers:
+        for case in cases:
+            for flag in ("default", "false", "true"):
+                stream = data["runs"][f"{server}/{case}/stream-{flag}"]
+                full = data["runs"][f"{server}/{case}/full-{flag}"]["response"]
+                want = {c["index"]: c["text"] for c in full["choices"]}
+                got = stream_texts(stream)
+                if got != want:
+                    out[f"{server}/{case}/{flag}"] = (got, want)
+    return out
+
+
+def logprob_problems(stream, full_response):
+    """Chunk by chunk, what is wrong with the pairing of log-probabilities and token_ids
+    (empty: each chunk carries the log-probabilities of exactly its ids, in order, and
+    they add up to the non-streaming ones)."""
+    problems, sent, n_logprobs = [], defaultdict(int), defaultdict(int)
+    want = {c["index"]: c["logprobs"] for c in full_response["choices"]}
+    for pos, chunk in enumerate(stream["chunks"]):
+        for choice in chunk["choices"]:
+            i, ids = choice["index"], choice.get("token_ids", [])
+            lp = choice["logprobs"] or {"tokens": [], "token_logprobs": [], "top_logprobs": []}
+            n_logprobs[i] += len(lp["tokens"])
+            if len(lp["tokens"]) != len(ids):
+                problems.append(f"chunk {pos}: {len(lp['tokens'])} log-probabilities "
+                                f"for {len(ids)} ids (index {i})")
+            start, sent[i] = sent[i], sent[i] + len(ids)
+            if len(lp["tokens"]) != len(ids):
+                continue
+            for field in ("tokens", "token_logprobs", "top_logprobs"):
+                if lp[field] != want[i][field][start:sent[i]]:
+                    problems.append(f"chunk {pos}: {field} are not those of its ids (index {i})")
+    for i, lp in want.items():
+        if n_logprobs[i] != len(lp["tokens"]):
+            problems.append(f"index {i}: {n_logprobs[i]} log-probabilities streamed, "
+                            f"{len(lp['tokens'])} non-streaming")
+    return problems
+
+
+def logprob_runs(data, servers):
+    """{run: problems} for the streams with logprobs and ids asked for."""
+    return {
+        f"{server}/{case}/{flag}": logprob_problems(
+            data["runs"][f"{server}/{case}/stream-{flag}"],
+            data["runs"][f"{server}/{case}/full-{flag}"]["response"])
+        for server in servers for case in LOGPROBS_CASES for flag in ("default", "true")
+    }
+
+
+def test_streamed_text_equals_the_response_text(patched):
+    """Every case, ids on or off, echo included (0009): the streamed text per index is
+    the non-streaming text."""
+    problems = text_problems(patched, SERVER_NAMES, CASES)
+    assert not problems, json.dumps(problems, ensure_ascii=False, indent=1)[:4000]
+
+
+def test_echo_stream_lost_text_on_stock_and_without_0009(stock, without_0009):
+    """Controls: v0.5.9 (and the series without 0009) cut each later delta of an echo
+    stream by the prompt's length, ids on or off, on every server that sends more than
+    one chunk per choice."""
+    for label, data in (("stock", stock), ("without-0009", without_0009)):
+        problems = text_problems(data, MULTI_CHUNK_SERVERS, ECHO_CASES)
+        runs = [f"{s}/{c}/{f}" for s in MULTI_CHUNK_SERVERS for c in ECHO_CASES
+                for f in ("default", "false", "true")]
+        assert sorted(problems) == sorted(runs), (label, sorted(set(runs) - set(problems)))
+        for got, want in problems.values():
+            # The echoed prompt comes out whole; generated text goes missing.
+            assert all(len(got[i]) < len(want[i]) for i in want), (label, got, want)
+
+
+def stream_summary(chunks, with_text=True):
+    """What a client assembles from a stream, per choice index: text, log-probabilities
+    (each field concatenated) and finish; and the chunks without choices (usage). Choices
+    of n > 1 interleave as they arrive, which varies from run to run, so the chunk order
+    across indices is not compared."""
+    per_index, other = defaultdict(lambda: defaultdict(list)), []
+    for chunk in chunks:
+        if not chunk["choices"]:
+            other.append({k: v for k, v in chunk.items() if k not in ("id", "created")})
+        for choice in chunk["choices"]:
+            got = per_index[choice["index"]]
+            if with_text:
+                got["text"].append(choice["text"])
+            for field, values in (choice["logprobs"] or {}).items():
+                got[f"logprobs.{field}"] += values
+            if choice["finish_reason"]:
+                got["finish"].append((choice["finish_reason"], choice["matched_stop"]))
+    return {i: {k: "".join(v) if k == "text" else v for k, v in got.items()}
+            for i, got in per_index.items()}, other
+
+
+def test_flag_false_is_stock_but_the_echo_stream_text(patched, stock):
+    """return_token_ids false: every response is the one v0.5.9 sends, value for value
+    (streams as a client assembles them), but for the text 0009 fixes: streamed echo
+    text, which now equals the response's."""
+    for key, result in patched["runs"].items():
+        if not key.endswith("-false"):
+            continue
+        got, want = body_of(result), body_of(stock["runs"][key])
+        if "/full-" in key:
+            drop = ("id", "created")
+            assert {k: v for k, v in got.items() if k not in drop} == {
+                k: v for k, v in want.items() if k not in drop}, key
+        else:
+            with_text = key.split("/")[1] not in ECHO_CASES
+            assert stream_summary(got, with_text) == stream_summary(want, with_text), key
+
+
+def test_logprobs_travel_with_ids_on_every_chunk(patched, tokenizer):
+    """0010: with ids on, each streamed chunk's log-probabilities are those of its
+    token_ids, 1:1 and in order (logprobs 0 and 2, n = 2, a batch of id prompts, held-back
+    multi-byte text), and they add up to the non-streaming log-probabilities."""
+    problems = {k: p for k, p in logprob_runs(patched, SERVER_NAMES).items() if p}
+    assert not problems, json.dumps(problems, indent=1)[:4000]
+    held_back = 0
+    for server in MULTI_CHUNK_SERVERS:
+        for case in LOGPROBS_CASES:
+            for chunk in patched["runs"][f"{server}/{case}/stream-default"]["chunks"]:
+                for ch in chunk["choices"]:
+                    ids = ch.get("token_ids", [])
+                    decoded = tokenizer.decode(ids, skip_special_tokens=True)
+                    held_back += bool(ids) and "\ufffd" in decoded and bool(ch["logprobs"]["tokens"])
+    assert held_back, "no chunk carried the ids of a split multi-byte character"
+
+
+def test_logprobs_ran_ahead_of_the_ids_without_0010(without_0010, stock):
+    """Controls: without 0010, per-chunk log-probabilities are not those of the chunk's
+    ids (they run ahead where an output is read after later ones), on every server and
+    logprobs case, though their totals match; stock v0.5.9 sends no ids at all."""
+    problems = logprob_runs(without_0010, MULTI_CHUNK_SERVERS)
+    assert all(problems.values()), [k for k, p in problems.items() if not p]
+    assert any("log-probabilities for" in p for ps in problems.values() for p in ps)
+    assert not any(" streamed, " in p for ps in problems.values() for p in ps), problems
+    assert all(logprob_runs(stock, MULTI_CHUNK_SERVERS).values())
 
 
 def test_stock_fails_the_checks(stock):
