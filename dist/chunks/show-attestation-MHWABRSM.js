@@ -9,7 +9,7 @@ import {
   parseStatement,
   readImage,
   readPublicKeyFile
-} from "./chunk-3NRQ4L6X.js";
+} from "./chunk-YLIO76G2.js";
 import {
   BASE_DIGEST_LABEL,
   LABEL_PREFIX,

@@ -15,14 +15,14 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-GTIOM6QX.js";
+} from "./chunk-6I3WVRMU.js";
 import {
   BUILD_IMAGE_HELP,
   parseBuildImageArgs
 } from "./chunk-EFTFZLUE.js";
 import {
   ProgressStreamError
-} from "./chunk-OOVKEKKH.js";
+} from "./chunk-7SLNRHH3.js";
 import "./chunk-WJKS4TAV.js";
 import {
   IN_TOTO_MEDIA_TYPE,
@@ -33,7 +33,7 @@ import {
   readRegistryTag,
   readSigningKeyFile,
   signStatement
-} from "./chunk-3NRQ4L6X.js";
+} from "./chunk-YLIO76G2.js";
 import {
   BASE_DIGEST_LABEL,
   ENV_PASSWORD,
@@ -662,7 +662,7 @@ async function buildImage(argv) {
       printResult({ ok: true, dryRun: true, config: args.config, provenance, targets: planned.map((p) => p.plan) });
       return 0;
     }
-    const { DockerodeEngine } = await import("./engine-M5PB6RPH.js");
+    const { DockerodeEngine } = await import("./engine-NUYXWZK7.js");
     const engine = new DockerodeEngine();
     await engine.ping();
     for (const p of planned) {

@@ -11,8 +11,8 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-GTIOM6QX.js";
-import "./chunk-OOVKEKKH.js";
+} from "./chunk-6I3WVRMU.js";
+import "./chunk-7SLNRHH3.js";
 import {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs
@@ -40,7 +40,7 @@ async function verifyImage(argv) {
     }
     image = args.image;
     if (args.attestation) {
-      const { showAttestation } = await import("./show-attestation-GQZZVGK4.js");
+      const { showAttestation } = await import("./show-attestation-MHWABRSM.js");
       const shown = await showAttestation(image, args.publicKey, logger);
       printResult(shown.result);
       return shown.exitCode;
@@ -53,7 +53,7 @@ async function verifyImage(argv) {
       ...args.model ? { model: args.model } : {},
       ...args.timeoutSeconds ? { timeoutSeconds: args.timeoutSeconds } : {}
     };
-    const { DockerodeEngine } = await import("./engine-M5PB6RPH.js");
+    const { DockerodeEngine } = await import("./engine-NUYXWZK7.js");
     const engine = new DockerodeEngine();
     await engine.ping();
     await preflightVerify(engine, settings, REPO_ROOT, config.dir);
