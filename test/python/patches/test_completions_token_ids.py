@@ -286,7 +286,7 @@ def test_ids_never_lag_the_text(patched, tokenizer):
     split_seen = 0
     for key, body, stream, _ in on_runs(patched):
         if body.get("echo"):
-            continue  # v0.5.9 streams echo text with its own offsets (unchanged here)
+            continue  # the echoed prompt is text without ids
         text, ids = defaultdict(str), defaultdict(list)
         for chunk in stream["chunks"]:
             for ch in chunk["choices"]:
