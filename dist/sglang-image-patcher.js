@@ -18,14 +18,14 @@ async function main(argv) {
       const { BUILD_IMAGE_HELP, parseBuildImageArgs } = await import("./chunks/build-image-args-YVCPYNG2.js");
       if (helpRequested(() => parseBuildImageArgs(rest).help)) return printHelp(BUILD_IMAGE_HELP);
     }
-    return (await import("./chunks/build-image-QH3X3DR5.js")).buildImage(rest);
+    return (await import("./chunks/build-image-2EXCJ6IL.js")).buildImage(rest);
   }
   if (command === "verify") {
     if (asksForHelp) {
-      const { VERIFY_IMAGE_HELP, parseVerifyImageArgs } = await import("./chunks/verify-image-args-PY7DOZ5R.js");
+      const { VERIFY_IMAGE_HELP, parseVerifyImageArgs } = await import("./chunks/verify-image-args-HKKQHKKB.js");
       if (helpRequested(() => parseVerifyImageArgs(rest).help)) return printHelp(VERIFY_IMAGE_HELP);
     }
-    return (await import("./chunks/verify-image-SRIXVNAQ.js")).verifyImage(rest);
+    return (await import("./chunks/verify-image-H753ZRSR.js")).verifyImage(rest);
   }
   if (command === void 0 || command === "--help" || command === "-h" || command === "help") return printHelp(USAGE);
   process.stderr.write(`error: unknown command ${JSON.stringify(command)}

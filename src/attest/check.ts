@@ -1,6 +1,6 @@
 /**
  * Judges an attestation read back from a registry against the image it was found for: the
- * signature (when a public key is given), that it is about this digest (the artifact's
+ * signature (when a public key, or for a keyless bundle the signer's identity, is given), that it is about this digest (the artifact's
  * `subject` and the statement's subjects), that its patch hashes, base digest, revision and
  * config digest agree with the image's own labels and config, and what its verify says. Only a
  * passed gpu verify reads back as GPU-verified; engineless and cpu runs keep their real mode.
@@ -8,6 +8,7 @@
 import type { KeyObject } from "node:crypto";
 import { BASE_DIGEST_LABEL, LABEL_PREFIX } from "../labels.js";
 import { SIGNED_ANNOTATION } from "./oci-artifact.js";
+import type { KeylessVerdict } from "./keyless.js";
 import type { FoundArtifact } from "./read-back.js";
 import { BUNDLE_MEDIA_TYPE, envelopeVerifies, type SigstoreBundle } from "./sign.js";
 import { IN_TOTO_MEDIA_TYPE, parseStatement, type Statement } from "./statement.js";
@@ -35,13 +36,21 @@ export interface ImageFacts {
   labels: Record<string, string>;
 }
 
+/** What the caller asked of a keyless signer, and what verifying the bundle found (attest/keyless.ts, async). */
+export interface KeylessCheck {
+  /** The expected identity and issuer, in words. */
+  wanted: string;
+  /** Absent when the attestation was not a keyless bundle, so nothing was verified. */
+  verdict?: KeylessVerdict;
+}
+
 const PATCH_LABEL = new RegExp(`^${LABEL_PREFIX.replace(/\./g, "\\.")}\\.patch\\.(.+)\\.sha256$`);
 
-function payloadOf(found: FoundArtifact, publicKey: KeyObject | undefined, checks: Check[]): { bytes?: Buffer; signed: boolean; checked: boolean } {
+function payloadOf(found: FoundArtifact, publicKey: KeyObject | undefined, keylessCheck: KeylessCheck | undefined, checks: Check[]): { bytes?: Buffer; signed: boolean; checked: boolean } {
   if (found.artifactType === IN_TOTO_MEDIA_TYPE) {
     checks.push(
-      publicKey
-        ? { name: "signature", outcome: "failed", detail: "the attestation is unsigned, but a public key was given: its content cannot be trusted" }
+      publicKey || keylessCheck
+        ? { name: "signature", outcome: "failed", detail: `the attestation is unsigned, but ${publicKey ? "a public key" : "a signer identity"} was given: its content cannot be trusted` }
         : { name: "signature", outcome: "info", detail: "unsigned attestation (anyone who can push to this repository could have written it)" },
     );
     return { bytes: found.content, signed: false, checked: false };
@@ -60,12 +69,21 @@ function payloadOf(found: FoundArtifact, publicKey: KeyObject | undefined, check
   }
   const bytes = Buffer.from(bundle.dsseEnvelope.payload, "base64");
   const keyless = bundle.verificationMaterial?.certificate !== undefined || bundle.verificationMaterial?.x509CertificateChain !== undefined;
+  if (keylessCheck) {
+    if (!keyless) {
+      checks.push({ name: "signature", outcome: "failed", detail: `a keyless signer (${keylessCheck.wanted}) was expected, but the attestation is signed with a key, not a certificate` });
+      return { bytes, signed: true, checked: false };
+    }
+    const verdict = keylessCheck.verdict ?? { ok: false, detail: "the keyless bundle was not verified" };
+    checks.push({ name: "signature", outcome: verdict.ok ? "ok" : "failed", detail: verdict.detail });
+    return { bytes, signed: true, checked: verdict.ok };
+  }
   if (!publicKey) {
     checks.push({
       name: "signature",
       outcome: "info",
       detail: keyless
-        ? "keyless (Sigstore certificate): not checked here; check it with `gh attestation verify oci://IMAGE --owner OWNER`"
+        ? "keyless (Sigstore certificate), not checked: give --certificate-identity (the signing workflow's URI) to check it"
         : `signed (key ${bundle.verificationMaterial?.publicKey?.hint ?? "without hint"}), not checked: give --public-key to check it`,
     });
     return { bytes, signed: true, checked: false };
@@ -92,7 +110,7 @@ function compare(checks: Check[], name: string, attested: string | undefined, ac
   );
 }
 
-export function judgeAttestation(found: FoundArtifact, image: ImageFacts, publicKey?: KeyObject): Judgement {
+export function judgeAttestation(found: FoundArtifact, image: ImageFacts, publicKey?: KeyObject, keyless?: KeylessCheck): Judgement {
   const checks: Check[] = [];
   const subject = found.manifest.subject?.digest;
   checks.push(
@@ -101,7 +119,7 @@ export function judgeAttestation(found: FoundArtifact, image: ImageFacts, public
       : { name: "artifact subject", outcome: "failed", detail: `wrong subject digest: the artifact refers to ${subject ?? "nothing"}, not to this image ${image.digest}` },
   );
   const annotated = found.manifest.annotations?.[SIGNED_ANNOTATION];
-  const payload = payloadOf(found, publicKey, checks);
+  const payload = payloadOf(found, publicKey, keyless, checks);
   const done = (statement?: Statement): Judgement => {
     const consistent = checks.every((c) => c.outcome !== "failed");
     return { checks, signed: payload.signed, signatureChecked: payload.checked, ...(statement ? { statement } : {}), consistent, gpuVerified: consistent && statement?.predicate.verify.gpuVerified === true };

@@ -1,5 +1,5 @@
 /**
- * `verify-image IMAGE --attestation [--public-key FILE]`: finds the attestation of IMAGE's digest
+ * `verify-image IMAGE --attestation [--public-key FILE | --certificate-identity URI]`: finds the attestation of IMAGE's digest
  * in its registry, judges it (attest/check.ts), prints the check table on stderr and one JSON
  * result on stdout. Exit 0 only for a GPU-verified, consistent attestation; 1 for a failed,
  * inconsistent, engine-less or cpu-only one; 2 when none is found (or bad input).
@@ -9,17 +9,38 @@ import { resolveRegistryAuth } from "../docker/registry-auth.js";
 import { UserError } from "../errors.js";
 import { IMAGE_ID, parseImageRef } from "../image-ref.js";
 import type { Logger } from "../log.js";
-import { checkTable, judgeAttestation } from "./check.js";
+import { checkTable, judgeAttestation, type KeylessCheck } from "./check.js";
+import { describePolicy, verifyKeylessBundle, type KeylessPolicy } from "./keyless.js";
 import { readPublicKeyFile } from "./key-file.js";
 import { findAttestations, readImage } from "./read-back.js";
-import { PREDICATE_TYPE } from "./statement.js";
+import { IN_TOTO_MEDIA_TYPE, PREDICATE_TYPE } from "./statement.js";
 
 export interface ShowAttestationResult {
   exitCode: number;
   result: Record<string, unknown>;
 }
 
-export async function showAttestation(image: string, publicKeyFile: string | undefined, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<ShowAttestationResult> {
+/** Verifies the bundle when it is keyless (a certificate); undefined verdict otherwise. */
+async function keylessCheckOf(content: Buffer, policy: KeylessPolicy): Promise<KeylessCheck> {
+  const wanted = describePolicy(policy);
+  let bundle: { verificationMaterial?: { certificate?: unknown; x509CertificateChain?: unknown } };
+  try {
+    bundle = JSON.parse(content.toString("utf8")) as typeof bundle;
+  } catch {
+    return { wanted };
+  }
+  const material = bundle.verificationMaterial;
+  if (material?.certificate === undefined && material?.x509CertificateChain === undefined) return { wanted };
+  return { wanted, verdict: await verifyKeylessBundle(bundle, policy) };
+}
+
+export async function showAttestation(
+  image: string,
+  publicKeyFile: string | undefined,
+  logger: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+  keylessPolicy?: KeylessPolicy,
+): Promise<ShowAttestationResult> {
   if (IMAGE_ID.test(image)) throw new UserError(`${image} is a local image id; --attestation reads the registry: give repo:tag or repo@sha256:...`);
   const ref = parseImageRef(image);
   if (!ref) throw new UserError(`${JSON.stringify(image)} is not an image reference`);
@@ -42,7 +63,8 @@ export async function showAttestation(image: string, publicKeyFile: string | und
     process.stderr.write(`no attestation of type ${PREDICATE_TYPE} found for ${base.digest}: ${where}\n`);
     return { exitCode: 2, result: { ok: false, ...base, error: { message: `no attestation found (${where})`, exitCode: 2 } } };
   }
-  const judged = judgeAttestation(newest, facts, publicKey);
+  const keyless = keylessPolicy && newest.artifactType !== IN_TOTO_MEDIA_TYPE ? await keylessCheckOf(newest.content, keylessPolicy) : keylessPolicy ? { wanted: describePolicy(keylessPolicy) } : undefined;
+  const judged = judgeAttestation(newest, facts, publicKey, keyless);
   const verify = judged.statement?.predicate.verify;
   const verdict = judged.gpuVerified
     ? "GPU-verified and consistent"

@@ -2,6 +2,7 @@
 import { parseArgs } from "node:util";
 import { VERIFY_MODES, type VerifyMode } from "../config/schema.js";
 import { UserError } from "../errors.js";
+import { GITHUB_ACTIONS_ISSUER, identityPattern, type KeylessPolicy } from "../attest/keyless.js";
 import { IMAGE_ID, IMAGE_REF } from "../image-ref.js";
 
 export const VERIFY_IMAGE_HELP = `Usage: npm run verify-image -- IMAGE [options]
@@ -22,6 +23,14 @@ Options:
                         registry (referrers API, else the tag sha256-<hex>), check that its subject, patch
                         sha256s, base digest and revision agree with the image; check table on stderr
   --public-key FILE     with --attestation: the signature must verify with this key (PEM, ECDSA P-256)
+  --certificate-identity URI
+                        with --attestation: the attestation must be signed keyless (Sigstore public-good:
+                        Fulcio certificate, Rekor entry) by exactly this identity, for GitHub Actions the
+                        workflow: https://github.com/OWNER/REPO/.github/workflows/FILE.yml@refs/heads/main
+  --certificate-identity-regexp RE
+                        the same, the identity matching RE (anchored: RE must match the whole identity)
+  --certificate-oidc-issuer URL
+                        the certificate's OIDC issuer (default: ${GITHUB_ACTIONS_ISSUER})
   -h, --help            show this help
 
 Exit codes: 0 passed, 1 a check failed, 2 setup/server failed or bad input, 3 Docker daemon
@@ -40,6 +49,8 @@ export interface VerifyImageArgs {
   /** Read the image's attestation back from its registry instead of running the suite. */
   attestation: boolean;
   publicKey?: string;
+  /** With --attestation: the keyless signer the bundle must come from. */
+  keyless?: KeylessPolicy;
   help: boolean;
 }
 
@@ -58,6 +69,9 @@ export function parseVerifyImageArgs(argv: string[]): VerifyImageArgs {
         timeout: { type: "string" },
         attestation: { type: "boolean" },
         "public-key": { type: "string" },
+        "certificate-identity": { type: "string" },
+        "certificate-identity-regexp": { type: "string" },
+        "certificate-oidc-issuer": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -67,6 +81,9 @@ export function parseVerifyImageArgs(argv: string[]): VerifyImageArgs {
   const v = parsed.values;
   const base = { config: v.config ?? "build.yaml", target: v.target, model: v.model, attestation: Boolean(v.attestation), publicKey: v["public-key"], help: Boolean(v.help) };
   if (base.publicKey !== undefined && !base.attestation) throw new UserError("--public-key is for --attestation (it checks the attestation's signature)");
+  const keyless = keylessPolicyOf(v["certificate-identity"], v["certificate-identity-regexp"], v["certificate-oidc-issuer"]);
+  if (keyless && !base.attestation) throw new UserError("--certificate-identity is for --attestation (it checks the attestation's keyless signature)");
+  if (keyless && base.publicKey !== undefined) throw new UserError("give either --public-key (a key-pair signature) or --certificate-identity (a keyless one), not both");
   if (base.help) return base;
   if (parsed.positionals.length !== 1) throw new UserError(`give exactly one IMAGE to verify, got ${parsed.positionals.length} (see --help)`);
   const image = parsed.positionals[0] as string;
@@ -81,5 +98,24 @@ export function parseVerifyImageArgs(argv: string[]): VerifyImageArgs {
     if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1) throw new UserError(`--timeout: expected whole seconds, got ${JSON.stringify(v.timeout)}`);
   }
   if (v.model !== undefined && v.model.trim() === "") throw new UserError("--model: expected a model id or path, got an empty string");
-  return { ...base, image, verifyMode: mode as VerifyMode | undefined, timeoutSeconds };
+  return { ...base, image, verifyMode: mode as VerifyMode | undefined, timeoutSeconds, ...(keyless ? { keyless } : {}) };
+}
+
+function keylessPolicyOf(identity: string | undefined, regexp: string | undefined, issuer: string | undefined): KeylessPolicy | undefined {
+  if (identity === undefined && regexp === undefined) {
+    if (issuer !== undefined) throw new UserError("--certificate-oidc-issuer needs --certificate-identity or --certificate-identity-regexp (the issuer alone says nothing about who signed)");
+    return undefined;
+  }
+  if (identity !== undefined && regexp !== undefined) throw new UserError("give --certificate-identity or --certificate-identity-regexp, not both");
+  if (identity !== undefined && identity.trim() === "") throw new UserError("--certificate-identity: expected the signer's identity (a URI), got an empty string");
+  if (regexp !== undefined) {
+    if (regexp.trim() === "") throw new UserError("--certificate-identity-regexp: expected a regular expression, got an empty string");
+    try {
+      identityPattern(regexp);
+    } catch (e) {
+      throw new UserError(`--certificate-identity-regexp: ${(e as Error).message}`);
+    }
+  }
+  if (issuer !== undefined && !/^https:\/\/\S+$/.test(issuer)) throw new UserError(`--certificate-oidc-issuer: expected an https URL, got ${JSON.stringify(issuer)}`);
+  return { ...(identity !== undefined ? { identity } : { identityRegexp: regexp }), issuer: issuer ?? GITHUB_ACTIONS_ISSUER };
 }

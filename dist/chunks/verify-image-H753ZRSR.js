@@ -1,5 +1,10 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
+  VERIFY_IMAGE_HELP,
+  parseVerifyImageArgs
+} from "./chunk-II675P4W.js";
+import "./chunk-RODQBWO7.js";
+import {
   REPO_ROOT,
   createLogger,
   exitCodeFor,
@@ -11,15 +16,11 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-6I3WVRMU.js";
-import "./chunk-7SLNRHH3.js";
-import {
-  VERIFY_IMAGE_HELP,
-  parseVerifyImageArgs
-} from "./chunk-IOYLKTFI.js";
-import "./chunk-WJKS4TAV.js";
+} from "./chunk-GODCDP5Y.js";
 import "./chunk-K4GTG3BE.js";
+import "./chunk-WJKS4TAV.js";
 import "./chunk-F7NKY5RN.js";
+import "./chunk-OOVKEKKH.js";
 import {
   errorMessage
 } from "./chunk-XZ5HVHTB.js";
@@ -40,8 +41,8 @@ async function verifyImage(argv) {
     }
     image = args.image;
     if (args.attestation) {
-      const { showAttestation } = await import("./show-attestation-MHWABRSM.js");
-      const shown = await showAttestation(image, args.publicKey, logger);
+      const { showAttestation } = await import("./show-attestation-P2DT4QNF.js");
+      const shown = await showAttestation(image, args.publicKey, logger, process.env, args.keyless);
       printResult(shown.result);
       return shown.exitCode;
     }
@@ -53,7 +54,7 @@ async function verifyImage(argv) {
       ...args.model ? { model: args.model } : {},
       ...args.timeoutSeconds ? { timeoutSeconds: args.timeoutSeconds } : {}
     };
-    const { DockerodeEngine } = await import("./engine-NUYXWZK7.js");
+    const { DockerodeEngine } = await import("./engine-M5PB6RPH.js");
     const engine = new DockerodeEngine();
     await engine.ping();
     await preflightVerify(engine, settings, REPO_ROOT, config.dir);

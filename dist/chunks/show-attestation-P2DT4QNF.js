@@ -1,5 +1,9 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
+  describePolicy,
+  verifyKeylessBundle
+} from "./chunk-RODQBWO7.js";
+import {
   BUNDLE_MEDIA_TYPE,
   IN_TOTO_MEDIA_TYPE,
   PREDICATE_TYPE,
@@ -9,7 +13,7 @@ import {
   parseStatement,
   readImage,
   readPublicKeyFile
-} from "./chunk-YLIO76G2.js";
+} from "./chunk-3NRQ4L6X.js";
 import {
   BASE_DIGEST_LABEL,
   LABEL_PREFIX,
@@ -26,10 +30,10 @@ import "./chunk-U4OZQXGD.js";
 
 // src/attest/check.ts
 var PATCH_LABEL = new RegExp(`^${LABEL_PREFIX.replace(/\./g, "\\.")}\\.patch\\.(.+)\\.sha256$`);
-function payloadOf(found, publicKey, checks) {
+function payloadOf(found, publicKey, keylessCheck, checks) {
   if (found.artifactType === IN_TOTO_MEDIA_TYPE) {
     checks.push(
-      publicKey ? { name: "signature", outcome: "failed", detail: "the attestation is unsigned, but a public key was given: its content cannot be trusted" } : { name: "signature", outcome: "info", detail: "unsigned attestation (anyone who can push to this repository could have written it)" }
+      publicKey || keylessCheck ? { name: "signature", outcome: "failed", detail: `the attestation is unsigned, but ${publicKey ? "a public key" : "a signer identity"} was given: its content cannot be trusted` } : { name: "signature", outcome: "info", detail: "unsigned attestation (anyone who can push to this repository could have written it)" }
     );
     return { bytes: found.content, signed: false, checked: false };
   }
@@ -47,11 +51,20 @@ function payloadOf(found, publicKey, checks) {
   }
   const bytes = Buffer.from(bundle.dsseEnvelope.payload, "base64");
   const keyless = bundle.verificationMaterial?.certificate !== void 0 || bundle.verificationMaterial?.x509CertificateChain !== void 0;
+  if (keylessCheck) {
+    if (!keyless) {
+      checks.push({ name: "signature", outcome: "failed", detail: `a keyless signer (${keylessCheck.wanted}) was expected, but the attestation is signed with a key, not a certificate` });
+      return { bytes, signed: true, checked: false };
+    }
+    const verdict = keylessCheck.verdict ?? { ok: false, detail: "the keyless bundle was not verified" };
+    checks.push({ name: "signature", outcome: verdict.ok ? "ok" : "failed", detail: verdict.detail });
+    return { bytes, signed: true, checked: verdict.ok };
+  }
   if (!publicKey) {
     checks.push({
       name: "signature",
       outcome: "info",
-      detail: keyless ? "keyless (Sigstore certificate): not checked here; check it with `gh attestation verify oci://IMAGE --owner OWNER`" : `signed (key ${bundle.verificationMaterial?.publicKey?.hint ?? "without hint"}), not checked: give --public-key to check it`
+      detail: keyless ? "keyless (Sigstore certificate), not checked: give --certificate-identity (the signing workflow's URI) to check it" : `signed (key ${bundle.verificationMaterial?.publicKey?.hint ?? "without hint"}), not checked: give --public-key to check it`
     });
     return { bytes, signed: true, checked: false };
   }
@@ -71,14 +84,14 @@ function compare(checks, name, attested, actual, what) {
     attested === actual ? { name, outcome: "ok", detail: `${what} ${actual}` } : { name, outcome: "failed", detail: `${what}: the attestation says ${attested ?? "nothing"}, the image says ${actual ?? "nothing"}` }
   );
 }
-function judgeAttestation(found, image, publicKey) {
+function judgeAttestation(found, image, publicKey, keyless) {
   const checks = [];
   const subject = found.manifest.subject?.digest;
   checks.push(
     subject === image.digest ? { name: "artifact subject", outcome: "ok", detail: `the artifact refers to ${image.digest}` } : { name: "artifact subject", outcome: "failed", detail: `wrong subject digest: the artifact refers to ${subject ?? "nothing"}, not to this image ${image.digest}` }
   );
   const annotated = found.manifest.annotations?.[SIGNED_ANNOTATION];
-  const payload = payloadOf(found, publicKey, checks);
+  const payload = payloadOf(found, publicKey, keyless, checks);
   const done = (statement2) => {
     const consistent = checks.every((c) => c.outcome !== "failed");
     return { checks, signed: payload.signed, signatureChecked: payload.checked, ...statement2 ? { statement: statement2 } : {}, consistent, gpuVerified: consistent && statement2?.predicate.verify.gpuVerified === true };
@@ -135,7 +148,19 @@ function checkTable(checks) {
 }
 
 // src/attest/show-attestation.ts
-async function showAttestation(image, publicKeyFile, logger, env = process.env) {
+async function keylessCheckOf(content, policy) {
+  const wanted = describePolicy(policy);
+  let bundle;
+  try {
+    bundle = JSON.parse(content.toString("utf8"));
+  } catch {
+    return { wanted };
+  }
+  const material = bundle.verificationMaterial;
+  if (material?.certificate === void 0 && material?.x509CertificateChain === void 0) return { wanted };
+  return { wanted, verdict: await verifyKeylessBundle(bundle, policy) };
+}
+async function showAttestation(image, publicKeyFile, logger, env = process.env, keylessPolicy) {
   if (IMAGE_ID.test(image)) throw new UserError(`${image} is a local image id; --attestation reads the registry: give repo:tag or repo@sha256:...`);
   const ref = parseImageRef(image);
   if (!ref) throw new UserError(`${JSON.stringify(image)} is not an image reference`);
@@ -159,7 +184,8 @@ async function showAttestation(image, publicKeyFile, logger, env = process.env) 
 `);
     return { exitCode: 2, result: { ok: false, ...base, error: { message: `no attestation found (${where})`, exitCode: 2 } } };
   }
-  const judged = judgeAttestation(newest, facts, publicKey);
+  const keyless = keylessPolicy && newest.artifactType !== IN_TOTO_MEDIA_TYPE ? await keylessCheckOf(newest.content, keylessPolicy) : keylessPolicy ? { wanted: describePolicy(keylessPolicy) } : void 0;
+  const judged = judgeAttestation(newest, facts, publicKey, keyless);
   const verify = judged.statement?.predicate.verify;
   const verdict = judged.gpuVerified ? "GPU-verified and consistent" : !judged.consistent && judged.checks.some((c) => c.outcome === "failed" && c.name !== "verify") ? "INCONSISTENT: do not trust this attestation" : `not GPU-verified (${verify ? `mode ${verify.mode}, outcome ${verify.outcome}` : "no verify result"})`;
   process.stderr.write(`attestation ${newest.digest} for ${base.digest} (found through the ${found.foundBy}${found.attestations.length > 1 ? `; newest of ${found.attestations.length}` : ""}):

@@ -1,5 +1,9 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
+  GITHUB_ACTIONS_ISSUER,
+  identityPattern
+} from "./chunk-RODQBWO7.js";
+import {
   VERIFY_MODES
 } from "./chunk-WJKS4TAV.js";
 import {
@@ -30,6 +34,14 @@ Options:
                         registry (referrers API, else the tag sha256-<hex>), check that its subject, patch
                         sha256s, base digest and revision agree with the image; check table on stderr
   --public-key FILE     with --attestation: the signature must verify with this key (PEM, ECDSA P-256)
+  --certificate-identity URI
+                        with --attestation: the attestation must be signed keyless (Sigstore public-good:
+                        Fulcio certificate, Rekor entry) by exactly this identity, for GitHub Actions the
+                        workflow: https://github.com/OWNER/REPO/.github/workflows/FILE.yml@refs/heads/main
+  --certificate-identity-regexp RE
+                        the same, the identity matching RE (anchored: RE must match the whole identity)
+  --certificate-oidc-issuer URL
+                        the certificate's OIDC issuer (default: ${GITHUB_ACTIONS_ISSUER})
   -h, --help            show this help
 
 Exit codes: 0 passed, 1 a check failed, 2 setup/server failed or bad input, 3 Docker daemon
@@ -51,6 +63,9 @@ function parseVerifyImageArgs(argv) {
         timeout: { type: "string" },
         attestation: { type: "boolean" },
         "public-key": { type: "string" },
+        "certificate-identity": { type: "string" },
+        "certificate-identity-regexp": { type: "string" },
+        "certificate-oidc-issuer": { type: "string" },
         help: { type: "boolean", short: "h" }
       }
     });
@@ -61,6 +76,9 @@ Run with --help to see the options.`);
   const v = parsed.values;
   const base = { config: v.config ?? "build.yaml", target: v.target, model: v.model, attestation: Boolean(v.attestation), publicKey: v["public-key"], help: Boolean(v.help) };
   if (base.publicKey !== void 0 && !base.attestation) throw new UserError("--public-key is for --attestation (it checks the attestation's signature)");
+  const keyless = keylessPolicyOf(v["certificate-identity"], v["certificate-identity-regexp"], v["certificate-oidc-issuer"]);
+  if (keyless && !base.attestation) throw new UserError("--certificate-identity is for --attestation (it checks the attestation's keyless signature)");
+  if (keyless && base.publicKey !== void 0) throw new UserError("give either --public-key (a key-pair signature) or --certificate-identity (a keyless one), not both");
   if (base.help) return base;
   if (parsed.positionals.length !== 1) throw new UserError(`give exactly one IMAGE to verify, got ${parsed.positionals.length} (see --help)`);
   const image = parsed.positionals[0];
@@ -75,7 +93,25 @@ Run with --help to see the options.`);
     if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1) throw new UserError(`--timeout: expected whole seconds, got ${JSON.stringify(v.timeout)}`);
   }
   if (v.model !== void 0 && v.model.trim() === "") throw new UserError("--model: expected a model id or path, got an empty string");
-  return { ...base, image, verifyMode: mode, timeoutSeconds };
+  return { ...base, image, verifyMode: mode, timeoutSeconds, ...keyless ? { keyless } : {} };
+}
+function keylessPolicyOf(identity, regexp, issuer) {
+  if (identity === void 0 && regexp === void 0) {
+    if (issuer !== void 0) throw new UserError("--certificate-oidc-issuer needs --certificate-identity or --certificate-identity-regexp (the issuer alone says nothing about who signed)");
+    return void 0;
+  }
+  if (identity !== void 0 && regexp !== void 0) throw new UserError("give --certificate-identity or --certificate-identity-regexp, not both");
+  if (identity !== void 0 && identity.trim() === "") throw new UserError("--certificate-identity: expected the signer's identity (a URI), got an empty string");
+  if (regexp !== void 0) {
+    if (regexp.trim() === "") throw new UserError("--certificate-identity-regexp: expected a regular expression, got an empty string");
+    try {
+      identityPattern(regexp);
+    } catch (e) {
+      throw new UserError(`--certificate-identity-regexp: ${e.message}`);
+    }
+  }
+  if (issuer !== void 0 && !/^https:\/\/\S+$/.test(issuer)) throw new UserError(`--certificate-oidc-issuer: expected an https URL, got ${JSON.stringify(issuer)}`);
+  return { ...identity !== void 0 ? { identity } : { identityRegexp: regexp }, issuer: issuer ?? GITHUB_ACTIONS_ISSUER };
 }
 
 export {

@@ -1,5 +1,15 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
+  IN_TOTO_MEDIA_TYPE,
+  PREDICATE_TYPE,
+  attachAttestation,
+  buildStatement,
+  findAttestations,
+  readRegistryTag,
+  readSigningKeyFile,
+  signStatement
+} from "./chunk-3NRQ4L6X.js";
+import {
   NO_GPU_HELP,
   REPO_ROOT,
   checkCliOptions,
@@ -15,25 +25,7 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-6I3WVRMU.js";
-import {
-  BUILD_IMAGE_HELP,
-  parseBuildImageArgs
-} from "./chunk-EFTFZLUE.js";
-import {
-  ProgressStreamError
-} from "./chunk-7SLNRHH3.js";
-import "./chunk-WJKS4TAV.js";
-import {
-  IN_TOTO_MEDIA_TYPE,
-  PREDICATE_TYPE,
-  attachAttestation,
-  buildStatement,
-  findAttestations,
-  readRegistryTag,
-  readSigningKeyFile,
-  signStatement
-} from "./chunk-YLIO76G2.js";
+} from "./chunk-GODCDP5Y.js";
 import {
   BASE_DIGEST_LABEL,
   ENV_PASSWORD,
@@ -42,10 +34,18 @@ import {
   resolveRegistryAuth
 } from "./chunk-K4GTG3BE.js";
 import {
+  BUILD_IMAGE_HELP,
+  parseBuildImageArgs
+} from "./chunk-EFTFZLUE.js";
+import "./chunk-WJKS4TAV.js";
+import {
   canonicalRepository,
   registryHost,
   repositoryAndTag
 } from "./chunk-F7NKY5RN.js";
+import {
+  ProgressStreamError
+} from "./chunk-OOVKEKKH.js";
 import {
   CancelledError,
   ConfigError,
@@ -662,7 +662,7 @@ async function buildImage(argv) {
       printResult({ ok: true, dryRun: true, config: args.config, provenance, targets: planned.map((p) => p.plan) });
       return 0;
     }
-    const { DockerodeEngine } = await import("./engine-NUYXWZK7.js");
+    const { DockerodeEngine } = await import("./engine-M5PB6RPH.js");
     const engine = new DockerodeEngine();
     await engine.ping();
     for (const p of planned) {
