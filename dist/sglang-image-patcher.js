@@ -22,10 +22,10 @@ async function main(argv) {
   }
   if (command === "verify") {
     if (asksForHelp) {
-      const { VERIFY_IMAGE_HELP, parseVerifyImageArgs } = await import("./chunks/verify-image-args-HKKQHKKB.js");
+      const { VERIFY_IMAGE_HELP, parseVerifyImageArgs } = await import("./chunks/verify-image-args-VC3BH2LN.js");
       if (helpRequested(() => parseVerifyImageArgs(rest).help)) return printHelp(VERIFY_IMAGE_HELP);
     }
-    return (await import("./chunks/verify-image-H753ZRSR.js")).verifyImage(rest);
+    return (await import("./chunks/verify-image-3J3BT5L4.js")).verifyImage(rest);
   }
   if (command === void 0 || command === "--help" || command === "-h" || command === "help") return printHelp(USAGE);
   process.stderr.write(`error: unknown command ${JSON.stringify(command)}

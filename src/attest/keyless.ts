@@ -44,16 +44,24 @@ export function identityPattern(source: string): RegExp {
   return new RegExp(`^(?:${source})$`);
 }
 
+/** A CommonJS module's exports from a dynamic import: named under Node (tsx, tests), only on
+ *  `default` inside the esbuild bundle; `default` is the whole exports object in both. */
+function cjs<T>(mod: T): T {
+  return (mod as { default?: T }).default ?? mod;
+}
+
 let trustMaterial: Promise<unknown> | undefined;
 
 /** Loaded on first use: the verifier and the trusted root are a few hundred kB that only this path needs. */
 async function publicGoodTrust(): Promise<import("@sigstore/verify").TrustMaterial> {
   trustMaterial ??= (async () => {
-    const [{ toTrustMaterial }, { TrustedRoot }, seeds] = await Promise.all([
+    const [verify, specs, seeds] = await Promise.all([
       import("@sigstore/verify"),
       import("@sigstore/protobuf-specs"),
       import("@sigstore/tuf/seeds.json", { with: { type: "json" } }),
     ]);
+    const { toTrustMaterial } = cjs(verify);
+    const { TrustedRoot } = cjs(specs);
     const targets = (seeds.default as Record<string, { targets: Record<string, string> }>)[PUBLIC_GOOD_TUF]?.targets;
     const encoded = targets?.["trusted_root.json"];
     if (!encoded) throw new Error(`@sigstore/tuf's seeds hold no trusted_root.json for ${PUBLIC_GOOD_TUF}`);
@@ -64,12 +72,21 @@ async function publicGoodTrust(): Promise<import("@sigstore/verify").TrustMateri
 
 /** Verifies `bundleJson` (the parsed bundle) against the public-good root and `policy`. */
 export async function verifyKeylessBundle(bundleJson: unknown, policy: KeylessPolicy): Promise<KeylessVerdict> {
-  const [{ bundleFromJSON }, { toSignedEntity, Verifier }] = await Promise.all([import("@sigstore/bundle"), import("@sigstore/verify")]);
+  const [bundleModule, verifyModule] = await Promise.all([import("@sigstore/bundle"), import("@sigstore/verify")]);
+  const { bundleFromJSON } = cjs(bundleModule);
+  const { toSignedEntity, Verifier } = cjs(verifyModule);
+  // Outside the try: a root that cannot be loaded is our fault, not the bundle's.
+  const verifier = new Verifier(await publicGoodTrust());
+  let entity;
+  try {
+    entity = toSignedEntity(bundleFromJSON(bundleJson));
+  } catch (e) {
+    return { ok: false, detail: `the keyless bundle cannot be read: ${(e as Error).message}` };
+  }
   let signer;
   try {
-    const verifier = new Verifier(await publicGoodTrust());
     // The SAN is matched below (exact or by pattern); the issuer by the verifier.
-    signer = verifier.verify(toSignedEntity(bundleFromJSON(bundleJson)), { extensions: { issuer: policy.issuer } });
+    signer = verifier.verify(entity, { extensions: { issuer: policy.issuer } });
   } catch (e) {
     const err = e as Error & { code?: string };
     const why = err.code === "UNTRUSTED_SIGNER_ERROR" ? "wrong OIDC issuer" : "bad keyless signature";

@@ -5,7 +5,9 @@
  * --attestation reads it back through the referrers tag fallback and refuses to call it
  * GPU-verified. A registry WITH the referrers API (go-containerregistry's) then carries the
  * statement a GPU run writes, which reads back as GPU-verified, and the failure paths: a bad
- * signature, a tampered predicate, a wrong subject digest, and no attestation at all.
+ * signature, a tampered predicate, a wrong subject digest, and no attestation at all. A real
+ * keyless bundle (GitHub Actions, public-good Sigstore) attached to a tiny image checks the
+ * signer identity option through the registry and the CLI.
  */
 import { execFileSync } from "node:child_process";
 import { createHash, generateKeyPairSync } from "node:crypto";
@@ -237,6 +239,38 @@ describe.skipIf(skip)("attestations in a registry", () => {
     expect(wrong.stderr).toMatch(new RegExp(`FAILED\\s+artifact subject\\s+wrong subject digest: the artifact refers to ${built!.digest}, not to this image ${otherDigest}`));
     expect(wrong.stderr).toMatch(/FAILED\s+statement subject\s+wrong subject digest/);
     expect(wrong.json.verdict).toBe("INCONSISTENT: do not trust this attestation");
+  });
+
+  it("a real keyless bundle (GitHub Actions, public-good Sigstore) attached to an image: its signer identity is checked on read-back", async () => {
+    // The bundle is about an npm tarball, not this image, so the statement rows fail; what this
+    // covers is the signature row through the registry and the CLI, with and without an identity.
+    const dir = mkdtempSync(path.join(os.tmpdir(), "sip-keyless-"));
+    writeFileSync(path.join(dir, "hello"), `keyless ${RUN}\n`);
+    execFileSync("tar", ["-C", dir, "-cf", path.join(dir, "t.tar"), "hello"]);
+    const image = `${IMAGE}:keyless`;
+    execFileSync("docker", ["import", path.join(dir, "t.tar"), image], { stdio: "ignore" });
+    localRefs.push(image);
+    execFileSync("docker", ["push", image], { stdio: "ignore" });
+    const api = `http://${TEST_REGISTRY}/v2/${REPO}`;
+    const digest = `sha256:${createHash("sha256").update((await get(`${api}/manifests/keyless`, "application/vnd.docker.distribution.manifest.v2+json")).bytes).digest("hex")}`;
+    const content = readFileSync(path.join(REPO_ROOT, "test/fixtures/sigstore.js@2.0.0-provenance.sigstore.json"));
+    await attachAttestation({ repository: IMAGE, imageDigest: digest, content, signed: true, predicateType: PREDICATE_TYPE });
+
+    const workflow = "https://github.com/sigstore/sigstore-js/.github/workflows/release.yml@refs/heads/main";
+    const checked = await readBack(image, "--certificate-identity", workflow);
+    expect(checked.code, checked.stderr).toBe(1);
+    expect(checked.json.attestation).toMatchObject({ signed: true, signatureChecked: true });
+    expect(checked.stderr).toMatch(/ok\s+signature\s+keyless signature verifies \(Fulcio certificate, Rekor entry, public-good root\) for https:\/\/github.com\/sigstore\/sigstore-js\//);
+    expect(checked.stderr).toMatch(/FAILED\s+statement\s/);
+
+    const wrong = await readBack(image, "--certificate-identity-regexp", "https://github\\.com/o/sglang-image-patcher/.+");
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/FAILED\s+signature\s+wrong signer identity: the certificate names https:\/\/github.com\/sigstore\/sigstore-js\/\S+, expected a match of/);
+    const issuer = await readBack(image, "--certificate-identity", workflow, "--certificate-oidc-issuer", "https://accounts.google.com");
+    expect(issuer.stderr).toMatch(/FAILED\s+signature\s+wrong OIDC issuer/);
+    const unchecked = await readBack(image);
+    expect(unchecked.json.checks.find((c: any) => c.name === "signature")).toMatchObject({ outcome: "info", detail: expect.stringMatching(/^keyless \(Sigstore certificate\), not checked: give --certificate-identity/) });
+    expect(unchecked.json.attestation).toMatchObject({ signed: true, signatureChecked: false });
   });
 
   it("an unsigned attestation (no --sign-key) says so in the result and on read-back, and fails when a public key is required", async () => {

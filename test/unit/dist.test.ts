@@ -44,6 +44,22 @@ describe("the committed bundle", () => {
     expect(out.lazy).toHaveLength(2);
   });
 
+  it("verifies a keyless Sigstore bundle from the bundle (the CommonJS Sigstore modules and the embedded trusted root load there too)", () => {
+    const chunk = listDist().find((f: string) => readFileSync(path.join(ROOT, f), "utf8").includes("keyless signature verifies"));
+    expect(chunk).toBeDefined();
+    const script = `
+      import { readFileSync } from "node:fs";
+      const { verifyKeylessBundle } = await import(${JSON.stringify(path.join(ROOT, chunk))});
+      const bundle = JSON.parse(readFileSync("test/fixtures/sigstore.js@2.0.0-provenance.sigstore.json", "utf8"));
+      const issuer = "https://token.actions.githubusercontent.com";
+      const good = await verifyKeylessBundle(bundle, { identity: "https://github.com/sigstore/sigstore-js/.github/workflows/release.yml@refs/heads/main", issuer });
+      const bad = await verifyKeylessBundle(bundle, { identity: "https://github.com/o/r/.github/workflows/x.yml@refs/heads/main", issuer });
+      console.log(JSON.stringify([good.ok, bad.detail]));`;
+    const [ok, detail] = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: ROOT, encoding: "utf8" })) as [boolean, string];
+    expect(ok).toBe(true);
+    expect(detail).toMatch(/^wrong signer identity: the certificate names https:\/\/github.com\/sigstore\/sigstore-js\//);
+  });
+
   it("runs after `npm ci --omit=dev` (no tsx, no TypeScript, no esbuild)", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "sip-omit-dev-"));
     for (const f of ["package.json", "package-lock.json", ".npmrc", "dist", "dockerfiles", "verify", "patches", "build.yaml"]) {

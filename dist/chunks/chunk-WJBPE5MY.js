@@ -10,14 +10,19 @@ function describePolicy(policy) {
 function identityPattern(source) {
   return new RegExp(`^(?:${source})$`);
 }
+function cjs(mod) {
+  return mod.default ?? mod;
+}
 var trustMaterial;
 async function publicGoodTrust() {
   trustMaterial ??= (async () => {
-    const [{ toTrustMaterial }, { TrustedRoot }, seeds] = await Promise.all([
+    const [verify, specs, seeds] = await Promise.all([
       import("./dist-BLV2QC4D.js"),
       import("./dist-YZVSZWPI.js"),
       import("./seeds-GRVMCULL.js")
     ]);
+    const { toTrustMaterial } = cjs(verify);
+    const { TrustedRoot } = cjs(specs);
     const targets = seeds.default[PUBLIC_GOOD_TUF]?.targets;
     const encoded = targets?.["trusted_root.json"];
     if (!encoded) throw new Error(`@sigstore/tuf's seeds hold no trusted_root.json for ${PUBLIC_GOOD_TUF}`);
@@ -26,11 +31,19 @@ async function publicGoodTrust() {
   return trustMaterial;
 }
 async function verifyKeylessBundle(bundleJson, policy) {
-  const [{ bundleFromJSON }, { toSignedEntity, Verifier }] = await Promise.all([import("./dist-S7UWHRZR.js"), import("./dist-BLV2QC4D.js")]);
+  const [bundleModule, verifyModule] = await Promise.all([import("./dist-S7UWHRZR.js"), import("./dist-BLV2QC4D.js")]);
+  const { bundleFromJSON } = cjs(bundleModule);
+  const { toSignedEntity, Verifier } = cjs(verifyModule);
+  const verifier = new Verifier(await publicGoodTrust());
+  let entity;
+  try {
+    entity = toSignedEntity(bundleFromJSON(bundleJson));
+  } catch (e) {
+    return { ok: false, detail: `the keyless bundle cannot be read: ${e.message}` };
+  }
   let signer;
   try {
-    const verifier = new Verifier(await publicGoodTrust());
-    signer = verifier.verify(toSignedEntity(bundleFromJSON(bundleJson)), { extensions: { issuer: policy.issuer } });
+    signer = verifier.verify(entity, { extensions: { issuer: policy.issuer } });
   } catch (e) {
     const err = e;
     const why = err.code === "UNTRUSTED_SIGNER_ERROR" ? "wrong OIDC issuer" : "bad keyless signature";

@@ -2,7 +2,7 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   describePolicy,
   verifyKeylessBundle
-} from "./chunk-RODQBWO7.js";
+} from "./chunk-WJBPE5MY.js";
 import {
   BUNDLE_MEDIA_TYPE,
   IN_TOTO_MEDIA_TYPE,

@@ -2,8 +2,8 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs
-} from "./chunk-II675P4W.js";
-import "./chunk-RODQBWO7.js";
+} from "./chunk-UEJOC5WR.js";
+import "./chunk-WJBPE5MY.js";
 import {
   REPO_ROOT,
   createLogger,
@@ -41,7 +41,7 @@ async function verifyImage(argv) {
     }
     image = args.image;
     if (args.attestation) {
-      const { showAttestation } = await import("./show-attestation-P2DT4QNF.js");
+      const { showAttestation } = await import("./show-attestation-MKZV4F6K.js");
       const shown = await showAttestation(image, args.publicKey, logger, process.env, args.keyless);
       printResult(shown.result);
       return shown.exitCode;
