@@ -8,7 +8,7 @@ import {
   readRegistryTag,
   readSigningKeyFile,
   signStatement
-} from "./chunk-3NRQ4L6X.js";
+} from "./chunk-YLIO76G2.js";
 import {
   NO_GPU_HELP,
   REPO_ROOT,
@@ -25,7 +25,7 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-GODCDP5Y.js";
+} from "./chunk-HWH2A7S4.js";
 import {
   BASE_DIGEST_LABEL,
   ENV_PASSWORD,
@@ -45,7 +45,7 @@ import {
 } from "./chunk-F7NKY5RN.js";
 import {
   ProgressStreamError
-} from "./chunk-OOVKEKKH.js";
+} from "./chunk-7SLNRHH3.js";
 import {
   CancelledError,
   ConfigError,
@@ -662,7 +662,7 @@ async function buildImage(argv) {
       printResult({ ok: true, dryRun: true, config: args.config, provenance, targets: planned.map((p) => p.plan) });
       return 0;
     }
-    const { DockerodeEngine } = await import("./engine-M5PB6RPH.js");
+    const { DockerodeEngine } = await import("./engine-NUYXWZK7.js");
     const engine = new DockerodeEngine();
     await engine.ping();
     for (const p of planned) {
