@@ -17,6 +17,8 @@ of silently testing an unbroken file. No SGLang source is kept in this repositor
 | drop_text_before_tool_call | base_format_detector.py: the normal text in the same piece as a tool-call opener is dropped again (stock v0.5.9) | streamed text equals the response text | stream_text_fidelity (interval 3), while tool_call_ids passes |
 | lenient_return_token_ids | protocol.py: return_token_ids typed Any instead of Optional[bool] on chat and completions | strict flag validation | flag_validation |
 | repeat_completion_ids | serving_completions.py: the streaming loop never records which cumulative ids it sent, so each chunk repeats them | completions ids streamed once each | completions_ids |
+| echo_offset_counts_prompt | serving_completions.py: the stream's text offset counts the echoed prompt again (stock v0.5.9), so each later delta loses as many characters as the prompt has | streamed echo text equals the response text | completions_ids |
+| completion_logprobs_run_ahead | serving_completions.py: a chunk's log-probabilities run to the end of the request's live list again (stock v0.5.9), not to the ids it carries | completions log-probabilities 1:1 with each chunk's ids | completions_ids |
 """
 
 from __future__ import annotations
@@ -184,6 +186,27 @@ def repeat_completion_ids(text: str) -> str:
     )
 
 
+def echo_offset_counts_prompt(text: str) -> str:
+    # `text` is the delta's source, echo included on the first chunk; content["text"] is not
+    return _sub_exactly(
+        r'^(?P<indent>[ \t]+)stream_offsets\[index\] = len\(content\["text"\]\)$',
+        lambda m: f"{m.group('indent')}stream_offsets[index] = len(text)  # BROKEN VARIANT: the offset counts the echo",
+        text,
+        1,
+        "echo_offset_counts_prompt",
+    )
+
+
+def completion_logprobs_run_ahead(text: str) -> str:
+    return _sub_exactly(
+        r"^(?P<indent>[ \t]+)total_output_logprobs = n_prev_token \+ len\(new_token_ids\)$",
+        lambda m: f"{m.group('indent')}pass  # BROKEN VARIANT: the slice runs to the end of the live list",
+        text,
+        1,
+        "completion_logprobs_run_ahead",
+    )
+
+
 @dataclass(frozen=True)
 class Variant:
     name: str
@@ -192,6 +215,7 @@ class Variant:
     must_pass: List[str]  # checks that must still pass (the break is targeted)
     file: Path = SERVING_CHAT
     verify_args: Tuple[str, ...] = ()  # extra verify CLI arguments (e.g. server flags)
+    must_say: str = ""  # a problem of a must_fail check contains this (the failure is the one meant)
 
 
 VARIANTS = [
@@ -206,6 +230,11 @@ VARIANTS = [
             BASE_DETECTOR, tuple(INTERVAL_3)),
     Variant("lenient_return_token_ids", lenient_return_token_ids, ["flag_validation"], ["nonstream_ids", "completions_ids"], PROTOCOL),
     Variant("repeat_completion_ids", repeat_completion_ids, ["completions_ids"], ["nonstream_ids", "stream_ids"], SERVING_COMPLETIONS),
+    # serving_completions.py is used by the completions check only: nothing else to keep passing
+    Variant("echo_offset_counts_prompt", echo_offset_counts_prompt, ["completions_ids"], [], SERVING_COMPLETIONS,
+            must_say="echo: streamed text"),
+    Variant("completion_logprobs_run_ahead", completion_logprobs_run_ahead, ["completions_ids"], [], SERVING_COMPLETIONS,
+            must_say="log-probabilities for"),
 ]
 
 

@@ -55,6 +55,10 @@ def test_patched_passes(patched_run):
     assert details["tool_call_ids"]["cut"]["max_tokens"] < details["tool_call_ids"]["completion_len"]
     assert {"multi-byte text", "tool call after an emoji", "reasoning"} <= set(details["stream_text_fidelity"]["cases"])
     assert details["flag_validation"] == {"accepted": 26, "rejected": 8}
+    # the completions echo stream spread its text over chunks, and the log-probability
+    # streams (logprobs 0 and 2, n = 2) had many chunks with ids to pair
+    assert details["completions_ids"]["echo_text_chunks"] > 1
+    assert details["completions_ids"]["logprob_chunks_paired"] > 8
     # the harness holds text back at split UTF-8 / words: the plain stream went through that path
     assert details["stream_ids"]["chunks_with_held_back_text"] > 0
     # the human report names the checks too
@@ -112,3 +116,4 @@ def test_broken_variant_fails_naming_the_check(variant, patched_release, harness
     assert set(variant.must_fail) <= failed, run.explain()
     for name in variant.must_pass:
         assert run.status(name) == "passed", run.explain()
+    assert any(variant.must_say in p for name in variant.must_fail for p in run.problems(name)), run.explain()

@@ -1,8 +1,9 @@
 """/v1/completions ids in vLLM's completions shape: per choice (not top level)
 ``prompt_token_ids`` and ``token_ids``; streaming puts the prompt ids on the first chunk of
 each index only and every generated id on exactly one chunk; with ``echo`` the ids stay the
-generated ids; a prompt given as ids comes back as exactly those ids; n > 1 gives each
-choice its own."""
+generated ids and the streamed text is the non-streaming text; a prompt given as ids comes
+back as exactly those ids; n > 1 gives each choice its own; with logprobs and ids on, each
+streamed chunk carries the log-probabilities of exactly its ids (completion_logprobs)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ..context import CheckContext, fail_if
 from ..invariants import is_id_list, text_problems, usage_problems
 from ..scenarios import PLAIN_MESSAGES
 from ..v059_keys import completion_key_problems
+from .completion_logprobs import stream_logprob_pairing_problems
 from .core import ids_compare
 
 
@@ -95,13 +97,14 @@ def stream_completion_problems(ctx: CheckContext, chunks, done: bool, label: str
         if not sc.token_ids:
             problems.append(f"{where}: no token_ids on any chunk")
             continue
+        text = sc.text
         if echo:
-            # v0.5.9 streams echo with its own text defect (after the first chunk it skips as
-            # many characters of each delta as the prompt has): only the ids are judged here.
-            if not sc.text.startswith(echo):
+            # the ids are the generated ones only: the text after the echoed prompt spells them
+            if not text.startswith(echo):
                 problems.append(f"{where}: echo text does not start with the prompt")
-            continue
-        problems += text_problems(ctx.tokenizer, sc.token_ids, sc.text, sc.finish_reason, sc.matched_stop, where)
+                continue
+            text = text[len(echo):]
+        problems += text_problems(ctx.tokenizer, sc.token_ids, text, sc.finish_reason, sc.matched_stop, where)
     return {"problems": problems, "choices": choices}
 
 
@@ -152,9 +155,34 @@ def check_completions_ids(ctx: CheckContext) -> Dict[str, Any]:
     problems += ids_compare("echo: token_ids vs without echo", ((echo.get("choices") or [{}])[0]).get("token_ids"), ids, ctx.tokenizer)
     s = ctx.client.completion_stream(dict(base, echo=True))
     st = stream_completion_problems(ctx, s.chunks, s.sse.done, "echo stream", echo=prompt)
+    # the stock defect shows only past the first chunk of a choice
+    echo_text_chunks = sum(1 for chunk in s.chunks for c in chunk.get("choices") or [] if c.get("text"))
     problems += st["problems"]
     sc = st["choices"].get(0)
     problems += ids_compare("echo: streamed ids vs without echo", sc.token_ids if sc else None, ids, ctx.tokenizer)
+    # stock v0.5.9 cut each later delta of an echo stream by the prompt's length
+    echo_text = ((echo.get("choices") or [{}])[0]).get("text")
+    if sc is not None and sc.text != echo_text:
+        problems.append(f"echo: streamed text {sc.text[-80:]!r} (last 80 characters) != non-stream {str(echo_text)[-80:]!r}")
+
+    # logprobs with ids on, n = 2 (greedy: both requests answer alike): each streamed chunk
+    # carries the log-probabilities of exactly its ids, the response's at those positions
+    paired_chunks = 0
+    for top in (0, 2):
+        body = dict(base, n=2, logprobs=top)
+        label = f"logprobs={top} n=2"
+        full = ctx.client.completion(body)
+        problems += nonstream_completion_problems(ctx, full, f"{label} non-stream", n=2)
+        for c in full.get("choices") or []:
+            got = len(((c.get("logprobs") or {}).get("tokens")) or [])
+            if is_id_list(c.get("token_ids")) and got != len(c["token_ids"]):
+                problems.append(f"{label} non-stream choice {c.get('index')}: {got} log-probabilities for {len(c['token_ids'])} token_ids")
+        s = ctx.client.completion_stream(body)
+        st = stream_completion_problems(ctx, s.chunks, s.sse.done, f"{label} stream", n=2)
+        problems += st["problems"]
+        if st["choices"] and all(sc.token_ids for sc in st["choices"].values()):  # else: said above
+            problems += stream_logprob_pairing_problems(s.chunks, full, f"{label} stream")
+            paired_chunks += sum(1 for chunk in s.chunks for c in chunk.get("choices") or [] if c.get("token_ids"))
 
     # n = 2 (sampled): each choice complete and self-consistent, streamed and not
     n2 = dict(base, n=2, temperature=0.8)
@@ -162,10 +190,12 @@ def check_completions_ids(ctx: CheckContext) -> Dict[str, Any]:
     s = ctx.client.completion_stream(n2)
     problems += stream_completion_problems(ctx, s.chunks, s.sse.done, "n=2 stream", n=2)["problems"]
 
-    # return_token_ids: false is key-for-key v0.5.9
+    # return_token_ids: false is key-for-key v0.5.9 (with ids off, log-probabilities keep
+    # v0.5.9's per-chunk slicing: there are no ids to pair them with, so they are not judged)
     off = dict(base, return_token_ids=False)
     problems += completion_key_problems(ctx.client.completion(off), "return_token_ids=false non-stream", chunk=False)
     for pos, chunk in enumerate(ctx.client.completion_stream(off).chunks):
         problems += completion_key_problems(chunk, f"return_token_ids=false chunk {pos}", chunk=True)
     fail_if(problems)
-    return {"prompt_len": len(want_prompt), "completion_len": len(ids) if isinstance(ids, list) else None}
+    return {"prompt_len": len(want_prompt), "completion_len": len(ids) if isinstance(ids, list) else None,
+            "echo_text_chunks": echo_text_chunks, "logprob_chunks_paired": paired_chunks}
