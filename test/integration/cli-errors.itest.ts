@@ -68,7 +68,7 @@ describe("the CLI without a daemon", () => {
     const expected = [
       'targets.t.tags[0]: "a/b" is not a tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})',
       'targets.t.push: expected true or false, got string "sometimes"',
-      "targets.t.colour: unknown key (allowed: base, baseDigest, platform, patchSet, sglangVersion, image, tags, push, verify)",
+      "targets.t.colour: unknown key (allowed: base, baseDigest, platform, patchSet, sglangVersion, image, tags, push, attest, verify)",
       "targets.t.image: required (here or in defaults)",
       "targets.t.patchSet: required (here or in defaults)",
     ];
