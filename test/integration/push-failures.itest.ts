@@ -74,13 +74,17 @@ describe.skipIf(skip)("pushes that do not go to plan", () => {
   });
 
   it("bytesUploaded is the compressed size of the layers the daemon uploaded; the registry's tag is reported", async () => {
+    // A registry of its own: on a shared one the patch layer may already be there (other tests
+    // push the same deterministic layer), and the daemon would then mount it, not upload it.
+    const registry = await startScratchRegistry();
+    registries.push(registry);
     const repo = `sglang-image-patcher-itest/bytes-${RUN}`;
-    const image = `${TEST_REGISTRY}/${repo}`;
+    const image = `${registry.address}/${repo}`;
     const run = await runBuildImage(["--config", config(`bytes-${RUN}`, image, ["b"]), "--skip-verify", "--push-unverified"]);
     createdRefs.push(`${image}:b`);
     expect(run.code, run.stderr.slice(-3000)).toBe(0);
     const t = run.json.targets[0];
-    const manifest = await registryManifest(TEST_REGISTRY, repo, "b");
+    const manifest = await registryManifest(registry.address, repo, "b");
     // The layers the daemon said it uploaded (short diff ids), found in the image's layer
     // order, which is the manifest's: their blob sizes on the registry are what was sent.
     const uploaded = [...run.stderr.matchAll(/\[push\] ([0-9a-f]{12}): Pushed$/gm)].map((m) => m[1]!);
