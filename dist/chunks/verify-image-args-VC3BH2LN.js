@@ -2,8 +2,8 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs
-} from "./chunk-UE2FGLZC.js";
-import "./chunk-5VJB6FMQ.js";
+} from "./chunk-UEJOC5WR.js";
+import "./chunk-WJBPE5MY.js";
 import "./chunk-WJKS4TAV.js";
 import "./chunk-F7NKY5RN.js";
 import "./chunk-XZ5HVHTB.js";

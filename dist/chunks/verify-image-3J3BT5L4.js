@@ -2,8 +2,8 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs
-} from "./chunk-UE2FGLZC.js";
-import "./chunk-5VJB6FMQ.js";
+} from "./chunk-UEJOC5WR.js";
+import "./chunk-WJBPE5MY.js";
 import {
   REPO_ROOT,
   createLogger,
@@ -16,11 +16,11 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-HWH2A7S4.js";
+} from "./chunk-GODCDP5Y.js";
 import "./chunk-K4GTG3BE.js";
 import "./chunk-WJKS4TAV.js";
 import "./chunk-F7NKY5RN.js";
-import "./chunk-7SLNRHH3.js";
+import "./chunk-OOVKEKKH.js";
 import {
   errorMessage
 } from "./chunk-XZ5HVHTB.js";
@@ -41,7 +41,7 @@ async function verifyImage(argv) {
     }
     image = args.image;
     if (args.attestation) {
-      const { showAttestation } = await import("./show-attestation-GKZULBTJ.js");
+      const { showAttestation } = await import("./show-attestation-MKZV4F6K.js");
       const shown = await showAttestation(image, args.publicKey, logger, process.env, args.keyless);
       printResult(shown.result);
       return shown.exitCode;
@@ -54,7 +54,7 @@ async function verifyImage(argv) {
       ...args.model ? { model: args.model } : {},
       ...args.timeoutSeconds ? { timeoutSeconds: args.timeoutSeconds } : {}
     };
-    const { DockerodeEngine } = await import("./engine-NUYXWZK7.js");
+    const { DockerodeEngine } = await import("./engine-M5PB6RPH.js");
     const engine = new DockerodeEngine();
     await engine.ping();
     await preflightVerify(engine, settings, REPO_ROOT, config.dir);

@@ -8,7 +8,7 @@ import {
   readRegistryTag,
   readSigningKeyFile,
   signStatement
-} from "./chunk-YLIO76G2.js";
+} from "./chunk-3NRQ4L6X.js";
 import {
   NO_GPU_HELP,
   REPO_ROOT,
@@ -25,7 +25,7 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-HWH2A7S4.js";
+} from "./chunk-GODCDP5Y.js";
 import {
   BASE_DIGEST_LABEL,
   ENV_PASSWORD,
@@ -45,7 +45,7 @@ import {
 } from "./chunk-F7NKY5RN.js";
 import {
   ProgressStreamError
-} from "./chunk-7SLNRHH3.js";
+} from "./chunk-OOVKEKKH.js";
 import {
   CancelledError,
   ConfigError,
@@ -662,7 +662,7 @@ async function buildImage(argv) {
       printResult({ ok: true, dryRun: true, config: args.config, provenance, targets: planned.map((p) => p.plan) });
       return 0;
     }
-    const { DockerodeEngine } = await import("./engine-NUYXWZK7.js");
+    const { DockerodeEngine } = await import("./engine-M5PB6RPH.js");
     const engine = new DockerodeEngine();
     await engine.ping();
     for (const p of planned) {

@@ -2,7 +2,7 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   GITHUB_ACTIONS_ISSUER,
   identityPattern
-} from "./chunk-5VJB6FMQ.js";
+} from "./chunk-WJBPE5MY.js";
 import {
   VERIFY_MODES
 } from "./chunk-WJKS4TAV.js";
