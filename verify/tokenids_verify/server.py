@@ -55,16 +55,24 @@ def server_argv(
     return argv + list(extra_args)
 
 
-def _child_setup() -> None:  # runs in the child between fork and exec
-    os.setsid()
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
+# The server gets a parent-death signal so it never outlives a verify run that was killed. The
+# signal is set by a tiny exec wrapper rather than a ``preexec_fn``: code between fork and exec
+# is unsafe while other threads run (the runner starts threads), and ``start_new_session``
+# gives the server its own process group without it. PR_SET_PDEATHSIG survives the exec.
+_PDEATHSIG_EXEC = (
+    "import ctypes, os, signal, sys\n"
+    "try:\n"
+    "    ctypes.CDLL('libc.so.6', use_errno=True).prctl(1, signal.SIGKILL)\n"
+    "except Exception:\n"
+    "    pass\n"
+    "os.execvp(sys.argv[1], sys.argv[1:])\n"
+)
 
-            PR_SET_PDEATHSIG = 1
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        except Exception:
-            pass
+
+def _with_parent_death_signal(argv: Sequence[str]) -> List[str]:
+    if not sys.platform.startswith("linux"):
+        return list(argv)
+    return [sys.executable, "-c", _PDEATHSIG_EXEC, *argv]
 
 
 class LaunchedServer:
@@ -85,7 +93,12 @@ class LaunchedServer:
         log = open(self.log_path, "ab")
         try:
             self.proc = subprocess.Popen(
-                self.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=self.env, preexec_fn=_child_setup
+                _with_parent_death_signal(self.argv),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=self.env,
+                start_new_session=True,
             )
         finally:
             log.close()
