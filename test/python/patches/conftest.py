@@ -1,13 +1,11 @@
 """Fixtures for the patch-set tests: the real v0.5.9 files, and a patched copy of them."""
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(REPO / "harness"))
 
 
 def run_script(*args, env=None, check=True):

@@ -20,7 +20,6 @@ import pytest
 
 from conftest import REPO
 
-sys.path.insert(0, str(REPO / "harness"))
 from sglang_engineless.completions_scenarios import (  # noqa: E402  (no sglang import)
     FLAG_GARBAGE,
     FLAG_LAX,

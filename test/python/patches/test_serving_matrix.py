@@ -21,7 +21,6 @@ import pytest
 from conftest import REPO
 from stream_checks import CHECKS, stream_ids, violations
 
-sys.path.insert(0, str(REPO / "harness"))
 from sglang_engineless.scenarios import matrix  # noqa: E402  (no sglang import)
 
 FULL = os.environ.get("SGLANG_TEST_MATRIX") == "full"

@@ -16,8 +16,6 @@ from typing import Any, Dict, List, Optional
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
-sys.path.insert(0, str(ROOT / "verify"))
-sys.path.insert(0, str(ROOT / "models"))
 
 from scripted_models.byte_level import byte_to_char  # noqa: E402  (the byte alphabet)
 from tokenids_verify.tokenizer import ModelTokenizer, load_tokenizer  # noqa: E402
