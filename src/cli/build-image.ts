@@ -18,17 +18,13 @@ export async function buildImage(argv: string[]): Promise<number> {
   const startedAt = new Date().toISOString();
   const results: TargetResult[] = [];
   let configFile: string | undefined;
+  // The one failed result, whichever way the run ends early: the targets finished so far and why.
+  const printFailure = (error: Record<string, unknown>) =>
+    printResult({ ok: false, dryRun: false, config: configFile, startedAt, targets: results, error });
   const cancel = installCancellation((m) => logger.warn(m), {
     // Even an impatient exit leaves one JSON result on stdout, naming what it left behind.
     onForcedExit: (leftBehind) =>
-      printResult({
-        ok: false,
-        dryRun: false,
-        config: configFile,
-        startedAt,
-        targets: results,
-        error: { message: "cancelled; exited at a second Ctrl-C before the cleanup finished", exitCode: 130, leftBehind },
-      }),
+      printFailure({ message: "cancelled; exited at a second Ctrl-C before the cleanup finished", exitCode: 130, leftBehind }),
   });
   try {
     const args = parseBuildImageArgs(argv);
@@ -68,17 +64,10 @@ export async function buildImage(argv: string[]): Promise<number> {
     const failed = (e as { result?: TargetResult }).result;
     if (failed) results.push(failed);
     reportError(e);
-    printResult({
-      ok: false,
-      dryRun: false,
-      config: configFile,
-      startedAt,
-      targets: results,
-      error: {
-        message: errorMessage(e),
-        exitCode: exitCodeFor(e),
-        ...(e instanceof ConfigError ? { problems: e.problems } : {}),
-      },
+    printFailure({
+      message: errorMessage(e),
+      exitCode: exitCodeFor(e),
+      ...(e instanceof ConfigError ? { problems: e.problems } : {}),
     });
     return exitCodeFor(e);
   } finally {

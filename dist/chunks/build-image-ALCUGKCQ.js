@@ -629,16 +629,10 @@ async function buildImage(argv) {
   const startedAt = (/* @__PURE__ */ new Date()).toISOString();
   const results = [];
   let configFile;
+  const printFailure = (error) => printResult({ ok: false, dryRun: false, config: configFile, startedAt, targets: results, error });
   const cancel = installCancellation((m) => logger.warn(m), {
     // Even an impatient exit leaves one JSON result on stdout, naming what it left behind.
-    onForcedExit: (leftBehind) => printResult({
-      ok: false,
-      dryRun: false,
-      config: configFile,
-      startedAt,
-      targets: results,
-      error: { message: "cancelled; exited at a second Ctrl-C before the cleanup finished", exitCode: 130, leftBehind }
-    })
+    onForcedExit: (leftBehind) => printFailure({ message: "cancelled; exited at a second Ctrl-C before the cleanup finished", exitCode: 130, leftBehind })
   });
   try {
     const args = parseBuildImageArgs(argv);
@@ -675,17 +669,10 @@ async function buildImage(argv) {
     const failed = e.result;
     if (failed) results.push(failed);
     reportError(e);
-    printResult({
-      ok: false,
-      dryRun: false,
-      config: configFile,
-      startedAt,
-      targets: results,
-      error: {
-        message: errorMessage(e),
-        exitCode: exitCodeFor(e),
-        ...e instanceof ConfigError ? { problems: e.problems } : {}
-      }
+    printFailure({
+      message: errorMessage(e),
+      exitCode: exitCodeFor(e),
+      ...e instanceof ConfigError ? { problems: e.problems } : {}
     });
     return exitCodeFor(e);
   } finally {
