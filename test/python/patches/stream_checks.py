@@ -11,6 +11,19 @@ from collections import defaultdict
 CUT_KINDS = {"tool_cut_auto", "tool_cut_required", "tool_cut_named"}
 
 
+def walk_keys(obj, path=""):
+    """Every key path in a JSON value (list positions collapsed)."""
+    keys = set()
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            keys.add(f"{path}.{k}")
+            keys |= walk_keys(v, f"{path}.{k}")
+    elif isinstance(obj, list):
+        for v in obj:
+            keys |= walk_keys(v, f"{path}[]")
+    return keys
+
+
 def _choice(chunk):
     return chunk["choices"][0] if chunk["choices"] else None
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
+from stream_checks import walk_keys
 
 from sglang_engineless.completions_scenarios import (  # noqa: E402  (no sglang import)
     FLAG_GARBAGE,
@@ -114,19 +115,6 @@ def tokenizer(patched):
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(patched["model_dir"])
-
-
-def walk_keys(obj, path=""):
-    """Every key path in a JSON value (list positions collapsed)."""
-    keys = set()
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            keys.add(f"{path}.{k}")
-            keys |= walk_keys(v, f"{path}.{k}")
-    elif isinstance(obj, list):
-        for v in obj:
-            keys |= walk_keys(v, f"{path}[]")
-    return keys
 
 
 def id_keys(obj):

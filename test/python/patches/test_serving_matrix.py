@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from stream_checks import CHECKS, stream_ids, violations
+from stream_checks import CHECKS, stream_ids, violations, walk_keys
 
 from sglang_engineless.scenarios import matrix  # noqa: E402  (no sglang import)
 
@@ -76,19 +76,6 @@ def patched_results(patched_release, tmp_path_factory):
 @pytest.fixture(scope="session")
 def unpatched_results(sglang_release, tmp_path_factory):
     return run_matrix(sglang_release, tmp_path_factory, "unpatched")
-
-
-def walk_keys(obj, path=""):
-    """Every key path in a JSON value (list positions collapsed)."""
-    keys = set()
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            keys.add(f"{path}.{k}")
-            keys |= walk_keys(v, f"{path}.{k}")
-    elif isinstance(obj, list):
-        for v in obj:
-            keys |= walk_keys(v, f"{path}[]")
-    return keys
 
 
 def find_id_keys(obj):
