@@ -20,9 +20,13 @@ if ! built; then
     echo "$name: building $venv from $req (the first run downloads torch; minutes)" >&2
     rm -rf "$venv"
     python3 -m venv "$venv"
-    "$venv/bin/python" -m pip install -q --upgrade pip >&2
-    if ! "$venv/bin/python" -m pip install -q -r "$req" >&2; then
-      echo "$name: pip could not install $req (is PyPI reachable?)" >&2
+    # Under CI nothing is built twice, so pip keeps no wheel cache: torch and its CUDA
+    # libraries would otherwise take about 3 GB more of a disk that is already tight.
+    cache=()
+    [ "${CI:-}" = "true" ] && cache=(--no-cache-dir)
+    "$venv/bin/python" -m pip install -q "${cache[@]}" --upgrade pip >&2
+    if ! "$venv/bin/python" -m pip install -q "${cache[@]}" -r "$req" >&2; then
+      echo "$name: pip could not install $req (is PyPI reachable? is the disk full? free: $(df -h --output=avail "$(dirname "$venv")" | tail -1 | tr -d ' '))" >&2
       rm -rf "$venv"
       exit 1
     fi

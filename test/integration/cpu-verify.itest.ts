@@ -2,7 +2,7 @@
  * The cpu verify mode end to end: build-image builds the patched image on a stand-in base
  * (the REAL v0.5.9 files plus the test-only CPU enablement diff), then runs the REAL
  * `python3 -m sglang.launch_server` inside it on the CPU, serving a tiny scripted checkpoint
- * generated on the host and mounted in, with the CPU dependency set from .venv-cpu-engine
+ * generated on the host and mounted in, with the CPU dependency set from the project's .venv
  * mounted read-only. A pass is marked cpu-verified, which is not a GPU verification: nothing is
  * pushed as verified. The negative control runs the same against the unpatched base.
  * Each test starts the real server at most twice (the suite's main and --stream-output runs);

@@ -3,7 +3,7 @@
  *  - a base whose sglang can start its CPU engine: the editable stand-in with the test-only
  *    diff test/python/cpu_engine/cpu_enable/*.patch applied and committed (v0.5.9 imports
  *    sgl_kernel unguarded on CPU and PyPI has no CPU sgl-kernel; see models/README.md);
- *  - the CPU dependency set: .venv-cpu-engine (scripts/cpu-engine-env.sh, idempotent), whose
+ *  - the CPU dependency set: the project's .venv (scripts/python-env.sh, idempotent), whose
  *    site-packages the test mounts read-only and puts on PYTHONPATH (Debian bookworm's
  *    python3.11 and the venv's cp311 wheels share an ABI);
  *  - a tiny scripted checkpoint made on the host by models/scripted_models.
@@ -21,10 +21,10 @@ import { ensureStandInBase } from "./stand-in-bases.js";
 const run = promisify(execFile);
 export const CPU_ENABLE_DIR = path.join(REPO_ROOT, "test/python/cpu_engine/cpu_enable");
 
-/** Builds .venv-cpu-engine if needed; returns its site-packages folder. */
+/** Builds the project's .venv if needed (it carries the CPU engine's set); returns its site-packages folder. */
 export async function ensureCpuEngineSitePackages(): Promise<string> {
   // The first build downloads torch and friends (minutes); later calls are a stamp check.
-  const { stdout } = await run("bash", [path.join(REPO_ROOT, "scripts/cpu-engine-env.sh")], { cwd: REPO_ROOT, maxBuffer: 16 << 20, timeout: 3_600_000 });
+  const { stdout } = await run("bash", [path.join(REPO_ROOT, "scripts/python-env.sh")], { cwd: REPO_ROOT, maxBuffer: 16 << 20, timeout: 3_600_000 });
   const venv = stdout.trim().split("\n").pop() as string;
   return path.join(venv, "lib/python3.11/site-packages");
 }

@@ -38,8 +38,8 @@ def _run_script(args: list[str], timeout: float, what: str) -> str:
 
 
 def cpu_engine_python() -> Path:
-    """The interpreter of .venv-cpu-engine, built on first use by scripts/cpu-engine-env.sh."""
-    venv = _run_script(["bash", "scripts/cpu-engine-env.sh"], 3600, "scripts/cpu-engine-env.sh")
+    """The interpreter of the project's .venv (scripts/python-env.sh), which carries the CPU engine's set."""
+    venv = _run_script(["bash", "scripts/python-env.sh"], 3600, "scripts/python-env.sh")
     return Path(venv) / "bin" / "python"
 
 
