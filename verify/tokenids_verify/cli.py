@@ -20,6 +20,7 @@ from typing import Any, Dict, Iterator, List, Optional
 from .client import ChatClient
 from .context import CheckContext
 from .model_info import detect_model_info, resolve_parser
+from .releases import Release, UnknownRelease, installed_sglang_version, release_for
 from .report import EXIT_CHECK_FAILED, EXIT_PASSED, EXIT_SETUP_FAILED, build_report, format_report, format_result_line, write_report
 from .runner import CHECK_NAMES, CheckResult, run_checks, select_checks
 from .server import LAUNCHER_MODULES, LaunchedServer, ServerStartError, free_port, server_argv, wait_for_health
@@ -61,6 +62,9 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     p.add_argument("--report", help="write the JSON report here")
     p.add_argument("--port", type=int, help="port for the launched server (default: a free one)")
     p.add_argument("--host", default="127.0.0.1", help="host for the launched server (default 127.0.0.1)")
+    p.add_argument("--sglang-version", metavar="VERSION",
+                   help="SGLang release under test (picks its server flags and stock response keys); default: what "
+                        "the server reports (--server-url), else the installed sglang distribution's version")
     p.add_argument("--tokenizer", help="tokenizer folder or hub id (default: the model path, or what the server reports)")
     p.add_argument("--server-arg", action="append", default=[], metavar="ARG",
                    help="extra argument for the launched server, repeatable (e.g. --server-arg=--stream-interval --server-arg=3)")
@@ -106,7 +110,32 @@ class Session:
             "reasoning_parser": None,
             "tokenizer": None,
             "server_log": None,
+            "sglang_version": None,
+            "sglang_version_source": None,
+            "stream_output_flag": None,
         }
+        self.release: Optional[Release] = None
+
+    def resolve_release(self, reported: Optional[str] = None) -> Release:
+        """--sglang-version, else the server's own report, else the installed distribution."""
+        a = self.args
+        for version, source in ((a.sglang_version, "--sglang-version"), (reported, "server"),
+                                (installed_sglang_version(), "installed sglang distribution")):
+            if version:
+                try:
+                    self.release = release_for(version)
+                except UnknownRelease as e:
+                    raise SetupError(f"{e} (version from {source})") from e
+                self.target.update(sglang_version=version, sglang_version_source=source,
+                                   stream_output_flag=self.release.stream_output_flag)
+                return self.release
+        raise SetupError("cannot tell which SGLang release is under test (no sglang distribution installed here); "
+                         "pass --sglang-version")
+
+    def _release(self) -> Release:
+        if self.release is None:  # prepare() resolves it before any launch
+            raise SetupError("internal: the SGLang release was not resolved before launching a server")
+        return self.release
 
     def launch(self, name: str, stream_output: bool, check=None) -> LaunchedServer:
         a = self.args
@@ -118,7 +147,7 @@ class Session:
             port,
             tool_call_parser=self.target["tool_call_parser"],
             reasoning_parser=self.target["reasoning_parser"],
-            stream_output=stream_output,
+            stream_output_flag=self._release().stream_output_flag if stream_output else None,
             extra_args=a.server_arg,
         )
         server = LaunchedServer(argv, os.path.join(self.log_dir, f"{name}.log"), a.host, port)
@@ -191,6 +220,8 @@ def _server_reported_settings(client: ChatClient) -> Dict[str, Any]:
             for key in ("tool_call_parser", "reasoning_parser", "model_path", "tokenizer_path"):
                 if args.get(key):
                     out[key] = args[key]
+            if isinstance(info, dict) and isinstance(info.get("version"), str):
+                out["version"] = info["version"]
             break
         except Exception:
             continue
@@ -216,6 +247,7 @@ def prepare(session: Session) -> CheckContext:
         t["reasoning_parser"] = resolve_parser(a.reasoning_parser, info.reasoning_parser)
         tokenizer_source = a.tokenizer or a.model_path
         # Loaded while the server starts (both are slow); a tokenizer failure ends the wait.
+        session.resolve_release()
         loader = BackgroundTokenizer(tokenizer_source)
         session.main_server = session.launch("main", stream_output=False, check=loader.raise_if_failed)
         tokenizer = loader.result()
@@ -229,6 +261,7 @@ def prepare(session: Session) -> CheckContext:
         except ServerStartError as e:
             raise SetupError(str(e)) from e
         reported = _server_reported_settings(probe)
+        session.resolve_release(reported.get("version"))
         t["model_path"] = reported.get("model_path")
         t["tool_call_parser"] = resolve_parser(a.tool_call_parser, reported.get("tool_call_parser"))
         t["reasoning_parser"] = resolve_parser(a.reasoning_parser, reported.get("reasoning_parser"))
@@ -244,6 +277,7 @@ def prepare(session: Session) -> CheckContext:
         tool_call_parser=t["tool_call_parser"],
         reasoning_parser=t["reasoning_parser"],
         max_tokens=a.max_tokens,
+        release=session.release,
     )
     if ctx.reasoning_parser in THINKING_SWITCH_PARSERS:
         ctx.no_thinking_kwargs = {"enable_thinking": False}
@@ -251,7 +285,7 @@ def prepare(session: Session) -> CheckContext:
         ctx.stream_output_server = session.stream_output_server
     else:
         ctx.stream_output_unavailable_reason = (
-            "needs a second server started with --stream-output; with --server-url the suite does not launch servers"
+            f"needs a second server started with {session.release.stream_output_flag}; with --server-url the suite does not launch servers"
         )
     return ctx
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, ContextManager, Dict, List, Optional
 
 from .client import ChatClient
+from .releases import Release, installed_sglang_version, release_for
 from .scenarios import chat_body
 from .tokenizer import ModelTokenizer
 
@@ -31,8 +32,9 @@ def fail_if(problems: List[str]) -> None:
         raise CheckFailed(problems)
 
 
-# Starts a server like the one under test but with --stream-output and yields a client for
-# it; the CLI provides one when it launched the server itself.
+# Starts a server like the one under test but streaming output ids as deltas (--stream-output,
+# or --incremental-streaming-output from 0.5.16) and yields a client for it; the CLI provides
+# one when it launched the server itself.
 StreamOutputServerFactory = Callable[[], ContextManager[ChatClient]]
 
 
@@ -54,6 +56,9 @@ class CheckContext:
     # with their ids (a thinking model would otherwise put <think>...</think> in every answer;
     # reasoning_ids checks thinking itself). None: send no chat_template_kwargs.
     no_thinking_kwargs: Optional[Dict[str, Any]] = None
+    # The SGLang release under test: its stock keys are what return_token_ids=false must give.
+    # None (library use): the installed sglang distribution's version, else an error.
+    release: Optional[Release] = None
     stream_output_server: Optional[StreamOutputServerFactory] = None
     stream_output_unavailable_reason: str = "no way to start a --stream-output server was given"
     _memo: Dict[str, Any] = field(default_factory=dict)
@@ -77,6 +82,15 @@ class CheckContext:
             self._memo[key] = (True, value)
         return value
 
+    def require_release(self) -> Release:
+        if self.release is None:
+            installed = installed_sglang_version()
+            if installed is None:
+                raise CheckFailed(["the SGLang release under test is unknown: set CheckContext.release "
+                                   "(tokenids_verify.releases.release_for(VERSION)) or pass --sglang-version"])
+            self.release = release_for(installed)
+        return self.release
+
     def chat_body(self, messages: List[Dict[str, Any]], max_tokens: int, **kw: Any) -> Dict[str, Any]:
         """A request body for the non-reasoning checks (see no_thinking_kwargs)."""
         if self.no_thinking_kwargs:
@@ -98,4 +112,5 @@ class CheckContext:
             concurrency=self.concurrency,
             strict_concurrency=self.strict_concurrency,
             no_thinking_kwargs=self.no_thinking_kwargs,
+            release=self.release,
         )

@@ -39,7 +39,7 @@ def server_argv(
     *,
     tool_call_parser: Optional[str] = None,
     reasoning_parser: Optional[str] = None,
-    stream_output: bool = False,
+    stream_output_flag: Optional[str] = None,
     extra_args: Sequence[str] = (),
     python: str = sys.executable,
 ) -> List[str]:
@@ -50,8 +50,9 @@ def server_argv(
         argv += ["--tool-call-parser", tool_call_parser]
     if reasoning_parser:
         argv += ["--reasoning-parser", reasoning_parser]
-    if stream_output:
-        argv.append("--stream-output")
+    # The release's own spelling (releases.stream_output_flag): 0.5.23 refuses --stream-output.
+    if stream_output_flag:
+        argv.append(stream_output_flag)
     return argv + list(extra_args)
 
 

@@ -9,7 +9,10 @@ import pytest
 from tokenids_verify.checks.finishes import pick_stop_string
 from tokenids_verify.model_info import detect_model_info, resolve_parser
 from tokenids_verify.sse import SseProtocolError, parse_sse_lines
-from tokenids_verify.v059_keys import chunk_key_problems, response_key_problems
+from tokenids_verify.stock_keys import chunk_key_problems, response_key_problems
+from tokenids_verify.releases import release_for
+
+V059 = release_for("0.5.9").stock_keys
 
 
 def test_sse_events_done_and_comments():
@@ -38,25 +41,25 @@ def v059_response():
 
 
 def test_v059_response_keys():
-    assert response_key_problems(v059_response(), "r") == []
+    assert response_key_problems(V059, v059_response(), "r") == []
     with_ids = v059_response()
     with_ids["prompt_token_ids"] = [1]
     with_ids["choices"][0]["token_ids"] = [2]
-    problems = response_key_problems(with_ids, "r")
-    assert any("r: keys not in v0.5.9: ['prompt_token_ids']" == p for p in problems)
-    assert any("choices[0]: keys not in v0.5.9: ['token_ids']" in p for p in problems)
+    problems = response_key_problems(V059, with_ids, "r")
+    assert any("r: keys not in stock v0.5.9: ['prompt_token_ids']" == p for p in problems)
+    assert any("choices[0]: keys not in stock v0.5.9: ['token_ids']" in p for p in problems)
     trimmed = v059_response()
     del trimmed["metadata"]  # key-for-key: a missing key is a difference too
-    assert any("missing: ['metadata']" in p for p in response_key_problems(trimmed, "r"))
+    assert any("missing: ['metadata']" in p for p in response_key_problems(V059, trimmed, "r"))
 
 
 def test_v059_chunk_keys():
     chunk = {"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m", "usage": None,
              "choices": [{"index": 0, "delta": {"role": None, "content": "a", "reasoning_content": None, "tool_calls": None},
                           "logprobs": None, "finish_reason": None, "matched_stop": None}]}
-    assert chunk_key_problems(chunk, "c") == []
+    assert chunk_key_problems(V059, chunk, "c") == []
     chunk["choices"][0]["token_ids"] = [5]
-    assert chunk_key_problems(chunk, "c") == ["c.choices[0]: keys not in v0.5.9: ['token_ids']"]
+    assert chunk_key_problems(V059, chunk, "c") == ["c.choices[0]: keys not in stock v0.5.9: ['token_ids']"]
 
 
 def test_pick_stop_string_first_occurrence_past_a_third():

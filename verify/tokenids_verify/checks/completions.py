@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional
 from ..context import CheckContext, fail_if
 from ..invariants import is_id_list, text_problems, usage_problems
 from ..scenarios import PLAIN_MESSAGES
-from ..v059_keys import completion_key_problems
+from ..stock_keys import completion_key_problems
 from .completion_logprobs import stream_logprob_pairing_problems
 from .core import ids_compare
 
@@ -190,12 +190,13 @@ def check_completions_ids(ctx: CheckContext) -> Dict[str, Any]:
     s = ctx.client.completion_stream(n2)
     problems += stream_completion_problems(ctx, s.chunks, s.sse.done, "n=2 stream", n=2)["problems"]
 
-    # return_token_ids: false is key-for-key v0.5.9 (with ids off, log-probabilities keep
+    # return_token_ids: false is key-for-key the stock release (with ids off, log-probabilities keep
     # v0.5.9's per-chunk slicing: there are no ids to pair them with, so they are not judged)
     off = dict(base, return_token_ids=False)
-    problems += completion_key_problems(ctx.client.completion(off), "return_token_ids=false non-stream", chunk=False)
+    keys = ctx.require_release().stock_keys
+    problems += completion_key_problems(keys, ctx.client.completion(off), "return_token_ids=false non-stream", chunk=False)
     for pos, chunk in enumerate(ctx.client.completion_stream(off).chunks):
-        problems += completion_key_problems(chunk, f"return_token_ids=false chunk {pos}", chunk=True)
+        problems += completion_key_problems(keys, chunk, f"return_token_ids=false chunk {pos}", chunk=True)
     fail_if(problems)
     return {"prompt_len": len(want_prompt), "completion_len": len(ids) if isinstance(ids, list) else None,
             "echo_text_chunks": echo_text_chunks, "logprob_chunks_paired": paired_chunks}

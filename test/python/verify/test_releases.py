@@ -1,0 +1,167 @@
+"""The suite's per-release knowledge, checked against the releases' own files (fetched from
+PyPI by scripts/fetch-sglang.sh): the stream-output flag each release's argument parser
+registers, and the stock response keys its protocol models serialize."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+from pathlib import Path
+from typing import Dict, Set, Tuple
+
+import pytest
+
+from tokenids_verify.releases import UnknownRelease, parse_version, release_for, stream_output_flag
+from tokenids_verify.server import server_argv
+from tokenids_verify.stock_keys import SHAPES_BY_RELEASE, chunk_key_problems, response_key_problems
+
+ROOT = Path(__file__).resolve().parents[3]
+RELEASES = sorted(SHAPES_BY_RELEASE, key=parse_version)
+
+
+def fetch(version: str) -> Path:
+    """The unpacked wheel of an SGLang release. No skip: without PyPI this fails (team rules)."""
+    out = subprocess.run(["bash", str(ROOT / "scripts/fetch-sglang.sh"), version], capture_output=True, text=True, check=True)
+    return Path(out.stdout.strip().splitlines()[-1]) / "sglang"
+
+
+@pytest.fixture(scope="module", params=RELEASES)
+def release_tree(request) -> Tuple[str, Path]:
+    return request.param, fetch(request.param)
+
+
+def test_both_patched_releases_are_known():
+    assert RELEASES == ["0.5.9", "0.5.23"]
+
+
+@pytest.mark.parametrize("version,flag", [
+    ("0.5.9", "--stream-output"),
+    ("0.5.10.post1", "--stream-output"),
+    ("0.5.15", "--stream-output"),
+    ("0.5.16", "--incremental-streaming-output"),
+    ("0.5.23", "--incremental-streaming-output"),
+    ("v0.6.0", "--incremental-streaming-output"),
+])
+def test_stream_output_flag_by_version(version, flag):
+    assert stream_output_flag(version) == flag
+
+
+def test_unknown_release_and_garbage_are_refused():
+    with pytest.raises(UnknownRelease, match="0.5.9, 0.5.23"):
+        release_for("0.5.17")
+    with pytest.raises(UnknownRelease, match="not an SGLang version"):
+        release_for("latest")
+    assert release_for("0.5.9.post1").stock_keys.release == "0.5.9"
+
+
+def test_server_argv_uses_the_release_flag():
+    argv = server_argv("sglang", "/m", "127.0.0.1", 1, stream_output_flag=release_for("0.5.23").stream_output_flag)
+    assert argv[-1] == "--incremental-streaming-output" and "--stream-output" not in argv
+    assert "--stream-output" in server_argv("sglang", "/m", "127.0.0.1", 1, stream_output_flag=release_for("0.5.9").stream_output_flag)
+    plain = server_argv("sglang", "/m", "127.0.0.1", 1)
+    assert not any("stream" in a for a in plain)
+
+
+def _registered_flags(tree: Path) -> Set[str]:
+    """Every "--flag" string literal in the release's argument definitions, plus the flags its
+    dataclass fields become (0.5.16+ declares fields and derives --kebab-case names)."""
+    files = [tree / "srt/server_args.py", *sorted((tree / "srt/arg_groups").rglob("*.py"))]
+    flags: Set[str] = set()
+    for f in files:
+        if not f.exists():
+            continue
+        text = f.read_text()
+        flags |= set(re.findall(r'"(--[a-z0-9-]+)"', text))
+        if "arg_groups/fields" in str(f) or f.name == "server_args.py":
+            for node in ast.walk(ast.parse(text)):
+                if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                    flags.add("--" + node.target.id.replace("_", "-"))
+    return flags
+
+
+def test_the_flag_is_what_the_release_registers(release_tree):
+    version, tree = release_tree
+    flags = _registered_flags(tree)
+    assert release_for(version).stream_output_flag in flags
+    if version == "0.5.23":
+        # removed there: launching with it would be an argparse error
+        assert "--stream-output" not in flags
+
+
+# table name -> protocol.py class
+CLASSES = {
+    "response": "ChatCompletionResponse", "choice": "ChatCompletionResponseChoice", "message": "ChatMessage",
+    "chunk": "ChatCompletionStreamResponse", "stream_choice": "ChatCompletionResponseStreamChoice", "delta": "DeltaMessage",
+    "usage": "UsageInfo", "tool_call": "ToolCall", "function": "FunctionResponse", "completion": "CompletionResponse",
+    "completion_chunk": "CompletionStreamResponse", "completion_choice": "CompletionResponseChoice",
+}
+# Dropped-when-None fields a request without ids never sets (the opt-out checks ask for none).
+ASKED_FOR_ONLY = {"prompt_token_ids", "response_token_ids", "token_ids", "meta_info"}
+
+
+def _model_fields(protocol: Path) -> Dict[str, Tuple[Set[str], Set[str], Set[str]]]:
+    """class -> (fields, fields its serializer drops when None, fields it drops from data["delta"])."""
+    out = {}
+    for node in ast.parse(protocol.read_text()).body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        fields = {s.target.id for s in node.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)}
+        popped, delta_popped = set(), set()
+        for call in ast.walk(node):
+            if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "pop"
+                    and call.args and isinstance(call.args[0], ast.Constant)):
+                owner = call.func.value
+                if isinstance(owner, ast.Subscript):
+                    delta_popped.add(call.args[0].value)
+                else:
+                    popped.add(call.args[0].value)
+        out[node.name] = (fields, popped, delta_popped)
+    return out
+
+
+def test_stock_key_tables_match_the_release_models(release_tree):
+    version, tree = release_tree
+    models = _model_fields(tree / "srt/entrypoints/openai/protocol.py")
+    table = SHAPES_BY_RELEASE[version]
+    delta_dropped = models[CLASSES["stream_choice"]][2]
+    for name, cls in CLASSES.items():
+        fields, popped, _ = models[cls]
+        if name == "delta":
+            popped = popped | delta_dropped
+        required, optional = table[name]
+        assert set(required) == fields - popped, (version, name)
+        assert set(optional) <= popped, (version, name)
+        assert popped - set(optional) <= ASKED_FOR_ONLY, (version, name, popped - set(optional))
+
+
+def _stock_response(release: str) -> dict:
+    usage = {"prompt_tokens": 3, "total_tokens": 5, "completion_tokens": 2, "prompt_tokens_details": None, "reasoning_tokens": 0}
+    message = {"role": "assistant", "content": "hi", "reasoning_content": None}
+    if release == "0.5.23":
+        usage["completion_tokens_details"] = None
+    else:
+        message["tool_calls"] = None
+    return {"id": "x", "object": "chat.completion", "created": 1, "model": "m", "metadata": None, "usage": usage,
+            "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": "stop", "matched_stop": None}]}
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_opt_out_tables_tell_the_releases_apart(release):
+    other = next(r for r in RELEASES if r != release)
+    resp = _stock_response(release)
+    assert response_key_problems(release_for(release).stock_keys, resp, "r") == []
+    problems = response_key_problems(release_for(other).stock_keys, resp, "r")
+    assert problems and all(f"v{other}" in p for p in problems), problems
+    # upstream's own per-choice ids (0.5.23) are not stock keys of a request that did not ask for them
+    resp["choices"][0]["response_token_ids"] = [1, 2]
+    assert any("response_token_ids" in p for p in response_key_problems(release_for(release).stock_keys, resp, "r"))
+
+
+def test_stream_delta_without_tool_calls_is_stock_only_on_0_5_23():
+    chunk = {"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m", "usage": None,
+             "choices": [{"index": 0, "delta": {"role": None, "content": "a", "reasoning_content": None},
+                          "logprobs": None, "finish_reason": None, "matched_stop": None}]}
+    assert chunk_key_problems(release_for("0.5.23").stock_keys, chunk, "c") == []
+    assert chunk_key_problems(release_for("0.5.9").stock_keys, chunk, "c") == [
+        "c.choices[0].delta: keys stock v0.5.9 always sends are missing: ['tool_calls']"]

@@ -1,0 +1,77 @@
+"""What the suite must know per SGLang release: the server flags it launches with and the
+stock response keys ``return_token_ids: false`` must reproduce.
+
+The release comes from ``--sglang-version`` (build-image passes the patch set's version;
+verify-image the image's label), else from the server (``/get_server_info``'s ``version``
+with ``--server-url``), else from the installed ``sglang`` distribution's metadata (read
+without importing sglang).
+
+Flags, from each release's own argument definitions:
+- 0.5.9 ``server_args.py``: ``--stream-output`` (field ``stream_output``).
+- 0.5.16 ``server_args.py``: field ``incremental_streaming_output`` and ``--stream-output``
+  kept as a deprecated alias of it (``DeprecatedStoreTrueAction``).
+- 0.5.23 ``arg_groups/fields/serving.py``: ``incremental_streaming_output`` only;
+  ``--stream-output`` is not registered any more, so launching with it is an argparse error.
+Releases between 0.5.9 and 0.5.16 were not read: ``--stream-output`` is the spelling every
+read release before 0.5.23 accepts, so it is used below 0.5.16.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+from . import stock_keys
+
+_VERSION = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:[.+-]?(.*))?$")
+
+# First release whose own name for the flag is --incremental-streaming-output.
+INCREMENTAL_STREAMING_SINCE = (0, 5, 16)
+
+
+class UnknownRelease(ValueError):
+    """A version the suite has no key table for, or a string that is not a version."""
+
+
+def parse_version(version: str) -> Tuple[int, int, int]:
+    m = _VERSION.match(version.strip())
+    if not m:
+        raise UnknownRelease(f"{version!r} is not an SGLang version (like 0.5.9 or 0.5.10.post1)")
+    return int(m.group(1)), int(m.group(2)), int(m.group(3))
+
+
+def stream_output_flag(version: str) -> str:
+    """The launch_server flag that makes the engine stream output ids as deltas."""
+    return "--incremental-streaming-output" if parse_version(version) >= INCREMENTAL_STREAMING_SINCE else "--stream-output"
+
+
+@dataclass(frozen=True)
+class Release:
+    version: str
+    stream_output_flag: str
+    # The stock response keys ``return_token_ids: false`` must give (stock_keys.py).
+    stock_keys: stock_keys.KeyTable
+
+
+def release_for(version: str) -> Release:
+    """The release profile for an SGLang version; a post release (0.5.9.post1) uses its base
+    release's key table. Unknown releases are refused rather than judged by another's keys."""
+    base = ".".join(str(x) for x in parse_version(version))
+    shapes = stock_keys.SHAPES_BY_RELEASE.get(base)
+    if shapes is None:
+        known = ", ".join(sorted(stock_keys.SHAPES_BY_RELEASE, key=parse_version))
+        raise UnknownRelease(f"SGLang {version}: the verify suite knows the stock response keys of {known} only")
+    return Release(version=version, stream_output_flag=stream_output_flag(version), stock_keys=stock_keys.KeyTable(base, shapes))
+
+
+def installed_sglang_version() -> Optional[str]:
+    """The version of the ``sglang`` distribution this interpreter sees (None if none)."""
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+    except ImportError:  # pragma: no cover (Python < 3.8)
+        return None
+    try:
+        return version("sglang")
+    except PackageNotFoundError:
+        return None

@@ -1,0 +1,121 @@
+"""The JSON keys unpatched SGLang puts on chat and completions responses and stream chunks, per release.
+
+v0.5.9: taken from v0.5.9's protocol.py models (ChatCompletionResponse, ChatCompletionResponseChoice,
+ChatMessage, ChatCompletionStreamResponse, ChatCompletionResponseStreamChoice, DeltaMessage,
+UsageInfo, ToolCall, FunctionResponse), which serialize every field (None included) except the
+ones their serializers drop when None: ``sglext`` and ``hidden_states``. 
+v0.5.23: the same models in 0.5.23's protocol.py. Differences: ``UsageInfo`` gained
+``completion_tokens_details`` (always serialized, null when unset); ``ChatMessage`` drops
+``tool_calls`` when None, and so does ``ChatCompletionResponseStreamChoice`` for its delta;
+the per-choice id fields upstream added (chat ``prompt_token_ids``/``response_token_ids``/
+``meta_info``, completions ``prompt_token_ids``/``token_ids``) are dropped when None, so a
+request that does not ask for them (as the opt-out checks here) never carries them.
+
+With ``return_token_ids: false`` the patched server must answer key-for-key like its release.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, FrozenSet, List, Tuple
+
+Shapes = Dict[str, Tuple[FrozenSet[str], FrozenSet[str]]]
+
+# name -> (keys always present, keys present only when set)
+V0_5_9: Shapes = {
+    "response": (frozenset({"id", "object", "created", "model", "choices", "usage", "metadata"}), frozenset({"sglext"})),
+    "choice": (frozenset({"index", "message", "logprobs", "finish_reason", "matched_stop"}), frozenset({"hidden_states"})),
+    "message": (frozenset({"role", "content", "reasoning_content", "tool_calls"}), frozenset()),
+    "chunk": (frozenset({"id", "object", "created", "model", "choices", "usage"}), frozenset({"sglext"})),
+    "stream_choice": (frozenset({"index", "delta", "logprobs", "finish_reason", "matched_stop"}), frozenset()),
+    "delta": (frozenset({"role", "content", "reasoning_content", "tool_calls"}), frozenset({"hidden_states"})),
+    "usage": (
+        frozenset({"prompt_tokens", "total_tokens", "completion_tokens", "prompt_tokens_details", "reasoning_tokens"}),
+        frozenset(),
+    ),
+    "tool_call": (frozenset({"id", "index", "type", "function"}), frozenset()),
+    # /v1/completions: CompletionResponse(+Choice), CompletionStreamResponse(+StreamChoice)
+    "completion": (frozenset({"id", "object", "created", "model", "choices", "usage", "metadata"}), frozenset({"sglext"})),
+    "completion_chunk": (frozenset({"id", "object", "created", "model", "choices", "usage"}), frozenset({"sglext"})),
+    "completion_choice": (frozenset({"index", "text", "logprobs", "finish_reason", "matched_stop"}), frozenset({"hidden_states"})),
+    "function": (frozenset({"name", "arguments"}), frozenset()),
+}
+
+V0_5_23: Shapes = dict(
+    V0_5_9,
+    message=(frozenset({"role", "content", "reasoning_content"}), frozenset({"tool_calls"})),
+    delta=(frozenset({"role", "content", "reasoning_content"}), frozenset({"tool_calls", "hidden_states"})),
+    usage=(
+        frozenset({"prompt_tokens", "total_tokens", "completion_tokens", "prompt_tokens_details", "reasoning_tokens",
+                   "completion_tokens_details"}),
+        frozenset(),
+    ),
+)
+
+SHAPES_BY_RELEASE: Dict[str, Shapes] = {"0.5.9": V0_5_9, "0.5.23": V0_5_23}
+
+
+class KeyTable:
+    """One release's stock keys; ``release`` names it in the messages."""
+
+    def __init__(self, release: str, shapes: Shapes):
+        self.release = release
+        self.shapes = shapes
+
+
+def _shape(table: KeyTable, name: str, obj: Any, where: str, out: List[str]) -> None:
+    if not isinstance(obj, dict):
+        return
+    required, optional = table.shapes[name]
+    keys = set(obj)
+    extra = sorted(keys - required - optional)
+    missing = sorted(required - keys)
+    if extra:
+        out.append(f"{where}: keys not in stock v{table.release}: {extra}")
+    if missing:
+        out.append(f"{where}: keys stock v{table.release} always sends are missing: {missing}")
+
+
+def _tool_calls(table: KeyTable, calls: Any, where: str, out: List[str]) -> None:
+    for i, call in enumerate(calls or []):
+        _shape(table, "tool_call", call, f"{where}.tool_calls[{i}]", out)
+        _shape(table, "function", (call or {}).get("function"), f"{where}.tool_calls[{i}].function", out)
+
+
+def response_key_problems(table: KeyTable, resp: Dict[str, Any], label: str) -> List[str]:
+    out: List[str] = []
+    _shape(table, "response", resp, label, out)
+    _shape(table, "usage", resp.get("usage"), f"{label}.usage", out)
+    for i, choice in enumerate(resp.get("choices") or []):
+        _shape(table, "choice", choice, f"{label}.choices[{i}]", out)
+        message = (choice or {}).get("message")
+        _shape(table, "message", message, f"{label}.choices[{i}].message", out)
+        _tool_calls(table, (message or {}).get("tool_calls"), f"{label}.choices[{i}].message", out)
+    return out
+
+
+def chunk_key_problems(table: KeyTable, chunk: Dict[str, Any], label: str) -> List[str]:
+    out: List[str] = []
+    if "error" in chunk and "choices" not in chunk:
+        return [f"{label}: error event {chunk['error']!r}"]
+    _shape(table, "chunk", chunk, label, out)
+    if chunk.get("usage") is not None:
+        _shape(table, "usage", chunk["usage"], f"{label}.usage", out)
+    for i, choice in enumerate(chunk.get("choices") or []):
+        _shape(table, "stream_choice", choice, f"{label}.choices[{i}]", out)
+        delta = (choice or {}).get("delta")
+        _shape(table, "delta", delta, f"{label}.choices[{i}].delta", out)
+        _tool_calls(table, (delta or {}).get("tool_calls"), f"{label}.choices[{i}].delta", out)
+    return out
+
+
+def completion_key_problems(table: KeyTable, obj: Dict[str, Any], label: str, chunk: bool) -> List[str]:
+    """A /v1/completions response (chunk=False) or stream chunk (chunk=True) against the release's stock keys."""
+    out: List[str] = []
+    if "error" in obj and "choices" not in obj:
+        return [f"{label}: error event {obj['error']!r}"]
+    _shape(table, "completion_chunk" if chunk else "completion", obj, label, out)
+    if obj.get("usage") is not None:
+        _shape(table, "usage", obj["usage"], f"{label}.usage", out)
+    for i, choice in enumerate(obj.get("choices") or []):
+        _shape(table, "completion_choice", choice, f"{label}.choices[{i}]", out)
+    return out
