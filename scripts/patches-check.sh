@@ -1,42 +1,73 @@
 #!/usr/bin/env bash
-# Checks the token-ids patch set against real SGLang v0.5.9 files (`npm run patches:check`).
+# Checks a release's token-ids patch set against that release's real SGLang files
+# (`npm run patches:check [-- VERSION...]`).
 #
-#   bash scripts/patches-check.sh [SRC_DIR] [--out DIR]
+#   bash scripts/patches-check.sh                     # every release under patches/
+#   bash scripts/patches-check.sh 0.5.23 [--out DIR]  # one release, files from fetch-sglang.sh
+#   bash scripts/patches-check.sh [VERSION] SRC_DIR [--out DIR]
 #
-# SRC_DIR holds either sglang/ (the unpacked wheel; default: what scripts/fetch-sglang.sh
-# prints) or python/sglang/ (a git checkout of the repository). The source is never
-# modified: the patched files go into a temporary copy laid out as the repository
+# A release VERSION (0.5.9, v0.5.23) checks patches/sglang-vVERSION/ against the files
+# scripts/fetch-sglang.sh VERSION unpacks. SRC_DIR holds either sglang/ (an unpacked wheel)
+# or python/sglang/ (a git checkout of the repository); without VERSION its release is read
+# from SRC_DIR (sglang/_version.py, the dist-info folder, or the git tag). The source is
+# never modified: the patched files go into a temporary copy laid out as the repository
 # (python/sglang/...). Each patch, in lexical order, is checked with `git apply --check`
 # against that copy with the earlier ones applied, then applied; git apply takes no fuzz, so
 # a single drifted context line fails the run. Every patched file is then byte-compiled.
-# With --out DIR, DIR/sglang receives the complete patched package (DIR must not exist or
-# be empty) so it can be put on PYTHONPATH.
+# With --out DIR (one release only), DIR/sglang receives the complete patched package (DIR
+# must not exist or be empty) so it can be put on PYTHONPATH.
 # Exit 0: all patches apply and compile; 1: a patch or a compile failed; 2: bad usage.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-# SGLANG_PATCH_DIR lets the tests feed deliberately broken series through this script.
-patch_dir=${SGLANG_PATCH_DIR:-"$root/patches/sglang-v0.5.9"}
 
 src=""
 out=""
+version=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --out)
       [ $# -ge 2 ] || { echo "patches-check: --out needs a directory" >&2; exit 2; }
       out=$2; shift 2 ;;
     -h|--help)
-      sed -n '2,15p' "$0"; exit 0 ;;
+      sed -n '2,20p' "$0"; exit 0 ;;
     -*)
       echo "patches-check: unknown option $1" >&2; exit 2 ;;
     *)
-      [ -z "$src" ] || { echo "patches-check: more than one SRC_DIR given ($src, $1)" >&2; exit 2; }
-      src=$1; shift ;;
+      # A release name, unless a folder of that name exists (SRC_DIR wins).
+      if [[ "$1" =~ ^v?[0-9]+\.[0-9]+(\.[0-9]+)?([.a-z0-9]*)$ ]] && [ ! -d "$1" ]; then
+        [ -z "$version" ] || { echo "patches-check: more than one VERSION given ($version, $1); one per run, or none for all" >&2; exit 2; }
+        version=${1#v}
+      else
+        [ -z "$src" ] || { echo "patches-check: more than one SRC_DIR given ($src, $1)" >&2; exit 2; }
+        src=$1
+      fi
+      shift ;;
   esac
 done
-if [ -z "$src" ]; then
-  src=$(bash "$root/scripts/fetch-sglang.sh")
+
+# No release and no source: every release under patches/, one after the other.
+if [ -z "$version" ] && [ -z "$src" ] && [ -z "${SGLANG_PATCH_DIR:-}" ]; then
+  [ -z "$out" ] || { echo "patches-check: --out needs one release (VERSION or SRC_DIR)" >&2; exit 2; }
+  shopt -s nullglob
+  dirs=("$root"/patches/sglang-v*/)
+  [ ${#dirs[@]} -gt 0 ] || { echo "patches-check: no patches/sglang-v*/ folders" >&2; exit 1; }
+  failed=()
+  for d in "${dirs[@]}"; do
+    v=$(basename "$d"); v=${v#sglang-v}
+    echo "== sglang $v"
+    bash "$0" "$v" || failed+=("$v")
+  done
+  if [ ${#failed[@]} -gt 0 ]; then
+    echo "patches-check: failed for ${failed[*]}" >&2
+    exit 1
+  fi
+  echo "patches-check: every release passed (${#dirs[@]})"
+  exit 0
 fi
 
+if [ -z "$src" ]; then
+  src=$(bash "$root/scripts/fetch-sglang.sh" "${version:-0.5.9}")
+fi
 if [ -d "$src/python/sglang" ]; then
   pkg="$src/python/sglang"
 elif [ -d "$src/sglang" ]; then
@@ -48,6 +79,46 @@ fi
 if [ -n "$out" ] && [ -e "$out" ] && [ -n "$(ls -A "$out")" ]; then
   echo "patches-check: --out $out exists and is not empty" >&2
   exit 2
+fi
+
+# Which release SRC_DIR is: setuptools-scm's _version.py (wheels and installed checkouts),
+# the wheel's dist-info folder, or the checkout's tag.
+src_version() {
+  local v
+  v=$(sed -n "s/^__version__ = version = '\([^']*\)'.*/\1/p" "$pkg/_version.py" 2>/dev/null | head -1)
+  if [ -z "$v" ]; then
+    v=$(find "$src" -maxdepth 1 -name 'sglang-*.dist-info' -printf '%f\n' 2>/dev/null \
+      | sed -n 's/^sglang-\(.*\)\.dist-info$/\1/p' | head -1)
+  fi
+  if [ -z "$v" ]; then
+    v=$(git -C "$src" describe --tags --exact-match 2>/dev/null || true)
+    v=${v#v}
+  fi
+  echo "$v"
+}
+
+# SGLANG_PATCH_DIR lets the tests and tools feed another series (a broken one, a subset)
+# through this script; it is checked against whatever source is given.
+if [ -n "${SGLANG_PATCH_DIR:-}" ]; then
+  patch_dir=$SGLANG_PATCH_DIR
+else
+  found=$(src_version)
+  if [ -z "$version" ]; then
+    if [ -z "$found" ]; then
+      echo "patches-check: cannot tell which SGLang release $src is; name it: $0 VERSION $src" >&2
+      exit 2
+    fi
+    version=$found
+  elif [ -n "$found" ] && [ "$found" != "$version" ]; then
+    echo "patches-check: $src is sglang $found, not $version" >&2
+    exit 2
+  fi
+  patch_dir="$root/patches/sglang-v$version"
+  if [ ! -d "$patch_dir" ]; then
+    echo "patches-check: no patch set for sglang $version ($patch_dir); releases:" \
+      "$(cd "$root/patches" && ls -d sglang-v* | sed 's/^sglang-v//' | tr '\n' ' ')" >&2
+    exit 2
+  fi
 fi
 
 shopt -s nullglob
@@ -95,4 +166,4 @@ if [ -n "$out" ]; then
   cp -r "$tmp/python/sglang" "$out/sglang"
   echo "patches-check: patched package written to $out/sglang"
 fi
-echo "patches-check: ${#patches[@]} patches apply without fuzz to $pkg and compile"
+echo "patches-check: ${#patches[@]} patches of $(basename "$patch_dir") apply without fuzz to $pkg and compile"

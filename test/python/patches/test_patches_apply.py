@@ -1,22 +1,40 @@
-"""(a) The patch series applies in order, without fuzz, to the real v0.5.9 files and compiles."""
+"""(a) Every release's patch series applies in order, without fuzz, to that release's real
+files and compiles; the per-release check and regen tooling."""
 
 import os
 import re
 import shutil
 import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 
 from conftest import REPO, run_script
 
 PATCH_DIR = REPO / "patches/sglang-v0.5.9"
 CHECK = REPO / "scripts/patches-check.sh"
+REGEN = REPO / "scripts/patches-regen.sh"
+# Every release the project carries a series for (patches/sglang-vVERSION/).
+RELEASES = sorted(p.name.removeprefix("sglang-v") for p in (REPO / "patches").glob("sglang-v*") if p.is_dir())
 
 
-def patch_files():
-    return sorted(PATCH_DIR.glob("*.patch"))
+def patch_files(patch_dir=PATCH_DIR):
+    return sorted(patch_dir.glob("*.patch"))
 
 
-def test_series_is_ordered_git_format_against_python_sglang():
-    files = patch_files()
+def release_files(version) -> Path:
+    """The unpacked wheel of that release (sglang/), fetched from PyPI once."""
+    return Path(run_script(REPO / "scripts/fetch-sglang.sh", version).stdout.strip().splitlines()[-1])
+
+
+def test_releases_found():
+    assert "0.5.9" in RELEASES
+
+
+@pytest.mark.parametrize("version", RELEASES)
+def test_series_is_ordered_git_format_against_python_sglang(version):
+    files = patch_files(REPO / f"patches/sglang-v{version}")
     assert files, "no patches"
     assert [p.name[:4] for p in files] == [f"{i:04d}" for i in range(1, len(files) + 1)]
     for p in files:
@@ -32,6 +50,63 @@ def test_series_is_ordered_git_format_against_python_sglang():
         assert "Copyright 20" not in "".join(
             line for line in text.splitlines(True) if line.startswith("+")
         ), f"{p.name} adds a copyright line"
+
+
+@pytest.mark.parametrize("version", RELEASES)
+def test_each_release_series_applies_without_fuzz_compiles_and_imports(version, tmp_path):
+    files = release_files(version)
+    out = tmp_path / "out"
+    proc = run_script(CHECK, version, "--out", out)
+    names = [p.name for p in patch_files(REPO / f"patches/sglang-v{version}")]
+    assert [line[3:] for line in proc.stdout.splitlines() if line.startswith("ok ")] == names
+    assert f"apply without fuzz to {files / 'sglang'}" in proc.stdout
+    # Every patched module is really different from the release's and imports in a fresh
+    # interpreter as the release's own module does (a patch can compile yet break an
+    # import: a name it uses that the release does not define at import time).
+    patched = sorted({m for p in names for m in re.findall(
+        r"^\+\+\+ b/python/(sglang/\S+)\.py$", (REPO / f"patches/sglang-v{version}" / p).read_text(), re.M)})
+    assert patched
+    for mod in patched:
+        assert (out / f"{mod}.py").read_text() != (files / f"{mod}.py").read_text(), mod
+    modules = [m.replace("/", ".") for m in patched]
+    probe = ("import importlib, sys\nfor m in sys.argv[1:]:\n"
+             "    try:\n        importlib.import_module(m); print('ok', m)\n"
+             "    except Exception as e:\n        print('fail', m, type(e).__name__, e)\n")
+
+    def imports(tree):
+        env = dict(os.environ, PYTHONPATH=f"{tree}{os.pathsep}{REPO / 'harness'}")
+        code = "from sglang_engineless import cpu_shims; cpu_shims.install()\n" + probe
+        res = subprocess.run([sys.executable, "-W", "ignore", "-c", code, *modules], env=env,
+                             capture_output=True, text=True, timeout=300)
+        return res.stdout.splitlines()
+
+    stock, ours = imports(files), imports(out)
+    # Where the release itself imports here, the patched copy must too.
+    for s_line, o_line in zip(stock, ours):
+        if s_line.startswith("ok "):
+            assert o_line == s_line, (s_line, o_line)
+    if version == "0.5.9":
+        assert all(line.startswith("ok ") for line in ours), ours
+
+
+def test_every_release_is_checked_by_default():
+    proc = run_script(CHECK)
+    for version in RELEASES:
+        assert f"== sglang {version}\n" in proc.stdout
+    assert f"every release passed ({len(RELEASES)})" in proc.stdout
+
+
+def test_a_source_of_another_release_is_refused(sglang_release, tmp_path):
+    proc = run_script(CHECK, "0.5.23", sglang_release, check=False)
+    assert proc.returncode == 2 and "is sglang 0.5.9, not 0.5.23" in proc.stderr
+    proc = run_script(CHECK, "0.4.0", check=False)
+    assert proc.returncode != 0
+    # A copy that says nothing about its release must be named.
+    shutil.copytree(sglang_release / "sglang", tmp_path / "sglang")
+    (tmp_path / "sglang/_version.py").unlink()
+    proc = run_script(CHECK, tmp_path, check=False)
+    assert proc.returncode == 2 and "cannot tell which SGLang release" in proc.stderr
+    assert run_script(CHECK, "0.5.9", tmp_path).returncode == 0
 
 
 def test_series_applies_without_fuzz_and_compiles(sglang_release, tmp_path):
@@ -98,10 +173,10 @@ def test_bad_usage_is_reported(sglang_release, tmp_path):
 
 def test_regen_round_trip_reproduces_the_series(tmp_path):
     work = tmp_path / "work"
-    run_script(REPO / "scripts/patches-regen.sh", "init", work)
+    run_script(REGEN, "init", "0.5.9", work)
     before = {p.name: p.read_bytes() for p in patch_files()}
     try:
-        run_script(REPO / "scripts/patches-regen.sh", "export", work)
+        run_script(REGEN, "export", work)
         after = {p.name: p.read_bytes() for p in patch_files()}
     finally:
         for p in patch_files():
@@ -144,3 +219,32 @@ def test_regen_export_keeps_other_patches_and_refuses_stale_ones(sglang_release,
     (work / ".git/imported-patches").unlink()
     proc = run_script(regen, "export", work, check=False)
     assert proc.returncode == 2 and "run init again" in proc.stderr
+
+
+def test_regen_starts_a_new_release_and_exports_to_its_folder(tmp_path):
+    """init VERSION for a release with no folder yet gives the pristine release alone;
+    export writes that release's folder (never v0.5.9's) and checks it against its files."""
+    version = "0.5.16"
+    files = release_files(version)
+    root = tmp_path / "repo"
+    shutil.copytree(REPO / "scripts", root / "scripts")
+    shutil.copytree(PATCH_DIR, root / "patches/sglang-v0.5.9")
+    (root / ".cache").mkdir()
+    (root / ".cache" / files.name).symlink_to(files)
+    regen, work = root / "scripts/patches-regen.sh", tmp_path / "work"
+    proc = run_script(regen, "init", f"v{version}", work)
+    assert f"sglang {version} pristine + 0 patch commits" in proc.stdout
+    assert (work / "python/sglang/version.py").read_text() == (files / "sglang/version.py").read_text()
+    target = work / "python/sglang/srt/entrypoints/openai/protocol.py"
+    target.write_text(target.read_text() + "\n# our change\n")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "-C", str(work)]
+    subprocess.run([*git, "commit", "-qam", "protocol: a change"], check=True)
+    proc = run_script(regen, "export", "0.5.9", work, check=False)
+    assert proc.returncode == 2 and f"holds sglang {version}, not 0.5.9" in proc.stderr
+    proc = run_script(regen, "export", work)
+    written = sorted((root / f"patches/sglang-v{version}").glob("*.patch"))
+    assert [p.name for p in written] == ["0001-protocol-a-change.patch"]
+    assert "+# our change" in written[0].read_text()
+    assert f"1 patches of sglang-v{version} apply without fuzz" in proc.stdout
+    assert sorted(p.name for p in (root / "patches/sglang-v0.5.9").glob("*.patch")) == \
+        [p.name for p in patch_files()]
