@@ -7,7 +7,8 @@ import type { CliOptions } from "../pipeline/plan.js";
 export const BUILD_IMAGE_HELP = `Usage: npm run build-image -- [options]
        sglang-image-patcher build [options]
 
-Builds a patched SGLang image per target of the build file: resolves the base image (pulls it
+Builds a patched SGLang image per target of the build file (targets are per SGLang release
+and image variant, e.g. v0.5.23-cu130-amd64; each release has its own patch set): resolves the base image (pulls it
 when absent), packs the build context, builds, verifies the image by running the token-id
 verify suite inside it, tags it and pushes it. stdout carries exactly one JSON result; logs and
 progress go to stderr.
@@ -15,6 +16,9 @@ progress go to stderr.
 Options:
   --config FILE        build file (default: build.yaml)
   --target NAME        target to build; repeatable (default: the file's defaultTargets)
+  --release VERSION    build every target of this SGLang release (e.g. 0.5.23); repeatable, adds to
+                       --target's
+  --all                build every target of every release
   --base IMAGE         use this base image instead of the target's base (any ref, e.g. repo:tag@sha256:...)
   --tag REF            tag to apply instead of the target's tags; a bare tag (v1) goes under the
                        target's image, a full reference (registry/repo:tag) stands alone; repeatable
@@ -35,7 +39,11 @@ Options:
   --sign-key FILE      sign the attestation with this key (cosign's encrypted key, or a PEM ECDSA P-256
                        key); its password from SGLANG_IMAGE_PATCHER_SIGN_PASSWORD (else COSIGN_PASSWORD)
   --attestation-dir DIR  where the statement (and signed bundle) files go after a push (default: out/attestations)
-  --dry-run            print the plan as the JSON result without contacting the Docker daemon
+  --dry-run            print the plan as the JSON result without contacting the Docker daemon: one
+                       plan per selected target (the same selection as without --dry-run, so
+                       by default the defaultTargets only; --all plans every release's targets,
+                       --release VERSION one release's), plus "releases", every release of the
+                       file with its patch set and targets
   -h, --help           show this help
 
 Registry credentials, per registry: SGLANG_IMAGE_PATCHER_REGISTRY_USERNAME/_PASSWORD, else
@@ -63,6 +71,8 @@ export function parseBuildImageArgs(argv: string[]): BuildImageArgs {
       options: {
         config: { type: "string" },
         target: { type: "string", multiple: true },
+        release: { type: "string", multiple: true },
+        all: { type: "boolean" },
         base: { type: "string" },
         tag: { type: "string", multiple: true },
         push: { type: "boolean" },
@@ -96,6 +106,8 @@ export function parseBuildImageArgs(argv: string[]): BuildImageArgs {
   return {
     config: v.config ?? "build.yaml",
     targets: v.target ?? [],
+    releases: v.release ?? [],
+    all: Boolean(v.all),
     base: v.base,
     tags: v.tag ?? [],
     push: v.push ? true : v["no-push"] ? false : undefined,

@@ -4,6 +4,7 @@ import path from "node:path";
 import { readSigningKeyFile } from "../attest/key-file.js";
 import { installCancellation } from "../cancel.js";
 import { loadConfig } from "../config/load.js";
+import type { BuildConfig } from "../config/schema.js";
 import { ConfigError, UserError, errorMessage } from "../errors.js";
 import { createLogger } from "../log.js";
 import { checkCliOptions, planTarget, selectTargets, type PlannedTarget } from "../pipeline/plan.js";
@@ -18,9 +19,10 @@ export async function buildImage(argv: string[]): Promise<number> {
   const startedAt = new Date().toISOString();
   const results: TargetResult[] = [];
   let configFile: string | undefined;
+  let dryRun = false;
   // The one failed result, whichever way the run ends early: the targets finished so far and why.
   const printFailure = (error: Record<string, unknown>) =>
-    printResult({ ok: false, dryRun: false, config: configFile, startedAt, targets: results, error });
+    printResult({ ok: false, dryRun, config: configFile, startedAt, targets: results, error });
   const cancel = installCancellation((m) => logger.warn(m), {
     // Even an impatient exit leaves one JSON result on stdout, naming what it left behind.
     onForcedExit: (leftBehind) =>
@@ -34,10 +36,11 @@ export async function buildImage(argv: string[]): Promise<number> {
     }
     checkCliOptions(args);
     configFile = args.config;
+    dryRun = args.dryRun;
     // Read (and the password tried) before anything is built: a wrong password fails in a second, not after the verify.
     const signingKey = args.signKey !== undefined ? await readSigningKeyFile(args.signKey) : undefined;
     const config = await loadConfig(args.config);
-    const targets = selectTargets(config, args.targets);
+    const targets = selectTargets(config, args.targets, { releases: args.releases, all: args.all });
     // The same tags or base for several targets would make them overwrite each other.
     if (targets.length > 1 && (args.tags.length > 0 || args.base !== undefined)) {
       throw new UserError(`--tag and --base apply to one target at a time; ${targets.length} targets are selected (${targets.map((t) => t.name).join(", ")})`);
@@ -47,7 +50,7 @@ export async function buildImage(argv: string[]): Promise<number> {
     for (const t of targets) planned.push(await planTarget(config, t, args, REPO_ROOT, provenance));
     for (const w of planned.flatMap((p) => p.plan.warnings)) logger.warn(w);
     if (args.dryRun) {
-      printResult({ ok: true, dryRun: true, config: args.config, provenance, targets: planned.map((p) => p.plan) });
+      printResult({ ok: true, dryRun: true, config: args.config, provenance, releases: releaseSummary(config, planned), targets: planned.map((p) => p.plan) });
       return 0;
     }
     // Imported here so --help and --dry-run do not pay for loading dockerode.
@@ -75,6 +78,18 @@ export async function buildImage(argv: string[]): Promise<number> {
   }
 }
 
+
+/** Every release of the build file, for --dry-run: what it builds and which of it this run plans. */
+function releaseSummary(config: BuildConfig, planned: PlannedTarget[]) {
+  const plannedNames = new Set(planned.map((p) => p.plan.target));
+  return [...config.releases.values()].map((r) => ({
+    version: r.version,
+    patchSet: path.resolve(config.dir, r.patchSet),
+    targets: r.targets,
+    defaultTargets: r.targets.filter((t) => config.defaultTargets.includes(t)),
+    planned: r.targets.filter((t) => plannedNames.has(t)),
+  }));
+}
 
 /** This tool's version, for the attestation's builder (package.json, read where the CLI runs from). */
 function builderVersion(): string {

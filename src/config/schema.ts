@@ -1,6 +1,8 @@
 /**
- * The build file (default build.yaml): targets, each a base image + patch set + image name
- * and tags + push + verify settings, with `defaults` merged under every target.
+ * The build file (default build.yaml): releases (an SGLang version, its patch set and settings
+ * that every target of the release shares) and targets, each a base image + release (or patch
+ * set) + image name and tags + push + verify settings. A target's keys win over its release's,
+ * which win over `defaults` (verify settings merge key by key).
  */
 import { DIGEST, IMAGE_REF, REPOSITORY, TAG } from "../image-ref.js";
 import type { Mount } from "../mount.js";
@@ -36,6 +38,8 @@ export interface VerifySettings {
 
 export interface TargetConfig {
   name: string;
+  /** The release (an SGLang version, a key of `releases`) the target builds. */
+  release?: string;
   base: string;
   baseDigest?: string;
   platform?: string;
@@ -51,6 +55,14 @@ export interface TargetConfig {
   verify: VerifySettings;
 }
 
+/** One SGLang release: its version (the key) and what its targets share. */
+export interface ReleaseConfig {
+  version: string;
+  patchSet: string;
+  /** Target names of this release, in file order. */
+  targets: string[];
+}
+
 export interface BuildConfig {
   file: string;
   /** Folder relative paths are resolved against. */
@@ -58,6 +70,8 @@ export interface BuildConfig {
   source?: string;
   defaultTargets: string[];
   targets: Map<string, TargetConfig>;
+  /** By version, in file order. */
+  releases: Map<string, ReleaseConfig>;
 }
 
 export const DEFAULT_VERIFY: VerifySettings = {
@@ -73,15 +87,18 @@ export const DEFAULT_VERIFY: VerifySettings = {
   extraArgs: [],
 };
 
-const TOP_KEYS = ["version", "source", "defaults", "defaultTargets", "targets"] as const;
-const TARGET_KEYS = ["base", "baseDigest", "platform", "patchSet", "sglangVersion", "image", "tags", "push", "attest", "verify"] as const;
+const TOP_KEYS = ["version", "source", "defaults", "defaultTargets", "releases", "targets"] as const;
+const TARGET_KEYS = ["release", "base", "baseDigest", "platform", "patchSet", "sglangVersion", "image", "tags", "push", "attest", "verify"] as const;
+/** What a release may set for its targets (a target's own base and tags are its own). */
+const RELEASE_KEYS = ["patchSet", "image", "push", "attest", "verify"] as const;
+const DEFAULTS_KEYS = TARGET_KEYS.filter((k) => k !== "release");
 const VERIFY_KEYS = [
   "mode", "model", "modelMount", "mounts", "env", "pythonPath", "toolCallParser", "reasoningParser",
   "timeoutSeconds", "startupTimeoutSeconds", "gpus", "harness", "extraArgs",
 ] as const;
 const MOUNT_KEYS = ["source", "target", "readOnly"] as const;
 const PLATFORM = /^linux\/(amd64|arm64)$/;
-const VERSION = /^\d+\.\d+\.\d+([.-]?[0-9A-Za-z.]+)?$/;
+export const VERSION = /^\d+\.\d+\.\d+([.-]?[0-9A-Za-z.]+)?$/;
 const ABS_PATH = /^\//;
 
 function mount(v: unknown, path: string, problems: Problems): Mount | undefined {
@@ -139,11 +156,12 @@ function partialVerify(v: unknown, path: string, problems: Problems): Partial<Ve
 
 type PartialTarget = Partial<Omit<TargetConfig, "verify" | "name">> & { verify?: Partial<VerifySettings> };
 
-function partialTarget(v: unknown, path: string, problems: Problems): PartialTarget {
-  const m = mapping(v, path, TARGET_KEYS, problems);
+function partialTarget(v: unknown, path: string, problems: Problems, allowed: readonly string[] = TARGET_KEYS): PartialTarget {
+  const m = mapping(v, path, allowed, problems);
   if (!m) return {};
   const out: PartialTarget = {};
   const p = (k: string) => join(path, k);
+  if (m.release !== undefined) out.release = str(m.release, p("release"), problems, { pattern: VERSION, what: "a release version like 0.5.9 (a key of releases)" });
   if (m.base !== undefined) out.base = str(m.base, p("base"), problems, { pattern: IMAGE_REF, what: "an image reference like repo/name:tag" });
   if (m.baseDigest !== undefined) out.baseDigest = str(m.baseDigest, p("baseDigest"), problems, { pattern: DIGEST, what: "a digest sha256:<64 hex>" });
   if (m.platform !== undefined) out.platform = str(m.platform, p("platform"), problems, { pattern: PLATFORM, what: "linux/amd64 or linux/arm64" });
@@ -167,7 +185,21 @@ export function validateConfig(raw: unknown, file: string, dir: string): { confi
   if (!top) return { problems };
   if (top.version !== undefined && top.version !== 1) problems.push(`version: only version 1 is supported, got ${JSON.stringify(top.version)}`);
   const source = top.source === undefined ? undefined : str(top.source, "source", problems);
-  const defaults = top.defaults === undefined ? {} : partialTarget(top.defaults, "defaults", problems);
+  const defaults = top.defaults === undefined ? {} : partialTarget(top.defaults, "defaults", problems, DEFAULTS_KEYS);
+  const releases = new Map<string, ReleaseConfig>();
+  const releaseDefaults = new Map<string, PartialTarget>();
+  if (top.releases !== undefined) {
+    const raw = mapping(top.releases, "releases", Object.keys(isMapping(top.releases) ? top.releases : {}), problems);
+    for (const [version, value] of Object.entries(raw ?? {})) {
+      const path = join("releases", version);
+      // YAML reads 0.5 as a number; versions with two dots are strings, so only the pattern matters.
+      if (!VERSION.test(version)) problems.push(`${path}: release keys are SGLang versions like 0.5.9 (quote them)`);
+      const r = partialTarget(value, path, problems, RELEASE_KEYS);
+      if (r.patchSet === undefined && isMapping(value) && value.patchSet === undefined) problems.push(`${join(path, "patchSet")}: required (the release's patch folder, e.g. patches/sglang-v${version})`);
+      releaseDefaults.set(version, r);
+      if (r.patchSet !== undefined) releases.set(version, { version, patchSet: r.patchSet, targets: [] });
+    }
+  }
   const targets = new Map<string, TargetConfig>();
   const rawTargets = mapping(top.targets, "targets", Object.keys(isMapping(top.targets) ? top.targets : {}), problems);
   if (rawTargets && Object.keys(rawTargets).length === 0) problems.push("targets: declare at least one target");
@@ -175,15 +207,35 @@ export function validateConfig(raw: unknown, file: string, dir: string): { confi
     const path = join("targets", name);
     if (!TAG.test(name)) problems.push(`${path}: target names must be tag-like ([A-Za-z0-9_][A-Za-z0-9_.-]*)`);
     const t = partialTarget(value, path, problems);
-    const merged = { ...defaults, ...t, verify: { ...DEFAULT_VERIFY, ...defaults.verify, ...t.verify } };
+    const rel = t.release === undefined ? {} : (releaseDefaults.get(t.release) ?? {});
+    if (t.release !== undefined && !releaseDefaults.has(t.release)) {
+      const known = [...releaseDefaults.keys()];
+      problems.push(`${join(path, "release")}: no release ${JSON.stringify(t.release)} in releases (${known.length ? `known: ${known.join(", ")}` : "none declared"})`);
+    }
+    // A release fixes its targets' SGLang version; a target that says another is a contradiction.
+    if (t.release !== undefined && t.sglangVersion !== undefined && t.sglangVersion !== t.release) {
+      problems.push(`${join(path, "sglangVersion")}: ${t.sglangVersion} contradicts release ${t.release} (leave it out; the release sets it)`);
+    }
+    const merged = {
+      ...defaults, ...rel, ...t,
+      ...(t.release !== undefined ? { sglangVersion: t.release } : {}),
+      verify: { ...DEFAULT_VERIFY, ...defaults.verify, ...rel.verify, ...t.verify },
+    };
     for (const required of ["base", "image", "tags", "patchSet"] as const) {
       // Only report missing when the value was not given at all (a bad value was reported already).
-      const given = (isMapping(value) && value[required] !== undefined) || (isMapping(top.defaults) && top.defaults[required] !== undefined);
-      if (merged[required] === undefined && !given) problems.push(`${join(path, required)}: required (here or in defaults)`);
+      // A target naming a release gets the patch set from it; a bad or incomplete release was reported already.
+      const given =
+        (isMapping(value) && value[required] !== undefined) ||
+        (required === "patchSet" && isMapping(value) && value.release !== undefined) ||
+        (isMapping(top.defaults) && top.defaults[required] !== undefined) ||
+        (t.release !== undefined && isMapping(top.releases) && isMapping(top.releases[t.release]) && (top.releases[t.release] as Record<string, unknown>)[required] !== undefined);
+      if (merged[required] === undefined && !given) problems.push(`${join(path, required)}: required (here, in its release or in defaults)`);
     }
     if (merged.base && merged.image && merged.tags && merged.patchSet) {
+      if (t.release !== undefined) releases.get(t.release)?.targets.push(name);
       targets.set(name, {
         name,
+        ...(t.release !== undefined ? { release: t.release } : {}),
         base: merged.base,
         baseDigest: merged.baseDigest,
         platform: merged.platform,
@@ -208,5 +260,5 @@ export function validateConfig(raw: unknown, file: string, dir: string): { confi
     if (first) defaultTargets = [first];
   }
   if (problems.length > 0) return { problems };
-  return { config: { file, dir, source, defaultTargets, targets }, problems };
+  return { config: { file, dir, source, defaultTargets, targets, releases }, problems };
 }

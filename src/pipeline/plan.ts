@@ -15,6 +15,10 @@ import { checkPushDestinations, explainBadTag, refusedDestinationMessage } from 
 
 export interface CliOptions {
   targets: string[];
+  /** --release: every target of these releases (added to --target's). */
+  releases?: string[];
+  /** --all: every target of the build file. */
+  all?: boolean;
   base?: string;
   tags: string[];
   push?: boolean;
@@ -32,6 +36,8 @@ export interface CliOptions {
 
 export interface TargetPlan {
   target: string;
+  /** The release (SGLang version) the target belongs to, when it names one. */
+  release?: string;
   base: { ref: string; pinnedDigest?: string; platform?: string };
   patchSet: {
     name: string;
@@ -80,8 +86,29 @@ export function checkCliOptions(opts: CliOptions): void {
   if (opts.base !== undefined && !IMAGE_REF.test(opts.base)) throw new UserError(`--base ${JSON.stringify(opts.base)}: not an image reference`);
 }
 
-export function selectTargets(config: BuildConfig, names: string[]): TargetConfig[] {
-  const wanted = names.length > 0 ? names : config.defaultTargets;
+/**
+ * The targets a run builds: --all, else --target's plus every target of each --release (in
+ * file order), else the file's defaultTargets.
+ */
+export function selectTargets(config: BuildConfig, names: string[], select: { releases?: string[]; all?: boolean } = {}): TargetConfig[] {
+  const releases = select.releases ?? [];
+  if (select.all && (names.length > 0 || releases.length > 0)) throw new UserError("--all selects every target: leave out --target and --release");
+  const unknownReleases = releases.filter((r) => !config.releases.has(r));
+  if (unknownReleases.length > 0) {
+    const known = [...config.releases.keys()];
+    throw new UserError(
+      `unknown release${unknownReleases.length > 1 ? "s" : ""} ${unknownReleases.map((r) => JSON.stringify(r)).join(", ")} in ${config.file}; ` +
+        (known.length ? `known releases: ${known.join(", ")}` : "it declares no releases"),
+    );
+  }
+  for (const r of releases) {
+    if (config.releases.get(r)!.targets.length === 0) throw new UserError(`release ${r} in ${config.file} has no targets`);
+  }
+  const wanted = select.all
+    ? [...config.targets.keys()]
+    : names.length > 0 || releases.length > 0
+      ? [...names, ...releases.flatMap((r) => config.releases.get(r)!.targets)]
+      : config.defaultTargets;
   const unknown = wanted.filter((n) => !config.targets.has(n));
   if (unknown.length > 0) {
     throw new UserError(
@@ -116,7 +143,8 @@ export async function planTarget(
   const patchSet = await loadPatchSet(patchSetDir);
   if (target.sglangVersion !== undefined && target.sglangVersion !== patchSet.sglangVersion) {
     throw new UserError(
-      `target ${target.name} expects SGLang ${target.sglangVersion} but patch set ${patchSet.name} (${patchSetDir}) is for ${patchSet.sglangVersion}`,
+      `target ${target.name} ${target.release !== undefined ? `(release ${target.release}) ` : ""}expects SGLang ${target.sglangVersion} ` +
+        `but patch set ${patchSet.name} (${patchSetDir}) is for ${patchSet.sglangVersion}`,
     );
   }
   const context = await buildPatchedImageContext({ repoRoot, patchSet });
@@ -133,6 +161,7 @@ export async function planTarget(
   if ((opts.attest ?? target.attest) && !push.enabled) warnings.push(`attest: nothing is pushed (${push.reason}), so no attestation is attached`);
   const plan: TargetPlan = {
     target: target.name,
+    ...(target.release !== undefined ? { release: target.release } : {}),
     base: { ref: baseRef, pinnedDigest: opts.base ? undefined : target.baseDigest, platform: target.platform },
     patchSet: {
       name: patchSet.name,

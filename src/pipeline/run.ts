@@ -263,6 +263,7 @@ export async function runTarget(planned: PlannedTarget, deps: RunDeps): Promise<
             baseDir: deps.configDir,
             repoRoot: deps.repoRoot,
             runId,
+            sglangVersion: plan.patchSet.sglangVersion,
             onOutput: (text) => logger.stream("verify", text),
             signal,
           }),

@@ -49,6 +49,9 @@ export interface VerifyStepInput {
   /** Repository root, to check the suite is present before spending a container on it. */
   repoRoot: string;
   runId: string;
+  /** The SGLang release in the image (the patch set's version): the suite picks that release's
+   *  server flags and stock response keys by it (--sglang-version). */
+  sglangVersion?: string;
   onOutput: (text: string) => void;
   signal?: AbortSignal;
 }
@@ -118,6 +121,7 @@ export function verifyContainerSpec(input: Omit<VerifyStepInput, "engine" | "onO
     ...(s.toolCallParser ? ["--tool-call-parser", s.toolCallParser] : []),
     ...(s.reasoningParser ? ["--reasoning-parser", s.reasoningParser] : []),
     "--startup-timeout", String(s.startupTimeoutSeconds),
+    ...(input.sglangVersion ? ["--sglang-version", input.sglangVersion] : []),
     "--report", `${REPORT_DIR}/report.json`,
     ...(s.mode === "cpu" ? CPU_SERVER_ARGS.map((a) => `--server-arg=${a}`) : []),
     ...s.extraArgs,

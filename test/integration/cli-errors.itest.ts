@@ -3,7 +3,7 @@
  * JSON result on stdout with ok: false, and nothing built or pushed.
  */
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -25,7 +25,7 @@ describe("the CLI without a daemon", () => {
   it("--help documents every option", async () => {
     const run = await runBuildImage(["--help"]);
     expect(run.code).toBe(0);
-    for (const opt of ["--config", "--target", "--base", "--tag", "--push", "--no-push", "--skip-verify", "--push-unverified", "--verify-mode", "--no-cache", "--dry-run", "--help"]) {
+    for (const opt of ["--config", "--target", "--release", "--all", "--base", "--tag", "--push", "--no-push", "--skip-verify", "--push-unverified", "--verify-mode", "--no-cache", "--dry-run", "--help"]) {
       expect(run.stdout).toContain(opt);
     }
   });
@@ -68,15 +68,84 @@ describe("the CLI without a daemon", () => {
     const expected = [
       'targets.t.tags[0]: "a/b" is not a tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})',
       'targets.t.push: expected true or false, got string "sometimes"',
-      "targets.t.colour: unknown key (allowed: base, baseDigest, platform, patchSet, sglangVersion, image, tags, push, attest, verify)",
-      "targets.t.image: required (here or in defaults)",
-      "targets.t.patchSet: required (here or in defaults)",
+      "targets.t.colour: unknown key (allowed: release, base, baseDigest, platform, patchSet, sglangVersion, image, tags, push, attest, verify)",
+      "targets.t.image: required (here, in its release or in defaults)",
+      "targets.t.patchSet: required (here, in its release or in defaults)",
     ];
     expect([...run.json.error.problems].sort()).toEqual([...expected].sort());
     for (const p of expected) expect(run.stderr).toContain(p);
     const broken = await runBuildImage(["--config", writeConfig("targets: [unclosed\n"), "--dry-run"]);
     expect(broken.code).toBe(2);
     expect(broken.stderr).toMatch(/YAML: .* at line \d+, column \d+/);
+  });
+});
+
+describe("the CLI with two releases, without a daemon", () => {
+  // A second release's patch set: the real v0.5.9 diffs under a manifest that says 0.5.23 (a
+  // dry run reads and hashes the patches but never applies them).
+  const second = mkdtempSync(path.join(os.tmpdir(), "sip-set-0523-"));
+  cpSync(REAL_SET, second, { recursive: true });
+  writeFileSync(
+    path.join(second, "patchset.yaml"),
+    readFileSync(path.join(second, "patchset.yaml"), "utf8").replace("name: sglang-v0.5.9-tokenids", "name: second-release").replace("sglangVersion: 0.5.9", "sglangVersion: 0.5.23"),
+  );
+  const noManifest = mkdtempSync(path.join(os.tmpdir(), "sip-set-none-"));
+  const config = (extra = "") =>
+    writeConfig(
+      `defaults: { image: ${IMAGE} }\ndefaultTargets: [old]\n` +
+        `releases:\n  "0.5.9": { patchSet: ${REAL_SET} }\n  "0.5.23": { patchSet: ${second} }\n  "0.5.30": { patchSet: ${noManifest} }\n  "0.5.40": { patchSet: ${REAL_SET} }\n` +
+        `targets:\n  old: { release: "0.5.9", base: "lmsysorg/sglang:v0.5.9-cu129-amd64", tags: [o] }\n` +
+        `  new-amd64: { release: "0.5.23", base: "lmsysorg/sglang:v0.5.23-cu130", platform: linux/amd64, tags: [n1] }\n` +
+        `  new-arm64: { release: "0.5.23", base: "lmsysorg/sglang:v0.5.23-cu130", platform: linux/arm64, tags: [n2] }\n${extra}`,
+    );
+  const NO_DAEMON = { DOCKER_HOST: "unix:///nonexistent/docker.sock" };
+
+  it("--dry-run plans the defaults and lists every release; --release plans one release's targets, --all all of them", async () => {
+    const file = config();
+    const plain = await runBuildImage(["--config", file, "--dry-run"], NO_DAEMON);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.json.targets.map((t: { target: string }) => t.target)).toEqual(["old"]);
+    expect(plain.json.releases).toEqual([
+      { version: "0.5.9", patchSet: REAL_SET, targets: ["old"], defaultTargets: ["old"], planned: ["old"] },
+      { version: "0.5.23", patchSet: second, targets: ["new-amd64", "new-arm64"], defaultTargets: [], planned: [] },
+      { version: "0.5.30", patchSet: noManifest, targets: [], defaultTargets: [], planned: [] },
+      { version: "0.5.40", patchSet: REAL_SET, targets: [], defaultTargets: [], planned: [] },
+    ]);
+    const one = await runBuildImage(["--config", file, "--dry-run", "--release", "0.5.23"], NO_DAEMON);
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.json.targets).toHaveLength(2);
+    expect(one.json.targets[1]).toMatchObject({
+      target: "new-arm64",
+      release: "0.5.23",
+      base: { ref: "lmsysorg/sglang:v0.5.23-cu130", platform: "linux/arm64" },
+      patchSet: { name: "second-release", dir: second, sglangVersion: "0.5.23" },
+      refs: [`${IMAGE}:n2`],
+      labels: { "io.github.sglang-image-patcher.sglang-version": "0.5.23", "org.opencontainers.image.version": "0.5.23+second-release" },
+    });
+    const all = await runBuildImage(["--config", file, "--dry-run", "--all"], NO_DAEMON);
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.json.targets.map((t: { target: string; release: string }) => `${t.release}/${t.target}`)).toEqual(["0.5.9/old", "0.5.23/new-amd64", "0.5.23/new-arm64"]);
+  });
+
+  it("an unknown release, a patch set of another version and a missing patchset.yaml are named, exit 2, nothing planned", async () => {
+    const unknown = await runBuildImage(["--config", config(), "--dry-run", "--release", "0.5.99"], NO_DAEMON);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown release "0.5.99" in');
+    expect(unknown.stderr).toContain("known releases: 0.5.9, 0.5.23, 0.5.30, 0.5.40");
+    expect(unknown.json).toMatchObject({ ok: false, dryRun: true, targets: [], error: { exitCode: 2 } });
+
+    const wrong = await runBuildImage(["--config", config(`  wrong: { release: "0.5.40", base: "b:1", tags: [w] }\n`), "--release", "0.5.40", "--skip-verify"]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/target wrong \(release 0\.5\.40\) expects SGLang 0\.5\.40 but patch set sglang-v0\.5\.9-tokenids .* is for 0\.5\.9/);
+    expect(wrong.json).toMatchObject({ ok: false, targets: [], error: { exitCode: 2 } });
+
+    const missing = await runBuildImage(["--config", config(`  gone: { release: "0.5.30", base: "b:1", tags: [g] }\n`), "--target", "gone", "--dry-run"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`patch set ${noManifest}: missing patchset.yaml`);
+
+    const undeclared = await runBuildImage(["--config", config(`  typo: { release: "0.5.77", base: "b:1", tags: [t] }\n`), "--dry-run"]);
+    expect(undeclared.code).toBe(2);
+    expect(undeclared.json.error.problems).toEqual(['targets.typo.release: no release "0.5.77" in releases (known: 0.5.9, 0.5.23, 0.5.30, 0.5.40)']);
   });
 });
 

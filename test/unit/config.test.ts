@@ -48,8 +48,8 @@ describe("build file validation", () => {
   });
 
   it.each([
-    ["unknown top-level key", `${VALID}colour: blue\n`, ["colour: unknown key (allowed: version, source, defaults, defaultTargets, targets)"]],
-    ["unknown target key", VALID.replace("    tags:", "    tgas: [x]\n    tags:"), [`targets."v0.5.9-cu129-amd64".tgas: unknown key (allowed: base, baseDigest, platform, patchSet, sglangVersion, image, tags, push, attest, verify)`]],
+    ["unknown top-level key", `${VALID}colour: blue\n`, ["colour: unknown key (allowed: version, source, defaults, defaultTargets, releases, targets)"]],
+    ["unknown target key", VALID.replace("    tags:", "    tgas: [x]\n    tags:"), [`targets."v0.5.9-cu129-amd64".tgas: unknown key (allowed: release, base, baseDigest, platform, patchSet, sglangVersion, image, tags, push, attest, verify)`]],
     ["tag with a slash", VALID.replace("tags: [v0.5.9-cu129-amd64]", "tags: [a/b]"), [`targets."v0.5.9-cu129-amd64".tags[0]: "a/b" is not a tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})`]],
     ["empty tags", VALID.replace("tags: [v0.5.9-cu129-amd64]", "tags: []"), [`targets."v0.5.9-cu129-amd64".tags: must not be empty`]],
     ["push not a boolean", VALID.replace("    tags:", "    push: yes please\n    tags:"), [`targets."v0.5.9-cu129-amd64".push: expected true or false, got string "yes please"`]],
@@ -60,7 +60,7 @@ describe("build file validation", () => {
     ["negative timeout", VALID.replace("    tags:", "    verify: { timeoutSeconds: -5 }\n    tags:"), [`targets."v0.5.9-cu129-amd64".verify.timeoutSeconds: expected an integer from 1 to 86400, got number -5`]],
     ["relative mount target", VALID.replace("    tags:", "    verify: { mounts: [{ source: /a, target: rel }] }\n    tags:"), [`targets."v0.5.9-cu129-amd64".verify.mounts[0].target: "rel" is not an absolute path inside the container`]],
     ["numeric env value", VALID.replace("    tags:", "    verify: { env: { HF_HUB_OFFLINE: 1 } }\n    tags:"), [`targets."v0.5.9-cu129-amd64".verify.env.HF_HUB_OFFLINE: expected a string (quote numbers), got 1`]],
-    ["missing base", VALID.replace("    base: lmsysorg/sglang:v0.5.9-cu129-amd64\n", ""), [`targets."v0.5.9-cu129-amd64".base: required (here or in defaults)`]],
+    ["missing base", VALID.replace("    base: lmsysorg/sglang:v0.5.9-cu129-amd64\n", ""), [`targets."v0.5.9-cu129-amd64".base: required (here, in its release or in defaults)`]],
     ["unknown default target", `${VALID}defaultTargets: [nope]\n`, [`defaultTargets[0]: no target named "nope"`]],
     ["bad platform", VALID.replace("    tags:", "    platform: windows/amd64\n    tags:"), [`targets."v0.5.9-cu129-amd64".platform: "windows/amd64" is not linux/amd64 or linux/arm64`]],
     ["wrong version", VALID.replace("version: 1", "version: 2"), ["version: only version 1 is supported, got 2"]],
@@ -90,15 +90,74 @@ describe("build file validation", () => {
     await expect(loadConfig("/nonexistent/build.yaml")).rejects.toThrow("cannot read the build file /nonexistent/build.yaml: no such file");
   });
 
-  it("the shipped build.yaml declares the official variants, cu129-amd64 by default", async () => {
+  it("the shipped build.yaml declares the official variants per release, v0.5.9-cu129-amd64 by default", async () => {
     const c = await loadConfig(path.join(REPO_ROOT, "build.yaml"));
     expect(c.defaultTargets).toEqual(["v0.5.9-cu129-amd64"]);
-    expect([...c.targets.keys()].sort()).toEqual(
-      ["cu129", "cu130"].flatMap((cu) => ["amd64", "arm64"].flatMap((arch) => [`v0.5.9-${cu}-${arch}`, `v0.5.9-${cu}-${arch}-runtime`])).sort(),
-    );
+    expect([...c.releases.keys()]).toEqual(["0.5.9", "0.5.23"]);
+    const variants = (v: string, cudas: string[]) =>
+      cudas.flatMap((cu) => ["amd64", "arm64"].flatMap((arch) => [`v${v}-${cu}-${arch}`, `v${v}-${cu}-${arch}-runtime`])).sort();
+    expect([...c.releases.get("0.5.9")!.targets].sort()).toEqual(variants("0.5.9", ["cu129", "cu130"]));
+    // CUDA 12 images stop after v0.5.19: 0.5.23 is cu130 only
+    expect([...c.releases.get("0.5.23")!.targets].sort()).toEqual(variants("0.5.23", ["cu130"]));
+    expect(c.targets.size).toBe(12);
     for (const t of c.targets.values()) {
-      expect(t.base).toBe(`lmsysorg/sglang:${t.name}`);
+      const release = c.releases.get(t.release!)!;
+      expect(release.targets).toContain(t.name);
+      expect(t.sglangVersion).toBe(release.version);
+      expect(t.patchSet).toBe(`patches/sglang-v${release.version}`);
+      expect(t.name.startsWith(`v${release.version}-`)).toBe(true);
       expect(t.platform).toBe(t.name.includes("arm64") ? "linux/arm64" : "linux/amd64");
+      // v0.5.9 has per-arch tags; from the multi-arch publishing on (0.5.23), one tag per lane for both arches
+      expect(t.base).toBe(release.version === "0.5.9" ? `lmsysorg/sglang:${t.name}` : `lmsysorg/sglang:${t.name.replace(/-(amd64|arm64)/, "")}`);
     }
+  });
+
+  it("a release gives its targets the patch set and SGLang version; target over release over defaults", () => {
+    const c = parseConfigText(
+      `
+defaults:
+  image: registry.example.com/team/sglang
+  verify: { mode: engineless, timeoutSeconds: 10, model: m0 }
+releases:
+  "0.5.9": { patchSet: patches/sglang-v0.5.9 }
+  "0.5.23": { patchSet: patches/sglang-v0.5.23, verify: { timeoutSeconds: 20, model: m1 }, push: false }
+targets:
+  old: { release: "0.5.9", base: "b:1", tags: [o] }
+  new: { release: "0.5.23", base: "b:2", tags: [n], verify: { model: m2 } }
+  legacy: { patchSet: somewhere, base: "b:3", tags: [l] }
+`,
+      "build.yaml",
+      "/tmp",
+    );
+    expect(c.targets.get("old")).toMatchObject({ release: "0.5.9", patchSet: "patches/sglang-v0.5.9", sglangVersion: "0.5.9", push: true });
+    expect(c.targets.get("new")).toMatchObject({ release: "0.5.23", patchSet: "patches/sglang-v0.5.23", sglangVersion: "0.5.23", push: false });
+    expect(c.targets.get("new")!.verify).toMatchObject({ mode: "engineless", timeoutSeconds: 20, model: "m2" });
+    expect(c.targets.get("old")!.verify).toMatchObject({ timeoutSeconds: 10, model: "m0" });
+    expect(c.targets.get("legacy")).toMatchObject({ patchSet: "somewhere", sglangVersion: undefined });
+    expect(c.targets.get("legacy")!.release).toBeUndefined();
+    expect([...c.releases.values()]).toEqual([
+      { version: "0.5.9", patchSet: "patches/sglang-v0.5.9", targets: ["old"] },
+      { version: "0.5.23", patchSet: "patches/sglang-v0.5.23", targets: ["new"] },
+    ]);
+  });
+
+  const RELEASES = `
+defaults:
+  image: registry.example.com/team/sglang
+releases:
+  "0.5.9": { patchSet: patches/sglang-v0.5.9 }
+targets:
+  t: { release: "0.5.9", base: "b:1", tags: [t] }
+`;
+  it.each([
+    ["unknown release", RELEASES.replace('release: "0.5.9"', 'release: "0.5.77"'), [`targets.t.release: no release "0.5.77" in releases (known: 0.5.9)`]],
+    ["release that is not a version", RELEASES.replace('release: "0.5.9"', "release: latest"), [`targets.t.release: "latest" is not a release version like 0.5.9 (a key of releases)`]],
+    ["sglangVersion contradicting the release", RELEASES.replace('tags: [t] }', 'tags: [t], sglangVersion: 0.5.23 }'), [`targets.t.sglangVersion: 0.5.23 contradicts release 0.5.9 (leave it out; the release sets it)`]],
+    ["release without a patch set", RELEASES.replace("{ patchSet: patches/sglang-v0.5.9 }", "{ push: false }"), [`releases."0.5.9".patchSet: required (the release's patch folder, e.g. patches/sglang-v0.5.9)`]],
+    ["base in a release", RELEASES.replace("{ patchSet: patches/sglang-v0.5.9 }", "{ patchSet: p, base: x }"), [`releases."0.5.9".base: unknown key (allowed: patchSet, image, push, attest, verify)`]],
+    ["release key not a version", RELEASES.replace('"0.5.9": {', 'latest: {'), [`releases.latest: release keys are SGLang versions like 0.5.9 (quote them)`, `targets.t.release: no release "0.5.9" in releases (known: latest)`]],
+    ["release in defaults", RELEASES.replace("  image: registry", '  release: "0.5.9"\n  image: registry'), [`defaults.release: unknown key (allowed: base, baseDigest, platform, patchSet, sglangVersion, image, tags, push, attest, verify)`]],
+  ])("%s", (_name, yaml, expected) => {
+    expect(problems(yaml)).toEqual(expected);
   });
 });

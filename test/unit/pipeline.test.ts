@@ -204,6 +204,8 @@ describe("the pipeline with a fake engine", () => {
     expect(r.verify).toMatchObject({ outcome: "engineless-verified", countsAsVerified: false, report: { checks: [] } });
     expect(r.pushSkippedReason).toMatch(/verify mode engineless does not verify the real engine/);
     expect(engine.calls.some((c) => c.startsWith("push"))).toBe(false);
+    // the suite is told the patch set's release, so it launches with that release's flags
+    expect(engine.lastSpec?.cmd.join(" ")).toContain("--sglang-version 0.5.9");
   });
 
   it("gpu verify on a daemon that cannot give a container a GPU fails before building, saying what to do", async () => {

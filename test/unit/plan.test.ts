@@ -111,3 +111,59 @@ describe("planning", () => {
     expect(plan.base.pinnedDigest).toBeUndefined();
   });
 });
+
+describe("releases", () => {
+  const FILE = path.join(REPO_ROOT, "build.yaml");
+  const RELEASES = parseConfigText(
+    `
+defaults:
+  image: 127.0.0.1:5000/team/sglang
+defaultTargets: [old-amd64]
+releases:
+  "0.5.9": { patchSet: test/fixtures/patchsets/fixture-v0.5.9 }
+  # a release whose folder holds another version's patch set, and one without a patchset.yaml
+  "0.5.23": { patchSet: test/fixtures/patchsets/fixture-v0.5.9 }
+  "0.5.30": { patchSet: test/fixtures/patchsets }
+  "0.5.40": { patchSet: test/fixtures/patchsets/fixture-v0.5.9 }
+targets:
+  old-amd64: { release: "0.5.9", base: "example/base:1", tags: [o1] }
+  old-arm64: { release: "0.5.9", base: "example/base:1", platform: linux/arm64, tags: [o2] }
+  new-amd64: { release: "0.5.23", base: "example/base:2", tags: [n1] }
+  missing: { release: "0.5.30", base: "example/base:3", tags: [m] }
+`,
+    FILE,
+    REPO_ROOT,
+  );
+  const names = (ts: { name: string }[]) => ts.map((t) => t.name);
+
+  it("selects the defaults, --release's targets in file order (after --target's), or --all", () => {
+    expect(names(selectTargets(RELEASES, []))).toEqual(["old-amd64"]);
+    expect(names(selectTargets(RELEASES, [], { releases: ["0.5.9"] }))).toEqual(["old-amd64", "old-arm64"]);
+    expect(names(selectTargets(RELEASES, ["new-amd64"], { releases: ["0.5.9"] }))).toEqual(["new-amd64", "old-amd64", "old-arm64"]);
+    expect(names(selectTargets(RELEASES, [], { all: true }))).toEqual(["old-amd64", "old-arm64", "new-amd64", "missing"]);
+  });
+
+  it("names an unknown release with the known ones, a release without targets, and --all with a selection", () => {
+    expect(() => selectTargets(RELEASES, [], { releases: ["0.5.99"] })).toThrow(
+      `unknown release "0.5.99" in ${FILE}; known releases: 0.5.9, 0.5.23, 0.5.30, 0.5.40`,
+    );
+    expect(() => selectTargets(RELEASES, [], { releases: ["0.5.40"] })).toThrow(`release 0.5.40 in ${FILE} has no targets`);
+    expect(() => selectTargets(RELEASES, ["old-amd64"], { all: true })).toThrow("--all selects every target: leave out --target and --release");
+  });
+
+  it("a plan names its release; a release whose patch set is another version's, or has no patchset.yaml, is refused by name", async () => {
+    const { plan } = await planTarget(RELEASES, RELEASES.targets.get("old-arm64")!, opts(), REPO_ROOT, PROVENANCE);
+    expect(plan).toMatchObject({ target: "old-arm64", release: "0.5.9", patchSet: { sglangVersion: "0.5.9" }, base: { platform: "linux/arm64" } });
+    const wrong = planTarget(RELEASES, RELEASES.targets.get("new-amd64")!, opts(), REPO_ROOT, PROVENANCE);
+    await expect(wrong).rejects.toThrow(UserError);
+    await expect(wrong).rejects.toThrow(/target new-amd64 \(release 0\.5\.23\) expects SGLang 0\.5\.23 but patch set fixture-v0\.5\.9 .* is for 0\.5\.9/);
+    await expect(planTarget(RELEASES, RELEASES.targets.get("missing")!, opts(), REPO_ROOT, PROVENANCE)).rejects.toThrow(
+      /patch set .*test\/fixtures\/patchsets: missing patchset\.yaml/,
+    );
+  });
+
+  it("parses --release (repeatable) and --all", () => {
+    expect(parseBuildImageArgs(["--release", "0.5.9", "--release", "0.5.23"])).toMatchObject({ releases: ["0.5.9", "0.5.23"], all: false });
+    expect(parseBuildImageArgs(["--all", "--dry-run"])).toMatchObject({ releases: [], all: true, dryRun: true });
+  });
+});

@@ -37,6 +37,14 @@ describe("verify container spec", () => {
     expect(spec.labels["io.github.sglang-image-patcher.run"]).toBe("r1");
   });
 
+  it("passes the release under test to the suite, which picks that release's server flags and stock keys by it", () => {
+    const cmd = verifyContainerSpec({ ...input(settings()), sglangVersion: "0.5.23" }).cmd.slice(4);
+    const at = cmd.indexOf("--sglang-version");
+    expect(at).toBeGreaterThan(0);
+    expect(cmd[at + 1]).toBe("0.5.23");
+    expect(verifyContainerSpec(input(settings())).cmd).not.toContain("--sglang-version");
+  });
+
   it("engineless mode: no GPU, the harness mounted read-only and on PYTHONPATH, extra deps after it", () => {
     const spec = verifyContainerSpec(input(settings({
       mode: "engineless", harness: "harness", model: "/models/tok", pythonPath: ["/opt/deps"],

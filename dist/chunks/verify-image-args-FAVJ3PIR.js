@@ -2,9 +2,9 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs
-} from "./chunk-UEJOC5WR.js";
+} from "./chunk-FMEBVAJS.js";
 import "./chunk-WJBPE5MY.js";
-import "./chunk-WJKS4TAV.js";
+import "./chunk-4JU6ZV2V.js";
 import "./chunk-F7NKY5RN.js";
 import "./chunk-XZ5HVHTB.js";
 import "./chunk-U4OZQXGD.js";

@@ -3,13 +3,13 @@ import {
   containerLabels,
   imageLabels,
   resolveRegistryAuth
-} from "./chunk-K4GTG3BE.js";
+} from "./chunk-3GRZYDSJ.js";
 import {
   join,
   mapping,
   str,
   validateConfig
-} from "./chunk-WJKS4TAV.js";
+} from "./chunk-4JU6ZV2V.js";
 import {
   DOCKER_HUB,
   IMAGE_REF,
@@ -10462,8 +10462,20 @@ function checkCliOptions(opts) {
   if (opts.pushUnverified && opts.push === false) throw new UserError("--push-unverified contradicts --no-push");
   if (opts.base !== void 0 && !IMAGE_REF.test(opts.base)) throw new UserError(`--base ${JSON.stringify(opts.base)}: not an image reference`);
 }
-function selectTargets(config, names) {
-  const wanted = names.length > 0 ? names : config.defaultTargets;
+function selectTargets(config, names, select = {}) {
+  const releases = select.releases ?? [];
+  if (select.all && (names.length > 0 || releases.length > 0)) throw new UserError("--all selects every target: leave out --target and --release");
+  const unknownReleases = releases.filter((r) => !config.releases.has(r));
+  if (unknownReleases.length > 0) {
+    const known = [...config.releases.keys()];
+    throw new UserError(
+      `unknown release${unknownReleases.length > 1 ? "s" : ""} ${unknownReleases.map((r) => JSON.stringify(r)).join(", ")} in ${config.file}; ` + (known.length ? `known releases: ${known.join(", ")}` : "it declares no releases")
+    );
+  }
+  for (const r of releases) {
+    if (config.releases.get(r).targets.length === 0) throw new UserError(`release ${r} in ${config.file} has no targets`);
+  }
+  const wanted = select.all ? [...config.targets.keys()] : names.length > 0 || releases.length > 0 ? [...names, ...releases.flatMap((r) => config.releases.get(r).targets)] : config.defaultTargets;
   const unknown = wanted.filter((n) => !config.targets.has(n));
   if (unknown.length > 0) {
     throw new UserError(
@@ -10489,7 +10501,7 @@ async function planTarget(config, target, opts, repoRoot, provenance) {
   const patchSet = await loadPatchSet(patchSetDir);
   if (target.sglangVersion !== void 0 && target.sglangVersion !== patchSet.sglangVersion) {
     throw new UserError(
-      `target ${target.name} expects SGLang ${target.sglangVersion} but patch set ${patchSet.name} (${patchSetDir}) is for ${patchSet.sglangVersion}`
+      `target ${target.name} ${target.release !== void 0 ? `(release ${target.release}) ` : ""}expects SGLang ${target.sglangVersion} but patch set ${patchSet.name} (${patchSetDir}) is for ${patchSet.sglangVersion}`
     );
   }
   const context = await buildPatchedImageContext({ repoRoot, patchSet });
@@ -10506,6 +10518,7 @@ async function planTarget(config, target, opts, repoRoot, provenance) {
   if ((opts.attest ?? target.attest) && !push.enabled) warnings.push(`attest: nothing is pushed (${push.reason}), so no attestation is attached`);
   const plan = {
     target: target.name,
+    ...target.release !== void 0 ? { release: target.release } : {},
     base: { ref: baseRef, pinnedDigest: opts.base ? void 0 : target.baseDigest, platform: target.platform },
     patchSet: {
       name: patchSet.name,
@@ -10630,6 +10643,7 @@ function verifyContainerSpec(input) {
     ...s.reasoningParser ? ["--reasoning-parser", s.reasoningParser] : [],
     "--startup-timeout",
     String(s.startupTimeoutSeconds),
+    ...input.sglangVersion ? ["--sglang-version", input.sglangVersion] : [],
     "--report",
     `${REPORT_DIR}/report.json`,
     ...s.mode === "cpu" ? CPU_SERVER_ARGS.map((a) => `--server-arg=${a}`) : [],

@@ -5,7 +5,7 @@ import {
 } from "./chunk-WJBPE5MY.js";
 import {
   VERIFY_MODES
-} from "./chunk-WJKS4TAV.js";
+} from "./chunk-4JU6ZV2V.js";
 import {
   IMAGE_ID,
   IMAGE_REF

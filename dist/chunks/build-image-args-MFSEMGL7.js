@@ -2,8 +2,8 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   BUILD_IMAGE_HELP,
   parseBuildImageArgs
-} from "./chunk-EFTFZLUE.js";
-import "./chunk-WJKS4TAV.js";
+} from "./chunk-WUXHFUNC.js";
+import "./chunk-4JU6ZV2V.js";
 import "./chunk-F7NKY5RN.js";
 import "./chunk-XZ5HVHTB.js";
 import "./chunk-U4OZQXGD.js";

@@ -25,19 +25,19 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-GODCDP5Y.js";
+} from "./chunk-2ONTCTAS.js";
 import {
   BASE_DIGEST_LABEL,
   ENV_PASSWORD,
   ENV_USERNAME,
   LABEL_PREFIX,
   resolveRegistryAuth
-} from "./chunk-K4GTG3BE.js";
+} from "./chunk-3GRZYDSJ.js";
 import {
   BUILD_IMAGE_HELP,
   parseBuildImageArgs
-} from "./chunk-EFTFZLUE.js";
-import "./chunk-WJKS4TAV.js";
+} from "./chunk-WUXHFUNC.js";
+import "./chunk-4JU6ZV2V.js";
 import {
   canonicalRepository,
   registryHost,
@@ -503,6 +503,7 @@ async function runTarget(planned, deps) {
             baseDir: deps.configDir,
             repoRoot: deps.repoRoot,
             runId,
+            sglangVersion: plan.patchSet.sglangVersion,
             onOutput: (text) => logger.stream("verify", text),
             signal
           })
@@ -629,7 +630,8 @@ async function buildImage(argv) {
   const startedAt = (/* @__PURE__ */ new Date()).toISOString();
   const results = [];
   let configFile;
-  const printFailure = (error) => printResult({ ok: false, dryRun: false, config: configFile, startedAt, targets: results, error });
+  let dryRun = false;
+  const printFailure = (error) => printResult({ ok: false, dryRun, config: configFile, startedAt, targets: results, error });
   const cancel = installCancellation((m) => logger.warn(m), {
     // Even an impatient exit leaves one JSON result on stdout, naming what it left behind.
     onForcedExit: (leftBehind) => printFailure({ message: "cancelled; exited at a second Ctrl-C before the cleanup finished", exitCode: 130, leftBehind })
@@ -642,9 +644,10 @@ async function buildImage(argv) {
     }
     checkCliOptions(args);
     configFile = args.config;
+    dryRun = args.dryRun;
     const signingKey = args.signKey !== void 0 ? await readSigningKeyFile(args.signKey) : void 0;
     const config = await loadConfig(args.config);
-    const targets = selectTargets(config, args.targets);
+    const targets = selectTargets(config, args.targets, { releases: args.releases, all: args.all });
     if (targets.length > 1 && (args.tags.length > 0 || args.base !== void 0)) {
       throw new UserError(`--tag and --base apply to one target at a time; ${targets.length} targets are selected (${targets.map((t) => t.name).join(", ")})`);
     }
@@ -653,7 +656,7 @@ async function buildImage(argv) {
     for (const t of targets) planned.push(await planTarget(config, t, args, REPO_ROOT, provenance));
     for (const w of planned.flatMap((p) => p.plan.warnings)) logger.warn(w);
     if (args.dryRun) {
-      printResult({ ok: true, dryRun: true, config: args.config, provenance, targets: planned.map((p) => p.plan) });
+      printResult({ ok: true, dryRun: true, config: args.config, provenance, releases: releaseSummary(config, planned), targets: planned.map((p) => p.plan) });
       return 0;
     }
     const { DockerodeEngine } = await import("./engine-M5PB6RPH.js");
@@ -678,6 +681,16 @@ async function buildImage(argv) {
   } finally {
     cancel.dispose();
   }
+}
+function releaseSummary(config, planned) {
+  const plannedNames = new Set(planned.map((p) => p.plan.target));
+  return [...config.releases.values()].map((r) => ({
+    version: r.version,
+    patchSet: path3.resolve(config.dir, r.patchSet),
+    targets: r.targets,
+    defaultTargets: r.targets.filter((t) => config.defaultTargets.includes(t)),
+    planned: r.targets.filter((t) => plannedNames.has(t))
+  }));
 }
 function builderVersion() {
   return JSON.parse(readFileSync2(path3.join(REPO_ROOT, "package.json"), "utf8")).version;

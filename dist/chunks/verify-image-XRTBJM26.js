@@ -2,7 +2,7 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs
-} from "./chunk-UEJOC5WR.js";
+} from "./chunk-FMEBVAJS.js";
 import "./chunk-WJBPE5MY.js";
 import {
   REPO_ROOT,
@@ -16,9 +16,11 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-GODCDP5Y.js";
-import "./chunk-K4GTG3BE.js";
-import "./chunk-WJKS4TAV.js";
+} from "./chunk-2ONTCTAS.js";
+import {
+  LABEL_PREFIX
+} from "./chunk-3GRZYDSJ.js";
+import "./chunk-4JU6ZV2V.js";
 import "./chunk-F7NKY5RN.js";
 import "./chunk-OOVKEKKH.js";
 import {
@@ -41,7 +43,7 @@ async function verifyImage(argv) {
     }
     image = args.image;
     if (args.attestation) {
-      const { showAttestation } = await import("./show-attestation-MKZV4F6K.js");
+      const { showAttestation } = await import("./show-attestation-6M2PV2CN.js");
       const shown = await showAttestation(image, args.publicKey, logger, process.env, args.keyless);
       printResult(shown.result);
       return shown.exitCode;
@@ -67,6 +69,8 @@ async function verifyImage(argv) {
       baseDir: config.dir,
       repoRoot: REPO_ROOT,
       runId: `${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`,
+      // The image's own label says which release it is (a patched image always has it); else the target's.
+      sglangVersion: info.labels?.[`${LABEL_PREFIX}.sglang-version`] ?? target.sglangVersion,
       onOutput: (t) => logger.stream("verify", t),
       signal: cancel.signal
     });

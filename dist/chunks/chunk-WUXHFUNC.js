@@ -1,7 +1,7 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
   VERIFY_MODES
-} from "./chunk-WJKS4TAV.js";
+} from "./chunk-4JU6ZV2V.js";
 import {
   UserError
 } from "./chunk-XZ5HVHTB.js";
@@ -11,7 +11,8 @@ import { parseArgs } from "node:util";
 var BUILD_IMAGE_HELP = `Usage: npm run build-image -- [options]
        sglang-image-patcher build [options]
 
-Builds a patched SGLang image per target of the build file: resolves the base image (pulls it
+Builds a patched SGLang image per target of the build file (targets are per SGLang release
+and image variant, e.g. v0.5.23-cu130-amd64; each release has its own patch set): resolves the base image (pulls it
 when absent), packs the build context, builds, verifies the image by running the token-id
 verify suite inside it, tags it and pushes it. stdout carries exactly one JSON result; logs and
 progress go to stderr.
@@ -19,6 +20,9 @@ progress go to stderr.
 Options:
   --config FILE        build file (default: build.yaml)
   --target NAME        target to build; repeatable (default: the file's defaultTargets)
+  --release VERSION    build every target of this SGLang release (e.g. 0.5.23); repeatable, adds to
+                       --target's
+  --all                build every target of every release
   --base IMAGE         use this base image instead of the target's base (any ref, e.g. repo:tag@sha256:...)
   --tag REF            tag to apply instead of the target's tags; a bare tag (v1) goes under the
                        target's image, a full reference (registry/repo:tag) stands alone; repeatable
@@ -39,7 +43,11 @@ Options:
   --sign-key FILE      sign the attestation with this key (cosign's encrypted key, or a PEM ECDSA P-256
                        key); its password from SGLANG_IMAGE_PATCHER_SIGN_PASSWORD (else COSIGN_PASSWORD)
   --attestation-dir DIR  where the statement (and signed bundle) files go after a push (default: out/attestations)
-  --dry-run            print the plan as the JSON result without contacting the Docker daemon
+  --dry-run            print the plan as the JSON result without contacting the Docker daemon: one
+                       plan per selected target (the same selection as without --dry-run, so
+                       by default the defaultTargets only; --all plans every release's targets,
+                       --release VERSION one release's), plus "releases", every release of the
+                       file with its patch set and targets
   -h, --help           show this help
 
 Registry credentials, per registry: SGLANG_IMAGE_PATCHER_REGISTRY_USERNAME/_PASSWORD, else
@@ -60,6 +68,8 @@ function parseBuildImageArgs(argv) {
       options: {
         config: { type: "string" },
         target: { type: "string", multiple: true },
+        release: { type: "string", multiple: true },
+        all: { type: "boolean" },
         base: { type: "string" },
         tag: { type: "string", multiple: true },
         push: { type: "boolean" },
@@ -94,6 +104,8 @@ Run with --help to see the options.`);
   return {
     config: v.config ?? "build.yaml",
     targets: v.target ?? [],
+    releases: v.release ?? [],
+    all: Boolean(v.all),
     base: v.base,
     tags: v.tag ?? [],
     push: v.push ? true : v["no-push"] ? false : void 0,

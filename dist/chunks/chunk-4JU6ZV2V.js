@@ -96,8 +96,10 @@ var DEFAULT_VERIFY = {
   harness: "harness",
   extraArgs: []
 };
-var TOP_KEYS = ["version", "source", "defaults", "defaultTargets", "targets"];
-var TARGET_KEYS = ["base", "baseDigest", "platform", "patchSet", "sglangVersion", "image", "tags", "push", "attest", "verify"];
+var TOP_KEYS = ["version", "source", "defaults", "defaultTargets", "releases", "targets"];
+var TARGET_KEYS = ["release", "base", "baseDigest", "platform", "patchSet", "sglangVersion", "image", "tags", "push", "attest", "verify"];
+var RELEASE_KEYS = ["patchSet", "image", "push", "attest", "verify"];
+var DEFAULTS_KEYS = TARGET_KEYS.filter((k) => k !== "release");
 var VERIFY_KEYS = [
   "mode",
   "model",
@@ -168,11 +170,12 @@ function partialVerify(v, path, problems) {
   if (m.extraArgs !== void 0) set("extraArgs", list(m.extraArgs, p("extraArgs"), problems, (x, q) => str(x, q, problems)));
   return out;
 }
-function partialTarget(v, path, problems) {
-  const m = mapping(v, path, TARGET_KEYS, problems);
+function partialTarget(v, path, problems, allowed = TARGET_KEYS) {
+  const m = mapping(v, path, allowed, problems);
   if (!m) return {};
   const out = {};
   const p = (k) => join(path, k);
+  if (m.release !== void 0) out.release = str(m.release, p("release"), problems, { pattern: VERSION, what: "a release version like 0.5.9 (a key of releases)" });
   if (m.base !== void 0) out.base = str(m.base, p("base"), problems, { pattern: IMAGE_REF, what: "an image reference like repo/name:tag" });
   if (m.baseDigest !== void 0) out.baseDigest = str(m.baseDigest, p("baseDigest"), problems, { pattern: DIGEST, what: "a digest sha256:<64 hex>" });
   if (m.platform !== void 0) out.platform = str(m.platform, p("platform"), problems, { pattern: PLATFORM, what: "linux/amd64 or linux/arm64" });
@@ -194,7 +197,20 @@ function validateConfig(raw, file, dir) {
   if (!top) return { problems };
   if (top.version !== void 0 && top.version !== 1) problems.push(`version: only version 1 is supported, got ${JSON.stringify(top.version)}`);
   const source = top.source === void 0 ? void 0 : str(top.source, "source", problems);
-  const defaults = top.defaults === void 0 ? {} : partialTarget(top.defaults, "defaults", problems);
+  const defaults = top.defaults === void 0 ? {} : partialTarget(top.defaults, "defaults", problems, DEFAULTS_KEYS);
+  const releases = /* @__PURE__ */ new Map();
+  const releaseDefaults = /* @__PURE__ */ new Map();
+  if (top.releases !== void 0) {
+    const raw2 = mapping(top.releases, "releases", Object.keys(isMapping(top.releases) ? top.releases : {}), problems);
+    for (const [version, value] of Object.entries(raw2 ?? {})) {
+      const path = join("releases", version);
+      if (!VERSION.test(version)) problems.push(`${path}: release keys are SGLang versions like 0.5.9 (quote them)`);
+      const r = partialTarget(value, path, problems, RELEASE_KEYS);
+      if (r.patchSet === void 0 && isMapping(value) && value.patchSet === void 0) problems.push(`${join(path, "patchSet")}: required (the release's patch folder, e.g. patches/sglang-v${version})`);
+      releaseDefaults.set(version, r);
+      if (r.patchSet !== void 0) releases.set(version, { version, patchSet: r.patchSet, targets: [] });
+    }
+  }
   const targets = /* @__PURE__ */ new Map();
   const rawTargets = mapping(top.targets, "targets", Object.keys(isMapping(top.targets) ? top.targets : {}), problems);
   if (rawTargets && Object.keys(rawTargets).length === 0) problems.push("targets: declare at least one target");
@@ -202,14 +218,30 @@ function validateConfig(raw, file, dir) {
     const path = join("targets", name);
     if (!TAG.test(name)) problems.push(`${path}: target names must be tag-like ([A-Za-z0-9_][A-Za-z0-9_.-]*)`);
     const t = partialTarget(value, path, problems);
-    const merged = { ...defaults, ...t, verify: { ...DEFAULT_VERIFY, ...defaults.verify, ...t.verify } };
+    const rel = t.release === void 0 ? {} : releaseDefaults.get(t.release) ?? {};
+    if (t.release !== void 0 && !releaseDefaults.has(t.release)) {
+      const known = [...releaseDefaults.keys()];
+      problems.push(`${join(path, "release")}: no release ${JSON.stringify(t.release)} in releases (${known.length ? `known: ${known.join(", ")}` : "none declared"})`);
+    }
+    if (t.release !== void 0 && t.sglangVersion !== void 0 && t.sglangVersion !== t.release) {
+      problems.push(`${join(path, "sglangVersion")}: ${t.sglangVersion} contradicts release ${t.release} (leave it out; the release sets it)`);
+    }
+    const merged = {
+      ...defaults,
+      ...rel,
+      ...t,
+      ...t.release !== void 0 ? { sglangVersion: t.release } : {},
+      verify: { ...DEFAULT_VERIFY, ...defaults.verify, ...rel.verify, ...t.verify }
+    };
     for (const required of ["base", "image", "tags", "patchSet"]) {
-      const given = isMapping(value) && value[required] !== void 0 || isMapping(top.defaults) && top.defaults[required] !== void 0;
-      if (merged[required] === void 0 && !given) problems.push(`${join(path, required)}: required (here or in defaults)`);
+      const given = isMapping(value) && value[required] !== void 0 || required === "patchSet" && isMapping(value) && value.release !== void 0 || isMapping(top.defaults) && top.defaults[required] !== void 0 || t.release !== void 0 && isMapping(top.releases) && isMapping(top.releases[t.release]) && top.releases[t.release][required] !== void 0;
+      if (merged[required] === void 0 && !given) problems.push(`${join(path, required)}: required (here, in its release or in defaults)`);
     }
     if (merged.base && merged.image && merged.tags && merged.patchSet) {
+      if (t.release !== void 0) releases.get(t.release)?.targets.push(name);
       targets.set(name, {
         name,
+        ...t.release !== void 0 ? { release: t.release } : {},
         base: merged.base,
         baseDigest: merged.baseDigest,
         platform: merged.platform,
@@ -234,7 +266,7 @@ function validateConfig(raw, file, dir) {
     if (first) defaultTargets = [first];
   }
   if (problems.length > 0) return { problems };
-  return { config: { file, dir, source, defaultTargets, targets }, problems };
+  return { config: { file, dir, source, defaultTargets, targets, releases }, problems };
 }
 
 export {
