@@ -1,5 +1,6 @@
 """Builds the REAL OpenAIServingChat (from whichever sglang is on sys.path) around the
-scripted engine, and a FastAPI app that serves it like sglang.launch_server does."""
+scripted engine, and a FastAPI app that serves it like sglang.launch_server does. The
+release-specific wiring is the adapter's (adapters/)."""
 
 import time
 
@@ -10,15 +11,13 @@ cpu_shims.install()
 from fastapi import Depends, FastAPI  # noqa: E402
 from fastapi.responses import Response  # noqa: E402
 
-from sglang.srt.configs.model_config import ModelConfig  # noqa: E402
 from sglang.srt.entrypoints.openai.serving_chat import OpenAIServingChat  # noqa: E402
 from sglang.srt.managers.io_struct import GenerateReqInput  # noqa: E402
-from sglang.srt.managers.template_manager import TemplateManager  # noqa: E402
-from sglang.srt.server_args import ServerArgs  # noqa: E402
-from sglang.srt.utils.hf_transformers_utils import get_tokenizer  # noqa: E402
 
 from sglang_engineless.completions import add_completions_route  # noqa: E402
-from sglang_engineless.engine import ScriptedTokenizerManager  # noqa: E402
+from sglang_engineless.engine import ScriptedTokenizerManager, adapter  # noqa: E402
+
+RELEASE = adapter.RELEASE
 
 
 def build_serving(
@@ -30,31 +29,20 @@ def build_serving(
     burst=1,
     **extra_server_args,
 ):
-    """(tokenizer_manager, OpenAIServingChat) wired the way launch_server wires them."""
-    server_args = ServerArgs(
-        model_path=model_path,
-        device="cpu",
+    """(tokenizer_manager, OpenAIServingChat) wired the way launch_server wires them.
+
+    `stream_output` is the release's delta-ids mode: --stream-output on 0.5.9,
+    --incremental-streaming-output on 0.5.23."""
+    server_args = adapter.make_server_args(
+        model_path,
         stream_output=stream_output,
         stream_interval=stream_interval,
         tool_call_parser=tool_call_parser,
         reasoning_parser=reasoning_parser,
         **extra_server_args,
     )
-    model_config = ModelConfig.from_server_args(server_args)
-    tokenizer = get_tokenizer(
-        server_args.tokenizer_path,
-        tokenizer_mode=server_args.tokenizer_mode,
-        trust_remote_code=server_args.trust_remote_code,
-    )
-    tm = ScriptedTokenizerManager(server_args, model_config, tokenizer, burst=burst)
-    template_manager = TemplateManager()
-    template_manager.initialize_templates(
-        tokenizer_manager=tm,
-        model_path=server_args.model_path,
-        chat_template=server_args.chat_template,
-        completion_template=server_args.completion_template,
-    )
-    return tm, OpenAIServingChat(tm, template_manager)
+    tm = ScriptedTokenizerManager(server_args, burst=burst)
+    return tm, OpenAIServingChat(tm, adapter.make_template_manager(tm))
 
 
 def build_app(tm, serving_chat) -> FastAPI:

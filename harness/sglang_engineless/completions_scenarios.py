@@ -80,6 +80,7 @@ def cases(tokenizer):
 
 
 async def post(client, tm, body):
+    tm.activate()
     tm.engine_calls = []
     resp = await client.post("/v1/completions", json=body)
     result = {"status": resp.status_code}

@@ -1,16 +1,20 @@
-"""A scripted stand-in for SGLang's engine, wired to the REAL v0.5.9 output path.
+"""A scripted stand-in for SGLang's engine, wired to the REAL output path of the release on
+sys.path (release-specific glue: adapters/).
 
 Only the model (which token comes next: ScriptedModel) and the process plumbing (ZMQ,
 subprocesses) are stand-ins. Per request the real code runs:
-  scheduler side:   sglang Req (check_finished, stop strings, max_new_tokens, EOS,
+  scheduler side:   sglang Req (finish checks: stop strings, max_new_tokens, EOS;
                     init_incremental_detokenize, check_match_stop_str_prefix) and the
-                    stream_interval output rule of Scheduler.stream_output_generation;
+                    stream_interval output rule of the scheduler's stream output (0.5.9:
+                    reproduced from Scheduler.stream_output_generation; 0.5.23: the real
+                    _GenerationStreamAccumulator);
   detokenizer:      DetokenizerManager.handle_batch_token_id_out (word / split UTF-8
                     hold-back, stop trimming);
-  tokenizer mgr:    TokenizerManager._handle_batch_output (cumulative text, output_ids
-                    cumulative or delta under --stream-output, meta_info, logprobs
-                    through convert_logprob_style) and _wait_one_response (only the
-                    last queued output is yielded).
+  tokenizer mgr:    TokenizerManager._handle_batch_output (text, output_ids cumulative or
+                    delta under --stream-output / --incremental-streaming-output,
+                    meta_info, logprobs through convert_logprob_style) and
+                    _wait_one_response (0.5.9 yields only the last queued output; 0.5.23
+                    coalesces queued incremental chunks).
 Whichever sglang copy is on sys.path (patched or not) provides all of these.
 
 How engine outputs reach the serving layer (DELIVERY_MODES) is what varies between real
@@ -36,18 +40,14 @@ from sglang_engineless import cpu_shims
 
 cpu_shims.install()
 
-from sglang.srt.managers.detokenizer_manager import (  # noqa: E402
-    DetokenizerManager,
-    LimitedCapacityDict,
-)
-from sglang.srt.managers.io_struct import BatchTokenIDOutput  # noqa: E402
-from sglang.srt.managers.schedule_batch import Req  # noqa: E402
-from sglang.srt.managers.tokenizer_manager import ReqState, TokenizerManager  # noqa: E402
-from sglang.srt.sampling.sampling_params import SamplingParams  # noqa: E402
-from sglang.srt.utils.request_logger import RequestLogger  # noqa: E402
+from sglang_engineless.adapters import load as _load_adapter  # noqa: E402
 
-# v0.5.9 Scheduler: non-streaming requests still flush every 50 tokens.
-DEFAULT_FORCE_STREAM_INTERVAL = 50
+# The glue for the release of the sglang copy on sys.path (imports its serving code).
+adapter = _load_adapter()
+
+from sglang.srt.managers.tokenizer_manager import TokenizerManager  # noqa: E402
+from sglang.srt.sampling.sampling_params import SamplingParams  # noqa: E402
+
 DELIVERY_MODES = ("each", "bunched", "whole")
 # A user message "Say exactly: TEXT" makes the scripted model answer TEXT, with
 # TOOL_CALL_SLOT replaced by the qwen25 call of the first tool: scenarios place multi-byte
@@ -145,48 +145,20 @@ class ScriptedTokenizerManager(TokenizerManager):
     """TokenizerManager whose engine is the ScriptedModel; output handling is inherited.
 
     __init__ of the real class starts processes and sockets, so it is replaced; the
-    attributes the inherited output path reads are set here. `burst` > 1 queues that many
-    engine outputs before the waiting coroutine runs, as happens when the event loop is
-    busy (so several outputs coalesce: text cumulative, ids by --stream-output mode).
+    release's adapter sets the attributes the inherited output path reads. `burst` > 1
+    queues that many engine outputs before the waiting coroutine runs, as happens when the
+    event loop is busy (so several outputs coalesce: text cumulative, ids by the streaming
+    output mode).
     """
 
-    def __init__(
-        self,
-        server_args,
-        model_config,
-        tokenizer,
-        burst: int = 1,
-        delivery: str = "bunched",
-        step_tokens: int = 1,
-    ):
-        self.server_args = server_args
-        self.model_config = model_config
-        self.tokenizer = tokenizer
-        self.processor = None
-        self.mm_processor = None
-        self.served_model_name = server_args.served_model_name
-        self.context_len = model_config.context_len
-        self.rid_to_state: Dict[str, ReqState] = {}
-        self.enable_metrics = False
-        self.enable_trace = False
-        self.dump_requests_folder = ""
-        self.crash_dump_folder = None
-        self.request_logger = RequestLogger(
-            log_requests=False,
-            log_requests_level=server_args.log_requests_level,
-            log_requests_format=server_args.log_requests_format,
-            log_requests_target=server_args.log_requests_target,
-        )
-        self.request_metrics_exporter_manager = _NoExporter()
+    def __init__(self, server_args, burst: int = 1, delivery: str = "bunched",
+                 step_tokens: int = 1):
+        self.adapter = adapter
+        adapter.init_manager(self, server_args)
         self.model = ScriptedModel(
-            tokenizer, server_args.tool_call_parser, server_args.reasoning_parser
+            self.tokenizer, server_args.tool_call_parser, server_args.reasoning_parser
         )
-        self.detokenizer = DetokenizerManager.__new__(DetokenizerManager)
-        self.detokenizer.tokenizer = tokenizer
-        self.detokenizer.decode_status = LimitedCapacityDict(capacity=1 << 16)
-        self.detokenizer.is_dummy = False
-        self.detokenizer.is_tool_call_parser_gpt_oss = False
-        self.detokenizer.disable_tokenizer_batch_decode = False
+        self.detokenizer = adapter.make_detokenizer(self)
         self.set_delivery(delivery, step_tokens, burst)
         # What the engine consumed and produced, by rid (tests compare against these).
         self.engine_log: Dict[str, Dict[str, Any]] = {}
@@ -196,6 +168,11 @@ class ScriptedTokenizerManager(TokenizerManager):
         # interleave its own events (e.g. SSE chunks). None (the default): not recorded,
         # so a long-running server does not grow it.
         self.events: Optional[List[Any]] = None
+
+    def activate(self) -> None:
+        """Make this server's settings the process's (0.5.23 publishes them process-wide;
+        a process may host several harness servers)."""
+        adapter.activate(self.server_args)
 
     def set_delivery(self, delivery: str, step_tokens: int = 1, burst: int = 1) -> None:
         """How later requests' engine outputs reach the serving layer (DELIVERY_MODES)."""
@@ -216,9 +193,10 @@ class ScriptedTokenizerManager(TokenizerManager):
 
     async def generate_request(self, obj, request=None):
         obj.normalize_batch_and_arguments()
+        deltas = adapter.stream_deltas(self.server_args)
         if obj.is_single:
             self.engine_calls = [obj.rid]
-            seen = _IdsSeen(self.server_args.stream_output and obj.stream)
+            seen = _IdsSeen(deltas and obj.stream)
             async for out in self._one(obj, request):
                 self._record_read(0, seen, out)
                 yield out
@@ -238,7 +216,7 @@ class ScriptedTokenizerManager(TokenizerManager):
             return
         # Same interleaving as TokenizerManager._handle_batch_request for streams.
         task_map = {asyncio.ensure_future(g.__anext__()): g for g in gens}
-        seen = _IdsSeen(self.server_args.stream_output)
+        seen = _IdsSeen(deltas)
         while task_map:
             done, _ = await asyncio.wait(task_map.keys(), return_when=asyncio.FIRST_COMPLETED)
             for task in done:
@@ -262,8 +240,7 @@ class ScriptedTokenizerManager(TokenizerManager):
         else:
             # TokenizerManager._tokenize_texts, single text prompt.
             input_ids = self.tokenizer([obj.text])["input_ids"][0]
-        state = ReqState([], False, asyncio.Event(), obj, created_time=0.0)
-        self.rid_to_state[obj.rid] = state
+        state = adapter.new_state(self, obj, input_ids)
         engine = asyncio.ensure_future(self._run_engine(obj, list(input_ids)))
         try:
             async for out in self._read_outputs(obj, state, request, engine):
@@ -275,7 +252,7 @@ class ScriptedTokenizerManager(TokenizerManager):
         await engine
 
     async def _read_outputs(self, obj, state, request, engine):
-        waiter = self._wait_one_response(obj, state, request)
+        waiter = adapter.waiter(self, obj, state, request)
         while True:
             nxt = asyncio.ensure_future(waiter.__anext__())
             if not engine.done():
@@ -298,69 +275,56 @@ class ScriptedTokenizerManager(TokenizerManager):
         if sp.max_new_tokens is None:
             # Scheduler.handle_generate_request: the rest of the context.
             sp.max_new_tokens = self.context_len - len(input_ids)
-        req = Req(
-            obj.rid,
-            obj.text or "",
-            input_ids,
-            sp,
-            return_logprob=bool(obj.return_logprob),
-            top_logprobs_num=(obj.top_logprobs_num or 0) if obj.return_logprob else 0,
-            stream=bool(obj.stream),
-            eos_token_ids={self.tokenizer.eos_token_id},
-            vocab_size=len(self.tokenizer),
-        )
-        req.tokenizer = self.tokenizer
-        req.logprobs = _LogprobTrack()
+        req = adapter.new_req(self, obj, input_ids, sp)
+        track = _LogprobTrack()
         script = self.model.completion_ids(input_ids, (obj.sampling_params or {}).get("json_schema"))
-        interval = sp.stream_interval or self.server_args.stream_interval
         state = self.rid_to_state[obj.rid]
+
+        def record_logprobs(position: int, token_id: int) -> None:
+            value = scripted_logprob(position, token_id)
+            track.values.append(value)
+            ids = vals = None
+            if req.top_logprobs_num > 0:
+                ids, vals = scripted_top_logprobs(
+                    position, token_id, req.top_logprobs_num, len(self.tokenizer)
+                )
+                track.top_ids.append(ids)
+                track.top_values.append(vals)
+            adapter.add_logprob(req, value, token_id, ids, vals)
+
         queued = 0
         while not req.finished():
-            for _ in range(self.step_tokens):
-                pos = len(req.output_ids)
-                nxt = script[pos] if pos < len(script) else self._past_script(script, pos)
-                req.output_ids.append(nxt)
-                req.check_finished()
-                # As the decode step: log-probabilities are recorded after the finish check.
-                if req.return_logprob:
-                    self._record_logprobs(req, pos, nxt)
-                if req.finished():
-                    break
-            if req.finished():
-                req.finished_output = True
-                if req.finished_len is None:
-                    req.finished_len = len(req.output_ids)
-                should_output = True
-            elif req.stream:
-                n = len(req.output_ids)
-                should_output = n % interval == 1 if interval > 1 else n % interval == 0
-                if should_output:
-                    should_output &= not req.check_match_stop_str_prefix()
-            else:
-                should_output = len(req.output_ids) % DEFAULT_FORCE_STREAM_INTERVAL == 0
-            if should_output:
-                self._handle_batch_output(self._detokenize(req))
-                if self.delivery == "each":
-                    # One output per read: wait until the waiter has taken this one.
-                    while state.out_list and not req.finished():
-                        await asyncio.sleep(0)
+            start = len(req.output_ids)
+            tokens = [
+                script[pos] if pos < len(script) else self._past_script(script, pos)
+                for pos in range(start, start + self.step_tokens)
+            ]
+            adapter.step(req, tokens, record_logprobs)
+            out = adapter.output(self, req)
+            if out is None:
+                continue
+            await adapter.deliver(self, out)
+            if self.delivery == "each":
+                # One output per read: wait until the waiter has taken this one.
+                while state.out_list and not req.finished():
                     await asyncio.sleep(0)
-                    continue
-                queued += 1
-                if queued >= self.burst:
-                    queued = 0
-                    await asyncio.sleep(0)
+                await asyncio.sleep(0)
+                continue
+            queued += 1
+            if queued >= self.burst:
+                queued = 0
+                await asyncio.sleep(0)
         self.engine_log[obj.rid] = {
             "prompt_ids": list(input_ids),
             "output_ids": list(req.output_ids_through_stop),
             "prompt_was_text": obj.input_ids is None,
             # Per output position: the log-probability, and the top list as the client
-            # should see it (text -> value, in order; equal texts collapse as in v0.5.9's
+            # should see it (text -> value, in order; equal texts collapse as in
             # to_openai_style_logprobs).
-            "logprobs": list(req.logprobs.values),
+            "logprobs": list(track.values),
             "top_logprobs": [
                 list({self.tokenizer.decode([i]): v for i, v in zip(ids, vals)}.items())
-                for ids, vals in zip(req.logprobs.top_ids, req.logprobs.top_values)
+                for ids, vals in zip(track.top_ids, track.top_values)
             ],
         }
 
@@ -370,90 +334,6 @@ class ScriptedTokenizerManager(TokenizerManager):
         start, as a model keeps writing text rather than repeating one token."""
         body = script[:-1] or script
         return body[(pos - len(script)) % len(body)]
-
-    def _record_logprobs(self, req, position: int, token_id: int) -> None:
-        value = scripted_logprob(position, token_id)
-        req.logprobs.values.append(value)
-        req.output_token_logprobs_val.append(value)
-        req.output_token_logprobs_idx.append(token_id)
-        if req.top_logprobs_num > 0:
-            ids, vals = scripted_top_logprobs(
-                position, token_id, req.top_logprobs_num, len(self.tokenizer)
-            )
-            req.logprobs.top_ids.append(ids)
-            req.logprobs.top_values.append(vals)
-            req.output_top_logprobs_val.append(vals)
-            req.output_top_logprobs_idx.append(ids)
-
-    def _detokenize(self, req):
-        """Scheduler.stream_output_generation for one request, then the real detokenizer."""
-        decode_ids, read_offset = req.init_incremental_detokenize()
-        decode_ids = decode_ids[req.send_decode_id_offset :]
-        out_ids = req.output_ids_through_stop
-        req.send_decode_id_offset += len(decode_ids)
-        new_ids = out_ids[req.send_token_offset :]
-        req.send_token_offset = len(out_ids)
-        logprobs = self._logprob_fields(req)
-        batch = BatchTokenIDOutput(
-            rids=[req.rid],
-            finished_reasons=[req.finished_reason.to_json() if req.finished_reason else None],
-            decoded_texts=[req.decoded_text],
-            decode_ids=[decode_ids],
-            read_offsets=[read_offset],
-            output_ids=[new_ids],
-            skip_special_tokens=[req.sampling_params.skip_special_tokens],
-            spaces_between_special_tokens=[req.sampling_params.spaces_between_special_tokens],
-            no_stop_trim=[req.sampling_params.no_stop_trim],
-            prompt_tokens=[len(req.origin_input_ids)],
-            completion_tokens=[len(out_ids)],
-            cached_tokens=[0],
-            **logprobs,
-            output_token_entropy_val=None,
-            output_hidden_states=None,
-            routed_experts=None,
-            placeholder_tokens_idx=None,
-            placeholder_tokens_val=None,
-            retraction_counts=[0],
-            spec_verify_ct=[0],
-            spec_accepted_tokens=[0],
-            spec_acceptance_histogram=[None],
-            queue_time=[None],
-            forward_entry_time=[None],
-            prefill_launch_delay=[None],
-            prefill_launch_latency=[None],
-            prefill_finished_ts=[None],
-        )
-        return self.detokenizer.handle_batch_token_id_out(batch)
-
-    @staticmethod
-    def _logprob_fields(req) -> Dict[str, Any]:
-        """The logprob fields of one request's BatchTokenIDOutput, as v0.5.9's
-        Scheduler.stream_output_generation fills them: all None when no request of the
-        batch wants logprobs; otherwise one list per request, output values sliced from
-        send_output_token_logprobs_offset, input ones sent once (logprob_start_len -1 ->
-        the last prompt position, whose value is None)."""
-        names = [
-            f"{io}_{kind}_{part}"
-            for io in ("input", "output")
-            for kind in ("token_logprobs", "top_logprobs", "token_ids_logprobs")
-            for part in ("val", "idx")
-        ]
-        if not req.return_logprob:
-            return dict.fromkeys(names)
-        fields = {name: [[]] for name in names}
-        if not req.input_logprob_sent:
-            fields["input_token_logprobs_val"] = [[None]]
-            fields["input_token_logprobs_idx"] = [[req.origin_input_ids[-1]]]
-            fields["input_top_logprobs_val"] = [[None]]
-            fields["input_top_logprobs_idx"] = [[None]]
-            req.input_logprob_sent = True
-        start = req.send_output_token_logprobs_offset
-        fields["output_token_logprobs_val"] = [req.output_token_logprobs_val[start:]]
-        fields["output_token_logprobs_idx"] = [req.output_token_logprobs_idx[start:]]
-        fields["output_top_logprobs_val"] = [req.output_top_logprobs_val[start:]]
-        fields["output_top_logprobs_idx"] = [req.output_top_logprobs_idx[start:]]
-        req.send_output_token_logprobs_offset = len(req.output_token_logprobs_val)
-        return fields
 
 
 class _IdsSeen:
@@ -477,13 +357,6 @@ class _LogprobTrack:
         self.values: List[float] = []
         self.top_ids: List[List[int]] = []
         self.top_values: List[List[float]] = []
-
-
-class _NoExporter:
-    """RequestMetricsExporterManager with no exporter configured (v0.5.9's default)."""
-
-    def exporter_enabled(self) -> bool:
-        return False
 
 
 def new_rid() -> str:

@@ -148,6 +148,7 @@ def request_body(spec):
 async def _call(chat, tm, body):
     from sglang.srt.entrypoints.openai.protocol import ChatCompletionRequest
 
+    tm.activate()
     tm.engine_calls = []
     tm.events = []
     req = ChatCompletionRequest(**json.loads(json.dumps(body)))

@@ -1,0 +1,57 @@
+"""Per-release glue between the harness and one SGLang release's serving code.
+
+The scenario definitions, the scripted model and the engine loop (engine.py) are shared; what
+moved between releases (how server args are built and published, which TokenizerManager
+attributes the output path reads, the scheduler's output rule, the detokenizer's state,
+sync/async output handling, where TemplateManager lives) sits in one module per release:
+v0_5_9.py, v0_5_23.py. The adapter is chosen by the version of the sglang copy on sys.path
+(sglang/version.py), or named with SGLANG_HARNESS_RELEASE; an unknown release is an error,
+not a guess.
+"""
+
+import importlib
+import os
+import re
+
+# release -> adapter module (relative to this package)
+ADAPTERS = {"0.5.9": "v0_5_9", "0.5.23": "v0_5_23"}
+RELEASES = tuple(ADAPTERS)
+
+
+def installed_release() -> str:
+    """The version of the sglang copy on sys.path (without importing sglang itself, whose
+    __init__ pulls in torch and, from 0.5.2x, patches transformers)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("sglang")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("no sglang package on sys.path")
+    root = list(spec.submodule_search_locations)[0]
+    path = os.path.join(root, "_version.py")  # written by the wheel build (setuptools-scm)
+    if os.path.isfile(path):
+        with open(path) as f:
+            found = re.search(r"^__version__\s*=.*?['\"]([^'\"]+)['\"]", f.read(), re.M)
+        if found:
+            return found.group(1).lstrip("v")
+    raise ImportError(f"cannot tell the release of the sglang copy at {root}")
+
+
+def release_key(release: str) -> str:
+    """'v0.5.23', '0.5.23' or '0.5.23.post1'-style names -> the adapter key they use."""
+    release = release.lstrip("v")
+    if release in ADAPTERS:
+        return release
+    base = ".".join(release.split(".")[:3])
+    if base in ADAPTERS:
+        return base
+    raise ValueError(
+        f"no harness adapter for SGLang {release}; adapters: {', '.join(RELEASES)} "
+        "(add harness/sglang_engineless/adapters/v<release>.py)"
+    )
+
+
+def load(release: str = None):
+    """The adapter module for `release` (default: SGLANG_HARNESS_RELEASE, else the release of
+    the sglang copy on sys.path). Importing it imports that release's serving code."""
+    release = release or os.environ.get("SGLANG_HARNESS_RELEASE") or installed_release()
+    return importlib.import_module(f"{__name__}.{ADAPTERS[release_key(release)]}")
