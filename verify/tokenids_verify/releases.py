@@ -18,6 +18,7 @@ read release before 0.5.23 accepts, so it is used below 0.5.16.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from typing import Optional, Tuple
@@ -28,6 +29,9 @@ _VERSION = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:[.+-]?(.*))?$")
 
 # First release whose own name for the flag is --incremental-streaming-output.
 INCREMENTAL_STREAMING_SINCE = (0, 5, 16)
+# First release with upstream's own chat ids in both places the upstream_id_fields check reads:
+# choices[].response_token_ids (0.5.18) and sglext.input_ids/output_ids (0.5.20).
+UPSTREAM_ID_FIELDS_SINCE = (0, 5, 20)
 
 
 class UnknownRelease(ValueError):
@@ -52,6 +56,8 @@ class Release:
     stream_output_flag: str
     # The stock response keys ``return_token_ids: false`` must give (stock_keys.py).
     stock_keys: stock_keys.KeyTable
+    # Whether stock chat has its own id fields (response_token_ids, sglext ids) to keep working.
+    upstream_id_fields: bool
 
 
 def release_for(version: str) -> Release:
@@ -62,16 +68,41 @@ def release_for(version: str) -> Release:
     if shapes is None:
         known = ", ".join(sorted(stock_keys.SHAPES_BY_RELEASE, key=parse_version))
         raise UnknownRelease(f"SGLang {version}: the verify suite knows the stock response keys of {known} only")
-    return Release(version=version, stream_output_flag=stream_output_flag(version), stock_keys=stock_keys.KeyTable(base, shapes))
+    return Release(version=version, stream_output_flag=stream_output_flag(version), stock_keys=stock_keys.KeyTable(base, shapes),
+                   upstream_id_fields=parse_version(version) >= UPSTREAM_ID_FIELDS_SINCE)
 
 
 def installed_sglang_version() -> Optional[str]:
-    """The version of the ``sglang`` distribution this interpreter sees (None if none)."""
+    """The version of the ``sglang`` this interpreter sees, without importing it (importing
+    sglang takes seconds and may need a GPU): the distribution's metadata, else the
+    ``__version__`` that setuptools-scm wrote into ``sglang/_version.py`` of the package
+    PYTHONPATH finds first (a patched copy of the files has no metadata; metadata found
+    elsewhere on the path could be another copy's). None if there is no sglang."""
+    from importlib.metadata import PackageNotFoundError, version
+    from importlib.util import find_spec
+
     try:
-        from importlib.metadata import PackageNotFoundError, version
-    except ImportError:  # pragma: no cover (Python < 3.8)
-        return None
+        spec = find_spec("sglang")
+    except (ImportError, ValueError):
+        spec = None
+    if spec is not None and spec.submodule_search_locations:
+        for folder in spec.submodule_search_locations:
+            m = _VERSION_PY.search(_read(os.path.join(folder, "_version.py")))
+            if m:
+                return m.group(1)
     try:
         return version("sglang")
     except PackageNotFoundError:
         return None
+
+
+# setuptools-scm: `__version__ = version = '0.5.9'`
+_VERSION_PY = re.compile(r"""^__version__\s*=\s*(?:version\s*=\s*)?["']([^"']+)["']""", re.M)
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except OSError:
+        return ""

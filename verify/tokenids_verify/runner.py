@@ -25,6 +25,7 @@ from .checks.openai_client import check_openai_client
 from .checks.opt_out import check_opt_out_keys
 from .checks.reasoning import check_reasoning_ids
 from .checks.stream_output import check_stream_output_mode
+from .checks.upstream_fields import check_upstream_id_fields
 from .checks.text_fidelity import check_stream_text_fidelity
 from .checks.tool_call import check_tool_call_ids
 from .client import HttpError
@@ -55,7 +56,8 @@ ALL_CHECKS: List[Check] = [
     Check("stream_text_fidelity", "streamed content / reasoning / tool calls equal the non-streaming message (a tool call cut by max_tokens: as designed)", check_stream_text_fidelity),
     Check("completions_ids", "/v1/completions: per-choice prompt_token_ids and token_ids, streamed once each; echo; id prompts; n=2; false = the stock release's keys", check_completions_ids),
     Check("flag_validation", "return_token_ids validated as Optional[bool] on chat and completions: lax spellings accepted, others a 400 naming the field", check_flag_validation),
-    Check("stream_output_mode", "a --stream-output server gives the same ids", check_stream_output_mode),
+    Check("upstream_id_fields", "releases with chat ids of their own (0.5.20+): response_token_ids and sglext ids equal the contract's ids in the same request, streamed and not (skipped on v0.5.9)", check_upstream_id_fields),
+    Check("stream_output_mode", "a server streaming output ids as deltas (the release's --stream-output / --incremental-streaming-output) gives the same ids", check_stream_output_mode),
 ]
 
 CHECK_NAMES = [c.name for c in ALL_CHECKS]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Dict, Set, Tuple
 
@@ -165,3 +166,102 @@ def test_stream_delta_without_tool_calls_is_stock_only_on_0_5_23():
     assert chunk_key_problems(release_for("0.5.23").stock_keys, chunk, "c") == []
     assert chunk_key_problems(release_for("0.5.9").stock_keys, chunk, "c") == [
         "c.choices[0].delta: keys stock v0.5.9 always sends are missing: ['tool_calls']"]
+
+
+def test_installed_version_is_read_from_the_copy_on_the_path_first(tmp_path):
+    """A patched copy of the files has no metadata: its _version.py says the release, even when
+    another copy's metadata is on the path too."""
+    pkg = tmp_path / "sglang"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("raise RuntimeError('not imported')\n")
+    (pkg / "_version.py").write_text("__version__ = version = '0.5.23'\n")
+    code = "from tokenids_verify.releases import installed_sglang_version as f; print(f())"
+    env = {"PYTHONPATH": f"{ROOT / 'verify'}:{tmp_path}:{fetch('0.5.9').parent}", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0.5.23"
+    env["PYTHONPATH"] = f"{ROOT / 'verify'}:{fetch('0.5.9').parent}"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0.5.9"
+
+
+# --- upstream_id_fields: a scripted client answering as a patched 0.5.23 would, or not ---
+
+class _Sse:
+    def __init__(self, events):
+        self.events, self.done = events, True
+
+
+class _Stream:
+    def __init__(self, events):
+        self.status, self.sse = 200, _Sse(events)
+
+    @property
+    def chunks(self):
+        return self.sse.events
+
+
+class Patched0523:
+    """Both shapes in one request: the contract's ids and upstream's own, equal."""
+
+    PROMPT, OUT = [1, 2, 3], [[7, 8, 9], [7, 8, 9]]
+
+    def __init__(self, break_what=None):
+        self.break_what = break_what
+        self.bodies = []
+
+    def chat(self, body):
+        self.bodies.append(body)
+        out = [list(o) for o in self.OUT]
+        response_ids = [list(o) for o in out]
+        if self.break_what == "response_token_ids":
+            response_ids[1] = response_ids[1][:-1]
+        return {"prompt_token_ids": self.PROMPT, "sglext": {"input_ids": self.PROMPT, "output_ids": out},
+                "choices": [{"index": i, "token_ids": out[i], "prompt_token_ids": self.PROMPT, "response_token_ids": response_ids[i]}
+                            for i in range(2)]}
+
+    def chat_stream(self, body):
+        self.bodies.append(body)
+        events = [{"choices": [{"index": i, "delta": {"role": "assistant"}}], "prompt_token_ids": self.PROMPT} for i in range(2)]
+        events += [{"choices": [{"index": i, "delta": {"content": "x"}, "token_ids": [t]}]} for i in range(2) for t in self.OUT[i]]
+        final_out = [list(o) for o in self.OUT]
+        if self.break_what == "stream_sglext":
+            final_out[0] = final_out[0][:1]
+        if self.break_what != "no_final_chunk":
+            events.append({"choices": [], "sglext": {"input_ids": self.PROMPT, "output_ids": final_out}})
+        events.append({"choices": [], "usage": {"prompt_tokens": 3, "completion_tokens": 6}})
+        return _Stream(events)
+
+
+def _ctx(client, tok, version):
+    from tokenids_verify.context import CheckContext
+    return CheckContext(client=client, tokenizer=tok, release=release_for(version))
+
+
+def test_upstream_id_fields_passes_on_a_patched_0_5_23(byte_tokenizer):
+    from tokenids_verify.checks.upstream_fields import check_upstream_id_fields
+    client = Patched0523()
+    assert check_upstream_id_fields(_ctx(client, byte_tokenizer, "0.5.23"))["release"] == "0.5.23"
+    assert all(b["return_token_ids"] is True and b["return_output_ids_in_sglext"] is True and b["n"] == 2 for b in client.bodies)
+
+
+@pytest.mark.parametrize("break_what,needle", [
+    ("response_token_ids", "non-stream choice 1: response_token_ids vs token_ids"),
+    ("stream_sglext", "stream choice 0: sglext.output_ids vs the streamed token_ids"),
+    ("no_final_chunk", "0 chunks with sglext ids"),
+])
+def test_upstream_id_fields_fails_when_upstream_ids_disagree(byte_tokenizer, break_what, needle):
+    from tokenids_verify.checks.upstream_fields import check_upstream_id_fields
+    from tokenids_verify.context import CheckFailed
+    with pytest.raises(CheckFailed) as e:
+        check_upstream_id_fields(_ctx(Patched0523(break_what), byte_tokenizer, "0.5.23"))
+    assert any(needle in p for p in e.value.problems), e.value.problems
+
+
+def test_upstream_id_fields_is_skipped_with_its_reason_on_0_5_9(byte_tokenizer):
+    from tokenids_verify.checks.upstream_fields import check_upstream_id_fields
+    from tokenids_verify.context import SkipCheck
+    client = Patched0523()
+    with pytest.raises(SkipCheck, match="stock v0.5.9 has no id fields of its own"):
+        check_upstream_id_fields(_ctx(client, byte_tokenizer, "0.5.9"))
+    assert client.bodies == []
+    assert release_for("0.5.23").upstream_id_fields and not release_for("0.5.9").upstream_id_fields

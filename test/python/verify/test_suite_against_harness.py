@@ -23,7 +23,7 @@ ALL = [
     "nonstream_ids", "stream_ids", "cross_mode_identity", "usage_counts", "prompt_matches_chat_template",
     "tool_call_ids", "n2_choices", "opt_out_keys", "stop_and_length_finishes", "concurrent_streams",
     "openai_client", "reasoning_ids", "logprobs_alignment", "stream_text_fidelity", "completions_ids", "flag_validation",
-    "stream_output_mode",
+    "upstream_id_fields", "stream_output_mode",
 ]
 # The checks whose subject lives at interval-3 chunk edges.
 EDGE_CHECKS = ["stream_text_fidelity", "logprobs_alignment", "tool_call_ids", "stream_ids"]
@@ -37,7 +37,8 @@ def test_patched_passes(patched_run):
     run = patched_run
     assert run.returncode == 0, run.explain()
     assert run.report["status"] == "passed" and run.report["failed_checks"] == []
-    expected_skips = set() if importlib.util.find_spec("openai") else {"openai_client"}
+    # v0.5.9 has no id fields of its own to keep working
+    expected_skips = {"upstream_id_fields"} | (set() if importlib.util.find_spec("openai") else {"openai_client"})
     assert set(run.report["skipped_checks"]) == expected_skips, run.explain()
     for c in run.report["checks"]:
         if c["status"] == "skipped":
@@ -45,6 +46,9 @@ def test_patched_passes(patched_run):
     # the parsers were chosen from the model's config, and the tool branch really ran
     assert run.report["target"]["tool_call_parser"] == "qwen25"
     assert run.report["target"]["reasoning_parser"] == "qwen3"
+    # the release was read from the served copy's files (it has no metadata), and picked its flag
+    assert run.report["target"]["sglang_version"] == "0.5.9"
+    assert run.report["target"]["stream_output_flag"] == "--stream-output"
     details = {c["name"]: c["details"] for c in run.report["checks"]}
     assert details["tool_call_ids"]["tool_call_chunks"] > 0
     assert details["tool_call_ids"]["finish_reason"] == "tool_calls"
