@@ -1,0 +1,61 @@
+"""Runs the engine-less harness's chat scenarios on a subset of server modes, in the
+process of the sglang copy on sys.path (patchtools.overlap starts it per copy).
+
+    python -m patchtools.harness_run OUT.json WORK_DIR [--modes all|overlap] [--kinds K1,...]
+
+The scenarios, the server configurations and the recording are the harness's own
+(sglang_engineless.scenarios); only the list of scenarios is narrowed: the overlap report
+runs a copy per diff, and four server modes that between them show every defect the
+matrix knows (coalesced outputs under --stream-output, several tokens per output, the
+whole answer in one read) keep that affordable.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+
+from sglang_engineless import scenarios
+
+# (stream_output, stream_interval, delivery)
+MODES = {
+    "overlap": {(False, 1, "each"), (True, 1, "bunched"), (False, 3, "step3"), (True, 3, "whole")},
+    # One token per read, no --stream-output: the cheapest mode that streams several chunks.
+    "one": {(False, 1, "each")},
+}
+
+
+def selected(modes):
+    every = scenarios.matrix(full=False)
+    if modes == "all":
+        return every
+    return [(name, spec) for name, spec in every
+            if (spec["stream_output"], spec["interval"], spec["delivery"]) in MODES[modes]]
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m patchtools.harness_run")
+    ap.add_argument("out")
+    ap.add_argument("work_dir")
+    ap.add_argument("--modes", choices=("all", *MODES), default="overlap")
+    ap.add_argument("--kinds", default="")
+    args = ap.parse_args(argv)
+    kinds = {k for k in args.kinds.split(",") if k}
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.makedirs(args.work_dir, exist_ok=True)
+    chosen = selected(args.modes)
+    # run_all walks scenarios.matrix(); narrow it to the chosen scenarios.
+    scenarios.matrix = lambda full=False: chosen
+    import sglang
+
+    results = asyncio.run(scenarios.run_all(args.work_dir, False, kinds))
+    with open(args.out, "w") as f:
+        json.dump({"sglang": os.path.dirname(sglang.__file__), "scenarios": results,
+                   "specs": dict(chosen)}, f)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
