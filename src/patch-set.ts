@@ -49,7 +49,11 @@ export async function loadPatchSet(dir: string): Promise<PatchSet> {
   const up = mapping(m?.upstream, "upstream", ["repository", "tag", "commit"], problems);
   const repository = str(up?.repository, join("upstream", "repository"), problems);
   const tag = str(up?.tag, join("upstream", "tag"), problems);
-  const commit = str(up?.commit, join("upstream", "commit"), problems, { pattern: /^[0-9a-f]{40}$/, what: "a full 40-hex commit id" });
+  // YAML reads an id of digits only (or digits and one "e") as a number: say to quote it.
+  const commit = str(up?.commit, join("upstream", "commit"), problems, {
+    pattern: /^[0-9a-f]{40}$/,
+    what: typeof up?.commit === "number" ? 'a full 40-hex commit id in quotes (YAML read this one as a number; write commit: "...")' : "a full 40-hex commit id",
+  });
   // Optional explicit list: then every listed file must exist (a missing patch is an error,
   // not silently fewer patches) and no unlisted .patch may sit in the folder.
   let listed: string[] | undefined;

@@ -52,6 +52,12 @@ describe("patch sets", () => {
     dir = copy();
     writeFileSync(path.join(dir, "patchset.yaml"), require_manifest(dir).replace(/commit: \w+/, "commit: bbe9c7e"));
     await expect(loadPatchSet(dir)).rejects.toThrow(/upstream\.commit: "bbe9c7e" is not a full 40-hex commit id/);
+    // an all-digit id unquoted is a YAML number: the message says to quote it
+    dir = copy();
+    writeFileSync(path.join(dir, "patchset.yaml"), require_manifest(dir).replace(/commit: \w+/, `commit: ${"0".repeat(40)}`));
+    await expect(loadPatchSet(dir)).rejects.toThrow(/upstream\.commit: expected a full 40-hex commit id in quotes \(YAML read this one as a number; write commit: "\.\.\."\), got number 0/);
+    writeFileSync(path.join(dir, "patchset.yaml"), require_manifest(dir).replace(/commit: \w+/, `commit: "${"0".repeat(40)}"`));
+    expect((await loadPatchSet(dir)).upstream.commit).toBe("0".repeat(40));
   });
 });
 

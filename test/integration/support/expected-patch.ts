@@ -4,7 +4,7 @@
  * touch and their expected contents.
  */
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -24,13 +24,15 @@ export function touchedPaths(patchTexts: string[]): string[] {
 export function expectedPatchResult(sglangDir: string, patchFiles: string[]): ExpectedPatch {
   const scratch = mkdtempSync(path.join(os.tmpdir(), "sip-expected-"));
   try {
-    cpSync(path.join(sglangDir, "sglang"), path.join(scratch, "python", "sglang"), { recursive: true });
+    // git apply needs only the files the diffs touch (0.5.23's package is 131 MB).
+    const touched = touchedPaths(patchFiles.map((f) => readFileSync(f, "utf8")));
+    for (const rel of touched) if (existsSync(path.join(sglangDir, rel))) cpSync(path.join(sglangDir, rel), path.join(scratch, "python", rel));
     // A clean git: the developer's own config (apply.whitespace = fix, say) must not shape
     // what the image is compared against.
     const env = { ...process.env, GIT_CEILING_DIRECTORIES: path.dirname(scratch), GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" };
     execFileSync("git", ["apply", ...patchFiles], { cwd: scratch, env, stdio: ["ignore", "pipe", "pipe"] });
     const files = new Map<string, Buffer>();
-    for (const rel of touchedPaths(patchFiles.map((f) => readFileSync(f, "utf8")))) {
+    for (const rel of touched) {
       files.set(rel, readFileSync(path.join(scratch, "python", rel)));
     }
     return { files };

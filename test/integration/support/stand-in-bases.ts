@@ -8,7 +8,9 @@
  * The site-packages variant has setgid group-writable folders (as some distributions make
  * them), so the tests see the patched layer keep folder modes.
  * `version` other than the files' real 0.5.9 gives a base whose INSTALLED version is wrong
- * (for the wrong-version failure path).
+ * (for the wrong-version failure path). `release` takes another release's files (0.5.23), and
+ * `only` keeps just those package files (paths under sglang/): a small stand-in for a release
+ * whose wheel is large, enough for the build, which reads and patches files without importing.
  * Each image is tagged with a hash of its inputs and reused across runs: the rootfs alone takes
  * 20-60 s to bootstrap.
  */
@@ -35,8 +37,8 @@ export function hash(...parts: string[]): string {
   return createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 16);
 }
 
-export async function fetchSglang(): Promise<string> {
-  const { stdout } = await run("bash", [path.join(REPO_ROOT, "scripts/fetch-sglang.sh")], { cwd: REPO_ROOT, maxBuffer: 1 << 20 });
+export async function fetchSglang(release = "0.5.9"): Promise<string> {
+  const { stdout } = await run("bash", [path.join(REPO_ROOT, "scripts/fetch-sglang.sh"), release], { cwd: REPO_ROOT, maxBuffer: 1 << 20 });
   return stdout.trim().split("\n").pop() as string;
 }
 
@@ -64,8 +66,8 @@ export async function ensureRootfs(engine: DockerEngine, log: (m: string) => voi
   return tag;
 }
 
-export function distInfoFiles(sglangDir: string, version: string): GeneratedFile[] {
-  const real = path.join(sglangDir, "sglang-0.5.9.dist-info");
+export function distInfoFiles(sglangDir: string, version: string, release = "0.5.9"): GeneratedFile[] {
+  const real = path.join(sglangDir, `sglang-${release}.dist-info`);
   const files: GeneratedFile[] = [];
   for (const name of readdirSync(real)) {
     if (name === "RECORD" || name === "licenses") continue;
@@ -103,22 +105,25 @@ RUN set -e; site=$(python3 -c 'import site; print(site.getsitepackages()[0])'); 
 export async function ensureStandInBase(
   engine: DockerEngine,
   variant: StandInVariant,
-  opts: { version?: string; log?: (m: string) => void } = {},
+  opts: { version?: string; release?: string; only?: string[]; log?: (m: string) => void } = {},
 ): Promise<string> {
-  const version = opts.version ?? "0.5.9";
+  const release = opts.release ?? "0.5.9";
+  const version = opts.version ?? release;
   const rootfs = await ensureRootfs(engine, opts.log);
-  const sglangDir = await fetchSglang();
+  const sglangDir = await fetchSglang(release);
   const dockerfile = (variant === "editable" ? EDITABLE_DOCKERFILE : SITE_PACKAGES_DOCKERFILE)(rootfs, version);
+  const only = (opts.only ?? []).map((rel) => ({ name: `sglang/${rel}`, content: readFileSync(path.join(sglangDir, "sglang", rel)) }));
   const context = await packContext(
-    [{ name: "Dockerfile", content: Buffer.from(dockerfile) }, ...distInfoFiles(sglangDir, version)],
-    [{ from: path.join(sglangDir, "sglang"), to: "sglang" }],
+    [{ name: "Dockerfile", content: Buffer.from(dockerfile) }, ...distInfoFiles(sglangDir, version, release), ...only],
+    opts.only ? [] : [{ from: path.join(sglangDir, "sglang"), to: "sglang" }],
   );
-  const tag = `sglang-image-patcher-test/base:${variant}-${version}-${hash(RECIPE_VERSION, rootfs, context.sha256)}`;
+  const name = release === "0.5.9" ? `${variant}-${version}` : `${variant}-files${release}-${version}`;
+  const tag = `sglang-image-patcher-test/base:${name}-${hash(RECIPE_VERSION, rootfs, context.sha256)}`;
   if (await engine.inspectImage(tag)) return tag;
   opts.log?.(`building stand-in base ${tag}`);
   await engine.buildImage(context.tar, { dockerfile: "Dockerfile", tag, buildargs: {}, labels: {} }, () => {});
   // Older builds of the same variant (other input hashes) are only disk use now.
-  const prefix = `sglang-image-patcher-test/base:${variant}-${version}-`;
+  const prefix = `sglang-image-patcher-test/base:${name}-`;
   const stale = execFileSync("docker", ["images", "--format", "{{.Repository}}:{{.Tag}}", "sglang-image-patcher-test/base"], { encoding: "utf8" })
     .split("\n")
     .filter((t) => t.startsWith(prefix) && t !== tag);

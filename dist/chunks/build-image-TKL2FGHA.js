@@ -25,7 +25,7 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-2ONTCTAS.js";
+} from "./chunk-YZQPTJSL.js";
 import {
   BASE_DIGEST_LABEL,
   ENV_PASSWORD,

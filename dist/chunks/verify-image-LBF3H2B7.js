@@ -16,7 +16,7 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-2ONTCTAS.js";
+} from "./chunk-YZQPTJSL.js";
 import {
   LABEL_PREFIX
 } from "./chunk-3GRZYDSJ.js";

@@ -10389,7 +10389,10 @@ async function loadPatchSet(dir) {
   const up = mapping(m?.upstream, "upstream", ["repository", "tag", "commit"], problems);
   const repository = str(up?.repository, join("upstream", "repository"), problems);
   const tag = str(up?.tag, join("upstream", "tag"), problems);
-  const commit = str(up?.commit, join("upstream", "commit"), problems, { pattern: /^[0-9a-f]{40}$/, what: "a full 40-hex commit id" });
+  const commit = str(up?.commit, join("upstream", "commit"), problems, {
+    pattern: /^[0-9a-f]{40}$/,
+    what: typeof up?.commit === "number" ? 'a full 40-hex commit id in quotes (YAML read this one as a number; write commit: "...")' : "a full 40-hex commit id"
+  });
   let listed;
   if (m?.patches !== void 0) {
     if (!Array.isArray(m.patches) || m.patches.some((x) => typeof x !== "string")) problems.push("patches: expected a list of file names");
