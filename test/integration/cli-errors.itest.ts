@@ -127,6 +127,19 @@ describe("the CLI with two releases, without a daemon", () => {
     expect(all.json.targets.map((t: { target: string; release: string }) => `${t.release}/${t.target}`)).toEqual(["0.5.9/old", "0.5.23/new-amd64", "0.5.23/new-arm64"]);
   });
 
+  it("the shipped build.yaml: --release 0.5.23 plans its four cu130 targets from patches/sglang-v0.5.23", async () => {
+    const run = await runBuildImage(["--dry-run", "--release", "0.5.23"], NO_DAEMON);
+    expect(run.code, run.stderr).toBe(0);
+    const plans = run.json.targets as { target: string; release: string; base: { ref: string; platform: string }; patchSet: { dir: string; sglangVersion: string; patches: unknown[] } }[];
+    expect(plans.map((p) => p.target)).toEqual(["v0.5.23-cu130-amd64", "v0.5.23-cu130-amd64-runtime", "v0.5.23-cu130-arm64", "v0.5.23-cu130-arm64-runtime"]);
+    for (const p of plans) {
+      expect(p).toMatchObject({ release: "0.5.23", patchSet: { dir: path.join(REPO_ROOT, "patches/sglang-v0.5.23"), sglangVersion: "0.5.23" } });
+      expect(p.patchSet.patches.length).toBeGreaterThan(0);
+      expect(p.base.ref).toBe(p.target.includes("runtime") ? "lmsysorg/sglang:v0.5.23-cu130-runtime" : "lmsysorg/sglang:v0.5.23-cu130");
+      expect(p.base.platform).toBe(p.target.includes("arm64") ? "linux/arm64" : "linux/amd64");
+    }
+  });
+
   it("an unknown release, a patch set of another version and a missing patchset.yaml are named, exit 2, nothing planned", async () => {
     const unknown = await runBuildImage(["--config", config(), "--dry-run", "--release", "0.5.99"], NO_DAEMON);
     expect(unknown.code).toBe(2);
