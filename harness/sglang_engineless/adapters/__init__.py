@@ -12,10 +12,21 @@ not a guess.
 import importlib
 import os
 import re
+from types import SimpleNamespace
 
 # release -> adapter module (relative to this package)
 ADAPTERS = {"0.5.9": "v0_5_9", "0.5.23": "v0_5_23"}
 RELEASES = tuple(ADAPTERS)
+
+
+# What callers need to know of a release before importing its serving code (command lines);
+# the adapter modules carry the same constants (checked by the tests).
+RELEASE_FLAGS = {
+    "0.5.9": SimpleNamespace(RELEASE="0.5.9", STREAM_OUTPUT_FLAG="--stream-output",
+                             SGLEXT_IDS=False),
+    "0.5.23": SimpleNamespace(RELEASE="0.5.23", STREAM_OUTPUT_FLAG="--incremental-streaming-output",
+                              SGLEXT_IDS=True),
+}
 
 
 def installed_release() -> str:

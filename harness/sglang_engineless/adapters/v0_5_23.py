@@ -31,6 +31,8 @@ from sglang.srt.server_args import ServerArgs
 from sglang.srt.speculative.spec_info import SpeculativeAlgorithm
 
 RELEASE = "0.5.23"
+# Server-wide sglext ids (--return-input-ids/--return-output-ids, from 0.5.20).
+SGLEXT_IDS = True
 STREAM_OUTPUT_FLAG = "--incremental-streaming-output"
 
 

@@ -17,6 +17,8 @@ from sglang.srt.utils.request_logger import RequestLogger
 
 RELEASE = "0.5.9"
 # The launch_server flag under which streamed output_ids are deltas (cumulative otherwise).
+# Server-wide sglext ids (--return-input-ids/--return-output-ids, from 0.5.20).
+SGLEXT_IDS = False
 STREAM_OUTPUT_FLAG = "--stream-output"
 # v0.5.9 Scheduler: non-streaming requests still flush every 50 tokens.
 DEFAULT_FORCE_STREAM_INTERVAL = 50
