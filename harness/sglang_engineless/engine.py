@@ -279,15 +279,14 @@ class ScriptedTokenizerManager(TokenizerManager):
         track = _LogprobTrack()
         script = self.model.completion_ids(input_ids, (obj.sampling_params or {}).get("json_schema"))
         state = self.rid_to_state[obj.rid]
+        top_k = (obj.top_logprobs_num or 0) if obj.return_logprob else 0
 
         def record_logprobs(position: int, token_id: int) -> None:
             value = scripted_logprob(position, token_id)
             track.values.append(value)
             ids = vals = None
-            if req.top_logprobs_num > 0:
-                ids, vals = scripted_top_logprobs(
-                    position, token_id, req.top_logprobs_num, len(self.tokenizer)
-                )
+            if top_k > 0:
+                ids, vals = scripted_top_logprobs(position, token_id, top_k, len(self.tokenizer))
                 track.top_ids.append(ids)
                 track.top_values.append(vals)
             adapter.add_logprob(req, value, token_id, ids, vals)
