@@ -325,6 +325,8 @@ def main(argv=None) -> int:
         if out.exists() and any(out.iterdir()) and not args.force:
             raise ToolError(f"{out} exists and is not empty (another series lives there); "
                             "name a scratch folder with --out DIR, or --force to replace it")
+        if out.resolve() == patch_dir(from_v).resolve():
+            raise ToolError(f"{out} holds the series being ported; write the port elsewhere (--out DIR)")
         start = time.monotonic()
         results = port(from_v, to_v, out, args.commit, log)
         ported = time.monotonic() - start

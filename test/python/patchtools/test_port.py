@@ -8,6 +8,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from patchtools.common import REPO, fetch, series
 
 SOURCE = REPO / "patches/sglang-v0.5.9"
@@ -95,5 +97,20 @@ def test_bad_usage(tmp_path):
     assert port("--from", "latest", "--to", "0.5.9", "--out", tmp_path / "x").returncode == 2
     proc = port("--from", "0.4.0", "--to", "0.5.9", "--out", tmp_path / "x")
     assert proc.returncode == 2 and "no patch series for sglang 0.4.0" in proc.stderr
+    proc = port("--from", "0.5.9", "--to", "0.5.9", "--out", SOURCE, "--force", "--no-verify")
+    assert proc.returncode == 2 and "holds the series being ported" in proc.stderr
     proc = port("--from", "0.5.9", "--to", "0.5.9", "--out", tmp_path / "x", "--commit", "abc")
     assert proc.returncode == 2 and "40-hex" in proc.stderr
+
+
+@pytest.mark.skipif(os.environ.get("SGLANG_TEST_MATRIX") != "full",
+                    reason="the port's check, matrix and overlap report: SGLANG_TEST_MATRIX=full")
+def test_port_verifies_what_it_wrote(tmp_path):
+    """Without --no-verify the ported series is checked, the scenario matrix runs on the
+    target with it, and the overlap report follows."""
+    proc = port("--from", "0.5.9", "--to", "0.5.9", "--out", tmp_path / "same", "--json")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    verify = json.loads(proc.stdout)["verify"]
+    assert verify["check"] is True
+    assert verify["matrix"]["passed"] == verify["matrix"]["total"] > 0
+    assert all(r["with_series"] for r in verify["overlap"]["clauses"])
