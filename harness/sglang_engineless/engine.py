@@ -318,11 +318,10 @@ class ScriptedTokenizerManager(TokenizerManager):
             "output_ids": list(req.output_ids_through_stop),
             "prompt_was_text": obj.input_ids is None,
             # Per output position: the log-probability, and the top list as the client
-            # should see it (text -> value, in order; equal texts collapse as in
-            # to_openai_style_logprobs).
+            # should see it ((text, value) in order, as the release renders it).
             "logprobs": list(track.values),
             "top_logprobs": [
-                list({self.tokenizer.decode([i]): v for i, v in zip(ids, vals)}.items())
+                adapter.top_logprobs_view(self.tokenizer, ids, vals)
                 for ids, vals in zip(track.top_ids, track.top_values)
             ],
         }

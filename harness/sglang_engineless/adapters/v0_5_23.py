@@ -175,6 +175,12 @@ def add_logprob(req, value, token_id, top_ids=None, top_values=None) -> None:
     lp.output_token_ids_logprobs_idx.append([])
 
 
+def top_logprobs_view(tokenizer, ids, values):
+    """A top list as the client sees it: 0.5.23 renders every entry (TopLogprob list, no
+    dict by token text), so equal texts stay separate."""
+    return [(tokenizer.decode([i]), v) for i, v in zip(ids, values)]
+
+
 def output(tm, req):
     """The real scheduler output rule and payload (_GenerationStreamAccumulator) for this one
     request, then the real detokenizer; None when the rule sends nothing this step."""

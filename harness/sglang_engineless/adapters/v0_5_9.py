@@ -141,6 +141,12 @@ def add_logprob(req, value, token_id, top_ids=None, top_values=None) -> None:
         req.output_top_logprobs_idx.append(top_ids)
 
 
+def top_logprobs_view(tokenizer, ids, values):
+    """A top list as the client sees it: v0.5.9's to_openai_style_logprobs keeps a dict by
+    token text, so equal texts (e.g. two partial UTF-8 bytes, both "\ufffd") collapse."""
+    return list({tokenizer.decode([i]): v for i, v in zip(ids, values)}.items())
+
+
 def output(tm, req):
     """v0.5.9 Scheduler.stream_output_generation for one request (its output rule), then the
     real detokenizer; None when the rule sends nothing this step."""

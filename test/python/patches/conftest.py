@@ -33,3 +33,46 @@ def patched_release(sglang_release, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("patched") / "tree"
     run_script(REPO / "scripts/patches-check.sh", sglang_release, "--out", out)
     return out
+
+
+# Releases whose serving code the harness drives (harness/sglang_engineless/adapters).
+RELEASES = ("0.5.9", "0.5.23")
+
+
+class ReleaseFiles:
+    """Per release: the stock files, the patched copy (patches/sglang-vRELEASE/), and the
+    Python that runs its serving code (scripts/release-env.sh). Each made once a session."""
+
+    def __init__(self, tmp_path_factory):
+        self._tmp = tmp_path_factory
+        self._stock, self._patched, self._python = {}, {}, {}
+
+    def stock(self, release) -> Path:
+        if release not in self._stock:
+            out = run_script(REPO / "scripts/fetch-sglang.sh", release).stdout.strip().splitlines()[-1]
+            self._stock[release] = Path(out)
+        return self._stock[release]
+
+    def has_patches(self, release) -> bool:
+        return any((REPO / f"patches/sglang-v{release}").glob("*.patch"))
+
+    def patched(self, release) -> Path:
+        if release not in self._patched:
+            if not self.has_patches(release):
+                # The only skip: a release whose series is not written yet.
+                pytest.skip(f"patches/sglang-v{release}/ holds no patches yet: nothing to test patched")
+            out = self._tmp.mktemp(f"patched-{release}") / "tree"
+            run_script(REPO / "scripts/patches-check.sh", release, "--out", out)
+            self._patched[release] = out
+        return self._patched[release]
+
+    def python(self, release) -> str:
+        if release not in self._python:
+            venv = run_script(REPO / "scripts/release-env.sh", release).stdout.strip().splitlines()[-1]
+            self._python[release] = str(Path(venv) / "bin/python")
+        return self._python[release]
+
+
+@pytest.fixture(scope="session")
+def release_files(tmp_path_factory) -> ReleaseFiles:
+    return ReleaseFiles(tmp_path_factory)

@@ -4,8 +4,11 @@ completions fixes after 0008: streamed echo text (0009) and log-probabilities 1:
 ids of each chunk (0010).
 
 One process per sglang copy runs every scenario (`python -m
-sglang_engineless.completions_scenarios`); the tests assert on what the client received
-and what the scripted engine consumed and produced.
+sglang_engineless.completions_scenarios`, with the release's Python); the tests assert on
+what the client received and what the scripted engine consumed and produced. v0.5.9 runs
+every test below; later releases (LATER) run the id checks on their patched series and an
+unpatched control of what stock ships (0.5.17+ has per-choice completions ids when asked),
+on CORE_SERVERS by default and on every server under SGLANG_TEST_MATRIX=full.
 """
 
 import json
@@ -18,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import RELEASES, REPO
 from stream_checks import walk_keys
 
 from sglang_engineless.completions_scenarios import (  # noqa: E402  (no sglang import)
@@ -43,14 +46,19 @@ CONTROL_SERVERS = ["so0-si3", "so1-si1"]
 # Servers whose streams have several chunks per choice (the whole answer in one read has
 # one): --stream-output off/on x --stream-interval 1/3. The fixes' controls run on these.
 MULTI_CHUNK_SERVERS = ["so0-si1", "so0-si3", "so1-si1", "so1-si3"]
+LATER = RELEASES[1:]
+# Servers of the later releases' default run: both streaming output modes, both intervals,
+# and the whole answer in one read.
+CORE_SERVERS = (SERVER_NAMES if os.environ.get("SGLANG_TEST_MATRIX") == "full"
+                else ["so0-si1", "so1-si3", "so1-whole"])
 
 
-def run_scenarios(tree, tmp_path_factory, label, servers=None, cases=None):
+def run_scenarios(tree, tmp_path_factory, label, servers=None, cases=None, python=sys.executable):
     work = tmp_path_factory.mktemp(f"completions-{label}")
     out = work / "results.json"
     env = dict(os.environ, PYTHONPATH=f"{tree}{os.pathsep}{REPO / 'harness'}")
     env.pop("SGLANG_TOKEN_IDS_DEFAULT", None)
-    args = [sys.executable, "-W", "ignore", "-m", "sglang_engineless.completions_scenarios",
+    args = [python, "-W", "ignore", "-m", "sglang_engineless.completions_scenarios",
             str(out), str(work), ",".join(servers or SERVER_NAMES)]
     args += [",".join(cases)] if cases else []
     proc = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
@@ -69,6 +77,22 @@ def patched(patched_release, tmp_path_factory):
 @pytest.fixture(scope="module")
 def stock(sglang_release, tmp_path_factory):
     return run_scenarios(sglang_release, tmp_path_factory, "stock")
+
+
+@pytest.fixture(scope="module")
+def later(release_files, tmp_path_factory):
+    """(release, patched or not) -> that copy's scenarios on CORE_SERVERS, run on first use."""
+    cache = {}
+
+    def get(release, patched):
+        if (release, patched) not in cache:
+            tree = release_files.patched(release) if patched else release_files.stock(release)
+            label = f"{'patched' if patched else 'stock'}-{release}"
+            cache[release, patched] = run_scenarios(
+                tree, tmp_path_factory, label, CORE_SERVERS, python=release_files.python(release))
+        return cache[release, patched]
+
+    return get
 
 
 def series_without(sglang_release, tmp_path_factory, label, left_out):
@@ -519,3 +543,40 @@ def test_server_default_from_env_as_for_chat(patched):
                for k, r in env.items() if k.startswith("0/")}
     assert has_ids == {"default": False, "false": False, "true": True}
     assert "SGLANG_TOKEN_IDS_DEFAULT" in env["invalid"], env["invalid"]
+
+
+@pytest.mark.parametrize("release", LATER)
+def test_later_release_ids_are_exact(later, release):
+    data = later(release, True)
+    problems = {k: p for k, p in all_problems(data, CORE_SERVERS).items() if p}
+    assert not problems, json.dumps(problems, indent=1)[:4000]
+
+
+@pytest.mark.parametrize("release", LATER)
+def test_later_release_stock_ships_ids_only_when_asked(later, release):
+    """Unpatched control, measured: stock 0.5.23's completions carry ids in vLLM's
+    completions shape when return_token_ids is true (upstream since 0.5.17), exact on every
+    case and server; absent or false, none."""
+    data = later(release, False)
+    asked = {}
+    for server in CORE_SERVERS:
+        for case in CASES:
+            prefix = f"{server}/{case}"
+            full, stream = data["runs"][f"{prefix}/full-true"], data["runs"][f"{prefix}/stream-true"]
+            body = data["cases"][case]
+            asked[prefix] = full_problems(full, body) or stream_problems(stream, body, full["response"])
+            for flag in ("default", "false"):
+                for run in ("full", "stream"):
+                    result = data["runs"][f"{prefix}/{run}-{flag}"]
+                    assert not id_keys(body_of(result)), f"{prefix}/{run}-{flag}"
+    assert not {k: p for k, p in asked.items() if p}, json.dumps(asked, indent=1)[:4000]
+
+
+@pytest.mark.parametrize("release", LATER)
+def test_later_release_flag_false_is_key_for_key_stock(later, release):
+    patched, stock = later(release, True), later(release, False)
+    for key, result in patched["runs"].items():
+        if key.endswith("-false"):
+            body = body_of(result)
+            assert body and not id_keys(body), key
+            assert walk_keys(body) == walk_keys(body_of(stock["runs"][key])), key

@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from conftest import REPO
+from conftest import RELEASES, REPO
 
 TOOLS = [{"type": "function", "function": {"name": "get_weather", "parameters": {
     "type": "object", "properties": {"city": {"type": "string"}}}}}]
@@ -147,3 +147,70 @@ def test_bad_harness_options_exit_2(patched_release, tmp_path_factory, flag, mes
     )
     assert proc.returncode == 2
     assert message in proc.stderr
+
+
+# Later releases over HTTP (sglang_engineless.launch: the release's tree and Python).
+LATER = RELEASES[1:]
+
+
+@pytest.fixture(scope="module", params=LATER)
+def later_server(request, release_files):
+    from sglang_engineless import launch
+
+    release = request.param
+    release_files.patched(release)  # skips when the release has no series yet
+    with launch.serve(release=release, patched=True, tool_call_parser="qwen25",
+                      stream_output=True, stream_interval=3) as srv:
+        yield srv
+
+
+def sse_events(raw):
+    """[(event name or None, data)] of an SSE body."""
+    events, name = [], None
+    for line in raw.splitlines():
+        if line.startswith("event: "):
+            name = line[7:]
+        elif line.startswith("data: "):
+            events.append((name, line[6:]))
+            name = None
+    return events
+
+
+def test_later_release_stream_ids_and_framed_sglext_over_http(later_server):
+    """On the patched release over the real routes: stream=true with return_token_ids is
+    answered in vLLM's shape, and upstream's header-framed sglext ids still arrive as the
+    named SSE event stock ships (x-sglext-ids-framed: 1 -> `event: sglext_ids`)."""
+    body = {"messages": [{"role": "user", "content": "Weather in Paris?"}], "tools": TOOLS,
+            "max_tokens": 40}
+    status, _, full = later_server.post("/v1/chat/completions", dict(body, return_token_ids=True))
+    assert status == 200
+    want = full["choices"][0]["response_token_ids"]
+    assert full["choices"][0]["token_ids"] == want
+    status, _, raw = later_server.post("/v1/chat/completions",
+                                       dict(body, stream=True, return_token_ids=True))
+    assert status == 200, raw
+    chunks = [json.loads(d) for _, d in sse_events(raw) if d != "[DONE]"]
+    assert [i for c in chunks for ch in c["choices"] for i in ch.get("token_ids", [])] == want
+    status, _, raw = later_server.post(
+        "/v1/chat/completions", dict(body, stream=True, return_token_ids=False,
+                                     return_output_ids_in_sglext=True),
+        headers={"x-sglext-ids-framed": "1"})
+    events = sse_events(raw)
+    named = [(n, json.loads(d)) for n, d in events if n]
+    assert [n for n, _ in named] == ["sglext_ids"], events[-3:]
+    assert named[0][1]["sglext"]["output_ids"] == [want]
+    assert events[-1] == (None, "[DONE]")
+
+
+@pytest.mark.parametrize("release", LATER)
+def test_later_release_rejects_the_other_releases_delta_flag(release_files, release, tmp_path):
+    """0.5.23 has no --stream-output (its delta-ids flag is --incremental-streaming-output):
+    the harness refuses it as launch_server would, before importing anything."""
+    (tmp_path / "tokenizer_config.json").write_text("{}")
+    proc = subprocess.run(
+        [release_files.python(release), "-m", "sglang_engineless.serve", "--model-path",
+         str(tmp_path), "--stream-output"],
+        env=env_for(release_files.stock(release)), capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 2
+    assert f"--stream-output is not a flag of SGLang {release}" in proc.stderr

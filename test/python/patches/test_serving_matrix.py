@@ -1,51 +1,70 @@
-"""(c)/(d) The scenario matrix through the REAL serving code, patched and unpatched.
+"""(c)/(d) The scenario matrix through the REAL serving code, patched and unpatched, per release.
 
-Each copy runs in its own process (`python -m sglang_engineless.scenarios`), importing
-sglang once; the tests assert the token-ids contract (stream_checks) on what the client
-received against what the engine did. Negative controls: stock v0.5.9 fails the checks,
-and so does the series without each diff, on the scenarios that diff is for.
+Each copy runs in its own process (`python -m sglang_engineless.scenarios`, with the
+release's Python), importing sglang once; the tests assert the token-ids contract
+(stream_checks) on what the client received against what the engine did. Negative controls:
+stock releases fail the checks and ship only their own id fields (0.5.23: upstream's
+per-choice ids non-streamed, a 400 for return_token_ids with stream=true, sglext ids at the
+end of a stream), and on v0.5.9 the series without each diff fails the scenarios that diff
+is for.
 
-The default matrix is bounded for CI; SGLANG_TEST_MATRIX=full (`npm run test:matrix`) runs
-n 1 and 2 under every delivery mode.
+The first release (v0.5.9) runs the default matrix, later ones its core subset (every kind
+under four server modes, scenarios.CORE_MODES) to keep CI fast; SGLANG_TEST_MATRIX=full
+(`npm run test:matrix`) runs n 1 and 2 under every delivery mode for every release.
 """
 
 import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import RELEASES, REPO
 from stream_checks import CHECKS, stream_ids, violations, walk_keys
 
-from sglang_engineless.scenarios import matrix  # noqa: E402  (no sglang import)
+from sglang_engineless.scenarios import (  # noqa: E402  (no sglang import)
+    BASE_RUNS,
+    UPSTREAM_RUNS_RELEASES,
+    matrix,
+)
 
 FULL = os.environ.get("SGLANG_TEST_MATRIX") == "full"
-SCENARIOS = matrix(full=FULL)
-SPECS = dict(SCENARIOS)
-NAMES = [name for name, _ in SCENARIOS]
-ID_KEYS = {"token_ids", "prompt_token_ids"}
+FIRST = RELEASES[0]
+
+
+def scenarios_of(release):
+    return matrix(full=FULL, core=release != FIRST)
+
+
+SPECS = {release: dict(scenarios_of(release)) for release in RELEASES}
+CASES = [(release, name) for release in RELEASES for name, _ in scenarios_of(release)]
+UPSTREAM_CASES = [(r, n) for r, n in CASES if r in UPSTREAM_RUNS_RELEASES]
+# Keys that carry ids: vLLM's shape, 0.5.17+'s per-choice response_token_ids, 0.5.20+'s sglext.
+ID_KEYS = {"token_ids", "prompt_token_ids", "response_token_ids", "sglext"}
 PATCH_DIR = REPO / "patches/sglang-v0.5.9"
-RUN_NAMES = ("stream-default", "stream-false", "full-default", "full-false")
+RUN_NAMES = tuple(BASE_RUNS)
+STREAM_TRUE_400 = "return_token_ids is not supported with streaming on /v1/chat/completions"
 
 
-def run_matrix(tree, tmp_path_factory, label, kinds=()):
+def run_matrix(tree, python, tmp_path_factory, label, release, kinds=()):
     work = tmp_path_factory.mktemp(f"matrix-{label}")
     out = work / "results.json"
     env = dict(os.environ, PYTHONPATH=f"{tree}{os.pathsep}{REPO / 'harness'}")
     env.pop("SGLANG_TOKEN_IDS_DEFAULT", None)
-    args = [sys.executable, "-W", "ignore", "-m", "sglang_engineless.scenarios", str(out), str(work)]
+    args = [python, "-W", "ignore", "-m", "sglang_engineless.scenarios", str(out), str(work)]
     if FULL:
         args.append("--full")
+    elif release != FIRST:
+        args.append("--core")
     if kinds:
         args += ["--kinds", ",".join(kinds)]
     proc = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, timeout=1800)
     assert proc.returncode == 0, proc.stderr[-4000:]
     data = json.loads(out.read_text())
     assert data["sglang"] == str(tree / "sglang"), "the matrix did not run the intended copy"
+    assert data["release"] == release, "the harness picked another release's adapter"
     return data["scenarios"]
 
 
@@ -68,14 +87,39 @@ def series_tree(sglang_release, tmp_path_factory, label, leave_out=None, edit=No
     return tree
 
 
-@pytest.fixture(scope="session")
-def patched_results(patched_release, tmp_path_factory):
-    return run_matrix(patched_release, tmp_path_factory, "patched")
+class MatrixResults:
+    """The matrix of each (release, patched or not), run once a session on first use."""
+
+    def __init__(self, release_files, tmp_path_factory):
+        self.files, self.tmp, self.cache = release_files, tmp_path_factory, {}
+
+    def get(self, release, patched):
+        key = (release, patched)
+        if key not in self.cache:
+            tree = self.files.patched(release) if patched else self.files.stock(release)
+            label = f"{'patched' if patched else 'unpatched'}-{release}"
+            try:
+                self.cache[key] = run_matrix(tree, self.files.python(release), self.tmp, label, release)
+            except BaseException as e:  # a failed run fails every test of it, once
+                self.cache[key] = e
+        if isinstance(self.cache[key], BaseException):
+            raise self.cache[key]
+        return self.cache[key]
 
 
 @pytest.fixture(scope="session")
-def unpatched_results(sglang_release, tmp_path_factory):
-    return run_matrix(sglang_release, tmp_path_factory, "unpatched")
+def results(release_files, tmp_path_factory):
+    return MatrixResults(release_files, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def patched_results(results):
+    return results.get(FIRST, True)
+
+
+@pytest.fixture(scope="session")
+def unpatched_results(results):
+    return results.get(FIRST, False)
 
 
 def find_id_keys(obj):
@@ -86,15 +130,15 @@ def body(result):
     return result.get("chunks", result.get("response"))
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_patched_keeps_the_contract(patched_results, name):
-    assert violations(patched_results[name], SPECS[name]) == {}
+@pytest.mark.parametrize("release,name", CASES)
+def test_patched_keeps_the_contract(results, release, name):
+    assert violations(results.get(release, True)[name], SPECS[release][name]) == {}
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_patched_scenario_ran_its_code_path(patched_results, name):
+@pytest.mark.parametrize("release,name", CASES)
+def test_patched_scenario_ran_its_code_path(results, release, name):
     """The scenario really exercised what it is named for (so its checks mean something)."""
-    runs, spec = patched_results[name], SPECS[name]
+    runs, spec = results.get(release, True)[name], SPECS[release][name]
     kind, n = spec["kind"], spec["n"]
     chunks = runs["stream-default"]["chunks"]
     resp = runs["full-default"]["response"]
@@ -117,8 +161,8 @@ def test_patched_scenario_ran_its_code_path(patched_results, name):
         )
         assert any(tc["function"].get("name") for d in deltas for tc in d.get("tool_calls") or [])
         if spec["delivery"] == "each" and spec["interval"] == 1:
-            # Token by token the partial arguments stream; in larger pieces v0.5.9's parser
-            # may stream only the name of a call cut inside its arguments.
+            # Token by token the partial arguments stream; in larger pieces the parser may
+            # stream only the name of a call cut inside its arguments.
             assert '"Pa' in args, "the call was not cut inside its arguments"
     if kind in ("reasoning_then_content", "reasoning_tool", "logprobs_top5"):
         assert all(c["message"]["reasoning_content"] for c in resp["choices"])
@@ -134,29 +178,119 @@ def test_patched_scenario_ran_its_code_path(patched_results, name):
         assert len(reads) == n, f"whole answer delivered in {len(reads)} reads"
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_patched_flag_false_is_key_for_key_unpatched(patched_results, unpatched_results, name):
+@pytest.mark.parametrize("release,name", CASES)
+def test_patched_flag_false_is_key_for_key_unpatched(results, release, name):
     for run in ("stream-false", "full-false"):
-        got = body(patched_results[name][run])
-        want = body(unpatched_results[name][run])
+        got = body(results.get(release, True)[name][run])
+        want = body(results.get(release, False)[name][run])
         assert not find_id_keys(got), f"{run}: id keys with return_token_ids false"
         assert walk_keys(got) == walk_keys(want)
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_unpatched_has_no_id_fields_and_fails_the_id_checks(unpatched_results, name):
-    runs = unpatched_results[name]
+@pytest.mark.parametrize("release,name", CASES)
+def test_unpatched_has_no_id_fields_and_fails_the_id_checks(results, release, name):
+    runs = results.get(release, False)[name]
     for run in RUN_NAMES:
         assert body(runs[run]), run
-        assert not find_id_keys(body(runs[run])), f"{run}: unpatched v0.5.9 returned id fields"
+        assert not find_id_keys(body(runs[run])), f"{run}: unpatched {release} returned id fields"
         # ...while the engine did produce ids: the harness drove the real code.
         assert all(e["output_ids"] for e in runs[run]["engine"])
-    found = violations(runs, SPECS[name])
+    found = violations(runs, SPECS[release][name])
     assert "ids_exact" in found and "ids_placement" in found
 
 
-# What each diff fixes, as (check, kinds whose scenarios show it). Stock v0.5.9 fails each
-# of these, and so does the series without that diff (controls below).
+def sglext_chunks(chunks):
+    return [(pos, c) for pos, c in enumerate(chunks) if "sglext" in c]
+
+
+@pytest.mark.parametrize("release,name", UPSTREAM_CASES)
+def test_unpatched_ships_upstreams_own_ids(results, release, name):
+    """What stock 0.5.23 does with its own id requests, measured on the harness: chat
+    return_token_ids -> per-choice prompt_token_ids + response_token_ids non-streamed and a
+    400 streamed; sglext flags -> input/output ids once, in a choice-less chunk at the end
+    of the stream (before the usage chunk), and in the non-streamed response's sglext."""
+    runs, spec = results.get(release, False)[name], SPECS[release][name]
+    n = spec["n"]
+    refused = runs["stream-true"]
+    assert refused["status"] == 400 and STREAM_TRUE_400 in refused["error"]["message"]
+    full = runs["full-true"]
+    resp, engine = full["response"], full["engine"]
+    assert "prompt_token_ids" not in resp and "sglext" not in resp
+    for choice in resp["choices"]:
+        i = choice["index"]
+        assert choice["prompt_token_ids"] == engine[i]["prompt_ids"]
+        assert choice["response_token_ids"] == engine[i]["output_ids"]
+        assert "token_ids" not in choice
+    stream = runs["stream-sglext"]
+    chunks, engine = stream["chunks"], stream["engine"]
+    assert stream["done"]
+    found = sglext_chunks(chunks)
+    assert len(found) == 1, [pos for pos, _ in found]
+    pos, chunk = found[0]
+    assert chunk["choices"] == []
+    after = [c for c in chunks[pos + 1:]]
+    assert all(c.get("usage") and not c["choices"] for c in after), "only the usage chunk may follow"
+    assert chunk["sglext"]["input_ids"] == engine[0]["prompt_ids"]
+    assert chunk["sglext"]["output_ids"] == [engine[i]["output_ids"] for i in range(n)]
+    assert not {k for c in chunks for k in walk_keys(c) if k.rsplit(".", 1)[-1] in
+                {"token_ids", "prompt_token_ids", "response_token_ids"}}
+    full = runs["full-sglext"]
+    assert full["response"]["sglext"]["input_ids"] == full["engine"][0]["prompt_ids"]
+    assert full["response"]["sglext"]["output_ids"] == [e["output_ids"] for e in full["engine"]]
+
+
+@pytest.mark.parametrize("release,name", UPSTREAM_CASES)
+def test_patched_answers_both_shapes(results, release, name):
+    """Upstream's own requests on the patched release: upstream's fields exactly as stock
+    ships them, vLLM's shape next to them, and stream=true with return_token_ids answered
+    (vLLM's shape), not refused."""
+    patched, stock = results.get(release, True)[name], results.get(release, False)[name]
+    spec = SPECS[release][name]
+    stream = patched["stream-true"]
+    assert "chunks" in stream, f"stream=true with return_token_ids refused: {stream.get('error')}"
+    as_default = dict(patched, **{"stream-default": stream})
+    assert CHECKS["ids_exact"](as_default, spec) == []
+    full, full_stock = patched["full-true"]["response"], stock["full-true"]["response"]
+    engine = patched["full-true"]["engine"]
+    for choice, stock_choice in zip(full["choices"], full_stock["choices"]):
+        i = choice["index"]
+        assert choice["response_token_ids"] == engine[i]["output_ids"]
+        assert choice["prompt_token_ids"] == engine[i]["prompt_ids"]
+        assert choice["token_ids"] == engine[i]["output_ids"]
+        assert set(stock_choice) <= set(choice)
+    assert full["prompt_token_ids"] == engine[0]["prompt_ids"]
+    for run in ("stream-sglext", "full-sglext"):
+        got, want = patched[run], stock[run]
+        got_ext = [c["sglext"] for c in got.get("chunks", [got.get("response")]) if "sglext" in c]
+        want_ext = [c["sglext"] for c in want.get("chunks", [want.get("response")]) if "sglext" in c]
+        assert len(got_ext) == len(want_ext) == 1
+        assert got_ext[0]["output_ids"] == [e["output_ids"] for e in got["engine"]]
+        assert set(got_ext[0]) == set(want_ext[0])
+
+
+# Defects a stock later release still ships, measured on its core matrix: check -> kinds
+# each of which fails it in at least one scenario (function_call's lost text and arguments,
+# the detokenizer re-sending text; log-probabilities cannot travel with ids it never sends).
+STOCK_DEFECTS = {
+    "0.5.23": {
+        "text_fidelity": ("tool_call", "text_before_tool_call", "multibyte_edge",
+                          "text_and_tool_call_one_step", "reasoning_tool"),
+        "logprobs_alignment": ("logprobs_top0", "logprobs_top5", "logprobs_unset"),
+    },
+}
+
+
+@pytest.mark.parametrize("release,check", [(r, c) for r in STOCK_DEFECTS for c in STOCK_DEFECTS[r]])
+def test_stock_later_release_still_has_the_defects(results, release, check):
+    stock = results.get(release, False)
+    failing = {spec["kind"] for name, spec in scenarios_of(release)
+               if CHECKS[check](stock[name], spec)}
+    missing = set(STOCK_DEFECTS[release][check]) - failing
+    assert not missing, f"stock {release} passes {check} on every scenario of {sorted(missing)}"
+
+
+# What each v0.5.9 diff fixes, as (check, kinds whose scenarios show it). Stock v0.5.9 fails
+# each of these, and so does the series without that diff (controls below).
 DEFECTS = {
     "0002": ("ids_placement", ("tool_cut_auto", "tool_cut_required", "tool_cut_named")),
     "0003": ("ids_exact", ("plain", "tool_call", "reasoning_then_content", "n3_tools")),
@@ -171,7 +305,7 @@ DEFECTS = {
 def test_stock_fails_what_each_diff_fixes(unpatched_results, diff):
     check, kinds = DEFECTS[diff]
     failing = [
-        name for name, spec in SCENARIOS
+        name for name, spec in scenarios_of(FIRST)
         if spec["kind"] in kinds and CHECKS[check](unpatched_results[name], spec)
     ]
     assert failing, f"stock v0.5.9 passes {check} on {kinds}"
@@ -201,26 +335,28 @@ CONTROLS = {
 
 
 @pytest.mark.parametrize("label", sorted(CONTROLS))
-def test_series_without_a_diff_fails_its_scenarios(sglang_release, tmp_path_factory, label):
+def test_series_without_a_diff_fails_its_scenarios(sglang_release, release_files, tmp_path_factory,
+                                                   label):
     """Negative control per diff: the series without it (or, for 0002's remaining-arguments
     placement, without that one line) breaks exactly the check that diff is for."""
     diff, leave_out, edit = CONTROLS[label]
     check, kinds = DEFECTS[diff]
     tree = series_tree(sglang_release, tmp_path_factory, label, leave_out, edit)
-    results = run_matrix(tree, tmp_path_factory, label, kinds)
+    results = run_matrix(tree, release_files.python(FIRST), tmp_path_factory, label, FIRST, kinds)
     broken = {}
     for name, runs in results.items():
-        found = violations(runs, SPECS[name])
+        found = violations(runs, SPECS[FIRST][name])
         if found:
             broken[name] = sorted(found)
     assert any(check in found for found in broken.values()), f"{label}: {check} never failed"
     assert all(found == [check] for found in broken.values()), broken
     if diff == "0003":
         # v0.5.9 loses coalesced ids only under --stream-output.
-        assert all(SPECS[name]["stream_output"] for name in broken), sorted(broken)
+        assert all(SPECS[FIRST][name]["stream_output"] for name in broken), sorted(broken)
     if diff == "0005":
         # The repeated text needs several tokens per output (--stream-interval 3 or
         # several tokens per engine step).
         assert all(
-            SPECS[name]["interval"] > 1 or SPECS[name]["delivery"] == "step3" for name in broken
+            SPECS[FIRST][name]["interval"] > 1 or SPECS[FIRST][name]["delivery"] == "step3"
+            for name in broken
         ), sorted(broken)
