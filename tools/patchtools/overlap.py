@@ -34,6 +34,8 @@ sys.path.insert(0, str(REPO / "test/python/patches"))
 from stream_checks import CHECKS, walk_keys  # noqa: E402
 
 ID_KEYS = {"token_ids", "prompt_token_ids"}
+# This copy of the tools (patchtools.harness_run runs from it in each harness process).
+TOOLS = Path(__file__).resolve().parents[1]
 COMPLETIONS_SERVERS = ["so0-si3", "so1-si1"]
 FLAG_LAX = {"absent": None, "null": None, "true": True, "false": False, "str_true": True,
             "str_yes": True, "str_off": False, "str_0": False, "int_0": False, "int_1": True,
@@ -231,7 +233,7 @@ CLAUSE_IDS = [c[0] for c in CLAUSES]
 
 def harness(tree: Path, work: Path, parts, python=PYTHON, kinds=(), modes="overlap"):
     """What the harness's client saw on the sglang copy in tree/sglang: {part: data}."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tree), str(HARNESS), str(REPO / "tools")]))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tree), str(HARNESS), str(TOOLS)]))
     env.pop("SGLANG_TOKEN_IDS_DEFAULT", None)
     work.mkdir(parents=True, exist_ok=True)
     out = {}
@@ -261,7 +263,7 @@ def harness(tree: Path, work: Path, parts, python=PYTHON, kinds=(), modes="overl
 
 def run_matrix(tree: Path, work: Path, python=PYTHON):
     """The chat scenario matrix (every default server mode) on tree/sglang."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tree), str(HARNESS), str(REPO / "tools")]))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tree), str(HARNESS), str(TOOLS)]))
     env.pop("SGLANG_TOKEN_IDS_DEFAULT", None)
     proc = run([python, "-W", "ignore", "-m", "patchtools.harness_run", work / "chat.json", work / "chat",
                 "--modes", "all"], cwd=REPO, env=env, check=False, timeout=1800)
