@@ -120,7 +120,7 @@ class Session:
         """--sglang-version, else the server's own report, else the installed distribution."""
         a = self.args
         for version, source in ((a.sglang_version, "--sglang-version"), (reported, "server"),
-                                (installed_sglang_version(), "installed sglang distribution")):
+                                (installed_sglang_version(), "the sglang on this interpreter's path")):
             if version:
                 try:
                     self.release = release_for(version)

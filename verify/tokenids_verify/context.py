@@ -99,7 +99,9 @@ class CheckContext:
 
     def render_chat(self, messages: List[Dict[str, Any]], tools: Optional[List[Dict[str, Any]]] = None) -> List[int]:
         """The tokenizer's own rendering of a chat_body() request's prompt."""
-        return self.tokenizer.render_chat(messages, tools, **(self.no_thinking_kwargs or {}))
+        # The server renders the tools as its release dumps them (Release.template_tools).
+        rendered = self.require_release().template_tools(tools) if tools else tools
+        return self.tokenizer.render_chat(messages, rendered, **(self.no_thinking_kwargs or {}))
 
     def with_client(self, client: ChatClient) -> "CheckContext":
         """The same settings against another server (fresh memo)."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from . import stock_keys
 
@@ -58,6 +58,20 @@ class Release:
     stock_keys: stock_keys.KeyTable
     # Whether stock chat has its own id fields (response_token_ids, sglext ids) to keep working.
     upstream_id_fields: bool
+    # A tool call cut by max_tokens, non-streamed: v0.5.9 answers the raw text as content;
+    # 0.5.23's _process_tool_calls drops the incomplete call and keeps the normal text only.
+    cut_tool_call_keeps_raw_text: bool
+
+    def template_tools(self, tools: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+        """The tool dicts this release's server hands the chat template for ``tools`` as sent
+        (``[tool.model_dump() for tool in request.tools]``), so the suite renders the prompt the
+        server renders. v0.5.9: ``Tool`` is type + function (scenarios.py writes tools in that
+        full shape). 0.5.23: ``Function`` keeps the client's keys and order and drops unset
+        ``strict``/``defer_loading``, but ``Tool`` gained ``defer_loading`` and dumps it, null
+        included, after ``function``."""
+        if self.stock_keys.release == "0.5.9":
+            return [dict(t) for t in tools]
+        return [{"type": t.get("type", "function"), "function": t["function"], "defer_loading": t.get("defer_loading")} for t in tools]
 
 
 def release_for(version: str) -> Release:
@@ -69,7 +83,8 @@ def release_for(version: str) -> Release:
         known = ", ".join(sorted(stock_keys.SHAPES_BY_RELEASE, key=parse_version))
         raise UnknownRelease(f"SGLang {version}: the verify suite knows the stock response keys of {known} only")
     return Release(version=version, stream_output_flag=stream_output_flag(version), stock_keys=stock_keys.KeyTable(base, shapes),
-                   upstream_id_fields=parse_version(version) >= UPSTREAM_ID_FIELDS_SINCE)
+                   upstream_id_fields=parse_version(version) >= UPSTREAM_ID_FIELDS_SINCE,
+                   cut_tool_call_keeps_raw_text=base == "0.5.9")
 
 
 def installed_sglang_version() -> Optional[str]:

@@ -10,6 +10,11 @@ v0.5.23: the same models in 0.5.23's protocol.py. Differences: ``UsageInfo`` gai
 the per-choice id fields upstream added (chat ``prompt_token_ids``/``response_token_ids``/
 ``meta_info``, completions ``prompt_token_ids``/``token_ids``) are dropped when None, so a
 request that does not ask for them (as the opt-out checks here) never carries them.
+Stream chunks with text or reasoning no longer go through those models: ``sse_utils.py``
+encodes them with msgspec structs (``StreamChunk``/``StreamDelta`` with ``omit_defaults``), so
+``usage`` is left out unless set and a delta always has ``reasoning_content`` but ``role`` and
+``content`` only when set; tool-call and final chunks still come from the pydantic models. The
+0.5.23 chunk and delta tables therefore require only what both encodings always send.
 
 With ``return_token_ids: false`` the patched server must answer key-for-key like its release.
 """
@@ -43,7 +48,8 @@ V0_5_9: Shapes = {
 V0_5_23: Shapes = dict(
     V0_5_9,
     message=(frozenset({"role", "content", "reasoning_content"}), frozenset({"tool_calls"})),
-    delta=(frozenset({"role", "content", "reasoning_content"}), frozenset({"tool_calls", "hidden_states"})),
+    chunk=(frozenset({"id", "object", "created", "model", "choices"}), frozenset({"usage", "sglext"})),
+    delta=(frozenset({"reasoning_content"}), frozenset({"role", "content", "tool_calls", "hidden_states"})),
     usage=(
         frozenset({"prompt_tokens", "total_tokens", "completion_tokens", "prompt_tokens_details", "reasoning_tokens",
                    "completion_tokens_details"}),

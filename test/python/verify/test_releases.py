@@ -121,19 +121,47 @@ def _model_fields(protocol: Path) -> Dict[str, Tuple[Set[str], Set[str], Set[str
     return out
 
 
+# table name -> sse_utils.py msgspec struct (0.5.23 encodes text and reasoning chunks with these)
+STRUCTS = {"chunk": "StreamChunk", "stream_choice": "StreamChoice", "delta": "StreamDelta"}
+
+
+def _msgspec_shapes(sse_utils: Path) -> Dict[str, Tuple[Set[str], Set[str]]]:
+    """struct -> (keys always encoded, every key): with omit_defaults=True a field that has a
+    default is left out when it holds it."""
+    out = {}
+    for node in ast.parse(sse_utils.read_text()).body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        omit = any(k.arg == "omit_defaults" and isinstance(k.value, ast.Constant) and k.value.value for k in node.keywords)
+        fields = [s for s in node.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)]
+        always = {f.target.id for f in fields if not omit or f.value is None}
+        out[node.name] = (always, {f.target.id for f in fields})
+    return out
+
+
 def test_stock_key_tables_match_the_release_models(release_tree):
+    """Every encoding of a response part the release has (pydantic models; 0.5.23 also msgspec
+    structs for stream chunks): the table requires what all of them always send and allows
+    what any of them may send, except the ids a request must ask for."""
     version, tree = release_tree
     models = _model_fields(tree / "srt/entrypoints/openai/protocol.py")
+    sse_utils = tree / "srt/entrypoints/openai/sse_utils.py"
+    structs = _msgspec_shapes(sse_utils) if sse_utils.exists() else {}
+    assert bool(structs) == (version != "0.5.9"), "0.5.9 has no msgspec chunk encoder; 0.5.23 has one"
     table = SHAPES_BY_RELEASE[version]
     delta_dropped = models[CLASSES["stream_choice"]][2]
     for name, cls in CLASSES.items():
         fields, popped, _ = models[cls]
         if name == "delta":
             popped = popped | delta_dropped
+        always, every = fields - popped, set(fields)
+        if name in STRUCTS and STRUCTS[name] in structs:
+            s_always, s_every = structs[STRUCTS[name]]
+            always, every = always & s_always, every | s_every
         required, optional = table[name]
-        assert set(required) == fields - popped, (version, name)
-        assert set(optional) <= popped, (version, name)
-        assert popped - set(optional) <= ASKED_FOR_ONLY, (version, name, popped - set(optional))
+        assert set(required) == always, (version, name)
+        assert set(optional) <= every - always, (version, name)
+        assert every - always - set(optional) <= ASKED_FOR_ONLY, (version, name, every - always - set(optional))
 
 
 def _stock_response(release: str) -> dict:
@@ -159,13 +187,26 @@ def test_opt_out_tables_tell_the_releases_apart(release):
     assert any("response_token_ids" in p for p in response_key_problems(release_for(release).stock_keys, resp, "r"))
 
 
-def test_stream_delta_without_tool_calls_is_stock_only_on_0_5_23():
-    chunk = {"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m", "usage": None,
-             "choices": [{"index": 0, "delta": {"role": None, "content": "a", "reasoning_content": None},
+def test_msgspec_text_chunk_is_stock_only_on_0_5_23():
+    """0.5.23's text chunks (msgspec, omit_defaults): no usage, no role, no tool_calls."""
+    chunk = {"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m",
+             "choices": [{"index": 0, "delta": {"reasoning_content": None, "content": "a"},
                           "logprobs": None, "finish_reason": None, "matched_stop": None}]}
     assert chunk_key_problems(release_for("0.5.23").stock_keys, chunk, "c") == []
     assert chunk_key_problems(release_for("0.5.9").stock_keys, chunk, "c") == [
-        "c.choices[0].delta: keys stock v0.5.9 always sends are missing: ['tool_calls']"]
+        "c: keys stock v0.5.9 always sends are missing: ['usage']",
+        "c.choices[0].delta: keys stock v0.5.9 always sends are missing: ['role', 'tool_calls']"]
+    # a key of neither encoding is still caught on 0.5.23
+    chunk["choices"][0]["token_ids"] = [5]
+    assert chunk_key_problems(release_for("0.5.23").stock_keys, chunk, "c") == ["c.choices[0]: keys not in stock v0.5.23: ['token_ids']"]
+
+
+def test_template_tools_are_what_each_release_dumps():
+    from tokenids_verify.scenarios import WEATHER_TOOL
+    assert release_for("0.5.9").template_tools([WEATHER_TOOL]) == [WEATHER_TOOL]
+    (t,) = release_for("0.5.23").template_tools([WEATHER_TOOL])
+    assert list(t) == ["type", "function", "defer_loading"] and t["defer_loading"] is None
+    assert t["function"] == WEATHER_TOOL["function"]
 
 
 def test_installed_version_is_read_from_the_copy_on_the_path_first(tmp_path):
@@ -265,3 +306,27 @@ def test_upstream_id_fields_is_skipped_with_its_reason_on_0_5_9(byte_tokenizer):
         check_upstream_id_fields(_ctx(client, byte_tokenizer, "0.5.9"))
     assert client.bodies == []
     assert release_for("0.5.23").upstream_id_fields and not release_for("0.5.9").upstream_id_fields
+
+
+def test_template_tool_keys_are_the_release_tool_model_dump(release_tree):
+    """Tool.model_dump() of each release (what its server hands the chat template): its fields in
+    order, none dropped by a serializer, the function as sent (0.5.23's Function keeps the sent
+    keys; v0.5.9's tools are written in its full dump shape)."""
+    from tokenids_verify.scenarios import WEATHER_TOOL
+    version, tree = release_tree
+    tool = next(n for n in ast.parse((tree / "srt/entrypoints/openai/protocol.py").read_text()).body
+                if isinstance(n, ast.ClassDef) and n.name == "Tool")
+    fields = [s.target.id for s in tool.body if isinstance(s, ast.AnnAssign) and isinstance(s.target, ast.Name)]
+    assert not any(isinstance(n, ast.FunctionDef) and n.name == "_serialize" for n in tool.body)
+    (rendered,) = release_for(version).template_tools([WEATHER_TOOL])
+    assert list(rendered) == fields
+
+
+def test_cut_tool_call_content_follows_the_release(release_tree):
+    """0.5.23's non-streaming tool handling drops an incomplete call (content = the normal text);
+    v0.5.9 has no such branch and answers the raw text."""
+    version, tree = release_tree
+    source = (tree / "srt/entrypoints/openai/serving_chat.py").read_text()
+    drops = "dropping the incomplete call" in source
+    assert release_for(version).cut_tool_call_keeps_raw_text is not drops
+    assert drops == (version == "0.5.23")

@@ -4,10 +4,13 @@ greedy request, modulo whitespace at the start and end of each field (v0.5.9's p
 it only when not streaming). A client that stores the streamed message as the next turn's
 history otherwise trains on a prompt the model never saw.
 
-By design a tool call cut by max_tokens differs: the stream sends a partial call, the
-non-streaming answer its raw text as content. Then the streamed normal text must equal the
-normal text of the uncut answer, the call's name must be the uncut call's, its arguments a
-prefix of the uncut call's, and the raw content must be what the ids spell.
+By design a tool call cut by max_tokens differs: the stream sends a partial call; the
+non-streaming answer is the raw text as content on v0.5.9, and only the normal text before the
+call on 0.5.23, whose _process_tool_calls drops an incomplete call ("Tool call marker present
+but no complete call parsed"). Then the streamed normal text must equal the normal text of the
+uncut answer, the call's name must be the uncut call's, its arguments a prefix of the uncut
+call's, and the non-streaming content must be what the ids spell (v0.5.9) or the normal text,
+with the ids spelling it and then the cut call (0.5.23).
 """
 
 from __future__ import annotations
@@ -99,9 +102,17 @@ def cut_problems(ctx: CheckContext, uncut: Dict[str, Any], resp: Dict[str, Any],
     choice = (resp.get("choices") or [{}])[0]
     ids = choice.get("token_ids")
     raw = (choice.get("message") or {}).get("content")
-    if isinstance(ids, list) and ids:
+    keeps_raw = ctx.require_release().cut_tool_call_keeps_raw_text
+    if isinstance(ids, list) and ids and keeps_raw:
         # the non-streaming answer to a cut call is its raw text: what the ids spell
         problems += text_problems(ctx.tokenizer, ids, raw, choice.get("finish_reason"), None, f"{label} non-stream raw content")
+    elif isinstance(ids, list) and ids:
+        # the incomplete call is dropped: the content is the normal text, the ids still spell it all
+        if (raw or "").strip() != want["content"]:
+            problems.append(f"{label}: non-stream content {_short(raw)} != the uncut response's normal text {_short(want['content'])}")
+        spelled = ctx.tokenizer.decode(ids, False)
+        if not spelled.startswith((raw or "").rstrip()) or len(spelled.strip()) <= len((raw or "").strip()):
+            problems.append(f"{label}: the ids spell {_short(spelled)}, not the normal text {_short(raw)} followed by the cut call")
     sc = asm.choices.get(0)
     if sc is None:
         return problems + [f"{label}: no streamed chunks"]
