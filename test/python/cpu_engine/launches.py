@@ -18,6 +18,7 @@ from transformers import AutoTokenizer
 
 from scripted_models import Routing, ScriptedModel, build_checkpoint
 from tokenids_verify import ChatClient, CheckContext, run_checks
+from tokenids_verify.releases import release_for
 from tokenids_verify.runner import select_checks
 from tokenids_verify.stream_assembly import assemble_stream
 from tokenids_verify.tokenizer import load_tokenizer
@@ -86,6 +87,9 @@ class Served:
             reasoning_parser=mode.reasoning_parser,
             strict_concurrency=True,  # a scripted engine is exact: batched == solo
             no_thinking_kwargs={"enable_thinking": False} if self.launch.routing.thinking_script else None,
+            # These launches serve the v0.5.9 release files (engine_env.release_dir); the suite
+            # judges return_token_ids=false against that release's stock keys.
+            release=release_for("0.5.9"),
         )
 
     def run_verify_suite(self):
