@@ -1,4 +1,5 @@
-"""Verify suite for the token-ids contract of the patched SGLang v0.5.9 chat endpoint.
+"""Verify suite for the token-ids contract of patched SGLang (v0.5.9 and 0.5.23; the release
+under test picks its server flags and stock keys, see ``releases.py``).
 
 Usable two ways:
 - as a program: ``python3 -m tokenids_verify (--model-path M | --server-url URL) ...``

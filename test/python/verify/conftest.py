@@ -217,10 +217,12 @@ class VerifyRun:
 RUNS_DIR = ROOT / ".cache" / "verify-tests"
 
 
-def run_verify(sglang_root: Path, args: List[str], tmp_path: Path, label: str, timeout: float = 600) -> VerifyRun:
-    """Runs `python -m tokenids_verify ARGS` with the harness of `sglang_root` on PYTHONPATH."""
+def run_verify(sglang_root: Path, args: List[str], tmp_path: Path, label: str, timeout: float = 600,
+               python: str = sys.executable) -> VerifyRun:
+    """Runs `python -m tokenids_verify ARGS` with the harness of `sglang_root` on PYTHONPATH
+    (`python`: the interpreter of that release's dependency set; it also runs the harness)."""
     report = tmp_path / f"report-{label}.json"
-    proc = subprocess.run([sys.executable, "-m", "tokenids_verify", *args, "--report", str(report)],
+    proc = subprocess.run([python, "-m", "tokenids_verify", *args, "--report", str(report)],
                           env=harness_env(sglang_root), capture_output=True, text=True, timeout=timeout, cwd=ROOT)
     data = json.loads(report.read_text()) if report.exists() else {}
     if data:
@@ -270,3 +272,35 @@ def patched_edge_run(patched_release, harness_reasoning_tokenizer_dir, tmp_path_
 def unpatched_edge_run(sglang_release, harness_reasoning_tokenizer_dir, tmp_path_factory) -> VerifyRun:
     return run_verify(sglang_release, harness_args(harness_reasoning_tokenizer_dir) + ["--server-arg=--stream-interval", "--server-arg=3",
                       "--check", "stream_text_fidelity"], tmp_path_factory.mktemp("unpatched-edge-run"), "unpatched-interval3")
+
+
+# --- SGLang 0.5.23: its files, our series applied, and the interpreter of its dependency set ---
+
+@pytest.fixture(scope="session")
+def release_0523() -> Path:
+    """The real, unpatched 0.5.23 package folder (holds sglang/ and its dist-info)."""
+    return Path(_run_script(str(ROOT / "scripts/fetch-sglang.sh"), "0.5.23").strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="session")
+def patched_0523(release_0523, tmp_path_factory) -> Path:
+    """0.5.23 with patches/sglang-v0.5.23 applied (holds sglang/; its version from _version.py)."""
+    out = tmp_path_factory.mktemp("verify-patched-0523") / "tree"
+    _run_script(str(ROOT / "scripts/patches-check.sh"), "0.5.23", "--out", str(out))
+    return out
+
+
+@pytest.fixture(scope="session")
+def python_0523() -> str:
+    """0.5.23's serving code needs newer transformers than .venv: the layered environment."""
+    return str(Path(_run_script(str(ROOT / "scripts/release-env.sh"), "0.5.23").strip().splitlines()[-1]) / "bin" / "python")
+
+
+@pytest.fixture(scope="session")
+def tokenizer_0523(python_0523, release_0523, tmp_path_factory) -> Path:
+    _require_harness()
+    out = tmp_path_factory.mktemp("harness-tokenizer-0523") / "tok"
+    proc = subprocess.run([python_0523, "-m", "sglang_engineless.make_tokenizer", str(out), "--reasoning"],
+                          env=harness_env(release_0523), capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return out

@@ -1,0 +1,47 @@
+"""The verify suite on SGLang 0.5.23, end to end through its CLI against the engine-less harness
+serving the REAL 0.5.23 serving code: the checks whose expectations depend on the release.
+
+- our patched copy: they pass, judged as 0.5.23 (the release read from the copy's files, the
+  delta-ids server started with --incremental-streaming-output, which 0.5.23 requires);
+- NEGATIVE CONTROL, stock 0.5.23: return_token_ids=false is key-for-key stock (opt_out_keys
+  passes, so the 0.5.23 key table describes what stock really sends), while the contract's ids
+  are missing and a stream asking for ids is refused (upstream's 400).
+
+The other checks run against 0.5.23 in the harness's scenario matrix; here only the ones with
+release-specific expectations, to keep the default run short.
+"""
+
+from __future__ import annotations
+
+from conftest import harness_args, run_verify
+
+# in the suite's own order (the report lists checks in it)
+RELEASE_CHECKS = ["prompt_matches_chat_template", "opt_out_keys", "stream_text_fidelity", "completions_ids",
+                  "upstream_id_fields", "stream_output_mode"]
+
+
+def _checks(names):
+    return [a for n in names for a in ("--check", n)]
+
+
+def test_patched_0_5_23_passes_the_release_specific_checks(patched_0523, tokenizer_0523, python_0523, tmp_path):
+    run = run_verify(patched_0523, harness_args(tokenizer_0523) + _checks(RELEASE_CHECKS), tmp_path, "patched-0.5.23",
+                     python=python_0523)
+    assert run.returncode == 0, run.explain()
+    assert [c["name"] for c in run.report["checks"]] == RELEASE_CHECKS
+    assert run.report["skipped_checks"] == [], run.explain()
+    target = run.report["target"]
+    assert (target["sglang_version"], target["stream_output_flag"]) == ("0.5.23", "--incremental-streaming-output")
+    details = {c["name"]: c["details"] for c in run.report["checks"]}
+    assert details["opt_out_keys"]["stock_keys_of"] == "0.5.23"
+    assert details["upstream_id_fields"]["release"] == "0.5.23"
+
+
+def test_stock_0_5_23_is_key_for_key_itself_and_has_no_contract_ids(release_0523, tokenizer_0523, python_0523, tmp_path):
+    run = run_verify(release_0523, harness_args(tokenizer_0523) + _checks(["nonstream_ids", "opt_out_keys", "upstream_id_fields"]),
+                     tmp_path, "unpatched-0.5.23", python=python_0523)
+    assert run.returncode == 1, run.explain()
+    assert run.status("opt_out_keys") == "passed", run.explain()
+    assert set(run.report["failed_checks"]) == {"nonstream_ids", "upstream_id_fields"}, run.explain()
+    assert any("no top-level prompt_token_ids" in p for p in run.problems("nonstream_ids"))
+    assert any("HTTP 400" in p and "not supported with streaming" in p for p in run.problems("upstream_id_fields"))
