@@ -8,12 +8,11 @@ import { installCancellation } from "../cancel.js";
 import { loadConfig } from "../config/load.js";
 import type { VerifySettings } from "../config/schema.js";
 import { errorMessage } from "../errors.js";
-import { LABEL_PREFIX } from "../labels.js";
 import { createLogger } from "../log.js";
 import { selectTargets } from "../pipeline/plan.js";
 import { resolveImage } from "../pipeline/resolve-image.js";
 import { REPO_ROOT } from "../repo-root.js";
-import { preflightVerify, runVerifyStep } from "../verify/verify-step.js";
+import { imageSglangVersion, preflightVerify, runVerifyStep } from "../verify/verify-step.js";
 import { exitCodeFor, printResult, reportError } from "./exit.js";
 import { VERIFY_IMAGE_HELP, parseVerifyImageArgs } from "./verify-image-args.js";
 
@@ -58,8 +57,7 @@ export async function verifyImage(argv: string[]): Promise<number> {
       baseDir: config.dir,
       repoRoot: REPO_ROOT,
       runId: `${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`,
-      // The image's own label says which release it is (a patched image always has it); else the target's.
-      sglangVersion: info.labels?.[`${LABEL_PREFIX}.sglang-version`] ?? target!.sglangVersion,
+      sglangVersion: imageSglangVersion(info.labels, target!.sglangVersion),
       onOutput: (t) => logger.stream("verify", t),
       signal: cancel.signal,
     });

@@ -16,7 +16,7 @@ import tarStream from "tar-stream";
 import type { VerifySettings } from "../config/schema.js";
 import type { DockerEngine, OneShotSpec } from "../docker/engine.js";
 import { StepError, UserError, errorMessage } from "../errors.js";
-import { containerLabels } from "../labels.js";
+import { LABEL_PREFIX, containerLabels } from "../labels.js";
 import type { Mount } from "../mount.js";
 import { GPU_EVIDENCE_FILE, checkGpuAvailable, gpuEvidenceScript, notGpuVerified, parseGpuEvidence, type GpuEvidence } from "./gpu-evidence.js";
 
@@ -80,6 +80,15 @@ export const CPU_SERVER_ARGS = ["--device", "cpu", "--attention-backend", "torch
 export const CPU_NEEDS_MODEL_MOUNT =
   "verify.mode cpu needs verify.modelMount: a tiny scripted checkpoint made by `PYTHONPATH=models python3 -m scripted_models DIR --thinking-by-default` " +
   "mounted where verify.model points (a hub model would be downloaded and served on the CPU)";
+
+/**
+ * The SGLang release an existing image holds, for the suite's --sglang-version: the label every
+ * patched image carries (the patch set's version), else what the build-file target expects,
+ * else nothing (the suite then reads the installed sglang's version inside the image).
+ */
+export function imageSglangVersion(labels: Record<string, string> | undefined, targetVersion?: string): string | undefined {
+  return labels?.[`${LABEL_PREFIX}.sglang-version`] ?? targetVersion;
+}
 
 /** The suite must exist in this checkout (it is copied into the image from verify/). */
 export function verifySuiteAvailable(repoRoot: string): boolean {

@@ -5,7 +5,7 @@ import path from "node:path";
 import tarStream from "tar-stream";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_VERIFY, type VerifySettings } from "../../src/config/schema.js";
-import { exitMeaning, failedChecks, runVerifyStep, verifyContainerSpec } from "../../src/verify/verify-step.js";
+import { exitMeaning, failedChecks, imageSglangVersion, runVerifyStep, verifyContainerSpec } from "../../src/verify/verify-step.js";
 import type { OneShotSpec } from "../../src/docker/engine.js";
 import { FakeEngine } from "./fake-engine.js";
 
@@ -43,6 +43,12 @@ describe("verify container spec", () => {
     expect(at).toBeGreaterThan(0);
     expect(cmd[at + 1]).toBe("0.5.23");
     expect(verifyContainerSpec(input(settings())).cmd).not.toContain("--sglang-version");
+  });
+
+  it("verify-image takes the release from the image's label, else the target's version, else leaves it to the suite", () => {
+    expect(imageSglangVersion({ "io.github.sglang-image-patcher.sglang-version": "0.5.23" }, "0.5.9")).toBe("0.5.23");
+    expect(imageSglangVersion({}, "0.5.9")).toBe("0.5.9");
+    expect(imageSglangVersion(undefined, undefined)).toBeUndefined();
   });
 
   it("engineless mode: no GPU, the harness mounted read-only and on PYTHONPATH, extra deps after it", () => {

@@ -1,9 +1,10 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
+  LABEL_PREFIX,
   containerLabels,
   imageLabels,
   resolveRegistryAuth
-} from "./chunk-3GRZYDSJ.js";
+} from "./chunk-K4GTG3BE.js";
 import {
   join,
   mapping,
@@ -10607,6 +10608,9 @@ var NO_GPU_HELP = "GPU verify needs the NVIDIA Container Toolkit on the Docker h
 var CPU_ENGINE_ENV = { SGLANG_USE_CPU_ENGINE: "1", TORCHDYNAMO_DISABLE: "1" };
 var CPU_SERVER_ARGS = ["--device", "cpu", "--attention-backend", "torch_native", "--max-total-tokens", "4096"];
 var CPU_NEEDS_MODEL_MOUNT = "verify.mode cpu needs verify.modelMount: a tiny scripted checkpoint made by `PYTHONPATH=models python3 -m scripted_models DIR --thinking-by-default` mounted where verify.model points (a hub model would be downloaded and served on the CPU)";
+function imageSglangVersion(labels, targetVersion) {
+  return labels?.[`${LABEL_PREFIX}.sglang-version`] ?? targetVersion;
+}
 function verifySuiteAvailable(repoRoot) {
   return existsSync2(path5.join(repoRoot, "verify", VERIFY_PACKAGE, "__main__.py"));
 }
@@ -10862,6 +10866,7 @@ export {
   planTarget,
   checkGpuAvailable,
   NO_GPU_HELP,
+  imageSglangVersion,
   preflightVerify,
   runVerifyStep,
   resolveImage,

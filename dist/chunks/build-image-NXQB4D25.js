@@ -25,14 +25,14 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-YZQPTJSL.js";
+} from "./chunk-XNVE3ZFL.js";
 import {
   BASE_DIGEST_LABEL,
   ENV_PASSWORD,
   ENV_USERNAME,
   LABEL_PREFIX,
   resolveRegistryAuth
-} from "./chunk-3GRZYDSJ.js";
+} from "./chunk-K4GTG3BE.js";
 import {
   BUILD_IMAGE_HELP,
   parseBuildImageArgs

@@ -18,7 +18,7 @@ import {
   BASE_DIGEST_LABEL,
   LABEL_PREFIX,
   resolveRegistryAuth
-} from "./chunk-3GRZYDSJ.js";
+} from "./chunk-K4GTG3BE.js";
 import {
   IMAGE_ID,
   parseImageRef

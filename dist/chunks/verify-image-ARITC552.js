@@ -8,6 +8,7 @@ import {
   REPO_ROOT,
   createLogger,
   exitCodeFor,
+  imageSglangVersion,
   installCancellation,
   loadConfig,
   preflightVerify,
@@ -16,10 +17,8 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-YZQPTJSL.js";
-import {
-  LABEL_PREFIX
-} from "./chunk-3GRZYDSJ.js";
+} from "./chunk-XNVE3ZFL.js";
+import "./chunk-K4GTG3BE.js";
 import "./chunk-4JU6ZV2V.js";
 import "./chunk-F7NKY5RN.js";
 import "./chunk-OOVKEKKH.js";
@@ -43,7 +42,7 @@ async function verifyImage(argv) {
     }
     image = args.image;
     if (args.attestation) {
-      const { showAttestation } = await import("./show-attestation-6M2PV2CN.js");
+      const { showAttestation } = await import("./show-attestation-MKZV4F6K.js");
       const shown = await showAttestation(image, args.publicKey, logger, process.env, args.keyless);
       printResult(shown.result);
       return shown.exitCode;
@@ -69,8 +68,7 @@ async function verifyImage(argv) {
       baseDir: config.dir,
       repoRoot: REPO_ROOT,
       runId: `${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`,
-      // The image's own label says which release it is (a patched image always has it); else the target's.
-      sglangVersion: info.labels?.[`${LABEL_PREFIX}.sglang-version`] ?? target.sglangVersion,
+      sglangVersion: imageSglangVersion(info.labels, target.sglangVersion),
       onOutput: (t) => logger.stream("verify", t),
       signal: cancel.signal
     });
