@@ -236,28 +236,26 @@ def harness(tree: Path, work: Path, parts, python=PYTHON, kinds=(), modes="overl
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tree), str(HARNESS), str(TOOLS)]))
     env.pop("SGLANG_TOKEN_IDS_DEFAULT", None)
     work.mkdir(parents=True, exist_ok=True)
-    out = {}
-
-    def call(args, label):
-        proc = run([python, "-W", "ignore", "-m", *args], cwd=REPO, env=env, check=False, timeout=1800)
-        if proc.returncode != 0:
-            raise RuntimeError(f"harness {label} failed on {tree}:\n{proc.stderr[-3000:]}")
-        return proc
-
-    if "chat" in parts:
-        args = ["patchtools.harness_run", work / "chat.json", work / "chat", "--modes", modes]
-        if kinds:
-            args += ["--kinds", ",".join(kinds)]
-        call(args, "chat scenarios")
-        out["chat"] = json.loads((work / "chat.json").read_text())
-        if out["chat"]["sglang"] != str(tree / "sglang"):
-            raise RuntimeError(f"the harness imported {out['chat']['sglang']}, not {tree / 'sglang'}")
+    # One process per copy: each import of sglang costs more than a part's scenarios.
+    args = [python, "-W", "ignore", "-m", "patchtools.harness_run", work / "run.json", work / "run", "--modes", modes]
+    if "chat" not in parts:
+        args.append("--no-chat")
+    if kinds:
+        args += ["--kinds", ",".join(kinds)]
     if "completions" in parts:
-        call(["sglang_engineless.completions_scenarios", work / "completions.json", work / "completions",
-              ",".join(COMPLETIONS_SERVERS)], "completions scenarios")
-        out["completions"] = json.loads((work / "completions.json").read_text())
+        args += ["--completions", ",".join(COMPLETIONS_SERVERS)]
     if "probe" in parts:
-        out["probe"] = json.loads(call(["sglang_engineless.protocol_probe"], "protocol probe").stdout)
+        args.append("--probe")
+    proc = run(args, cwd=REPO, env=env, check=False, timeout=3600)
+    if proc.returncode != 0:
+        raise RuntimeError(f"harness failed on {tree}:\n{proc.stderr[-3000:]}")
+    data = json.loads((work / "run.json").read_text())
+    if data["sglang"] != str(tree / "sglang"):
+        raise RuntimeError(f"the harness imported {data['sglang']}, not {tree / 'sglang'}")
+    out = {"chat": {"scenarios": data["scenarios"], "specs": data["specs"]}}
+    for part in ("completions", "probe"):
+        if part in data:
+            out[part] = data[part]
     return out
 
 
