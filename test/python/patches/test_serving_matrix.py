@@ -48,7 +48,8 @@ RUN_NAMES = tuple(BASE_RUNS)
 STREAM_TRUE_400 = "return_token_ids is not supported with streaming on /v1/chat/completions"
 
 
-def run_matrix(tree, python, tmp_path_factory, label, release, kinds=()):
+def start_matrix(tree, python, tmp_path_factory, label, release, kinds=()):
+    """The matrix process for one copy, started (finish_matrix waits for it)."""
     work = tmp_path_factory.mktemp(f"matrix-{label}")
     out = work / "results.json"
     env = dict(os.environ, PYTHONPATH=f"{tree}{os.pathsep}{REPO / 'harness'}")
@@ -60,12 +61,28 @@ def run_matrix(tree, python, tmp_path_factory, label, release, kinds=()):
         args.append("--core")
     if kinds:
         args += ["--kinds", ",".join(kinds)]
-    proc = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, timeout=1800)
-    assert proc.returncode == 0, proc.stderr[-4000:]
+    log = open(work / "stderr.log", "w+")
+    proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=log, text=True)
+    return proc, log, out, tree, release
+
+
+def finish_matrix(started):
+    proc, log, out, tree, release = started
+    try:
+        proc.wait(timeout=1800)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    log.seek(0)
+    assert proc.returncode == 0, log.read()[-4000:]
     data = json.loads(out.read_text())
     assert data["sglang"] == str(tree / "sglang"), "the matrix did not run the intended copy"
     assert data["release"] == release, "the harness picked another release's adapter"
     return data["scenarios"]
+
+
+def run_matrix(tree, python, tmp_path_factory, label, release, kinds=()):
+    return finish_matrix(start_matrix(tree, python, tmp_path_factory, label, release, kinds))
 
 
 def series_tree(sglang_release, tmp_path_factory, label, leave_out=None, edit=None):
@@ -88,18 +105,27 @@ def series_tree(sglang_release, tmp_path_factory, label, leave_out=None, edit=No
 
 
 class MatrixResults:
-    """The matrix of each (release, patched or not), run once a session on first use."""
+    """The matrix of each (release, patched or not), run once a session on first use; a
+    later release's stock and patched runs go side by side (two processes), to keep CI fast."""
 
     def __init__(self, release_files, tmp_path_factory):
-        self.files, self.tmp, self.cache = release_files, tmp_path_factory, {}
+        self.files, self.tmp, self.cache, self.started = release_files, tmp_path_factory, {}, {}
+
+    def _start(self, release, patched):
+        if (release, patched) not in self.started and (release, patched) not in self.cache:
+            tree = self.files.patched(release) if patched else self.files.stock(release)
+            label = f"{'patched' if patched else 'unpatched'}-{release}"
+            self.started[release, patched] = start_matrix(
+                tree, self.files.python(release), self.tmp, label, release)
 
     def get(self, release, patched):
         key = (release, patched)
         if key not in self.cache:
-            tree = self.files.patched(release) if patched else self.files.stock(release)
-            label = f"{'patched' if patched else 'unpatched'}-{release}"
+            self._start(release, patched)
+            if release != FIRST and (self.files.has_patches(release) or patched):
+                self._start(release, not patched)
             try:
-                self.cache[key] = run_matrix(tree, self.files.python(release), self.tmp, label, release)
+                self.cache[key] = finish_matrix(self.started.pop(key))
             except BaseException as e:  # a failed run fails every test of it, once
                 self.cache[key] = e
         if isinstance(self.cache[key], BaseException):
