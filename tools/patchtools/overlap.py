@@ -205,7 +205,7 @@ CLAUSES = [
      _chat("ids_exact", _nonstream), "chat"),
     ("chat.stream-ids", "Streaming chat: per index the chunks' token_ids concatenate to exactly the engine's ids; prompt_token_ids on each index's first chunk only",
      _chat("ids_exact", lambda m: not _nonstream(m), lambda s: not s["stream_output"]), "chat"),
-    ("chat.stream-output-ids", "The same under --stream-output (ids of engine outputs that coalesce between two reads are not lost)",
+    ("chat.stream-output-ids", "The same under --stream-output (--incremental-streaming-output on 0.5.23): ids of outputs that coalesce between two reads are not lost",
      _chat("ids_exact", lambda m: not _nonstream(m), lambda s: s["stream_output"]), "chat"),
     ("chat.ids-placement", "Ids ride on the chunk that emits their text; held-back ids on the next emitted chunk of the index; none on the role chunk",
      _chat("ids_placement"), "chat"),
