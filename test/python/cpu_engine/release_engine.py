@@ -1,0 +1,176 @@
+"""What the real-engine tests of a LATER release (0.5.23) need: that release's own CPU
+environment (scripts/cpu-engine-env-0.5.23.sh), its release files, runnable sglang trees
+(patched or not), its server flags and the server fixture.
+
+Opt-in: the environment is a second torch (0.5.23 pins 2.14.1, .venv has 2.9.0), about 6 GB,
+which CI machines cannot spare by default. SGLANG_TEST_RELEASE_ENGINES=1 or
+SGLANG_TEST_MATRIX=full turns these tests on; then a missing piece fails under CI=true and
+skips elsewhere (engine_env.unavailable), as for v0.5.9.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from transformers import AutoTokenizer
+
+from scripted_models import Routing, build_checkpoint
+from tokenids_verify import ChatClient, CheckContext, run_checks
+from tokenids_verify.releases import Release, release_for, stream_output_flag
+from tokenids_verify.runner import select_checks
+from tokenids_verify.tokenizer import load_tokenizer
+
+from engine_env import HERE, REPO, _run_script
+from launches import TIMINGS
+from real_server import RealServer, ServerMode
+
+VERSION = "0.5.23"
+ENABLED = os.environ.get("SGLANG_TEST_RELEASE_ENGINES") == "1" or os.environ.get("SGLANG_TEST_MATRIX") == "full"
+OPT_IN = "the 0.5.23 CPU engine has an environment of its own (~6 GB): SGLANG_TEST_RELEASE_ENGINES=1 or SGLANG_TEST_MATRIX=full"
+CPU_ENABLE_DIR = HERE / f"cpu_enable-{VERSION}"
+TOKEN_IDS_PATCH_DIR = REPO / "patches" / f"sglang-v{VERSION}"
+
+
+@dataclass(frozen=True)
+class ReleaseServerMode(ServerMode):
+    """ServerMode with the release's own spelling of the delta-streaming flag: 0.5.23 has only
+    --incremental-streaming-output (--stream-output is an argparse error there)."""
+
+    version: str = VERSION
+
+    def flags(self) -> list[str]:
+        return [stream_output_flag(self.version) if f == "--stream-output" else f for f in super().flags()]
+
+
+# The launch of both 0.5.23 modules: deltas (--incremental-streaming-output) at interval 3 with
+# the qwen25 tool and qwen3 reasoning parsers, multibyte_edge answering a plain conversation
+# (its multi-byte characters fall on the chunk edges at interval 3).
+MODE = ReleaseServerMode(stream_output=True, stream_interval=3, tool_call_parser="qwen25", reasoning_parser="qwen3")
+ROUTING = Routing(default_script="multibyte_edge", thinking_by_default=True)
+# The suite's own delta-streaming check starts a second server; this launch already streams deltas.
+VERIFY_SKIP = ("stream_output_mode",)
+# 0.5.23 answers a tool call cut by max_tokens differently from v0.5.9 (expectations.py's
+# model: the raw text): it drops the incomplete call and keeps the text before it.
+CUT = "tool_call_cut"
+
+
+# Which environment runs the engine. "own" (default): 0.5.23's own CPU set with its torch pin,
+# requirements/cpu-engine-0.5.23.txt. "layered": .venv-sglang-0.5.23 (scripts/release-env.sh, the
+# harness's ~160 MB layer over .venv), i.e. the same 0.5.23 server on .venv's torch 2.9.0 and no
+# second torch: not the release's pin, but it starts and serves the same ids, for disks that
+# cannot take 6 GB more.
+ENGINE_ENV = os.environ.get("SGLANG_TEST_RELEASE_ENGINE_ENV", "own")
+ENV_SCRIPTS = {
+    "own": ["bash", "scripts/cpu-engine-env-0.5.23.sh"],
+    "layered": ["bash", "scripts/release-env.sh", VERSION],
+}
+
+
+def engine_python() -> Path:
+    if ENGINE_ENV not in ENV_SCRIPTS:
+        pytest.fail(f"SGLANG_TEST_RELEASE_ENGINE_ENV={ENGINE_ENV!r}: expected one of {sorted(ENV_SCRIPTS)}")
+    script = ENV_SCRIPTS[ENGINE_ENV]
+    venv = _run_script(script, 3600, " ".join(script[1:]))
+    return Path(venv) / "bin" / "python"
+
+
+def release_dir() -> Path:
+    return Path(_run_script(["bash", "scripts/fetch-sglang.sh", VERSION], 600, f"scripts/fetch-sglang.sh {VERSION}"))
+
+
+def _patches(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.patch"))
+
+
+def build_release_tree(dest: Path, with_token_ids_patches: bool) -> Path:
+    """dest/python laid out like the repository (git-format patches with a/python/sglang/...
+    paths apply), with the CPU enablement diffs and, if asked, the token-ids series applied.
+    Returns the folder to put on PYTHONPATH."""
+    release = release_dir()
+    py = dest / "python"
+    py.mkdir(parents=True)
+    shutil.copytree(release / "sglang", py / "sglang")
+    for info in release.glob("sglang-*.dist-info"):
+        shutil.copytree(info, py / info.name)
+    subprocess.run(["git", "init", "-q"], cwd=dest, check=True)
+    series = _patches(CPU_ENABLE_DIR)
+    if with_token_ids_patches:
+        token_ids = _patches(TOKEN_IDS_PATCH_DIR)
+        if not token_ids:
+            pytest.fail(f"no token-ids patches in {TOKEN_IDS_PATCH_DIR}")
+        series += token_ids
+    for patch in series:
+        done = subprocess.run(["git", "apply", str(patch)], cwd=dest, capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.fail(f"{patch.name} does not apply to the {VERSION} release: {done.stderr.strip()}")
+    return py
+
+
+@dataclass
+class ReleaseServed:
+    name: str
+    release: Release
+    mode: ReleaseServerMode
+    server: RealServer
+    model: object  # scripted_models.ScriptedModel
+    tokenizer: object  # transformers tokenizer of the checkpoint
+    verify_tokenizer: object
+    client: ChatClient
+
+    def body(self, name: str, **extra) -> dict:
+        return dict(self.model.request(name), temperature=0.0, **extra)
+
+    def prompt_ids(self, body: dict) -> list[int]:
+        """The chat template's ids for body, with the tools rendered as this release's server
+        hands them to the template (0.5.23 adds `defer_loading: null` to each tool)."""
+        if body.get("tools"):
+            body = dict(body, tools=self.release.template_tools(body["tools"]))
+        return self.model.prompt_ids(self.tokenizer, body)
+
+    def run_verify_suite(self, skip: tuple = ()):
+        context = CheckContext(
+            client=self.client,
+            tokenizer=self.verify_tokenizer,
+            tool_call_parser=self.mode.tool_call_parser,
+            reasoning_parser=self.mode.reasoning_parser,
+            strict_concurrency=True,  # a scripted engine is exact: batched == solo
+            no_thinking_kwargs={"enable_thinking": False},
+            release=self.release,
+        )
+        results = run_checks(context, select_checks(skip=list(skip)))
+        TIMINGS["launches"][self.name]["verify_checks_s"] = {r.name: r.seconds for r in results}
+        TIMINGS["launches"][self.name]["verify_status"] = {r.name: r.status for r in results}
+        return results
+
+
+def serve_release(name: str, patched: bool, mode: ReleaseServerMode, routing: Routing, engine_py: Path, tree: Path,
+                  tmp_path_factory):
+    """Generator for a module-scoped fixture: one started 0.5.23 server."""
+    work = tmp_path_factory.mktemp(name)
+    model = build_checkpoint(work / "model", routing)
+    server = RealServer(engine_py, tree, model.path, mode, work / "server.log")
+    record = TIMINGS["launches"][name] = {"release": VERSION, "engine_env": ENGINE_ENV, "patched": patched, "mode": mode.label,
+                                          "requests": []}
+    server.start()
+    record["startup_s"] = round(server.startup_seconds, 1)
+    began = time.monotonic()
+    try:
+        yield ReleaseServed(
+            name=name,
+            release=release_for(VERSION),
+            mode=mode,
+            server=server,
+            model=model,
+            tokenizer=AutoTokenizer.from_pretrained(model.path),
+            verify_tokenizer=load_tokenizer(str(model.path)),
+            client=ChatClient(server.url, timeout=120),
+        )
+    finally:
+        record["serving_s"] = round(time.monotonic() - began, 1)
+        server.stop()

@@ -1,0 +1,73 @@
+"""The REAL, UNPATCHED SGLang 0.5.23 server on CPU (only the test-only CPU enablement diffs):
+the engine follows every script, its own id fields (return_token_ids' per-choice
+prompt_token_ids / response_token_ids, non-streamed; sglext input_ids / output_ids once at the
+end of a stream) carry exactly the script's ids, and the contract's vLLM-shape checks fail.
+Opt-in (release_engine.ENABLED); the same launch as test_real_server_0_5_23.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from scripted_models import ALL_SCRIPTS
+
+from expectations import expected_finish
+from release_engine import CUT, ENABLED, MODE, OPT_IN, ROUTING, VERIFY_SKIP, build_release_tree, engine_python, serve_release
+from tokenids_verify import HttpError
+
+pytestmark = pytest.mark.skipif(not ENABLED, reason=OPT_IN)
+
+
+@pytest.fixture(scope="module")
+def stock(tmp_path_factory):
+    tree = build_release_tree(tmp_path_factory.mktemp("sglang-0.5.23-unpatched"), with_token_ids_patches=False)
+    yield from serve_release("v0.5.23-unpatched-incremental-i3-parsers", False, MODE, ROUTING, engine_python(), tree,
+                             tmp_path_factory)
+
+
+@pytest.mark.parametrize("name", [s.name for s in ALL_SCRIPTS])
+def test_stock_upstream_fields_carry_the_script(stock, name):
+    want = stock.model.expected_ids(name)
+    body = stock.body(name, return_token_ids=True)
+    resp = stock.client.chat(body)
+    choice = resp["choices"][0]
+    assert choice["response_token_ids"] == want
+    assert choice["prompt_token_ids"] == stock.prompt_ids(body)
+    assert choice["finish_reason"] == expected_finish(stock.model, name, MODE)
+    # vLLM's fields are the series' addition, not stock's
+    assert "prompt_token_ids" not in resp and "token_ids" not in choice
+
+    sbody = stock.body(name, return_input_ids_in_sglext=True, return_output_ids_in_sglext=True)
+    chunks = list(stock.client.chat_stream(sbody).chunks)
+    assert [c["sglext"] for c in chunks if c.get("sglext")] == [{"input_ids": stock.prompt_ids(sbody), "output_ids": [want]}]
+    assert not any("token_ids" in ch for c in chunks for ch in c.get("choices", []))
+
+
+def test_stock_text_follows_the_script(stock):
+    resp = stock.client.chat(stock.body("multibyte"))
+    assert resp["choices"][0]["message"]["content"] == "Café ok 😀 世界"
+    assert resp["usage"]["completion_tokens"] == len(stock.model.expected_ids("multibyte"))
+    cut = stock.client.chat(stock.body(CUT))["choices"][0]
+    head = stock.model.script(CUT).full_text().partition("<tool_call>")[0]
+    assert (cut["message"]["content"] or "").strip() == head.strip() and not cut["message"].get("tool_calls")
+
+
+def test_stock_refuses_streamed_return_token_ids(stock):
+    with pytest.raises(HttpError) as err:
+        stock.client.chat_stream(stock.body("plain", return_token_ids=True))
+    assert err.value.status == 400
+    assert "return_token_ids is not supported with streaming" in err.value.body
+
+
+def test_verify_suite_fails_the_contract_on_stock_0_5_23(stock):
+    results = {r.name: r for r in stock.run_verify_suite(skip=VERIFY_SKIP)}
+    for name in ("nonstream_ids", "stream_ids", "usage_counts", "tool_call_ids", "reasoning_ids",
+                 "logprobs_alignment", "completions_ids"):
+        assert results[name].status == "failed", (name, results[name].status, results[name].problems)
+    # no ids when asked for none: stock's keys are the table the suite holds for 0.5.23
+    assert results["opt_out_keys"].status == "passed", results["opt_out_keys"].problems
+    # upstream's own fields are there, but the contract also wants them with stream=true, which
+    # stock refuses
+    upstream = results["upstream_id_fields"]
+    assert upstream.status == "failed", upstream.problems
+    assert any("HTTP 400" in p and "return_token_ids is not supported with streaming" in p for p in upstream.problems), upstream.problems
