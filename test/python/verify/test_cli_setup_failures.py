@@ -17,6 +17,11 @@ from tokenids_verify.server import free_port
 ROOT = Path(__file__).resolve().parents[3]
 
 
+# The fake launchers below serve no sglang, so the suite cannot read the release from the path:
+# the launch tests name it, as build-image does.
+RELEASE = ["--sglang-version", "0.5.9"]
+
+
 def run_cli(args, env_extra=None, timeout=120):
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "verify")] + ([env_extra.pop("PYTHONPATH")] if env_extra and "PYTHONPATH" in env_extra else []))
@@ -80,7 +85,7 @@ def test_unreachable_server_url_exits_2_with_report(tmp_path):
 def test_launcher_that_crashes_exits_2_with_log_tail(tmp_path, byte_tokenizer_dir):
     report = tmp_path / "r.json"
     # no sglang_engineless on PYTHONPATH: the server process dies at once
-    r = run_cli(["--model-path", str(byte_tokenizer_dir), "--launcher", "engineless", "--startup-timeout", "60",
+    r = run_cli(["--model-path", str(byte_tokenizer_dir), "--launcher", "engineless", *RELEASE, "--startup-timeout", "60",
                  "--report", str(report), "--log-dir", str(tmp_path / "logs")])
     assert r.returncode == 2, r.stdout + r.stderr
     data = json.loads(report.read_text())
@@ -93,7 +98,7 @@ def test_launcher_that_crashes_exits_2_with_log_tail(tmp_path, byte_tokenizer_di
 def test_startup_timeout_stops_the_whole_process_group(tmp_path, byte_tokenizer_dir):
     pids_file = tmp_path / "pids"
     report = tmp_path / "r.json"
-    r = run_cli(["--model-path", str(byte_tokenizer_dir), "--launcher", "engineless", "--startup-timeout", "4", "--report", str(report)],
+    r = run_cli(["--model-path", str(byte_tokenizer_dir), "--launcher", "engineless", *RELEASE, "--startup-timeout", "4", "--report", str(report)],
                 env_extra={"PYTHONPATH": str(hanging_launcher(tmp_path)), "HANG_PIDS": str(pids_file)})
     assert r.returncode == 2, r.stdout + r.stderr
     assert "not ready after 4 s" in json.loads(report.read_text())["error"]
@@ -105,7 +110,7 @@ def test_sigterm_while_waiting_stops_the_server(tmp_path, byte_tokenizer_dir):
     pids_file = tmp_path / "pids"
     report = tmp_path / "r.json"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "verify"), str(hanging_launcher(tmp_path))]), HANG_PIDS=str(pids_file))
-    proc = subprocess.Popen([sys.executable, "-m", "tokenids_verify", "--model-path", str(byte_tokenizer_dir), "--launcher", "engineless",
+    proc = subprocess.Popen([sys.executable, "-m", "tokenids_verify", "--model-path", str(byte_tokenizer_dir), "--launcher", "engineless", *RELEASE,
                              "--startup-timeout", "120", "--report", str(report)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
@@ -150,7 +155,7 @@ def dying_launcher(tmp_path: Path) -> Path:
 
 def test_server_dying_during_the_checks_exits_2(tmp_path, byte_tokenizer_dir):
     report = tmp_path / "r.json"
-    r = run_cli(["--model-path", str(byte_tokenizer_dir), "--launcher", "engineless", "--check", "nonstream_ids", "--report", str(report)],
+    r = run_cli(["--model-path", str(byte_tokenizer_dir), "--launcher", "engineless", *RELEASE, "--check", "nonstream_ids", "--report", str(report)],
                 env_extra={"PYTHONPATH": str(dying_launcher(tmp_path))})
     assert r.returncode == 2, r.stdout + r.stderr
     data = json.loads(report.read_text())
@@ -168,7 +173,7 @@ def test_unloadable_tokenizer_ends_the_startup_wait(tmp_path):
     pids_file = tmp_path / "pids"
     report = tmp_path / "r.json"
     began = time.monotonic()
-    r = run_cli(["--model-path", str(model), "--launcher", "engineless", "--startup-timeout", "300", "--report", str(report)],
+    r = run_cli(["--model-path", str(model), "--launcher", "engineless", *RELEASE, "--startup-timeout", "300", "--report", str(report)],
                 env_extra={"PYTHONPATH": str(hanging_launcher(tmp_path)), "HANG_PIDS": str(pids_file)}, timeout=200)
     assert r.returncode == 2, r.stdout + r.stderr
     assert time.monotonic() - began < 150
@@ -176,3 +181,18 @@ def test_unloadable_tokenizer_ends_the_startup_wait(tmp_path):
     if pids_file.exists() and pids_file.read_text().strip():
         server_pid, child_pid = map(int, pids_file.read_text().split())
         assert not alive(server_pid) and not alive(child_pid)
+
+
+def test_launch_without_a_known_release_is_a_setup_error(byte_tokenizer_dir, tmp_path):
+    """No --sglang-version and no sglang on the path: the suite cannot pick the server flags or
+    the stock keys, so it stops before launching anything (exit 2), saying what to pass; an
+    unknown release is refused the same way."""
+    report = tmp_path / "r.json"
+    r = run_cli(["--model-path", str(byte_tokenizer_dir), "--launcher", "engineless", "--report", str(report)])
+    assert r.returncode == 2, r.stdout + r.stderr
+    data = json.loads(report.read_text())
+    assert "cannot tell which SGLang release is under test" in data["error"] and "--sglang-version" in data["error"]
+    assert data["target"]["server_log"] is None
+    r = run_cli(["--model-path", str(byte_tokenizer_dir), "--launcher", "engineless", "--sglang-version", "0.5.17", "--report", str(report)])
+    assert r.returncode == 2
+    assert "SGLang 0.5.17: the verify suite knows the stock response keys of 0.5.9, 0.5.23 only (version from --sglang-version)" in json.loads(report.read_text())["error"]
