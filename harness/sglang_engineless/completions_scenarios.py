@@ -1,12 +1,12 @@
 """/v1/completions scenarios over HTTP semantics (the real FastAPI route, request validation
 and OpenAIServingCompletion of the sglang copy on sys.path, on the scripted engine).
 
-    python3 -m sglang_engineless.completions_scenarios OUT.json WORK_DIR [SERVER,... [CASE,...]]
+    python3 -m sglang_engineless.completions_scenarios OUT.json WORK_DIR [SERVER,... [CASE,...]] [--ids-only]
 
 Every case (or the named ones) runs on every server configuration (or the named ones),
 streaming and not, with return_token_ids absent (server default), false and true; then
 garbage and pydantic-lax values of the flag, and the server default under
-SGLANG_TOKEN_IDS_DEFAULT=0 and an invalid value.
+SGLANG_TOKEN_IDS_DEFAULT=0 and an invalid value (not with --ids-only: the cases alone).
 Writes what the client saw (status, parsed SSE chunks or body) with what the scripted engine
 consumed and produced. Tests assert on that file; SERVERS and CASES import no sglang.
 """
@@ -101,7 +101,7 @@ async def post(client, tm, body):
     return result
 
 
-async def run_all(work_dir, server_names=None, case_names=None):
+async def run_all(work_dir, server_names=None, case_names=None, ids_only=False):
     import httpx
 
     from sglang_engineless.app import build_app, build_serving
@@ -127,7 +127,7 @@ async def run_all(work_dir, server_names=None, case_names=None):
                             req["return_token_ids"] = flag
                         run = f"{'stream' if stream else 'full'}-{flag_name}"
                         results[f"{server_name}/{case}/{run}"] = await post(client, tm, req)
-            if not flags:
+            if not flags and not ids_only:
                 body = dict(bodies["text"], max_tokens=4)
                 for value, _ in FLAG_LAX:
                     flags[f"lax:{json.dumps(value)}"] = await post(
@@ -136,8 +136,9 @@ async def run_all(work_dir, server_names=None, case_names=None):
                     for stream in (False, True):
                         flags[f"garbage:{json.dumps(value)}:stream={stream}"] = await post(
                             client, tm, dict(body, return_token_ids=value, stream=stream))
+    env_default = {} if ids_only else await env_default_runs(model_dir, bodies["text"])
     return {"model_dir": model_dir, "cases": bodies, "runs": results, "flags": flags,
-            "env_default": await env_default_runs(model_dir, bodies["text"])}
+            "env_default": env_default}
 
 
 async def env_default_runs(model_dir, body):
@@ -175,6 +176,8 @@ async def env_default_runs(model_dir, body):
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    ids_only = "--ids-only" in argv
+    argv = [a for a in argv if a != "--ids-only"]
     names = {name for name, _ in SERVERS}
     chosen = set(argv[2].split(",")) if len(argv) >= 3 else None
     chosen_cases = set(argv[3].split(",")) if len(argv) == 4 else None
@@ -187,7 +190,7 @@ def main(argv=None) -> int:
     os.makedirs(work, exist_ok=True)
     import sglang
 
-    data = asyncio.run(run_all(work, chosen, chosen_cases))
+    data = asyncio.run(run_all(work, chosen, chosen_cases, ids_only))
     unknown = (chosen_cases or set()) - set(data["cases"])
     if unknown:
         print(f"unknown cases: {', '.join(sorted(unknown))}", file=sys.stderr)
