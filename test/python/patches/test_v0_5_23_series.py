@@ -37,7 +37,7 @@ import sglang.srt.entrypoints.openai.serving_completions as scmp
 from sglang.srt.entrypoints.openai.protocol import ChatCompletionRequest, CompletionRequest, Tool
 from sglang.srt.function_call.qwen25_detector import Qwen25Detector
 
-MODE = {"incremental": False}
+MODE = {"incremental": False, "live": False}
 def serving():
     return types.SimpleNamespace(
         incremental_streaming_output=MODE["incremental"], return_input_ids=False,
@@ -77,6 +77,13 @@ class TM:
             out.append({"index": index, "text": t if inc else text,
                         "output_ids": list(new) if inc else list(ids),
                         "meta_info": meta, "prompt_token_ids": list(PROMPT)})
+        if MODE["live"]:
+            # Read after every output of the request was handled (as the choices of n > 1
+            # are read in turn): each output holds the request's live lists and text.
+            for o in out:
+                o["text"], o["output_ids"] = text, ids
+                o["meta_info"]["output_token_logprobs"] = lps
+                o["meta_info"]["output_top_logprobs"] = [[] for _ in lps]
         return out
     async def generate_request(self, adapted, raw):
         if adapted.stream:
@@ -234,6 +241,12 @@ out = {}
 for default in ("1", "0"):
     os.environ["SGLANG_TOKEN_IDS_DEFAULT"] = default
     out["default_" + default] = run_all()
+MODE["incremental"], MODE["live"] = False, True
+out["completions_live"] = {
+    name: completion({"return_token_ids": flag, "logprobs": 0}, True)
+    for name, flag in (("true", True), ("false", False))
+}
+MODE["live"] = False
 out["refusal"] = {name: refusal(BODIES[name]) for name in ("true", "false", "prompt_only")}
 out["parser"] = parser()
 out["detokenizer"] = {"text": TEXT, "runs": {str(k): detokenize(k) for k in (1, 2, 3, 4, 5)}}
@@ -459,6 +472,30 @@ def test_completions(stock, patched, patched_default_off, mode):
     assert p["absent"] == s["true"]
     assert patched_default_off["completions"][mode]["absent"] == s["absent"]
     assert "token_ids" not in s["absent"]["nonstream"]["choices"][0]
+
+
+def test_completions_logprobs_travel_with_ids(stock, patched):
+    """0008: a completions output read after later ones of its request were handled carries
+    their ids (the live list); stock stops its log-probabilities at the output's recorded
+    length, so they lag the ids; patched, each chunk carries one per id."""
+
+    def pairs(chunks):
+        return [
+            (
+                len(ch.get("token_ids") or []),
+                len((ch.get("logprobs") or {}).get("token_logprobs") or []),
+            )
+            for c in chunks
+            for ch in c["choices"]
+        ]
+
+    assert any(a != b for a, b in pairs(stock["completions_live"]["true"]))
+    assert all(a == b for a, b in pairs(patched["completions_live"]["true"]))
+    assert sum(a for a, _ in pairs(patched["completions_live"]["true"])) == len(
+        ENGINE_IDS
+    )
+    # ids off: the log-probabilities are stock's
+    assert patched["completions_live"]["false"] == stock["completions_live"]["false"]
 
 
 def test_parser_keeps_text_and_arguments_that_come_with_the_call(stock, patched):
