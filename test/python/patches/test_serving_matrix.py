@@ -254,7 +254,7 @@ def test_unpatched_ships_upstreams_own_ids(results, release, name):
     assert len(found) == 1, [pos for pos, _ in found]
     pos, chunk = found[0]
     assert chunk["choices"] == []
-    after = [c for c in chunks[pos + 1:]]
+    after = chunks[pos + 1:]
     assert all(c.get("usage") and not c["choices"] for c in after), "only the usage chunk may follow"
     assert chunk["sglext"]["input_ids"] == engine[0]["prompt_ids"]
     assert chunk["sglext"]["output_ids"] == [engine[i]["output_ids"] for i in range(n)]
