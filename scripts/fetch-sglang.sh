@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Fetches the real SGLang release files from PyPI (`pip download sglang==VERSION --no-deps`,
-# a pure-Python wheel) and unpacks them under .cache/sglang-VERSION/. Prints the unpacked
-# folder (it holds sglang/ and sglang-VERSION.dist-info/). Nothing of SGLang is committed:
+# Fetches the real SGLang release files from PyPI (`pip download sglang==VERSION --no-deps`:
+# a pure-Python wheel for v0.5.9, a cp311 manylinux wheel with Rust extensions for later
+# releases such as 0.5.23; the serving code we patch is Python in both) and unpacks them
+# under .cache/sglang-VERSION/. Prints the unpacked folder (it holds sglang/ and
+# sglang-VERSION.dist-info/). Nothing of SGLang is committed:
 # every test that needs the upstream source calls this. Fails loudly when PyPI is unreachable.
 set -euo pipefail
 version=${1:-0.5.9}
