@@ -1,7 +1,8 @@
 """The REAL SGLang 0.5.23 server on CPU, patched with patches/sglang-v0.5.23, serving a scripted
 checkpoint: the verify suite (0.5.23's flags and stock keys) passes, and every script's ids
 equal the script, streamed and not, in vLLM's shape and in upstream's own fields at once.
-Opt-in (release_engine.ENABLED); the unpatched control is test_real_server_0_5_23_unpatched.py.
+Runs in every test run (one real start of each release's engine), on the environment
+release_engine.ENGINE_ENV picks; the unpatched control is test_real_server_0_5_23_unpatched.py.
 
 One launch, release_engine.MODE (the unpatched control's too).
 """
@@ -13,10 +14,8 @@ import pytest
 from scripted_models import ALL_SCRIPTS
 
 from expectations import nonstream_script_problems, stream_script_problems
-from release_engine import CUT, ENABLED, MODE, OPT_IN, ROUTING, VERIFY_SKIP, build_release_tree, engine_python, serve_release
+from release_engine import CUT, MODE, ROUTING, VERIFY_SKIP, build_release_tree, engine_python, serve_release
 from tokenids_verify.stream_assembly import assemble_stream
-
-pytestmark = pytest.mark.skipif(not ENABLED, reason=OPT_IN)
 
 
 
