@@ -52,27 +52,30 @@ def _patches(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.patch"))
 
 
-def build_sglang_tree(dest: Path, with_token_ids_patches: bool) -> Path:
-    """Copies the release into dest/python (laid out like the repository, so git-format
-    patches with a/python/sglang/... paths apply), applies the CPU enablement diff and,
-    if asked, the token-ids patch set. Returns the folder to put on PYTHONPATH."""
-    release = release_dir()
+def build_sglang_tree(dest: Path, with_token_ids_patches: bool, *, release: Path | None = None,
+                      version: str = "0.5.9", cpu_enable_dir: Path = CPU_ENABLE_DIR,
+                      token_ids_dir: Path = TOKEN_IDS_PATCH_DIR, missing_patches=unavailable) -> Path:
+    """Copies a release (default: v0.5.9's, release_dir()) into dest/python (laid out like the
+    repository, so git-format patches with a/python/sglang/... paths apply), applies its CPU
+    enablement diffs and, if asked, its token-ids patch set. Returns the folder to put on
+    PYTHONPATH. missing_patches says what an empty token-ids folder is (default: unavailable)."""
+    release = release or release_dir()
     py = dest / "python"
     py.mkdir(parents=True)
     shutil.copytree(release / "sglang", py / "sglang")
     for info in release.glob("sglang-*.dist-info"):
-        # importlib.metadata.version("sglang") must still answer 0.5.9
+        # importlib.metadata.version("sglang") must still answer the release's version
         shutil.copytree(info, py / info.name)
     subprocess.run(["git", "init", "-q"], cwd=dest, check=True)
-    series = _patches(CPU_ENABLE_DIR)
+    series = _patches(cpu_enable_dir)
     if with_token_ids_patches:
-        token_ids = _patches(TOKEN_IDS_PATCH_DIR)
+        token_ids = _patches(token_ids_dir)
         if not token_ids:
-            unavailable(f"no token-ids patches in {TOKEN_IDS_PATCH_DIR}")
+            missing_patches(f"no token-ids patches in {token_ids_dir}")
         series += token_ids
     for patch in series:
         done = subprocess.run(["git", "apply", str(patch)], cwd=dest, capture_output=True, text=True)
         if done.returncode != 0:
             # a patch that stops applying is a real failure everywhere, not a missing tool
-            pytest.fail(f"{patch.name} does not apply to the v0.5.9 release: {done.stderr.strip()}")
+            pytest.fail(f"{patch.name} does not apply to the v{version} release: {done.stderr.strip()}")
     return py

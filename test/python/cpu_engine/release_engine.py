@@ -13,8 +13,6 @@ CI=true and skips elsewhere (engine_env.unavailable), as for v0.5.9.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +26,7 @@ from tokenids_verify.releases import Release, release_for, stream_output_flag
 from tokenids_verify.runner import select_checks
 from tokenids_verify.tokenizer import load_tokenizer
 
-from engine_env import HERE, REPO, _run_script
+from engine_env import HERE, REPO, _run_script, build_sglang_tree
 from launches import TIMINGS
 from real_server import RealServer, ServerMode
 
@@ -88,32 +86,12 @@ def release_dir() -> Path:
     return Path(_run_script(["bash", "scripts/fetch-sglang.sh", VERSION], 600, f"scripts/fetch-sglang.sh {VERSION}"))
 
 
-def _patches(folder: Path) -> list[Path]:
-    return sorted(folder.glob("*.patch"))
-
-
 def build_release_tree(dest: Path, with_token_ids_patches: bool) -> Path:
-    """dest/python laid out like the repository (git-format patches with a/python/sglang/...
-    paths apply), with the CPU enablement diffs and, if asked, the token-ids series applied.
-    Returns the folder to put on PYTHONPATH."""
-    release = release_dir()
-    py = dest / "python"
-    py.mkdir(parents=True)
-    shutil.copytree(release / "sglang", py / "sglang")
-    for info in release.glob("sglang-*.dist-info"):
-        shutil.copytree(info, py / info.name)
-    subprocess.run(["git", "init", "-q"], cwd=dest, check=True)
-    series = _patches(CPU_ENABLE_DIR)
-    if with_token_ids_patches:
-        token_ids = _patches(TOKEN_IDS_PATCH_DIR)
-        if not token_ids:
-            pytest.fail(f"no token-ids patches in {TOKEN_IDS_PATCH_DIR}")
-        series += token_ids
-    for patch in series:
-        done = subprocess.run(["git", "apply", str(patch)], cwd=dest, capture_output=True, text=True)
-        if done.returncode != 0:
-            pytest.fail(f"{patch.name} does not apply to the {VERSION} release: {done.stderr.strip()}")
-    return py
+    """dest/python laid out like the repository, with the release's CPU enablement diffs and,
+    if asked, the token-ids series applied (engine_env.build_sglang_tree, on this release's
+    files and folders). Returns the folder to put on PYTHONPATH."""
+    return build_sglang_tree(dest, with_token_ids_patches, release=release_dir(), version=VERSION,
+                             cpu_enable_dir=CPU_ENABLE_DIR, token_ids_dir=TOKEN_IDS_PATCH_DIR, missing_patches=pytest.fail)
 
 
 @dataclass
