@@ -1,6 +1,8 @@
 /**
  * Judges an attestation read back from a registry against the image it was found for: the
- * signature (when a public key, or for a keyless bundle the signer's identity, is given), that it is about this digest (the artifact's
+ * signature against the reader's trust policy (a public key, or for a keyless bundle the
+ * signer's identity; without either the signature row FAILS: fail closed, as cosign refuses to
+ * verify without a key or identity, unless the reader said --insecure-ignore-signature), that it is about this digest (the artifact's
  * `subject` and the statement's subjects), that its patch hashes, base digest, revision and
  * config digest agree with the image's own labels and config, and what its verify says. Only a
  * passed gpu verify reads back as GPU-verified; engineless and cpu runs keep their real mode.
@@ -15,7 +17,7 @@ import { IN_TOTO_MEDIA_TYPE, parseStatement, type Statement } from "./statement.
 
 export interface Check {
   name: string;
-  /** info: said, neither passes nor fails (an unchecked signature without a key). */
+  /** info: said, neither passes nor fails (a signature ignored on --insecure-ignore-signature). */
   outcome: "ok" | "failed" | "info";
   detail: string;
 }
@@ -25,6 +27,8 @@ export interface Judgement {
   signed: boolean;
   signatureChecked: boolean;
   statement?: Statement;
+  /** No trust policy was given: the signature row failed for that reason alone (verdict "UNVERIFIED"). */
+  noPolicy: boolean;
   /** true only when every check is ok or info and the statement says gpu-verified. */
   gpuVerified: boolean;
   consistent: boolean;
@@ -46,18 +50,38 @@ export interface KeylessCheck {
 
 const PATCH_LABEL = new RegExp(`^${LABEL_PREFIX.replace(/\./g, "\\.")}\\.patch\\.(.+)\\.sha256$`);
 
-function payloadOf(found: FoundArtifact, publicKey: KeyObject | undefined, keylessCheck: KeylessCheck | undefined, checks: Check[]): { bytes?: Buffer; signed: boolean; checked: boolean } {
+/** What the reader trusts. Without a key or identity nothing is trusted unless `insecureIgnoreSignature`. */
+export interface TrustPolicy {
+  publicKey?: KeyObject;
+  keyless?: KeylessCheck;
+  /** --insecure-ignore-signature: judge the content without trusting who wrote it (said in the verdict). */
+  insecureIgnoreSignature?: boolean;
+}
+
+export const NO_POLICY_DETAIL = "no trust policy: give --public-key or --certificate-identity to check who signed it (--insecure-ignore-signature reads it unchecked)";
+
+/** The signature row when the reader gave no key and no identity: failed, or info on --insecure-ignore-signature. */
+function unchecked(what: string, insecure: boolean): Check {
+  return insecure
+    ? { name: "signature", outcome: "info", detail: `${what}; NOT checked (--insecure-ignore-signature): anyone who can push to this repository could have written it` }
+    : { name: "signature", outcome: "failed", detail: `${what}; ${NO_POLICY_DETAIL}` };
+}
+
+function payloadOf(found: FoundArtifact, policy: TrustPolicy, checks: Check[]): { bytes?: Buffer; signed: boolean; checked: boolean; noPolicy: boolean } {
+  const { publicKey, keyless: keylessCheck } = policy;
+  const insecure = policy.insecureIgnoreSignature === true;
+  const noPolicy = !publicKey && !keylessCheck && !insecure;
   if (found.artifactType === IN_TOTO_MEDIA_TYPE) {
     checks.push(
       publicKey || keylessCheck
         ? { name: "signature", outcome: "failed", detail: `the attestation is unsigned, but ${publicKey ? "a public key" : "a signer identity"} was given: its content cannot be trusted` }
-        : { name: "signature", outcome: "info", detail: "unsigned attestation (anyone who can push to this repository could have written it)" },
+        : unchecked("unsigned attestation", insecure),
     );
-    return { bytes: found.content, signed: false, checked: false };
+    return { bytes: found.content, signed: false, checked: false, noPolicy };
   }
   if (found.artifactType !== BUNDLE_MEDIA_TYPE) {
     checks.push({ name: "signature", outcome: "failed", detail: `unknown artifact type ${found.artifactType}` });
-    return { signed: false, checked: false };
+    return { signed: false, checked: false, noPolicy: false };
   }
   let bundle: SigstoreBundle;
   try {
@@ -65,32 +89,26 @@ function payloadOf(found: FoundArtifact, publicKey: KeyObject | undefined, keyle
     if (!bundle.dsseEnvelope?.payload || !Array.isArray(bundle.dsseEnvelope.signatures)) throw new Error("no DSSE envelope");
   } catch (e) {
     checks.push({ name: "signature", outcome: "failed", detail: `the bundle cannot be read: ${(e as Error).message}` });
-    return { signed: true, checked: false };
+    return { signed: true, checked: false, noPolicy: false };
   }
   const bytes = Buffer.from(bundle.dsseEnvelope.payload, "base64");
   const keyless = bundle.verificationMaterial?.certificate !== undefined || bundle.verificationMaterial?.x509CertificateChain !== undefined;
   if (keylessCheck) {
     if (!keyless) {
       checks.push({ name: "signature", outcome: "failed", detail: `a keyless signer (${keylessCheck.wanted}) was expected, but the attestation is signed with a key, not a certificate` });
-      return { bytes, signed: true, checked: false };
+      return { bytes, signed: true, checked: false, noPolicy: false };
     }
     const verdict = keylessCheck.verdict ?? { ok: false, detail: "the keyless bundle was not verified" };
     checks.push({ name: "signature", outcome: verdict.ok ? "ok" : "failed", detail: verdict.detail });
-    return { bytes, signed: true, checked: verdict.ok };
+    return { bytes, signed: true, checked: verdict.ok, noPolicy: false };
   }
   if (!publicKey) {
-    checks.push({
-      name: "signature",
-      outcome: "info",
-      detail: keyless
-        ? "keyless (Sigstore certificate), not checked: give --certificate-identity (the signing workflow's URI) to check it"
-        : `signed (key ${bundle.verificationMaterial?.publicKey?.hint ?? "without hint"}), not checked: give --public-key to check it`,
-    });
-    return { bytes, signed: true, checked: false };
+    checks.push(unchecked(keyless ? "keyless (Sigstore certificate; --certificate-identity checks it)" : `signed (key ${bundle.verificationMaterial?.publicKey?.hint ?? "without hint"}; --public-key checks it)`, insecure));
+    return { bytes, signed: true, checked: false, noPolicy };
   }
   if (keyless) {
     checks.push({ name: "signature", outcome: "failed", detail: "the attestation is signed keyless (a certificate), not with the given public key" });
-    return { bytes, signed: true, checked: false };
+    return { bytes, signed: true, checked: false, noPolicy: false };
   }
   const ok = envelopeVerifies(bundle.dsseEnvelope, publicKey);
   checks.push(
@@ -98,7 +116,7 @@ function payloadOf(found: FoundArtifact, publicKey: KeyObject | undefined, keyle
       ? { name: "signature", outcome: "ok", detail: "the DSSE signature verifies with the given public key" }
       : { name: "signature", outcome: "failed", detail: "bad signature: the DSSE envelope does not verify with the given public key (signed by another key, or the statement was changed after signing)" },
   );
-  return { bytes, signed: true, checked: ok };
+  return { bytes, signed: true, checked: ok, noPolicy: false };
 }
 
 function compare(checks: Check[], name: string, attested: string | undefined, actual: string | undefined, what: string): void {
@@ -110,7 +128,7 @@ function compare(checks: Check[], name: string, attested: string | undefined, ac
   );
 }
 
-export function judgeAttestation(found: FoundArtifact, image: ImageFacts, publicKey?: KeyObject, keyless?: KeylessCheck): Judgement {
+export function judgeAttestation(found: FoundArtifact, image: ImageFacts, policy: TrustPolicy = {}): Judgement {
   const checks: Check[] = [];
   const subject = found.manifest.subject?.digest;
   checks.push(
@@ -119,10 +137,18 @@ export function judgeAttestation(found: FoundArtifact, image: ImageFacts, public
       : { name: "artifact subject", outcome: "failed", detail: `wrong subject digest: the artifact refers to ${subject ?? "nothing"}, not to this image ${image.digest}` },
   );
   const annotated = found.manifest.annotations?.[SIGNED_ANNOTATION];
-  const payload = payloadOf(found, publicKey, keyless, checks);
+  const payload = payloadOf(found, policy, checks);
   const done = (statement?: Statement): Judgement => {
     const consistent = checks.every((c) => c.outcome !== "failed");
-    return { checks, signed: payload.signed, signatureChecked: payload.checked, ...(statement ? { statement } : {}), consistent, gpuVerified: consistent && statement?.predicate.verify.gpuVerified === true };
+    return {
+      checks,
+      signed: payload.signed,
+      signatureChecked: payload.checked,
+      noPolicy: payload.noPolicy,
+      ...(statement ? { statement } : {}),
+      consistent,
+      gpuVerified: consistent && statement?.predicate.verify.gpuVerified === true,
+    };
   };
   if (annotated !== undefined && annotated !== String(payload.signed)) {
     checks.push({ name: "artifact", outcome: "failed", detail: `the artifact is annotated signed=${annotated} but holds ${payload.signed ? "a signed bundle" : "an unsigned statement"}` });

@@ -47,7 +47,8 @@ export interface Discovery {
   foundBy: "referrers-api" | "referrers-tag" | "none";
   /** Every referrer the index lists (any artifact type), for the report. */
   referrers: Descriptor[];
-  /** Ours (our predicate type, as a bundle or a statement), newest first. */
+  /** Ours (our predicate type, as a bundle or a statement), in the registry's order. Not sorted by
+   *  their "created" annotation: any pusher sets it, so it must not decide which one is judged. */
   attestations: FoundArtifact[];
 }
 
@@ -120,7 +121,6 @@ export async function findAttestations(reader: RegistryReader, digest: string, p
     const created = manifest.annotations?.["org.opencontainers.image.created"] ?? d.annotations?.["org.opencontainers.image.created"];
     attestations.push({ digest: d.digest, artifactType, manifest, content, ...(created ? { created } : {}) });
   }
-  attestations.sort((a, b) => (b.created ?? "").localeCompare(a.created ?? ""));
   return { foundBy, referrers, attestations };
 }
 

@@ -32,7 +32,7 @@ export async function verifyImage(argv: string[]): Promise<number> {
     image = args.image;
     if (args.attestation) {
       const { showAttestation } = await import("../attest/show-attestation.js");
-      const shown = await showAttestation(image, args.publicKey, logger, process.env, args.keyless);
+      const shown = await showAttestation(image, args.publicKey, logger, process.env, args.keyless, args.insecureIgnoreSignature);
       printResult(shown.result);
       return shown.exitCode;
     }

@@ -44,6 +44,8 @@ let outDir = "";
 let referrers: ReferrersRegistry | undefined;
 const localRefs: string[] = [];
 
+/** What each kind of statement reads back as (printed for the record). */
+const readBackVerdicts: Record<string, string> = {};
 /** The first build's result, shared by the read-back tests. */
 let built: { digest: string; statement: Statement; attestationDigest: string } | undefined;
 
@@ -192,12 +194,19 @@ describe.skipIf(skip)("attestations in a registry", () => {
 
     const good = await readBack(`${repo}:gpu`, "--public-key", PUB);
     expect(good.code, good.stderr).toBe(0);
-    expect(good.json).toMatchObject({ ok: true, foundBy: "referrers-api", gpuVerified: true, verdict: "GPU-verified and consistent", verify: { mode: "gpu", gpuVerified: true } });
+    expect(good.json).toMatchObject({ ok: true, trust: "public-key", foundBy: "referrers-api", gpuVerified: true, verdict: "GPU-verified and consistent", verify: { mode: "gpu", gpuVerified: true } });
     expect(good.json.checks.every((c: any) => c.outcome === "ok")).toBe(true);
+    readBackVerdicts.good = good.json.verdict;
 
-    // Without a key the signature is said to be unchecked, never passed.
-    const unchecked = await readBack(`${repo}@${built!.digest}`);
-    expect(unchecked.json.checks.find((c: any) => c.name === "signature")).toMatchObject({ outcome: "info", detail: expect.stringMatching(/not checked: give --public-key/) });
+    // Without a key or identity nothing is trusted: fail closed (issue 19, item 1).
+    const signedNoPolicy = await readBack(`${repo}@${built!.digest}`);
+    expect(signedNoPolicy.code, signedNoPolicy.stderr).toBe(1);
+    expect(signedNoPolicy.json).toMatchObject({ ok: false, trust: "none", gpuVerified: false, verdict: expect.stringMatching(/^UNVERIFIED: no trust policy/) });
+    expect(signedNoPolicy.stderr).toMatch(/FAILED\s+signature\s+signed \(key sha256:[0-9a-f]{64}; --public-key checks it\); no trust policy/);
+    readBackVerdicts.signedWithoutPolicy = signedNoPolicy.json.verdict;
+    const insecure = await readBack(`${repo}:gpu`, "--insecure-ignore-signature");
+    expect(insecure.code, insecure.stderr).toBe(0);
+    expect(insecure.json).toMatchObject({ trust: "insecure-ignore-signature", verdict: "GPU-verified and consistent, signature NOT checked (--insecure-ignore-signature)" });
 
     const otherKey = path.join(outDir, "other.pub");
     writeFileSync(otherKey, generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ type: "spki", format: "pem" }) as string);
@@ -205,14 +214,37 @@ describe.skipIf(skip)("attestations in a registry", () => {
     expect(wrongKey.code).toBe(1);
     expect(wrongKey.stderr).toMatch(/FAILED\s+signature\s+bad signature: the DSSE envelope does not verify with the given public key/);
 
-    // Tampered: the engine-less statement's envelope with a predicate edited to say gpu.
+    // Forged: a hand-written unsigned statement claiming a GPU pass, with the image's own label
+    // hashes, in a repository of its own. Without a policy it used to pass (exit 0).
+    const forgedRepo = `${referrers!.address}/sglang-image-patcher-itest/forged-${RUN}`;
+    pushAs(`${IMAGE}:engineless`, `${forgedRepo}:gpu`);
+    const forged = { ...gpu, subject: [{ name: forgedRepo, digest: { sha256: built!.digest.slice(7) } }] };
+    await attachAttestation({ repository: forgedRepo, imageDigest: built!.digest, content: Buffer.from(JSON.stringify(forged)), signed: false, predicateType: PREDICATE_TYPE });
+    const unsigned = await readBack(`${forgedRepo}:gpu`);
+    expect(unsigned.code, unsigned.stderr).toBe(1);
+    expect(unsigned.json).toMatchObject({ ok: false, gpuVerified: false, verdict: expect.stringMatching(/^UNVERIFIED/) });
+    expect(unsigned.stderr).toMatch(/FAILED\s+signature\s+unsigned attestation; no trust policy/);
+    readBackVerdicts.unsigned = unsigned.json.verdict;
+
+    // Tampered: the engine-less statement's envelope with a predicate edited to say gpu, alone in
+    // its repository; then next to the good one, where the good one still passes (any one that
+    // satisfies the policy passes, whatever order or "created" annotation the others carry).
+    const tamperedRepo = `${referrers!.address}/sglang-image-patcher-itest/tampered-${RUN}`;
+    pushAs(`${IMAGE}:engineless`, `${tamperedRepo}:gpu`);
     const honest = signStatement(Buffer.from(JSON.stringify({ ...gpu, predicate: statement.predicate })), IN_TOTO_MEDIA_TYPE, key);
     honest.dsseEnvelope.payload = Buffer.from(JSON.stringify({ ...gpu, predicate: { ...gpu.predicate, createdAt: new Date().toISOString() } })).toString("base64");
-    await attachAttestation({ repository: repo, imageDigest: built!.digest, content: Buffer.from(JSON.stringify(honest)), signed: true, predicateType: PREDICATE_TYPE });
-    const tampered = await readBack(`${repo}:gpu`, "--public-key", PUB);
+    await attachAttestation({ repository: tamperedRepo, imageDigest: built!.digest, content: Buffer.from(JSON.stringify(honest)), signed: true, predicateType: PREDICATE_TYPE });
+    const tampered = await readBack(`${tamperedRepo}:gpu`, "--public-key", PUB);
     expect(tampered.code, tampered.stderr).toBe(1);
-    expect(tampered.json).toMatchObject({ ok: false, attestationsFound: 2, verdict: "INCONSISTENT: do not trust this attestation" });
+    expect(tampered.json).toMatchObject({ ok: false, attestationsFound: 1, verdict: "INCONSISTENT: do not trust this attestation" });
     expect(tampered.stderr).toMatch(/FAILED\s+signature\s+bad signature/);
+    readBackVerdicts.tampered = tampered.json.verdict;
+    await attachAttestation({ repository: repo, imageDigest: built!.digest, content: Buffer.from(JSON.stringify(honest)), signed: true, predicateType: PREDICATE_TYPE });
+    const both = await readBack(`${repo}:gpu`, "--public-key", PUB);
+    expect(both.code, both.stderr).toBe(0);
+    expect(both.json).toMatchObject({ attestationsFound: 2, verdict: "GPU-verified and consistent" });
+    expect(both.json.attestations.map((a: any) => a.verdict).sort()).toEqual(["GPU-verified and consistent", "INCONSISTENT: do not trust this attestation"]);
+    process.stderr.write(`[itest] read-back verdicts: ${JSON.stringify(readBackVerdicts)}\n`);
   });
 
   it("an attestation listed for another image fails with a wrong subject digest; an image without one exits 2", async () => {
@@ -269,7 +301,8 @@ describe.skipIf(skip)("attestations in a registry", () => {
     const issuer = await readBack(image, "--certificate-identity", workflow, "--certificate-oidc-issuer", "https://accounts.google.com");
     expect(issuer.stderr).toMatch(/FAILED\s+signature\s+wrong OIDC issuer/);
     const unchecked = await readBack(image);
-    expect(unchecked.json.checks.find((c: any) => c.name === "signature")).toMatchObject({ outcome: "info", detail: expect.stringMatching(/^keyless \(Sigstore certificate\), not checked: give --certificate-identity/) });
+    expect(unchecked.code).toBe(1);
+    expect(unchecked.json.checks.find((c: any) => c.name === "signature")).toMatchObject({ outcome: "failed", detail: expect.stringMatching(/^keyless \(Sigstore certificate; --certificate-identity checks it\); no trust policy/) });
     expect(unchecked.json.attestation).toMatchObject({ signed: true, signatureChecked: false });
   });
 
@@ -283,7 +316,7 @@ describe.skipIf(skip)("attestations in a registry", () => {
     const open = await readBack(`${IMAGE}:unverified`);
     expect(open.code).toBe(1);
     expect(open.json.attestation).toMatchObject({ artifactType: IN_TOTO_MEDIA_TYPE, signed: false, signatureChecked: false });
-    expect(open.stderr).toMatch(/info\s+signature\s+unsigned attestation/);
+    expect(open.stderr).toMatch(/FAILED\s+signature\s+unsigned attestation; no trust policy/);
     expect(open.stderr).toMatch(/FAILED\s+verify\s+not GPU-verified: mode engineless, outcome skipped/);
     const keyed = await readBack(`${IMAGE}:unverified`, "--public-key", PUB);
     expect(keyed.code).toBe(1);

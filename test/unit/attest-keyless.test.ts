@@ -79,26 +79,26 @@ describe("keyless bundles in the read-back table", () => {
   });
   const signature = (checks: { name: string; outcome: string; detail: string }[]) => checks.find((c) => c.name === "signature");
 
-  it("without an identity the keyless signature is not checked, and says so", () => {
+  it("without an identity the keyless signature is not checked, and fails closed", () => {
     const j = judgeAttestation(found(readFileSync(FIXTURE)), IMAGE);
-    expect(signature(j.checks)).toEqual({ name: "signature", outcome: "info", detail: expect.stringMatching(/^keyless \(Sigstore certificate\), not checked: give --certificate-identity/) });
+    expect(signature(j.checks)).toEqual({ name: "signature", outcome: "failed", detail: expect.stringMatching(/^keyless \(Sigstore certificate; --certificate-identity checks it\); no trust policy/) });
     expect(j.signatureChecked).toBe(false);
   });
 
   it("with an identity the verdict decides the signature row", async () => {
     const policy = { identity: WORKFLOW, issuer: GITHUB_ACTIONS_ISSUER };
-    const good = judgeAttestation(found(readFileSync(FIXTURE)), IMAGE, undefined, { wanted: WORKFLOW, verdict: await verifyKeylessBundle(bundle(), policy) });
+    const good = judgeAttestation(found(readFileSync(FIXTURE)), IMAGE, { keyless: { wanted: WORKFLOW, verdict: await verifyKeylessBundle(bundle(), policy) } });
     expect(signature(good.checks)?.outcome).toBe("ok");
     expect(good.signatureChecked).toBe(true);
     const wrong = { ...policy, identity: "https://github.com/o/r/.github/workflows/x.yml@refs/heads/main" };
-    const bad = judgeAttestation(found(readFileSync(FIXTURE)), IMAGE, undefined, { wanted: "x", verdict: await verifyKeylessBundle(bundle(), wrong) });
+    const bad = judgeAttestation(found(readFileSync(FIXTURE)), IMAGE, { keyless: { wanted: "x", verdict: await verifyKeylessBundle(bundle(), wrong) } });
     expect(signature(bad.checks)).toMatchObject({ outcome: "failed", detail: expect.stringMatching(/^wrong signer identity/) });
     expect(bad.consistent).toBe(false);
   });
 
   it("an identity given for a key-signed bundle fails", () => {
     const keyed = { ...bundle(), verificationMaterial: { publicKey: { hint: "k" }, tlogEntries: [] } };
-    const j = judgeAttestation(found(Buffer.from(JSON.stringify(keyed))), IMAGE, undefined, { wanted: WORKFLOW });
+    const j = judgeAttestation(found(Buffer.from(JSON.stringify(keyed))), IMAGE, { keyless: { wanted: WORKFLOW } });
     expect(signature(j.checks)).toMatchObject({ outcome: "failed", detail: expect.stringMatching(/was expected, but the attestation is signed with a key, not a certificate/) });
   });
 });

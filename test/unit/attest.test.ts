@@ -3,6 +3,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { judgeAttestation, type ImageFacts } from "../../src/attest/check.js";
+import { verdictOf } from "../../src/attest/show-attestation.js";
 import { artifactAnnotations, ociCredentials } from "../../src/attest/oci-artifact.js";
 import type { FoundArtifact } from "../../src/attest/read-back.js";
 import { BUNDLE_MEDIA_TYPE, envelopeVerifies, keyHint, loadPublicKey, loadSigningKey, pae, signStatement, type SigningKey } from "../../src/attest/sign.js";
@@ -184,7 +185,7 @@ describe("read-back judgement", () => {
   const pub = () => loadPublicKey("cosign-test.pub", COSIGN_PUB);
 
   it("a signed, consistent gpu attestation reads back as GPU-verified", () => {
-    const j = judgeAttestation(signedFound(statementOf()), IMAGE, pub());
+    const j = judgeAttestation(signedFound(statementOf()), IMAGE, { publicKey: pub() });
     expect(failedChecks(j.checks)).toEqual([]);
     expect(j.checks.map((c) => c.name)).toEqual(expect.arrayContaining(["signature", "artifact subject", "statement subject", "patch sha256s", "base digest", "revision", "image config", "verify"]));
     expect(j).toMatchObject({ signed: true, signatureChecked: true, consistent: true, gpuVerified: true });
@@ -194,7 +195,7 @@ describe("read-back judgement", () => {
     const bundle = signStatement(Buffer.from(JSON.stringify(statementOf(pushedResult({ mode: "engineless" })))), IN_TOTO_MEDIA_TYPE, cosignKey());
     const forged = statementOf();
     bundle.dsseEnvelope.payload = Buffer.from(JSON.stringify(forged)).toString("base64");
-    const j = judgeAttestation(found(Buffer.from(JSON.stringify(bundle)), true), IMAGE, pub());
+    const j = judgeAttestation(found(Buffer.from(JSON.stringify(bundle)), true), IMAGE, { publicKey: pub() });
     expect(failedChecks(j.checks)).toEqual([expect.stringMatching(/^signature: bad signature: the DSSE envelope does not verify/)]);
     expect(j.gpuVerified).toBe(false);
   });
@@ -202,21 +203,21 @@ describe("read-back judgement", () => {
   it("a bad signature (another key) fails", () => {
     const other = generateKeyPairSync("ec", { namedCurve: "P-256" });
     const key = { privateKey: other.privateKey, publicKey: other.publicKey, hint: keyHint(other.publicKey) };
-    const j = judgeAttestation(signedFound(statementOf(), key), IMAGE, pub());
+    const j = judgeAttestation(signedFound(statementOf(), key), IMAGE, { publicKey: pub() });
     expect(failedChecks(j.checks)).toEqual([expect.stringMatching(/^signature: bad signature/)]);
   });
 
   it("a wrong subject digest fails in the artifact and in the statement", () => {
-    const j = judgeAttestation(signedFound(statementOf(), cosignKey(), OTHER), { ...IMAGE, digest: OTHER }, pub());
+    const j = judgeAttestation(signedFound(statementOf(), cosignKey(), OTHER), { ...IMAGE, digest: OTHER }, { publicKey: pub() });
     expect(failedChecks(j.checks)).toEqual(expect.arrayContaining([expect.stringMatching(/^statement subject: wrong subject digest: the statement is about 127.0.0.1:5000\/x\/y@sha256:d{64}, not sha256:e{64}/)]));
-    const moved = judgeAttestation(signedFound(statementOf()), { ...IMAGE, digest: OTHER }, pub());
+    const moved = judgeAttestation(signedFound(statementOf()), { ...IMAGE, digest: OTHER }, { publicKey: pub() });
     expect(failedChecks(moved.checks)).toEqual(expect.arrayContaining([expect.stringMatching(/^artifact subject: wrong subject digest: the artifact refers to sha256:d{64}, not to this image sha256:e{64}/)]));
     expect(moved.gpuVerified).toBe(false);
   });
 
   it("patch hashes, base and revision must agree with the image labels", () => {
     const labels = { ...LABELS, "io.github.sglang-image-patcher.patch.0002-b.patch.sha256": "3".repeat(64), "org.opencontainers.image.revision": "8".repeat(40) };
-    const j = judgeAttestation(signedFound(statementOf()), { ...IMAGE, labels }, pub());
+    const j = judgeAttestation(signedFound(statementOf()), { ...IMAGE, labels }, { publicKey: pub() });
     expect(failedChecks(j.checks)).toEqual([
       "patch sha256s: patch hashes differ from the image labels: 0002-b.patch: attested 222222222222, label 333333333333",
       `revision: builder revision: the attestation says ${"9".repeat(40)}, the image says ${"8".repeat(40)}`,
@@ -224,7 +225,7 @@ describe("read-back judgement", () => {
   });
 
   it.each(["engineless", "cpu"])("a consistent %s attestation reads back as not GPU-verified", (mode) => {
-    const j = judgeAttestation(signedFound(statementOf(pushedResult({ mode }))), IMAGE, pub());
+    const j = judgeAttestation(signedFound(statementOf(pushedResult({ mode }))), IMAGE, { publicKey: pub() });
     expect(failedChecks(j.checks)).toEqual([expect.stringMatching(new RegExp(`^verify: not GPU-verified: mode ${mode}, outcome ${mode}-verified`))]);
     expect(j.gpuVerified).toBe(false);
   });
@@ -237,13 +238,28 @@ describe("read-back judgement", () => {
     expect(j.gpuVerified).toBe(false);
   });
 
-  it("an unsigned attestation says so, and fails when a public key is required", () => {
+  it("without a trust policy nothing passes: unsigned and signed statements are UNVERIFIED, exit 1", () => {
+    // The forgery of issue 19: a hand-written statement claiming a GPU pass with the image's own
+    // label hashes. Unsigned or signed by anyone, with no key or identity given it must not pass.
     const unsigned = found(Buffer.from(JSON.stringify(statementOf())), false);
     const open = judgeAttestation(unsigned, IMAGE);
-    expect(open.checks.find((c) => c.name === "signature")).toMatchObject({ outcome: "info", detail: expect.stringMatching(/^unsigned attestation/) });
-    expect(open.signed).toBe(false);
-    const strict = judgeAttestation(unsigned, IMAGE, pub());
+    expect(failedChecks(open.checks)).toEqual([expect.stringMatching(/^signature: unsigned attestation; no trust policy: give --public-key or --certificate-identity/)]);
+    expect(open).toMatchObject({ signed: false, noPolicy: true, consistent: false, gpuVerified: false });
+    expect(verdictOf(open, false)).toMatch(/^UNVERIFIED: no trust policy/);
+    const signed = judgeAttestation(signedFound(statementOf()), IMAGE);
+    expect(failedChecks(signed.checks)).toEqual([expect.stringMatching(/^signature: signed \(key sha256:[0-9a-f]{64}; --public-key checks it\); no trust policy/)]);
+    expect(signed).toMatchObject({ signed: true, signatureChecked: false, noPolicy: true, gpuVerified: false });
+    expect(verdictOf(signed, false)).toMatch(/^UNVERIFIED/);
+    const strict = judgeAttestation(unsigned, IMAGE, { publicKey: pub() });
     expect(failedChecks(strict.checks)).toEqual([expect.stringMatching(/^signature: the attestation is unsigned, but a public key was given/)]);
+    expect(strict.noPolicy).toBe(false);
+  });
+
+  it("--insecure-ignore-signature reads the content unchecked, and the verdict says so", () => {
+    const j = judgeAttestation(found(Buffer.from(JSON.stringify(statementOf())), false), IMAGE, { insecureIgnoreSignature: true });
+    expect(j.checks.find((c) => c.name === "signature")).toMatchObject({ outcome: "info", detail: expect.stringMatching(/NOT checked \(--insecure-ignore-signature\)/) });
+    expect(j).toMatchObject({ gpuVerified: true, signatureChecked: false, noPolicy: false });
+    expect(verdictOf(j, true)).toBe("GPU-verified and consistent, signature NOT checked (--insecure-ignore-signature)");
   });
 });
 

@@ -7,7 +7,7 @@ const ID = `sha256:${"a".repeat(64)}`;
 describe("verify-image arguments", () => {
   it("reads IMAGE and the overrides", () => {
     expect(parseVerifyImageArgs(["ghcr.io/o/img:t", "--config", "b.yaml", "--target", "t1", "--verify-mode", "cpu", "--model", "/m", "--timeout", "60"])).toEqual({
-      image: "ghcr.io/o/img:t", config: "b.yaml", target: "t1", verifyMode: "cpu", model: "/m", timeoutSeconds: 60, attestation: false, help: false,
+      image: "ghcr.io/o/img:t", config: "b.yaml", target: "t1", verifyMode: "cpu", model: "/m", timeoutSeconds: 60, attestation: false, insecureIgnoreSignature: false, help: false,
     });
     expect(parseVerifyImageArgs([ID])).toMatchObject({ image: ID, config: "build.yaml", verifyMode: undefined, timeoutSeconds: undefined });
     expect(parseVerifyImageArgs([`ghcr.io/o/img@sha256:${"b".repeat(64)}`]).image).toBe(`ghcr.io/o/img@sha256:${"b".repeat(64)}`);
@@ -30,6 +30,8 @@ describe("verify-image arguments", () => {
     [["a/b", "--timeout", "10s"], /--timeout: expected whole seconds/],
     [["a/b", "--model", " "], /--model: expected a model id or path/],
     [["a/b", "--colour"], /Unknown option '--colour'[\s\S]*--help/],
+    [["a/b", "--insecure-ignore-signature"], /--insecure-ignore-signature is for --attestation/],
+    [["a/b", "--attestation", "--insecure-ignore-signature", "--public-key", "k.pub"], /contradicts --public-key/],
   ])("refuses %j", (argv, message) => {
     expect(() => parseVerifyImageArgs(argv as string[])).toThrow(message);
   });
