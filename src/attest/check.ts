@@ -200,6 +200,13 @@ export function judgeAttestation(found: FoundArtifact, image: ImageFacts, policy
           detail: `not GPU-verified: mode ${v.mode}, outcome ${v.outcome}${v.mode !== "gpu" ? ` (an ${v.mode} run proves the patched serving code, not the model on a GPU)` : ""}`,
         },
   );
+  // Which suite judged, and what it skipped: said, for the reader to weigh (the gate already refused
+  // a skip the release forbids in gpu mode).
+  checks.push(
+    v.suite
+      ? { name: "verify suite", outcome: "info", detail: `${v.suite.name} ${v.suite.version}, tree ${v.suite.sha256}; skipped: ${(v.skippedChecks ?? []).map((c) => c.name).join(", ") || "none"}` }
+      : { name: "verify suite", outcome: "info", detail: "not recorded (an attestation from before the checkout's suite was mounted)" },
+  );
   // A statement that claims gpu-verified with a mode or outcome that says otherwise is not ours.
   if (v.gpuVerified === true && !gpu) checks.push({ name: "verify", outcome: "failed", detail: `the statement claims gpuVerified with mode ${v.mode}, outcome ${v.outcome}` });
   return done(statement);

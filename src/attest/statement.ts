@@ -36,6 +36,10 @@ export interface VerifyPredicate {
     checks: CheckOutcome[];
     durationMs?: number;
     gpus?: string[];
+    /** The suite that judged: this checkout's, by version and tree hash (verify/suite.ts). */
+    suite?: { name: string; version: string; sha256: string };
+    /** Checks that skipped, with the suite's reasons; in gpu mode only those the release allows. */
+    skippedChecks?: { name: string; reason: string }[];
     report?: unknown;
   };
   image: { configDigest: string; refs: string[] };
@@ -112,6 +116,8 @@ export function buildStatement(input: StatementInput): Statement {
         checks: checksOf(verify.report),
         ...(verify.durationMs !== undefined ? { durationMs: verify.durationMs } : {}),
         ...(verify.gpu ? { gpus: verify.gpu.gpus } : {}),
+        ...(verify.suite ? { suite: { name: verify.suite.name, version: verify.suite.version, sha256: verify.suite.sha256 } } : {}),
+        skippedChecks: verify.skippedChecks ?? [],
         ...(verify.report !== undefined ? { report: verify.report } : {}),
       },
       image: { configDigest: result.image.id, refs: [...result.image.refs] },

@@ -16,6 +16,7 @@ import { BASE_DIGEST_LABEL, LABEL_PREFIX } from "../labels.js";
 import type { Logger } from "../log.js";
 import type { RetryPolicy } from "../retry.js";
 import { checkGpuAvailable, type GpuEvidence } from "../verify/gpu-evidence.js";
+import type { SuiteIdentity } from "../verify/suite.js";
 import { NO_GPU_HELP, preflightVerify, runVerifyStep, type VerifyOutcome } from "../verify/verify-step.js";
 import { applyTags, revertTags, type AppliedTag } from "./local-tags.js";
 import type { PlannedTarget, TargetPlan } from "./plan.js";
@@ -41,6 +42,10 @@ export interface TargetResult {
     reason?: string;
     /** gpu mode: what the verify container was given (see verify/gpu-evidence.ts). */
     gpu?: GpuEvidence;
+    /** The suite that judged (this checkout's, by version and tree hash; verify/suite.ts). */
+    suite?: SuiteIdentity;
+    /** Checks that skipped, with the suite's reasons. */
+    skippedChecks?: { name: string; reason: string }[];
   };
   push: PushRecord[];
   /** After a push (finished, failed or cancelled): what the registry's tag names, per ref. */
@@ -288,6 +293,8 @@ export async function runTarget(planned: PlannedTarget, deps: RunDeps): Promise<
         report: outcome.report,
         durationMs: outcome.durationMs,
         ...(outcome.gpu ? { gpu: outcome.gpu } : {}),
+        suite: outcome.suite,
+        skippedChecks: outcome.skippedChecks,
       };
     }
 

@@ -18,6 +18,7 @@ import type { DockerEngine, OneShotSpec } from "../docker/engine.js";
 import { StepError, UserError, errorMessage } from "../errors.js";
 import { LABEL_PREFIX, containerLabels } from "../labels.js";
 import type { Mount } from "../mount.js";
+import { suiteDir, suiteIdentity, type SuiteIdentity } from "./suite.js";
 import { GPU_EVIDENCE_FILE, checkGpuAvailable, gpuEvidenceScript, notGpuVerified, parseGpuEvidence, type GpuEvidence } from "./gpu-evidence.js";
 
 export const IMAGE_TOOL_DIR = "/opt/sglang-image-patcher";
@@ -38,6 +39,10 @@ export interface VerifyOutcome {
   report: unknown;
   /** gpu mode: what the container was given (a pass here means a GPU answered). */
   gpu?: GpuEvidence;
+  /** The suite that judged: this checkout's, mounted over the image's copy. */
+  suite: SuiteIdentity;
+  /** Checks the suite skipped, with its reasons (in gpu mode only those the release allows). */
+  skippedChecks: { name: string; reason: string }[];
 }
 
 export interface VerifyStepInput {
@@ -103,7 +108,8 @@ function hostPath(baseDir: string, p: string): string {
 /** Builds the container spec from the settings (pure; unit-tested). */
 export function verifyContainerSpec(input: Omit<VerifyStepInput, "engine" | "onOutput" | "signal">): OneShotSpec {
   const s = input.settings;
-  const mounts: Mount[] = [];
+  // This checkout's suite over the image's copy, read-only: the image never judges itself.
+  const mounts: Mount[] = [{ source: suiteDir(input.repoRoot), target: `${IMAGE_TOOL_DIR}/verify/${VERIFY_PACKAGE}`, readOnly: true }];
   const pythonPath = [`${IMAGE_TOOL_DIR}/verify`];
   if (s.mode === "engineless") {
     const harness = hostPath(input.baseDir, s.harness);
@@ -132,6 +138,8 @@ export function verifyContainerSpec(input: Omit<VerifyStepInput, "engine" | "onO
     "--startup-timeout", String(s.startupTimeoutSeconds),
     ...(input.sglangVersion ? ["--sglang-version", input.sglangVersion] : []),
     "--report", `${REPORT_DIR}/report.json`,
+    // gpu mode: the release's required checks may not skip (verify/tokenids_verify/gate.py).
+    ...(s.mode === "gpu" ? ["--gpu-gate"] : []),
     ...(s.mode === "cpu" ? CPU_SERVER_ARGS.map((a) => `--server-arg=${a}`) : []),
     ...s.extraArgs,
   ];
@@ -237,9 +245,20 @@ export async function preflightVerify(
   if (settings.mode === "gpu" && probe) await checkGpuAvailable(engine, probe.image, settings.gpus, probe.runId, NO_GPU_HELP);
 }
 
+/** The skipped checks of a report, with their reasons (read loosely: the suite owns its format). */
+export function skippedChecks(report: unknown): { name: string; reason: string }[] {
+  const checks = (report as { checks?: unknown })?.checks;
+  if (!Array.isArray(checks)) return [];
+  return checks
+    .filter((c) => (c as { status?: unknown }).status === "skipped")
+    .map((c) => ({ name: String((c as { name?: unknown }).name ?? "?"), reason: String((c as { skip_reason?: unknown }).skip_reason ?? "no reason given") }));
+}
+
 export async function runVerifyStep(input: VerifyStepInput): Promise<VerifyOutcome> {
   const s = input.settings;
   await preflightVerify(input.engine, s, input.repoRoot, input.baseDir, { image: input.image, runId: input.runId });
+  // Hashed before the run: the tree mounted is the tree named.
+  const suite = suiteIdentity(input.repoRoot);
   const spec = verifyContainerSpec(input);
   const started = Date.now();
   let result;
@@ -285,6 +304,10 @@ export async function runVerifyStep(input: VerifyStepInput): Promise<VerifyOutco
   }
   if (report === undefined) throw new StepError("verify", `the verify suite exited 0 but wrote no report at ${REPORT_DIR}/report.json`, 2);
   let gpu: GpuEvidence | undefined;
+  if (s.mode === "gpu" && (report as { gate?: unknown })?.gate === undefined) {
+    // The mounted suite always gates; a report without it came from another suite.
+    throw Object.assign(new StepError("verify", "the verify report has no gpu gate record: it was not written by this checkout's suite", 2), { report });
+  }
   if (s.mode === "gpu") {
     gpu = parseGpuEvidence(result.copied ? (await fileFromArchive(result.copied, GPU_EVIDENCE_FILE))?.toString("utf8") : undefined, cmd(spec));
     const why = notGpuVerified(gpu);
@@ -300,6 +323,8 @@ export async function runVerifyStep(input: VerifyStepInput): Promise<VerifyOutco
     command: cmd(spec),
     report,
     ...(gpu ? { gpu } : {}),
+    suite,
+    skippedChecks: skippedChecks(report),
   };
 }
 

@@ -181,6 +181,18 @@ describe("signing", () => {
   });
 });
 
+describe("the suite that judged", () => {
+  it("the predicate names the suite (version, tree hash) and every skipped check with its reason", () => {
+    const result = pushedResult();
+    result.verify.suite = { name: "tokenids_verify", version: "0.1.0", sha256: `sha256:${"5".repeat(64)}`, files: 30, source: "checkout" };
+    result.verify.skippedChecks = [{ name: "reasoning_ids", reason: "no reasoning parser" }];
+    const v = statementOf(result).predicate.verify;
+    expect(v.suite).toEqual({ name: "tokenids_verify", version: "0.1.0", sha256: `sha256:${"5".repeat(64)}` });
+    expect(v.skippedChecks).toEqual([{ name: "reasoning_ids", reason: "no reasoning parser" }]);
+    expect(statementOf().predicate.verify.skippedChecks).toEqual([]);
+  });
+});
+
 describe("read-back judgement", () => {
   const pub = () => loadPublicKey("cosign-test.pub", COSIGN_PUB);
 

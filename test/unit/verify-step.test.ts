@@ -1,5 +1,6 @@
 /** The verify step's container spec and its reading of outcomes (fake engine; no Docker). */
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import tarStream from "tar-stream";
@@ -7,9 +8,11 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_VERIFY, type VerifySettings } from "../../src/config/schema.js";
 import { exitMeaning, failedChecks, imageSglangVersion, runVerifyStep, verifyContainerSpec } from "../../src/verify/verify-step.js";
 import type { OneShotSpec } from "../../src/docker/engine.js";
+import { suiteIdentity } from "../../src/verify/suite.js";
 import { FakeEngine } from "./fake-engine.js";
 
 const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
+const SUITE_MOUNT = { source: path.join(REPO_ROOT, "verify/tokenids_verify"), target: "/opt/sglang-image-patcher/verify/tokenids_verify", readOnly: true };
 const HOST = mkdtempSync(path.join(os.tmpdir(), "sip-verify-"));
 mkdirSync(path.join(HOST, "harness/sglang_engineless"), { recursive: true });
 mkdirSync(path.join(HOST, "models/tok"), { recursive: true });
@@ -25,16 +28,35 @@ describe("verify container spec", () => {
       modelMount: { source: "models/tok", target: "/models/tok", readOnly: true }, env: { HF_HUB_OFFLINE: "1" },
     })));
     expect(spec.gpus).toBe("all");
-    expect(spec.mounts).toEqual([{ source: path.join(HOST, "models/tok"), target: "/models/tok", readOnly: true }]);
+    expect(spec.mounts).toEqual([SUITE_MOUNT, { source: path.join(HOST, "models/tok"), target: "/models/tok", readOnly: true }]);
     expect(spec.env).toMatchObject({ PYTHONPATH: "/opt/sglang-image-patcher/verify", HF_HUB_OFFLINE: "1" });
     expect(spec.cmd.slice(4)).toEqual([
       "python3", "-m", "tokenids_verify", "--model-path", "/models/tok", "--launcher", "sglang",
       "--tool-call-parser", "qwen25", "--reasoning-parser", "qwen3", "--startup-timeout", "900",
-      "--report", "/tmp/sglang-image-patcher-verify/report.json",
+      "--report", "/tmp/sglang-image-patcher-verify/report.json", "--gpu-gate",
     ]);
     expect(spec.copyOut).toBe("/tmp/sglang-image-patcher-verify");
     expect(spec.timeoutMs).toBe(1_800_000);
     expect(spec.labels["io.github.sglang-image-patcher.run"]).toBe("r1");
+  });
+
+  it("this checkout's suite is mounted read-only over the image's copy in every mode; only gpu mode gates skips", () => {
+    for (const mode of ["gpu", "engineless", "cpu"] as const) {
+      const spec = verifyContainerSpec(input(settings({ mode, model: "/models/tok", modelMount: { source: "models/tok", target: "/models/tok", readOnly: true } })));
+      expect(spec.mounts[0]).toEqual(SUITE_MOUNT);
+      expect(spec.cmd.includes("--gpu-gate")).toBe(mode === "gpu");
+    }
+  });
+
+  it("names the suite by a tree hash that sha256sum recomputes from the checkout", () => {
+    const shell = execFileSync("bash", ["-c", "cd verify && find tokenids_verify -name __pycache__ -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum"], { cwd: REPO_ROOT }).toString().split(" ")[0];
+    const id = suiteIdentity(REPO_ROOT);
+    expect(id).toMatchObject({ name: "tokenids_verify", version: "0.1.0", sha256: `sha256:${shell}`, source: "checkout" });
+    // A changed file changes it.
+    const copy = mkdtempSync(path.join(os.tmpdir(), "sip-suite-"));
+    cpSync(path.join(REPO_ROOT, "verify"), path.join(copy, "verify"), { recursive: true });
+    writeFileSync(path.join(copy, "verify/tokenids_verify/gate.py"), "# changed\n", { flag: "a" });
+    expect(suiteIdentity(copy).sha256).not.toBe(id.sha256);
   });
 
   it("passes the release under test to the suite, which picks that release's server flags and stock keys by it", () => {
@@ -58,6 +80,7 @@ describe("verify container spec", () => {
     })));
     expect(spec.gpus).toBeUndefined();
     expect(spec.mounts).toEqual([
+      SUITE_MOUNT,
       { source: path.join(HOST, "harness"), target: "/opt/sglang-image-patcher/harness", readOnly: true },
       { source: path.join(HOST, "deps"), target: "/opt/deps", readOnly: true },
     ]);
@@ -74,6 +97,7 @@ describe("verify container spec", () => {
     })));
     expect(spec.gpus).toBeUndefined();
     expect(spec.mounts).toEqual([
+      SUITE_MOUNT,
       { source: path.join(HOST, "models/tok"), target: "/models/tok", readOnly: true },
       { source: path.join(HOST, "deps"), target: "/opt/deps", readOnly: true },
     ]);
@@ -104,7 +128,7 @@ describe("verify container spec", () => {
 
   it("creates a missing writable model cache folder, but not a read-only model folder", () => {
     const spec = verifyContainerSpec(input(settings({ modelMount: { source: "cache/hf", target: "/root/.cache/huggingface", readOnly: false } })));
-    expect(spec.mounts[0]).toEqual({ source: path.join(HOST, "cache/hf"), target: "/root/.cache/huggingface", readOnly: false });
+    expect(spec.mounts[1]).toEqual({ source: path.join(HOST, "cache/hf"), target: "/root/.cache/huggingface", readOnly: false });
     expect(() => verifyContainerSpec(input(settings({ modelMount: { source: "no/model", target: "/m", readOnly: true } })))).toThrow(/mount source .*no\/model \(for \/m\) does not exist/);
   });
 
@@ -143,7 +167,7 @@ describe("verify outcomes", () => {
   });
 
   const gpuRun = (evidence: string) => async (spec: OneShotSpec) =>
-    spec.cmd[0] === "true" ? { exitCode: 0, timedOut: false } : { exitCode: 0, timedOut: false, copied: await reportTar({ status: "passed", checks: [] }, evidence) };
+    spec.cmd[0] === "true" ? { exitCode: 0, timedOut: false } : { exitCode: 0, timedOut: false, copied: await reportTar({ status: "passed", checks: [], gate: { mode: "gpu", violations: [] } }, evidence) };
 
   it("gpu mode: a pass counts as verified only when nvidia-smi in the container listed a GPU", async () => {
     const engine = new FakeEngine("b");
@@ -168,6 +192,19 @@ describe("verify outcomes", () => {
     await expect(run(engine, settings({ extraArgs: ["--server-arg=--device", "--server-arg=cpu"] }))).rejects.toThrow(
       /not a GPU verification: the server was started with --device cpu/,
     );
+  });
+
+  it("gpu mode: a report without the gate's record (not this checkout's suite) is refused; the outcome names the suite and the skips", async () => {
+    const engine = new FakeEngine("b");
+    engine.canGiveGpus = true;
+    const evidence = "NVIDIA_VISIBLE_DEVICES=all\nGPU 0: NVIDIA H100 (UUID: GPU-1)\n";
+    engine.oneShot = async (spec: OneShotSpec) => (spec.cmd[0] === "true" ? { exitCode: 0, timedOut: false } : { exitCode: 0, timedOut: false, copied: await reportTar({ status: "passed", checks: [] }, evidence) });
+    await expect(run(engine, settings())).rejects.toThrow(/no gpu gate record: it was not written by this checkout's suite/);
+    const checks = [{ name: "nonstream_ids", status: "passed" }, { name: "reasoning_ids", status: "skipped", skip_reason: "no reasoning parser" }];
+    engine.oneShot = async (spec: OneShotSpec) => (spec.cmd[0] === "true" ? { exitCode: 0, timedOut: false } : { exitCode: 0, timedOut: false, copied: await reportTar({ status: "passed", checks, gate: { violations: [] } }, evidence) });
+    const out = await run(engine, settings());
+    expect(out.suite).toEqual(suiteIdentity(REPO_ROOT));
+    expect(out.skippedChecks).toEqual([{ name: "reasoning_ids", reason: "no reasoning parser" }]);
   });
 
   it("cpu mode: a pass is cpu-verified and does not count as verified; no GPU is asked of the daemon", async () => {

@@ -18,6 +18,7 @@ import time
 from typing import Any, Dict, Iterator, List, Optional
 
 from .client import ChatClient
+from .gate import apply_gpu_gate
 from .context import CheckContext
 from .model_info import detect_model_info, resolve_parser
 from .releases import Release, UnknownRelease, installed_sglang_version, release_for
@@ -70,6 +71,8 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
                    help="extra argument for the launched server, repeatable (e.g. --server-arg=--stream-interval --server-arg=3)")
     p.add_argument("--check", action="append", default=[], metavar="NAME", help="run only these checks (repeatable)")
     p.add_argument("--skip-check", action="append", default=[], metavar="NAME", help="do not run these checks (repeatable)")
+    p.add_argument("--gpu-gate", action="store_true",
+                   help="gpu mode: every check the release requires (gate.py) must pass; a skipped or left-out one fails the run")
     p.add_argument("--max-tokens", type=int, default=48, help="max_tokens of the shared greedy requests (default 48)")
     p.add_argument("--log-dir", help="where the server logs go (default: a temporary folder)")
     args = p.parse_args(argv)
@@ -326,6 +329,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     session = Session(args)
     results: List[CheckResult] = []
     error: Optional[str] = None
+    gate: Optional[Dict[str, Any]] = None
 
     def on_signal(signum, _frame):
         raise Interrupted(f"received signal {signal.Signals(signum).name}")
@@ -339,6 +343,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(format_result_line(r), flush=True)
 
         results = run_checks(ctx, args.selected, on_result=progress)
+        if args.gpu_gate:
+            results, gate = apply_gpu_gate(session.release.version, results)
+            for v in gate["violations"]:
+                log(f"gpu gate: {v['check']} {v['was']} ({v['reason']}): required for SGLang {session.release.version} in gpu mode")
         dead = session.server_death(wait=3.0 if any(r.status == "failed" for r in results) else 0.0)
         if dead is not None:
             error = f"the server exited with code {dead} during the checks"
@@ -363,6 +371,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         exit_code = EXIT_PASSED
     tail = session.log_tail() if exit_code != EXIT_PASSED else []
     report = build_report(exit_code, session.target, results, started_at, _now(), time.monotonic() - start, error, tail)
+    if gate is not None:
+        report["gate"] = gate
     print(format_report(report), flush=True)
     if tail:
         print("\nserver log tail:", file=sys.stderr)

@@ -2,7 +2,7 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   describePolicy,
   verifyKeylessBundle
-} from "./chunk-WJBPE5MY.js";
+} from "./chunk-4U7DXQFA.js";
 import {
   BUNDLE_MEDIA_TYPE,
   IN_TOTO_MEDIA_TYPE,
@@ -13,7 +13,7 @@ import {
   parseStatement,
   readImage,
   readPublicKeyFile
-} from "./chunk-3NRQ4L6X.js";
+} from "./chunk-TLBXYP7T.js";
 import {
   BASE_DIGEST_LABEL,
   LABEL_PREFIX,
@@ -30,16 +30,23 @@ import "./chunk-U4OZQXGD.js";
 
 // src/attest/check.ts
 var PATCH_LABEL = new RegExp(`^${LABEL_PREFIX.replace(/\./g, "\\.")}\\.patch\\.(.+)\\.sha256$`);
-function payloadOf(found, publicKey, keylessCheck, checks) {
+var NO_POLICY_DETAIL = "no trust policy: give --public-key or --certificate-identity to check who signed it (--insecure-ignore-signature reads it unchecked)";
+function unchecked(what, insecure) {
+  return insecure ? { name: "signature", outcome: "info", detail: `${what}; NOT checked (--insecure-ignore-signature): anyone who can push to this repository could have written it` } : { name: "signature", outcome: "failed", detail: `${what}; ${NO_POLICY_DETAIL}` };
+}
+function payloadOf(found, policy, checks) {
+  const { publicKey, keyless: keylessCheck } = policy;
+  const insecure = policy.insecureIgnoreSignature === true;
+  const noPolicy = !publicKey && !keylessCheck && !insecure;
   if (found.artifactType === IN_TOTO_MEDIA_TYPE) {
     checks.push(
-      publicKey || keylessCheck ? { name: "signature", outcome: "failed", detail: `the attestation is unsigned, but ${publicKey ? "a public key" : "a signer identity"} was given: its content cannot be trusted` } : { name: "signature", outcome: "info", detail: "unsigned attestation (anyone who can push to this repository could have written it)" }
+      publicKey || keylessCheck ? { name: "signature", outcome: "failed", detail: `the attestation is unsigned, but ${publicKey ? "a public key" : "a signer identity"} was given: its content cannot be trusted` } : unchecked("unsigned attestation", insecure)
     );
-    return { bytes: found.content, signed: false, checked: false };
+    return { bytes: found.content, signed: false, checked: false, noPolicy };
   }
   if (found.artifactType !== BUNDLE_MEDIA_TYPE) {
     checks.push({ name: "signature", outcome: "failed", detail: `unknown artifact type ${found.artifactType}` });
-    return { signed: false, checked: false };
+    return { signed: false, checked: false, noPolicy: false };
   }
   let bundle;
   try {
@@ -47,36 +54,32 @@ function payloadOf(found, publicKey, keylessCheck, checks) {
     if (!bundle.dsseEnvelope?.payload || !Array.isArray(bundle.dsseEnvelope.signatures)) throw new Error("no DSSE envelope");
   } catch (e) {
     checks.push({ name: "signature", outcome: "failed", detail: `the bundle cannot be read: ${e.message}` });
-    return { signed: true, checked: false };
+    return { signed: true, checked: false, noPolicy: false };
   }
   const bytes = Buffer.from(bundle.dsseEnvelope.payload, "base64");
   const keyless = bundle.verificationMaterial?.certificate !== void 0 || bundle.verificationMaterial?.x509CertificateChain !== void 0;
   if (keylessCheck) {
     if (!keyless) {
       checks.push({ name: "signature", outcome: "failed", detail: `a keyless signer (${keylessCheck.wanted}) was expected, but the attestation is signed with a key, not a certificate` });
-      return { bytes, signed: true, checked: false };
+      return { bytes, signed: true, checked: false, noPolicy: false };
     }
     const verdict = keylessCheck.verdict ?? { ok: false, detail: "the keyless bundle was not verified" };
     checks.push({ name: "signature", outcome: verdict.ok ? "ok" : "failed", detail: verdict.detail });
-    return { bytes, signed: true, checked: verdict.ok };
+    return { bytes, signed: true, checked: verdict.ok, noPolicy: false };
   }
   if (!publicKey) {
-    checks.push({
-      name: "signature",
-      outcome: "info",
-      detail: keyless ? "keyless (Sigstore certificate), not checked: give --certificate-identity (the signing workflow's URI) to check it" : `signed (key ${bundle.verificationMaterial?.publicKey?.hint ?? "without hint"}), not checked: give --public-key to check it`
-    });
-    return { bytes, signed: true, checked: false };
+    checks.push(unchecked(keyless ? "keyless (Sigstore certificate; --certificate-identity checks it)" : `signed (key ${bundle.verificationMaterial?.publicKey?.hint ?? "without hint"}; --public-key checks it)`, insecure));
+    return { bytes, signed: true, checked: false, noPolicy };
   }
   if (keyless) {
     checks.push({ name: "signature", outcome: "failed", detail: "the attestation is signed keyless (a certificate), not with the given public key" });
-    return { bytes, signed: true, checked: false };
+    return { bytes, signed: true, checked: false, noPolicy: false };
   }
   const ok = envelopeVerifies(bundle.dsseEnvelope, publicKey);
   checks.push(
     ok ? { name: "signature", outcome: "ok", detail: "the DSSE signature verifies with the given public key" } : { name: "signature", outcome: "failed", detail: "bad signature: the DSSE envelope does not verify with the given public key (signed by another key, or the statement was changed after signing)" }
   );
-  return { bytes, signed: true, checked: ok };
+  return { bytes, signed: true, checked: ok, noPolicy: false };
 }
 function compare(checks, name, attested, actual, what) {
   if (attested === void 0 && actual === void 0) return;
@@ -84,17 +87,25 @@ function compare(checks, name, attested, actual, what) {
     attested === actual ? { name, outcome: "ok", detail: `${what} ${actual}` } : { name, outcome: "failed", detail: `${what}: the attestation says ${attested ?? "nothing"}, the image says ${actual ?? "nothing"}` }
   );
 }
-function judgeAttestation(found, image, publicKey, keyless) {
+function judgeAttestation(found, image, policy = {}) {
   const checks = [];
   const subject = found.manifest.subject?.digest;
   checks.push(
     subject === image.digest ? { name: "artifact subject", outcome: "ok", detail: `the artifact refers to ${image.digest}` } : { name: "artifact subject", outcome: "failed", detail: `wrong subject digest: the artifact refers to ${subject ?? "nothing"}, not to this image ${image.digest}` }
   );
   const annotated = found.manifest.annotations?.[SIGNED_ANNOTATION];
-  const payload = payloadOf(found, publicKey, keyless, checks);
+  const payload = payloadOf(found, policy, checks);
   const done = (statement2) => {
     const consistent = checks.every((c) => c.outcome !== "failed");
-    return { checks, signed: payload.signed, signatureChecked: payload.checked, ...statement2 ? { statement: statement2 } : {}, consistent, gpuVerified: consistent && statement2?.predicate.verify.gpuVerified === true };
+    return {
+      checks,
+      signed: payload.signed,
+      signatureChecked: payload.checked,
+      noPolicy: payload.noPolicy,
+      ...statement2 ? { statement: statement2 } : {},
+      consistent,
+      gpuVerified: consistent && statement2?.predicate.verify.gpuVerified === true
+    };
   };
   if (annotated !== void 0 && annotated !== String(payload.signed)) {
     checks.push({ name: "artifact", outcome: "failed", detail: `the artifact is annotated signed=${annotated} but holds ${payload.signed ? "a signed bundle" : "an unsigned statement"}` });
@@ -138,6 +149,9 @@ function judgeAttestation(found, image, publicKey, keyless) {
       detail: `not GPU-verified: mode ${v.mode}, outcome ${v.outcome}${v.mode !== "gpu" ? ` (an ${v.mode} run proves the patched serving code, not the model on a GPU)` : ""}`
     }
   );
+  checks.push(
+    v.suite ? { name: "verify suite", outcome: "info", detail: `${v.suite.name} ${v.suite.version}, tree ${v.suite.sha256}; skipped: ${(v.skippedChecks ?? []).map((c) => c.name).join(", ") || "none"}` } : { name: "verify suite", outcome: "info", detail: "not recorded (an attestation from before the checkout's suite was mounted)" }
+  );
   if (v.gpuVerified === true && !gpu) checks.push({ name: "verify", outcome: "failed", detail: `the statement claims gpuVerified with mode ${v.mode}, outcome ${v.outcome}` });
   return done(statement);
 }
@@ -160,7 +174,7 @@ async function keylessCheckOf(content, policy) {
   if (material?.certificate === void 0 && material?.x509CertificateChain === void 0) return { wanted };
   return { wanted, verdict: await verifyKeylessBundle(bundle, policy) };
 }
-async function showAttestation(image, publicKeyFile, logger, env = process.env, keylessPolicy) {
+async function showAttestation(image, publicKeyFile, logger, env = process.env, keylessPolicy, insecureIgnoreSignature = false) {
   if (IMAGE_ID.test(image)) throw new UserError(`${image} is a local image id; --attestation reads the registry: give repo:tag or repo@sha256:...`);
   const ref = parseImageRef(image);
   if (!ref) throw new UserError(`${JSON.stringify(image)} is not an image reference`);
@@ -177,36 +191,63 @@ async function showAttestation(image, publicKeyFile, logger, env = process.env, 
   logger.info(`${image}: ${ref.repository}@${facts.digest}`);
   const found = await findAttestations(reader, facts.digest, PREDICATE_TYPE);
   const base = { image, digest: `${ref.repository}@${facts.digest}`, foundBy: found.foundBy, referrers: found.referrers.length, attestationsFound: found.attestations.length };
-  const newest = found.attestations[0];
-  if (!newest) {
+  if (found.attestations.length === 0) {
     const where = found.foundBy === "referrers-api" ? "the registry's referrers API lists none of ours" : found.foundBy === "referrers-tag" ? `the referrers tag ${facts.digest.replace(":", "-")} lists none of ours` : `the registry has no referrers API and no referrers tag ${facts.digest.replace(":", "-")}`;
     process.stderr.write(`no attestation of type ${PREDICATE_TYPE} found for ${base.digest}: ${where}
 `);
     return { exitCode: 2, result: { ok: false, ...base, error: { message: `no attestation found (${where})`, exitCode: 2 } } };
   }
-  const keyless = keylessPolicy && newest.artifactType !== IN_TOTO_MEDIA_TYPE ? await keylessCheckOf(newest.content, keylessPolicy) : keylessPolicy ? { wanted: describePolicy(keylessPolicy) } : void 0;
-  const judged = judgeAttestation(newest, facts, publicKey, keyless);
-  const verify = judged.statement?.predicate.verify;
-  const verdict = judged.gpuVerified ? "GPU-verified and consistent" : !judged.consistent && judged.checks.some((c) => c.outcome === "failed" && c.name !== "verify") ? "INCONSISTENT: do not trust this attestation" : `not GPU-verified (${verify ? `mode ${verify.mode}, outcome ${verify.outcome}` : "no verify result"})`;
-  process.stderr.write(`attestation ${newest.digest} for ${base.digest} (found through the ${found.foundBy}${found.attestations.length > 1 ? `; newest of ${found.attestations.length}` : ""}):
-${checkTable(judged.checks)}
+  const judged = [];
+  for (const a of found.attestations) {
+    const keyless = keylessPolicy && a.artifactType !== IN_TOTO_MEDIA_TYPE ? await keylessCheckOf(a.content, keylessPolicy) : keylessPolicy ? { wanted: describePolicy(keylessPolicy) } : void 0;
+    judged.push({ found: a, judgement: judgeAttestation(a, facts, { ...publicKey ? { publicKey } : {}, ...keyless ? { keyless } : {}, insecureIgnoreSignature }) });
+  }
+  const failures = (j) => j.checks.filter((c) => c.outcome === "failed").length;
+  const chosen = judged.find((j) => j.judgement.gpuVerified) ?? [...judged].sort((a, b) => failures(a.judgement) - failures(b.judgement))[0];
+  const { found: shown, judgement } = chosen;
+  const verdict = verdictOf(judgement, insecureIgnoreSignature);
+  process.stderr.write(
+    `attestation ${shown.digest} for ${base.digest} (found through the ${found.foundBy}; ${judged.length > 1 ? `${judged.filter((j) => j.judgement.gpuVerified).length} of ${judged.length} pass` : "the only one"}):
+${checkTable(judgement.checks)}
 => ${verdict}
-`);
-  const exitCode = judged.gpuVerified ? 0 : 1;
+`
+  );
+  const verify = judgement.statement?.predicate.verify;
+  const exitCode = judgement.gpuVerified ? 0 : 1;
   return {
     exitCode,
     result: {
       ok: exitCode === 0,
       ...base,
-      attestation: { digest: newest.digest, artifactType: newest.artifactType, created: newest.created, signed: judged.signed, signatureChecked: judged.signatureChecked },
+      trust: publicKey ? "public-key" : keylessPolicy ? "certificate-identity" : insecureIgnoreSignature ? "insecure-ignore-signature" : "none",
+      attestation: { digest: shown.digest, artifactType: shown.artifactType, created: shown.created, signed: judgement.signed, signatureChecked: judgement.signatureChecked },
       verdict,
-      gpuVerified: judged.gpuVerified,
-      checks: judged.checks,
+      gpuVerified: judgement.gpuVerified,
+      checks: judgement.checks,
+      attestations: judged.map((j) => ({
+        digest: j.found.digest,
+        signed: j.judgement.signed,
+        signatureChecked: j.judgement.signatureChecked,
+        verdict: verdictOf(j.judgement, insecureIgnoreSignature),
+        failed: j.judgement.checks.filter((c) => c.outcome === "failed").map((c) => c.name)
+      })),
       ...verify ? { verify: { mode: verify.mode, outcome: verify.outcome, gpuVerified: verify.gpuVerified, model: verify.model } } : {},
-      ...judged.statement ? { statement: judged.statement } : {}
+      ...judgement.statement ? { statement: judgement.statement } : {}
     }
   };
 }
+function verdictOf(j, insecureIgnoreSignature) {
+  if (j.gpuVerified) return insecureIgnoreSignature ? "GPU-verified and consistent, signature NOT checked (--insecure-ignore-signature)" : "GPU-verified and consistent";
+  const failed = j.checks.filter((c) => c.outcome === "failed");
+  if (j.noPolicy) {
+    const rest = failed.filter((c) => c.name !== "signature" && c.name !== "verify");
+    return `UNVERIFIED: ${NO_POLICY_DETAIL}${rest.length ? `; also failed: ${rest.map((c) => c.name).join(", ")}` : ""}`;
+  }
+  if (failed.some((c) => c.name !== "verify")) return "INCONSISTENT: do not trust this attestation";
+  const v = j.statement?.predicate.verify;
+  return `not GPU-verified (${v ? `mode ${v.mode}, outcome ${v.outcome}` : "no verify result"})`;
+}
 export {
-  showAttestation
+  showAttestation,
+  verdictOf
 };

@@ -8,7 +8,7 @@ import {
   readRegistryTag,
   readSigningKeyFile,
   signStatement
-} from "./chunk-3NRQ4L6X.js";
+} from "./chunk-TLBXYP7T.js";
 import {
   NO_GPU_HELP,
   REPO_ROOT,
@@ -25,7 +25,7 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-XNVE3ZFL.js";
+} from "./chunk-T55B2AR5.js";
 import {
   BASE_DIGEST_LABEL,
   ENV_PASSWORD,
@@ -45,7 +45,7 @@ import {
 } from "./chunk-F7NKY5RN.js";
 import {
   ProgressStreamError
-} from "./chunk-OOVKEKKH.js";
+} from "./chunk-ZF3TOGOJ.js";
 import {
   CancelledError,
   ConfigError,
@@ -527,7 +527,9 @@ async function runTarget(planned, deps) {
         countsAsVerified: outcome.countsAsVerified,
         report: outcome.report,
         durationMs: outcome.durationMs,
-        ...outcome.gpu ? { gpu: outcome.gpu } : {}
+        ...outcome.gpu ? { gpu: outcome.gpu } : {},
+        suite: outcome.suite,
+        skippedChecks: outcome.skippedChecks
       };
     }
     step = "tag";
@@ -659,7 +661,7 @@ async function buildImage(argv) {
       printResult({ ok: true, dryRun: true, config: args.config, provenance, releases: releaseSummary(config, planned), targets: planned.map((p) => p.plan) });
       return 0;
     }
-    const { DockerodeEngine } = await import("./engine-M5PB6RPH.js");
+    const { DockerodeEngine } = await import("./engine-SDLJXJKL.js");
     const engine = new DockerodeEngine();
     await engine.ping();
     for (const p of planned) {

@@ -2,7 +2,7 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   GITHUB_ACTIONS_ISSUER,
   identityPattern
-} from "./chunk-WJBPE5MY.js";
+} from "./chunk-4U7DXQFA.js";
 import {
   VERIFY_MODES
 } from "./chunk-4JU6ZV2V.js";
@@ -30,9 +30,12 @@ Options:
                         neither engineless nor cpu is a GPU verification
   --model M             model id or path inside the container (overrides verify.model)
   --timeout SECONDS     overall limit for the suite (overrides verify.timeoutSeconds)
-  --attestation         run nothing: find the attestation build-image attached to IMAGE's digest in its
-                        registry (referrers API, else the tag sha256-<hex>), check that its subject, patch
-                        sha256s, base digest and revision agree with the image; check table on stderr
+  --attestation         run nothing: find the attestations build-image attached to IMAGE's digest in its
+                        registry (referrers API, else the tag sha256-<hex>) and judge every one: its
+                        signature against the trust policy below, its subject, patch sha256s, base digest
+                        and revision against the image, its verify result; passes when any one satisfies
+                        all of it (as cosign does); check table on stderr. Without --public-key or
+                        --certificate-identity the verdict is UNVERIFIED and the exit 1 (fail closed)
   --public-key FILE     with --attestation: the signature must verify with this key (PEM, ECDSA P-256)
   --certificate-identity URI
                         with --attestation: the attestation must be signed keyless (Sigstore public-good:
@@ -42,11 +45,16 @@ Options:
                         the same, the identity matching RE (anchored: RE must match the whole identity)
   --certificate-oidc-issuer URL
                         the certificate's OIDC issuer (default: ${GITHUB_ACTIONS_ISSUER})
+  --insecure-ignore-signature
+                        with --attestation and no key or identity: judge the content without checking who
+                        signed it (the verdict says so); anyone who can push to the repository can write
+                        an attestation that passes this way
   -h, --help            show this help
 
 Exit codes: 0 passed, 1 a check failed, 2 setup/server failed or bad input, 3 Docker daemon
-unreachable, 130 cancelled. With --attestation: 0 a GPU-verified, consistent attestation; 1 a failed,
-inconsistent, engineless or cpu-only one; 2 none found (or bad input).
+unreachable, 130 cancelled. With --attestation: 0 a trusted, GPU-verified, consistent attestation; 1
+none such (unverified: no trust policy; failed, inconsistent, engineless or cpu-only); 2 none found
+(or bad input).
 `;
 function parseVerifyImageArgs(argv) {
   let parsed;
@@ -66,6 +74,7 @@ function parseVerifyImageArgs(argv) {
         "certificate-identity": { type: "string" },
         "certificate-identity-regexp": { type: "string" },
         "certificate-oidc-issuer": { type: "string" },
+        "insecure-ignore-signature": { type: "boolean" },
         help: { type: "boolean", short: "h" }
       }
     });
@@ -74,11 +83,15 @@ function parseVerifyImageArgs(argv) {
 Run with --help to see the options.`);
   }
   const v = parsed.values;
-  const base = { config: v.config ?? "build.yaml", target: v.target, model: v.model, attestation: Boolean(v.attestation), publicKey: v["public-key"], help: Boolean(v.help) };
+  const base = { config: v.config ?? "build.yaml", target: v.target, model: v.model, attestation: Boolean(v.attestation), publicKey: v["public-key"], insecureIgnoreSignature: Boolean(v["insecure-ignore-signature"]), help: Boolean(v.help) };
   if (base.publicKey !== void 0 && !base.attestation) throw new UserError("--public-key is for --attestation (it checks the attestation's signature)");
   const keyless = keylessPolicyOf(v["certificate-identity"], v["certificate-identity-regexp"], v["certificate-oidc-issuer"]);
   if (keyless && !base.attestation) throw new UserError("--certificate-identity is for --attestation (it checks the attestation's keyless signature)");
   if (keyless && base.publicKey !== void 0) throw new UserError("give either --public-key (a key-pair signature) or --certificate-identity (a keyless one), not both");
+  if (base.insecureIgnoreSignature && !base.attestation) throw new UserError("--insecure-ignore-signature is for --attestation");
+  if (base.insecureIgnoreSignature && (keyless || base.publicKey !== void 0)) {
+    throw new UserError("--insecure-ignore-signature contradicts --public-key / --certificate-identity: a policy that is given is always checked");
+  }
   if (base.help) return base;
   if (parsed.positionals.length !== 1) throw new UserError(`give exactly one IMAGE to verify, got ${parsed.positionals.length} (see --help)`);
   const image = parsed.positionals[0];

@@ -15,9 +15,9 @@ import {
   __toESM
 } from "./chunk-U4OZQXGD.js";
 
-// node_modules/tweetnacl/nacl-fast.js
+// ../main/node_modules/tweetnacl/nacl-fast.js
 var require_nacl_fast = __commonJS({
-  "node_modules/tweetnacl/nacl-fast.js"(exports, module) {
+  "../main/node_modules/tweetnacl/nacl-fast.js"(exports, module) {
     (function(nacl2) {
       "use strict";
       var gf = function(init) {
@@ -2401,6 +2401,8 @@ function buildStatement(input) {
         checks: checksOf(verify2.report),
         ...verify2.durationMs !== void 0 ? { durationMs: verify2.durationMs } : {},
         ...verify2.gpu ? { gpus: verify2.gpu.gpus } : {},
+        ...verify2.suite ? { suite: { name: verify2.suite.name, version: verify2.suite.version, sha256: verify2.suite.sha256 } } : {},
+        skippedChecks: verify2.skippedChecks ?? [],
         ...verify2.report !== void 0 ? { report: verify2.report } : {}
       },
       image: { configDigest: result.image.id, refs: [...result.image.refs] },
@@ -2532,7 +2534,7 @@ function artifactAnnotations(signed, predicateType) {
   return signed ? { [BUNDLE_CONTENT_ANNOTATION]: "dsse-envelope", [BUNDLE_PREDICATE_ANNOTATION]: predicateType, [SIGNED_ANNOTATION]: "true" } : { [INTOTO_PREDICATE_ANNOTATION]: predicateType, [SIGNED_ANNOTATION]: "false" };
 }
 async function attachAttestation(input) {
-  const oci = await import("./dist-HN4X5ELX.js");
+  const oci = await import("./dist-MRPZBJK3.js");
   const attachArtifactToImage = oci.attachArtifactToImage ?? oci.default.attachArtifactToImage;
   const credentials = ociCredentials(input.auth);
   try {
@@ -2604,7 +2606,6 @@ async function findAttestations(reader, digest, predicateType) {
     const created = manifest.annotations?.["org.opencontainers.image.created"] ?? d.annotations?.["org.opencontainers.image.created"];
     attestations.push({ digest: d.digest, artifactType, manifest, content, ...created ? { created } : {} });
   }
-  attestations.sort((a, b) => (b.created ?? "").localeCompare(a.created ?? ""));
   return { foundBy, referrers, attestations };
 }
 async function readImage(reader, reference) {
