@@ -289,31 +289,33 @@ export async function runVerifyStep(input: VerifyStepInput): Promise<VerifyOutco
       2,
     );
   }
+  // gpu mode: what the container was given, read whatever the suite's exit, so a failed run on a
+  // machine without a GPU says both.
+  const gpu = s.mode === "gpu" ? parseGpuEvidence(result.copied ? (await fileFromArchive(result.copied, GPU_EVIDENCE_FILE))?.toString("utf8") : undefined, cmd(spec)) : undefined;
+  const notGpu = gpu ? notGpuVerified(gpu) : undefined;
   if (result.exitCode !== 0) {
     const failed = failedChecks(report);
+    const gate = (report as { gate?: { violations?: { check: string; was: string }[] } })?.gate?.violations ?? [];
     throw Object.assign(
       new StepError(
         "verify",
         `the verify suite exited ${result.exitCode} (${exitMeaning(result.exitCode)})` +
           (failed.length ? `; failed checks: ${failed.join(", ")}` : "") +
-          (typeof (report as { error?: unknown })?.error === "string" ? `; ${(report as { error: string }).error}` : ""),
+          (gate.length ? `; the gpu gate refused: ${gate.map((v) => `${v.check} ${v.was}`).join(", ")}` : "") +
+          (typeof (report as { error?: unknown })?.error === "string" ? `; ${(report as { error: string }).error}` : "") +
+          (notGpu ? `; nor is it a GPU verification: ${notGpu}` : ""),
         result.exitCode === 1 ? 1 : 2,
       ),
-      { report },
+      { report, ...(gpu ? { gpu } : {}) },
     );
   }
   if (report === undefined) throw new StepError("verify", `the verify suite exited 0 but wrote no report at ${REPORT_DIR}/report.json`, 2);
-  let gpu: GpuEvidence | undefined;
   if (s.mode === "gpu" && (report as { gate?: unknown })?.gate === undefined) {
     // The mounted suite always gates; a report without it came from another suite.
     throw Object.assign(new StepError("verify", "the verify report has no gpu gate record: it was not written by this checkout's suite", 2), { report });
   }
-  if (s.mode === "gpu") {
-    gpu = parseGpuEvidence(result.copied ? (await fileFromArchive(result.copied, GPU_EVIDENCE_FILE))?.toString("utf8") : undefined, cmd(spec));
-    const why = notGpuVerified(gpu);
-    // The suite passed, but not on a GPU: that must not read as a GPU verification.
-    if (why) throw Object.assign(new StepError("verify", `the verify suite passed, but this is not a GPU verification: ${why}`, 2), { report, gpu });
-  }
+  // The suite passed, but not on a GPU: that must not read as a GPU verification.
+  if (notGpu) throw Object.assign(new StepError("verify", `the verify suite passed, but this is not a GPU verification: ${notGpu}`, 2), { report, gpu });
   return {
     mode: s.mode,
     outcome: s.mode === "gpu" ? "passed" : s.mode === "cpu" ? "cpu-verified" : "engineless-verified",
