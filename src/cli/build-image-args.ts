@@ -24,6 +24,9 @@ Options:
                        target's image, a full reference (registry/repo:tag) stands alone; repeatable
   --push               push after a successful verify (overrides the target's push setting)
   --no-push            build, verify and tag locally only
+  --force              push even where a tag already names other content on the registry (moves it);
+                       without it such a push is refused (exit 2) before anything is sent. The
+                       workflow never passes it
   --skip-verify        do not run the verify suite; the image is then NOT pushed unless
                        --push-unverified is also given
   --push-unverified    allow pushing an image that was not verified on a GPU (with --skip-verify
@@ -77,6 +80,7 @@ export function parseBuildImageArgs(argv: string[]): BuildImageArgs {
         tag: { type: "string", multiple: true },
         push: { type: "boolean" },
         "no-push": { type: "boolean" },
+        force: { type: "boolean" },
         "skip-verify": { type: "boolean" },
         "push-unverified": { type: "boolean" },
         "verify-mode": { type: "string" },
@@ -118,6 +122,7 @@ export function parseBuildImageArgs(argv: string[]): BuildImageArgs {
     noCache: Boolean(v["no-cache"]),
     attest: v.attest ? true : v["no-attest"] ? false : undefined,
     signKey: v["sign-key"],
+    force: Boolean(v.force),
     attestationDir: v["attestation-dir"] ?? "out/attestations",
     help: Boolean(v.help),
   };

@@ -32,6 +32,8 @@ export interface CliOptions {
   attest?: boolean;
   /** --sign-key: the attestation is signed (the key is read before the run starts). */
   signKey?: string;
+  /** --force: a push may move a tag that names other content on the registry (never in the workflow). */
+  force?: boolean;
 }
 
 export interface TargetPlan {
@@ -51,7 +53,8 @@ export interface TargetPlan {
   noCache: boolean;
   image: string;
   refs: string[];
-  push: { enabled: boolean; reason: string };
+  /** force: a tag already naming other content on the registry may be moved (--force). */
+  push: { enabled: boolean; reason: string; force: boolean };
   /** After a push: the statement is always written; attached (push) with --attest / attest: true. */
   attest: { push: boolean; signed: boolean };
   /** Said on stderr before the run starts (and listed in --dry-run's plan). */
@@ -151,7 +154,7 @@ export async function planTarget(
   const baseRef = opts.base ?? (target.baseDigest ? `${target.base}@${target.baseDigest}` : target.base);
   const verifySettings: VerifySettings = { ...target.verify, ...(opts.verifyMode ? { mode: opts.verifyMode } : {}) };
   const refs = resolveRefs(target, opts.tags);
-  const push = decidePush(target, opts, verifySettings.mode);
+  const push = { ...decidePush(target, opts, verifySettings.mode), force: Boolean(opts.force) };
   const warnings: string[] = [];
   if (push.enabled) {
     const destinations = checkPushDestinations(refs);

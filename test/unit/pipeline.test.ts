@@ -25,13 +25,23 @@ const PROV = { source: "s", revision: "r", created: "2026-01-01T00:00:00.000Z" }
 const opts = (over: Partial<CliOptions> = {}): CliOptions => ({ targets: [], tags: [], skipVerify: true, pushUnverified: true, dryRun: false, ...over });
 const env = { SGLANG_IMAGE_PATCHER_REGISTRY_USERNAME: "u", SGLANG_IMAGE_PATCHER_REGISTRY_PASSWORD: "secret-pw" };
 
-async function run(engine: FakeEngine, o: Partial<CliOptions> = {}, verify?: string, runEnv: NodeJS.ProcessEnv = env) {
+async function run(engine: FakeEngine, o: Partial<CliOptions> = {}, verify?: string, runEnv: NodeJS.ProcessEnv = env, before: Record<string, string> = {}) {
   const cfg = config(verify);
   const planned = await planTarget(cfg, cfg.targets.get("t")!, opts(o), REPO_ROOT, PROV);
   const logger = memoryLogger();
-  // The registry answers as the fake engine's pushes left it: each pushed ref names the built image.
+  // The registry answers as the fake engine's pushes left it: each pushed ref names the built
+  // image; `before`: refs that name another image (by config digest) until this run pushes them.
   const readRegistryTags = async (refs: readonly string[]) =>
-    new Map(refs.map((ref) => [ref, engine.pushed.includes(ref) ? { ref, present: true, manifestDigest: `sha256:${"d".repeat(64)}`, configDigest: BUILT_ID } : { ref, present: false }]));
+    new Map(
+      refs.map((ref) => [
+        ref,
+        engine.pushed.includes(ref)
+          ? { ref, present: true, manifestDigest: `sha256:${"d".repeat(64)}`, configDigest: BUILT_ID }
+          : before[ref]
+            ? { ref, present: true, manifestDigest: `sha256:${"9".repeat(64)}`, configDigest: before[ref] }
+            : { ref, present: false },
+      ]),
+    );
   const deps = { engine, logger, repoRoot: REPO_ROOT, configDir: REPO_ROOT, env: runEnv, pushRetry: { attempts: 3, initialDelayMs: 1, maxDelayMs: 2 }, readRegistryTags };
   return { logger, promise: runTarget(planned, deps) };
 }
@@ -55,6 +65,22 @@ describe("the pipeline with a fake engine", () => {
     expect(engine.pushAuth[0]).toEqual({ username: "u", password: "secret-pw", serveraddress: "reg.example.com" });
     expect(logger.lines.join("\n")).not.toContain("secret-pw");
     expect(r.verify.outcome).toBe("skipped");
+  });
+
+  it("a push that would move an existing tag to other content is refused without --force; the same content is fine", async () => {
+    const other = `sha256:${"7".repeat(64)}`;
+    const engine = new FakeEngine(BASE);
+    const refused = await (await run(engine, {}, undefined, env, { "reg.example.com/o/img:two": other })).promise.catch((e) => e);
+    expect(refused.message).toBe(`push: refusing to move existing tags to other content: reg.example.com/o/img:two names sha256:${"9".repeat(64)}. Push under a new tag, or pass --force to move them`);
+    expect(refused.exitCode).toBe(2);
+    expect(engine.pushed).toEqual([]);
+    expect(refused.result).toMatchObject({ status: "failed", error: { step: "push" }, push: [] });
+    const same = new FakeEngine(BASE);
+    expect((await (await run(same, {}, undefined, env, { "reg.example.com/o/img:two": BUILT_ID })).promise).status).toBe("pushed");
+    const forced = new FakeEngine(BASE);
+    const r = await (await run(forced, { force: true }, undefined, env, { "reg.example.com/o/img:two": other })).promise;
+    expect(r.status).toBe("pushed");
+    expect(r.warnings).toEqual([`--force: moving reg.example.com/o/img:two names sha256:${"9".repeat(64)}`]);
   });
 
   it("the base digest label is the base repository's own registry digest, never another repository's", async () => {
