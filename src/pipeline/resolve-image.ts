@@ -38,6 +38,13 @@ export async function resolveImage(input: ResolveImageInput): Promise<ResolvedIm
   const parsed = parseImageRef(ref);
   let info = await engine.inspectImage(ref);
   let pulled = false;
+  // One multi-arch tag serves both architectures' targets, but a local tag names one platform's
+  // image: the other target's would find it and stop at the platform check. A tag present for
+  // another platform is pulled again for this one (a digest names one platform's image already).
+  if (info && parsed && !parsed.digest && input.platform && `${info.os}/${info.architecture}` !== input.platform) {
+    logger.info(`${ref} is here for ${info.os}/${info.architecture}, not ${input.platform}: pulling the ${input.platform} image`);
+    info = undefined;
+  }
   if (!info && !parsed) throw new StepError(step, `${what} ${ref} is not present locally (an image id cannot be pulled)`, 2);
   if (!info && parsed) {
     // The progress line says "base X" (as the base's other log lines do), errors "base image X".

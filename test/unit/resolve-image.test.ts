@@ -28,6 +28,22 @@ describe("resolveImage", () => {
     expect((await resolveImage(input(engine, `example/base:1@${D1}`, D1))).digest).toBe(D1);
   });
 
+  it("a tag present locally for another platform is pulled for the target's (one multi-arch tag, two targets on one host)", async () => {
+    const engine = new FakeEngine("example/base:1");
+    const pulls: { ref: string; platform?: string }[] = [];
+    (engine as unknown as { pullImage: (ref: string, opts: { platform?: string }) => Promise<unknown> }).pullImage = async (ref, opts) => {
+      pulls.push({ ref, platform: opts.platform });
+      engine.images.set(ref, { ...engine.images.get(ref)!, id: `sha256:${"a".repeat(64)}`, architecture: "arm64" });
+      return {};
+    };
+    const arm = await resolveImage({ ...input(engine, "example/base:1"), platform: "linux/arm64" });
+    expect(pulls).toEqual([{ ref: "example/base:1", platform: "linux/arm64" }]);
+    expect(arm).toMatchObject({ pulled: true, info: { architecture: "arm64" } });
+    // Present for the asked platform: used as it is.
+    expect((await resolveImage({ ...input(engine, "example/base:1"), platform: "linux/arm64" })).pulled).toBe(false);
+    expect(pulls).toHaveLength(1);
+  });
+
   it("a local image id resolves without a pull; a missing one is named, never pulled", async () => {
     const engine = new FakeEngine(BASE_ID);
     expect(await resolveImage(input(engine, BASE_ID))).toMatchObject({ pulled: false, info: { id: BASE_ID } });
