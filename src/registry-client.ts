@@ -126,3 +126,23 @@ export async function readRegistryTag(ref: string, opts: ReadTagOptions = {}): P
     ...(body.layers ? { layers: body.layers.map((l) => ({ digest: l.digest, size: l.size })) } : {}),
   };
 }
+
+/**
+ * A write (PUT of a manifest) with the same challenge-driven auth as registryGet: the 401 on the
+ * write names the push scope the token must carry, so the token is asked for that scope.
+ */
+export async function registryPut(url: string, contentType: string, body: Buffer, opts: ReadTagOptions = {}): Promise<Response> {
+  const fetchImpl = opts.fetch ?? (fetch as FetchLike);
+  const signal = AbortSignal.timeout(opts.timeoutMs ?? 60_000);
+  const send = (headers: Record<string, string>) => (fetchImpl as unknown as typeof fetch)(url, { method: "PUT", headers: { "Content-Type": contentType, ...headers }, body: new Uint8Array(body), signal });
+  let res = await send({});
+  if (res.status === 401) {
+    const challenge = parseChallenge(res.headers.get("www-authenticate") ?? "");
+    let authorization: string | undefined;
+    if (challenge.scheme === "basic") authorization = opts.auth ? basic(opts.auth) : undefined;
+    else if (challenge.scheme === "bearer") authorization = `Bearer ${await bearerToken(challenge.params, opts.auth, fetchImpl, signal)}`;
+    if (!authorization) throw new Error(`the registry refused the write (HTTP 401, ${challenge.scheme || "no"} challenge) and no usable credentials are configured`);
+    res = await send({ Authorization: authorization });
+  }
+  return res;
+}

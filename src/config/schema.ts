@@ -42,6 +42,8 @@ export interface TargetConfig {
   release?: string;
   base: string;
   baseDigest?: string;
+  /** `baseDigest: unknown` in the file: not yet read from the registry (npm run bases:update fills it). */
+  baseDigestUnknown?: boolean;
   platform?: string;
   /** Folder holding the patch set (patchset.yaml + NNNN-*.patch). */
   patchSet: string;
@@ -72,6 +74,14 @@ export interface BuildConfig {
   targets: Map<string, TargetConfig>;
   /** By version, in file order. */
   releases: Map<string, ReleaseConfig>;
+  /** Multi-arch image indexes by tag, e.g. v0.5.23-cu130: the targets (one per platform) it joins. */
+  indexes: Map<string, IndexConfig>;
+}
+
+/** One OCI image index: a tag under the targets' image naming one image per platform. */
+export interface IndexConfig {
+  tag: string;
+  targets: string[];
 }
 
 export const DEFAULT_VERIFY: VerifySettings = {
@@ -87,7 +97,7 @@ export const DEFAULT_VERIFY: VerifySettings = {
   extraArgs: [],
 };
 
-const TOP_KEYS = ["version", "source", "defaults", "defaultTargets", "releases", "targets"] as const;
+const TOP_KEYS = ["version", "source", "defaults", "defaultTargets", "releases", "targets", "indexes"] as const;
 const TARGET_KEYS = ["release", "base", "baseDigest", "platform", "patchSet", "sglangVersion", "image", "tags", "push", "attest", "verify"] as const;
 /** What a release may set for its targets (a target's own base and tags are its own). */
 const RELEASE_KEYS = ["patchSet", "image", "push", "attest", "verify"] as const;
@@ -163,7 +173,10 @@ function partialTarget(v: unknown, path: string, problems: Problems, allowed: re
   const p = (k: string) => join(path, k);
   if (m.release !== undefined) out.release = str(m.release, p("release"), problems, { pattern: VERSION, what: "a release version like 0.5.9 (a key of releases)" });
   if (m.base !== undefined) out.base = str(m.base, p("base"), problems, { pattern: IMAGE_REF, what: "an image reference like repo/name:tag" });
-  if (m.baseDigest !== undefined) out.baseDigest = str(m.baseDigest, p("baseDigest"), problems, { pattern: DIGEST, what: "a digest sha256:<64 hex>" });
+  // "unknown" marks a digest not read yet (no registry access where the file was written): said
+  // as a warning on every plan, filled by `npm run bases:update`, never silently absent.
+  if (m.baseDigest === "unknown") out.baseDigestUnknown = true;
+  else if (m.baseDigest !== undefined) out.baseDigest = str(m.baseDigest, p("baseDigest"), problems, { pattern: DIGEST, what: "a digest sha256:<64 hex> (or unknown)" });
   if (m.platform !== undefined) out.platform = str(m.platform, p("platform"), problems, { pattern: PLATFORM, what: "linux/amd64 or linux/arm64" });
   if (m.patchSet !== undefined) out.patchSet = str(m.patchSet, p("patchSet"), problems);
   if (m.sglangVersion !== undefined)
@@ -238,6 +251,7 @@ export function validateConfig(raw: unknown, file: string, dir: string): { confi
         ...(t.release !== undefined ? { release: t.release } : {}),
         base: merged.base,
         baseDigest: merged.baseDigest,
+        ...(merged.baseDigestUnknown ? { baseDigestUnknown: true } : {}),
         platform: merged.platform,
         patchSet: merged.patchSet,
         sglangVersion: merged.sglangVersion,
@@ -259,6 +273,31 @@ export function validateConfig(raw: unknown, file: string, dir: string): { confi
     const first = Object.keys(rawTargets)[0];
     if (first) defaultTargets = [first];
   }
+  const indexes = validateIndexes(top.indexes, targets, problems);
   if (problems.length > 0) return { problems };
-  return { config: { file, dir, source, defaultTargets, targets, releases }, problems };
+  return { config: { file, dir, source, defaultTargets, targets, releases, indexes }, problems };
+}
+
+/** `indexes: { TAG: [target, ...] }`: the targets exist, share one image, and differ in platform. */
+function validateIndexes(raw: unknown, targets: Map<string, TargetConfig>, problems: Problems): Map<string, IndexConfig> {
+  const indexes = new Map<string, IndexConfig>();
+  if (raw === undefined) return indexes;
+  const m = mapping(raw, "indexes", Object.keys(isMapping(raw) ? raw : {}), problems);
+  for (const [tag, value] of Object.entries(m ?? {})) {
+    const path = join("indexes", tag);
+    if (!TAG.test(tag)) problems.push(`${path}: an index is named by its tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})`);
+    const names = list(value, path, problems, (x, q) => str(x, q, problems), { nonEmpty: true }) ?? [];
+    const members = names.map((n) => targets.get(n));
+    names.forEach((n, i) => {
+      if (!targets.has(n)) problems.push(`${join(path, i)}: no target named ${JSON.stringify(n)}`);
+      else if (!members[i]!.platform) problems.push(`${join(path, i)}: target ${n} sets no platform (an index entry names one)`);
+    });
+    const known = members.filter((t): t is TargetConfig => t !== undefined);
+    if (new Set(known.map((t) => t.image)).size > 1) problems.push(`${path}: its targets push to different images (${[...new Set(known.map((t) => t.image))].join(", ")}); an index names manifests of one repository`);
+    const platforms = known.map((t) => t.platform).filter(Boolean);
+    if (new Set(platforms).size !== platforms.length) problems.push(`${path}: two targets of one platform (${platforms.join(", ")})`);
+    if (known.some((t) => t.tags.includes(tag))) problems.push(`${path}: the index tag is also a target's own tag`);
+    indexes.set(tag, { tag, targets: names });
+  }
+  return indexes;
 }

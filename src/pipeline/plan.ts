@@ -161,6 +161,9 @@ export async function planTarget(
     if (destinations.refused.length > 0) throw new UserError(refusedDestinationMessage(destinations.refused));
     for (const ref of destinations.implicitHub) warnings.push(`${ref} names no registry: it is pushed to Docker Hub as docker.io/${ref}`);
   }
+  if (target.baseDigestUnknown && opts.base === undefined) {
+    warnings.push(`base ${target.base} is not pinned (baseDigest: unknown in ${path.basename(config.file)}): run npm run bases:update to read its ${target.platform ?? ""} digest from the registry`.replace("  ", " "));
+  }
   if ((opts.attest ?? target.attest) && !push.enabled) warnings.push(`attest: nothing is pushed (${push.reason}), so no attestation is attached`);
   const plan: TargetPlan = {
     target: target.name,

@@ -48,7 +48,7 @@ describe("build file validation", () => {
   });
 
   it.each([
-    ["unknown top-level key", `${VALID}colour: blue\n`, ["colour: unknown key (allowed: version, source, defaults, defaultTargets, releases, targets)"]],
+    ["unknown top-level key", `${VALID}colour: blue\n`, ["colour: unknown key (allowed: version, source, defaults, defaultTargets, releases, targets, indexes)"]],
     ["unknown target key", VALID.replace("    tags:", "    tgas: [x]\n    tags:"), [`targets."v0.5.9-cu129-amd64".tgas: unknown key (allowed: release, base, baseDigest, platform, patchSet, sglangVersion, image, tags, push, attest, verify)`]],
     ["tag with a slash", VALID.replace("tags: [v0.5.9-cu129-amd64]", "tags: [a/b]"), [`targets."v0.5.9-cu129-amd64".tags[0]: "a/b" is not a tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})`]],
     ["empty tags", VALID.replace("tags: [v0.5.9-cu129-amd64]", "tags: []"), [`targets."v0.5.9-cu129-amd64".tags: must not be empty`]],
@@ -88,6 +88,40 @@ describe("build file validation", () => {
 
   it("reports a missing file by name", async () => {
     await expect(loadConfig("/nonexistent/build.yaml")).rejects.toThrow("cannot read the build file /nonexistent/build.yaml: no such file");
+  });
+
+  it("the shipped build.yaml pins every target's base (a digest, or unknown until bases:update reads it) and joins each lane's architectures in one index", async () => {
+    const c = await loadConfig(path.join(REPO_ROOT, "build.yaml"));
+    for (const t of c.targets.values()) expect(t.baseDigest !== undefined || t.baseDigestUnknown === true, `${t.name} has no baseDigest`).toBe(true);
+    expect([...c.indexes.keys()]).toContain("v0.5.23-cu130");
+    expect(c.indexes.get("v0.5.23-cu130-runtime")!.targets).toEqual(["v0.5.23-cu130-amd64-runtime", "v0.5.23-cu130-arm64-runtime"]);
+    // every target is in exactly one index
+    expect([...c.indexes.values()].flatMap((i) => i.targets).sort()).toEqual([...c.targets.keys()].sort());
+  });
+
+  it("indexes: targets that exist, one image, one per platform, the index tag not a target's", () => {
+    const file = `${VALID}  v0.5.9-cu129-arm64:
+    base: lmsysorg/sglang:v0.5.9-cu129-arm64
+    platform: linux/arm64
+    baseDigest: unknown
+    tags: [v0.5.9-cu129-arm64]
+  other:
+    base: lmsysorg/sglang:v0.5.9-cu129-arm64
+    platform: linux/arm64
+    image: registry.example.com/team/other
+    tags: [x]
+indexes:
+  lane: [v0.5.9-cu129-amd64, v0.5.9-cu129-arm64, ghost]
+  mixed: [v0.5.9-cu129-arm64, other]
+  v0.5.9-cu129-arm64: [v0.5.9-cu129-arm64]
+`;
+    expect(problems(file)).toEqual([
+      'indexes.lane[0]: target v0.5.9-cu129-amd64 sets no platform (an index entry names one)',
+      'indexes.lane[2]: no target named "ghost"',
+      "indexes.mixed: its targets push to different images (registry.example.com/team/sglang, registry.example.com/team/other); an index names manifests of one repository",
+      "indexes.mixed: two targets of one platform (linux/arm64, linux/arm64)",
+      'indexes."v0.5.9-cu129-arm64": the index tag is also a target\'s own tag',
+    ]);
   });
 
   it("the shipped build.yaml declares the official variants per release, v0.5.9-cu129-amd64 by default", async () => {

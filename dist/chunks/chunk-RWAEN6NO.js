@@ -96,7 +96,7 @@ var DEFAULT_VERIFY = {
   harness: "harness",
   extraArgs: []
 };
-var TOP_KEYS = ["version", "source", "defaults", "defaultTargets", "releases", "targets"];
+var TOP_KEYS = ["version", "source", "defaults", "defaultTargets", "releases", "targets", "indexes"];
 var TARGET_KEYS = ["release", "base", "baseDigest", "platform", "patchSet", "sglangVersion", "image", "tags", "push", "attest", "verify"];
 var RELEASE_KEYS = ["patchSet", "image", "push", "attest", "verify"];
 var DEFAULTS_KEYS = TARGET_KEYS.filter((k) => k !== "release");
@@ -177,7 +177,8 @@ function partialTarget(v, path, problems, allowed = TARGET_KEYS) {
   const p = (k) => join(path, k);
   if (m.release !== void 0) out.release = str(m.release, p("release"), problems, { pattern: VERSION, what: "a release version like 0.5.9 (a key of releases)" });
   if (m.base !== void 0) out.base = str(m.base, p("base"), problems, { pattern: IMAGE_REF, what: "an image reference like repo/name:tag" });
-  if (m.baseDigest !== void 0) out.baseDigest = str(m.baseDigest, p("baseDigest"), problems, { pattern: DIGEST, what: "a digest sha256:<64 hex>" });
+  if (m.baseDigest === "unknown") out.baseDigestUnknown = true;
+  else if (m.baseDigest !== void 0) out.baseDigest = str(m.baseDigest, p("baseDigest"), problems, { pattern: DIGEST, what: "a digest sha256:<64 hex> (or unknown)" });
   if (m.platform !== void 0) out.platform = str(m.platform, p("platform"), problems, { pattern: PLATFORM, what: "linux/amd64 or linux/arm64" });
   if (m.patchSet !== void 0) out.patchSet = str(m.patchSet, p("patchSet"), problems);
   if (m.sglangVersion !== void 0)
@@ -244,6 +245,7 @@ function validateConfig(raw, file, dir) {
         ...t.release !== void 0 ? { release: t.release } : {},
         base: merged.base,
         baseDigest: merged.baseDigest,
+        ...merged.baseDigestUnknown ? { baseDigestUnknown: true } : {},
         platform: merged.platform,
         patchSet: merged.patchSet,
         sglangVersion: merged.sglangVersion,
@@ -265,8 +267,31 @@ function validateConfig(raw, file, dir) {
     const first = Object.keys(rawTargets)[0];
     if (first) defaultTargets = [first];
   }
+  const indexes = validateIndexes(top.indexes, targets, problems);
   if (problems.length > 0) return { problems };
-  return { config: { file, dir, source, defaultTargets, targets, releases }, problems };
+  return { config: { file, dir, source, defaultTargets, targets, releases, indexes }, problems };
+}
+function validateIndexes(raw, targets, problems) {
+  const indexes = /* @__PURE__ */ new Map();
+  if (raw === void 0) return indexes;
+  const m = mapping(raw, "indexes", Object.keys(isMapping(raw) ? raw : {}), problems);
+  for (const [tag, value] of Object.entries(m ?? {})) {
+    const path = join("indexes", tag);
+    if (!TAG.test(tag)) problems.push(`${path}: an index is named by its tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})`);
+    const names = list(value, path, problems, (x, q) => str(x, q, problems), { nonEmpty: true }) ?? [];
+    const members = names.map((n) => targets.get(n));
+    names.forEach((n, i) => {
+      if (!targets.has(n)) problems.push(`${join(path, i)}: no target named ${JSON.stringify(n)}`);
+      else if (!members[i].platform) problems.push(`${join(path, i)}: target ${n} sets no platform (an index entry names one)`);
+    });
+    const known = members.filter((t) => t !== void 0);
+    if (new Set(known.map((t) => t.image)).size > 1) problems.push(`${path}: its targets push to different images (${[...new Set(known.map((t) => t.image))].join(", ")}); an index names manifests of one repository`);
+    const platforms = known.map((t) => t.platform).filter(Boolean);
+    if (new Set(platforms).size !== platforms.length) problems.push(`${path}: two targets of one platform (${platforms.join(", ")})`);
+    if (known.some((t) => t.tags.includes(tag))) problems.push(`${path}: the index tag is also a target's own tag`);
+    indexes.set(tag, { tag, targets: names });
+  }
+  return indexes;
 }
 
 export {

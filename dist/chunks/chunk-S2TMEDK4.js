@@ -1,7 +1,7 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
   VERIFY_MODES
-} from "./chunk-4JU6ZV2V.js";
+} from "./chunk-RWAEN6NO.js";
 import {
   UserError
 } from "./chunk-XZ5HVHTB.js";
@@ -28,6 +28,9 @@ Options:
                        target's image, a full reference (registry/repo:tag) stands alone; repeatable
   --push               push after a successful verify (overrides the target's push setting)
   --no-push            build, verify and tag locally only
+  --force              push even where a tag already names other content on the registry (moves it);
+                       without it such a push is refused (exit 2) before anything is sent. The
+                       workflow never passes it
   --skip-verify        do not run the verify suite; the image is then NOT pushed unless
                        --push-unverified is also given
   --push-unverified    allow pushing an image that was not verified on a GPU (with --skip-verify
@@ -74,6 +77,7 @@ function parseBuildImageArgs(argv) {
         tag: { type: "string", multiple: true },
         push: { type: "boolean" },
         "no-push": { type: "boolean" },
+        force: { type: "boolean" },
         "skip-verify": { type: "boolean" },
         "push-unverified": { type: "boolean" },
         "verify-mode": { type: "string" },
@@ -116,6 +120,7 @@ Run with --help to see the options.`);
     noCache: Boolean(v["no-cache"]),
     attest: v.attest ? true : v["no-attest"] ? false : void 0,
     signKey: v["sign-key"],
+    force: Boolean(v.force),
     attestationDir: v["attestation-dir"] ?? "out/attestations",
     help: Boolean(v.help)
   };

@@ -2,9 +2,9 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs
-} from "./chunk-CRIP42ZG.js";
+} from "./chunk-FGZFBSWP.js";
 import "./chunk-4U7DXQFA.js";
-import "./chunk-4JU6ZV2V.js";
+import "./chunk-RWAEN6NO.js";
 import "./chunk-F7NKY5RN.js";
 import "./chunk-XZ5HVHTB.js";
 import "./chunk-U4OZQXGD.js";

@@ -2,8 +2,8 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   BUILD_IMAGE_HELP,
   parseBuildImageArgs
-} from "./chunk-WUXHFUNC.js";
-import "./chunk-4JU6ZV2V.js";
+} from "./chunk-S2TMEDK4.js";
+import "./chunk-RWAEN6NO.js";
 import "./chunk-F7NKY5RN.js";
 import "./chunk-XZ5HVHTB.js";
 import "./chunk-U4OZQXGD.js";

@@ -2,7 +2,7 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs
-} from "./chunk-CRIP42ZG.js";
+} from "./chunk-FGZFBSWP.js";
 import "./chunk-4U7DXQFA.js";
 import {
   REPO_ROOT,
@@ -17,9 +17,9 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-T55B2AR5.js";
+} from "./chunk-2JQTIVUS.js";
 import "./chunk-K4GTG3BE.js";
-import "./chunk-4JU6ZV2V.js";
+import "./chunk-RWAEN6NO.js";
 import "./chunk-F7NKY5RN.js";
 import "./chunk-ZF3TOGOJ.js";
 import {

@@ -25,7 +25,7 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-T55B2AR5.js";
+} from "./chunk-2JQTIVUS.js";
 import {
   BASE_DIGEST_LABEL,
   ENV_PASSWORD,
@@ -36,8 +36,8 @@ import {
 import {
   BUILD_IMAGE_HELP,
   parseBuildImageArgs
-} from "./chunk-WUXHFUNC.js";
-import "./chunk-4JU6ZV2V.js";
+} from "./chunk-S2TMEDK4.js";
+import "./chunk-RWAEN6NO.js";
 import {
   canonicalRepository,
   registryHost,
@@ -258,6 +258,15 @@ function compressedBytesPushed(pushedLayerIds, image, manifestLayers) {
     total += manifestLayers[index].size;
   }
   return total;
+}
+function tagMoves(refs, answers, imageId) {
+  const moves = [];
+  for (const ref of refs) {
+    const state = tagState(ref, answers.get(ref) ?? new Error("not asked"), imageId);
+    if (state.state === "another-image") moves.push(`${ref} names ${state.manifestDigest ?? "another image"}`);
+    else if (state.state === "unknown") moves.push(`${ref} could not be read (${state.error})`);
+  }
+  return moves;
 }
 
 // src/pipeline/tag-lock.ts
@@ -545,6 +554,11 @@ async function runTarget(planned, deps) {
       result.status = "built";
       logger.info(`not pushing ${plan.target}: ${plan.push.reason}`);
     } else {
+      const moves = tagMoves(plan.refs, await (deps.readRegistryTags ?? readRegistryTags)(plan.refs, deps.env), image.id);
+      if (moves.length > 0 && !plan.push.force) {
+        throw new StepError("push", `refusing to move existing tags to other content: ${moves.join("; ")}. Push under a new tag, or pass --force to move them`, 2);
+      }
+      for (const m of moves) warn(`--force: moving ${m}`);
       pushing = true;
       await timed(timings, "push", async () => {
         for (const ref of plan.refs) {

@@ -10,7 +10,7 @@ import {
   mapping,
   str,
   validateConfig
-} from "./chunk-4JU6ZV2V.js";
+} from "./chunk-RWAEN6NO.js";
 import {
   DOCKER_HUB,
   IMAGE_REF,
@@ -10512,12 +10512,15 @@ async function planTarget(config, target, opts, repoRoot, provenance) {
   const baseRef = opts.base ?? (target.baseDigest ? `${target.base}@${target.baseDigest}` : target.base);
   const verifySettings = { ...target.verify, ...opts.verifyMode ? { mode: opts.verifyMode } : {} };
   const refs = resolveRefs(target, opts.tags);
-  const push = decidePush(target, opts, verifySettings.mode);
+  const push = { ...decidePush(target, opts, verifySettings.mode), force: Boolean(opts.force) };
   const warnings = [];
   if (push.enabled) {
     const destinations = checkPushDestinations(refs);
     if (destinations.refused.length > 0) throw new UserError(refusedDestinationMessage(destinations.refused));
     for (const ref of destinations.implicitHub) warnings.push(`${ref} names no registry: it is pushed to Docker Hub as docker.io/${ref}`);
+  }
+  if (target.baseDigestUnknown && opts.base === void 0) {
+    warnings.push(`base ${target.base} is not pinned (baseDigest: unknown in ${path4.basename(config.file)}): run npm run bases:update to read its ${target.platform ?? ""} digest from the registry`.replace("  ", " "));
   }
   if ((opts.attest ?? target.attest) && !push.enabled) warnings.push(`attest: nothing is pushed (${push.reason}), so no attestation is attached`);
   const plan = {
@@ -10802,27 +10805,25 @@ async function runVerifyStep(input) {
       2
     );
   }
+  const gpu = s.mode === "gpu" ? parseGpuEvidence(result.copied ? (await fileFromArchive(result.copied, GPU_EVIDENCE_FILE))?.toString("utf8") : void 0, cmd(spec)) : void 0;
+  const notGpu = gpu ? notGpuVerified(gpu) : void 0;
   if (result.exitCode !== 0) {
     const failed = failedChecks(report);
+    const gate = report?.gate?.violations ?? [];
     throw Object.assign(
       new StepError(
         "verify",
-        `the verify suite exited ${result.exitCode} (${exitMeaning(result.exitCode)})` + (failed.length ? `; failed checks: ${failed.join(", ")}` : "") + (typeof report?.error === "string" ? `; ${report.error}` : ""),
+        `the verify suite exited ${result.exitCode} (${exitMeaning(result.exitCode)})` + (failed.length ? `; failed checks: ${failed.join(", ")}` : "") + (gate.length ? `; the gpu gate refused: ${gate.map((v) => `${v.check} ${v.was}`).join(", ")}` : "") + (typeof report?.error === "string" ? `; ${report.error}` : "") + (notGpu ? `; nor is it a GPU verification: ${notGpu}` : ""),
         result.exitCode === 1 ? 1 : 2
       ),
-      { report }
+      { report, ...gpu ? { gpu } : {} }
     );
   }
   if (report === void 0) throw new StepError("verify", `the verify suite exited 0 but wrote no report at ${REPORT_DIR}/report.json`, 2);
-  let gpu;
   if (s.mode === "gpu" && report?.gate === void 0) {
     throw Object.assign(new StepError("verify", "the verify report has no gpu gate record: it was not written by this checkout's suite", 2), { report });
   }
-  if (s.mode === "gpu") {
-    gpu = parseGpuEvidence(result.copied ? (await fileFromArchive(result.copied, GPU_EVIDENCE_FILE))?.toString("utf8") : void 0, cmd(spec));
-    const why = notGpuVerified(gpu);
-    if (why) throw Object.assign(new StepError("verify", `the verify suite passed, but this is not a GPU verification: ${why}`, 2), { report, gpu });
-  }
+  if (notGpu) throw Object.assign(new StepError("verify", `the verify suite passed, but this is not a GPU verification: ${notGpu}`, 2), { report, gpu });
   return {
     mode: s.mode,
     outcome: s.mode === "gpu" ? "passed" : s.mode === "cpu" ? "cpu-verified" : "engineless-verified",
@@ -10847,6 +10848,10 @@ async function resolveImage(input) {
   const parsed = parseImageRef(ref);
   let info = await engine.inspectImage(ref);
   let pulled = false;
+  if (info && parsed && !parsed.digest && input.platform && `${info.os}/${info.architecture}` !== input.platform) {
+    logger.info(`${ref} is here for ${info.os}/${info.architecture}, not ${input.platform}: pulling the ${input.platform} image`);
+    info = void 0;
+  }
   if (!info && !parsed) throw new StepError(step, `${what} ${ref} is not present locally (an image id cannot be pulled)`, 2);
   if (!info && parsed) {
     logger.info(`${what.replace(/ image$/, "")} ${ref} is not present locally: pulling it`);
