@@ -54,7 +54,7 @@ describe("build file validation", () => {
     ["empty tags", VALID.replace("tags: [v0.5.9-cu129-amd64]", "tags: []"), [`targets."v0.5.9-cu129-amd64".tags: must not be empty`]],
     ["push not a boolean", VALID.replace("    tags:", "    push: yes please\n    tags:"), [`targets."v0.5.9-cu129-amd64".push: expected true or false, got string "yes please"`]],
     ["attest not a boolean", VALID.replace("    tags:", "    attest: sometimes\n    tags:"), [`targets."v0.5.9-cu129-amd64".attest: expected true or false, got string "sometimes"`]],
-    ["bad digest", VALID.replace("    tags:", "    baseDigest: sha256:abc\n    tags:"), [`targets."v0.5.9-cu129-amd64".baseDigest: "sha256:abc" is not a digest sha256:<64 hex>`]],
+    ["bad digest", VALID.replace("    tags:", "    baseDigest: sha256:abc\n    tags:"), [`targets."v0.5.9-cu129-amd64".baseDigest: "sha256:abc" is not a digest sha256:<64 hex> (or unknown)`]],
     ["uppercase repository", VALID.replace("registry.example.com/team/sglang", "Registry/Team"), [`defaults.image: "Registry/Team" is not a repository name (lowercase, no tag), e.g. registry.example.com/team/sglang`]],
     ["bad verify mode", VALID.replace("    tags:", "    verify: { mode: tpu }\n    tags:"), [`targets."v0.5.9-cu129-amd64".verify.mode: expected one of gpu, engineless, cpu, got string "tpu"`]],
     ["negative timeout", VALID.replace("    tags:", "    verify: { timeoutSeconds: -5 }\n    tags:"), [`targets."v0.5.9-cu129-amd64".verify.timeoutSeconds: expected an integer from 1 to 86400, got number -5`]],
