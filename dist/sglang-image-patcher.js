@@ -7,6 +7,9 @@ var USAGE = `Usage: sglang-image-patcher <command> [options]
 Commands:
   build            build, verify and push patched SGLang images (npm run build-image)
   verify IMAGE     run the token-id verify suite inside an image (npm run verify-image)
+  index            make each lane's multi-arch image index from verified per-arch images
+  bases            read every target's base digest (per platform) from its registry into the
+                   build file and print the diff (npm run bases:update)
 
 Run \`sglang-image-patcher <command> --help\` for a command's options.
 `;
@@ -18,15 +21,17 @@ async function main(argv) {
       const { BUILD_IMAGE_HELP, parseBuildImageArgs } = await import("./chunks/build-image-args-QDQ7FZNE.js");
       if (helpRequested(() => parseBuildImageArgs(rest).help)) return printHelp(BUILD_IMAGE_HELP);
     }
-    return (await import("./chunks/build-image-KQGJBYTK.js")).buildImage(rest);
+    return (await import("./chunks/build-image-EJLBMQPA.js")).buildImage(rest);
   }
   if (command === "verify") {
     if (asksForHelp) {
-      const { VERIFY_IMAGE_HELP, parseVerifyImageArgs } = await import("./chunks/verify-image-args-2FHKJPS2.js");
+      const { VERIFY_IMAGE_HELP, parseVerifyImageArgs } = await import("./chunks/verify-image-args-X5U734UV.js");
       if (helpRequested(() => parseVerifyImageArgs(rest).help)) return printHelp(VERIFY_IMAGE_HELP);
     }
-    return (await import("./chunks/verify-image-J3OFFEDI.js")).verifyImage(rest);
+    return (await import("./chunks/verify-image-4PTAFZNN.js")).verifyImage(rest);
   }
+  if (command === "index") return (await import("./chunks/index-image-M4WSFJXB.js")).indexImage(rest);
+  if (command === "bases") return (await import("./chunks/bases-update-DP5IQXDR.js")).basesUpdate(rest);
   if (command === void 0 || command === "--help" || command === "-h" || command === "help") return printHelp(USAGE);
   process.stderr.write(`error: unknown command ${JSON.stringify(command)}
 ${USAGE}`);

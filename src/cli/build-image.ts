@@ -61,7 +61,20 @@ export async function buildImage(argv: string[]): Promise<number> {
       const attest = { dir: path.resolve(args.attestationDir), builderVersion: builderVersion(), ...(signingKey ? { signingKey } : {}) };
       results.push(await runTarget(p, { engine, logger, repoRoot: REPO_ROOT, configDir: config.dir, signal: cancel.signal, leftovers: cancel.leftovers, attest }));
     }
-    printResult({ ok: true, dryRun: false, config: args.config, startedAt, provenance, targets: results });
+    // Last: each lane's multi-arch index, where this run pushed all of its architectures GPU-verified.
+    const { indexesOfRun } = await import("../pipeline/make-index.js");
+    const indexes = await indexesOfRun(config, results, {
+      force: Boolean(args.force),
+      attest: { dir: path.resolve(args.attestationDir), ...(signingKey ? { signingKey } : {}), builder: { version: builderVersion(), revision: provenance.revision, source: provenance.source } },
+      logger,
+    });
+    const failedIndex = indexes.find((i) => i.status === "failed");
+    if (failedIndex) {
+      logger.warn(`index ${failedIndex.tag}: ${failedIndex.reason}`);
+      printResult({ ok: false, dryRun: false, config: args.config, startedAt, provenance, targets: results, indexes, error: { message: `index ${failedIndex.tag}: ${failedIndex.reason}`, exitCode: 1 } });
+      return 1;
+    }
+    printResult({ ok: true, dryRun: false, config: args.config, startedAt, provenance, targets: results, ...(indexes.length ? { indexes } : {}) });
     return 0;
   } catch (e) {
     const failed = (e as { result?: TargetResult }).result;

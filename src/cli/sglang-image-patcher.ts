@@ -11,6 +11,9 @@ const USAGE = `Usage: sglang-image-patcher <command> [options]
 Commands:
   build            build, verify and push patched SGLang images (npm run build-image)
   verify IMAGE     run the token-id verify suite inside an image (npm run verify-image)
+  index            make each lane's multi-arch image index from verified per-arch images
+  bases            read every target's base digest (per platform) from its registry into the
+                   build file and print the diff (npm run bases:update)
 
 Run \`sglang-image-patcher <command> --help\` for a command's options.
 `;
@@ -32,6 +35,8 @@ async function main(argv: string[]): Promise<number> {
     }
     return (await import("./verify-image.js")).verifyImage(rest);
   }
+  if (command === "index") return (await import("./index-image.js")).indexImage(rest);
+  if (command === "bases") return (await import("./bases-update.js")).basesUpdate(rest);
   if (command === undefined || command === "--help" || command === "-h" || command === "help") return printHelp(USAGE);
   process.stderr.write(`error: unknown command ${JSON.stringify(command)}\n${USAGE}`);
   return 2;

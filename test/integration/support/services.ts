@@ -68,7 +68,7 @@ export async function stopRunningClis(): Promise<void> {
 }
 
 /** The command each CLI source module implements, run through the command line entry point. */
-const COMMANDS: Record<string, string> = { "src/cli/build-image.ts": "build", "src/cli/verify-image.ts": "verify" };
+const COMMANDS: Record<string, string> = { "src/cli/build-image.ts": "build", "src/cli/verify-image.ts": "verify", "src/cli/index-image.ts": "index", "src/cli/bases-update.ts": "bases" };
 
 export function startCli(script: string, args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<CliRun>; stderrSoFar: () => string } {
   const command = COMMANDS[script];

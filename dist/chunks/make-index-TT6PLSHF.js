@@ -1,14 +1,17 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
-  VERIFY_IMAGE_HELP,
-  parseVerifyImageArgs
-} from "./chunk-FGZFBSWP.js";
-import "./chunk-4U7DXQFA.js";
-import "./chunk-RWAEN6NO.js";
+  indexesOfRun,
+  makeIndex,
+  membersFromRun
+} from "./chunk-UCNRTV2H.js";
+import "./chunk-EOE5HTZ3.js";
+import "./chunk-L77RQPMK.js";
+import "./chunk-PLGIPUMJ.js";
 import "./chunk-F7NKY5RN.js";
 import "./chunk-XZ5HVHTB.js";
 import "./chunk-U4OZQXGD.js";
 export {
-  VERIFY_IMAGE_HELP,
-  parseVerifyImageArgs
+  indexesOfRun,
+  makeIndex,
+  membersFromRun
 };

@@ -3,10 +3,12 @@ import {
   require_src
 } from "./chunk-WXCU2WGK.js";
 import {
-  followProgress,
   require_end_of_stream,
   require_pump
-} from "./chunk-ZF3TOGOJ.js";
+} from "./chunk-EQWIFDFB.js";
+import {
+  followProgress
+} from "./chunk-LRJ6VPQL.js";
 import {
   UserError,
   errorMessage

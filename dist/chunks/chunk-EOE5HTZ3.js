@@ -1,10 +1,7 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
-  DOCKER_HUB,
   canonicalRepository,
-  parseImageRef,
-  registryHost,
-  repositoryAndTag
+  parseImageRef
 } from "./chunk-F7NKY5RN.js";
 import {
   UserError
@@ -2239,9 +2236,6 @@ var require_nacl_fast = __commonJS({
   }
 });
 
-// src/attest/key-file.ts
-import { readFile } from "node:fs/promises";
-
 // src/attest/sign.ts
 var import_tweetnacl = __toESM(require_nacl_fast(), 1);
 import { createHash, createPrivateKey, createPublicKey, scryptSync, sign, verify } from "node:crypto";
@@ -2335,21 +2329,6 @@ function envelopeVerifies(envelope, publicKey) {
   });
 }
 
-// src/attest/key-file.ts
-async function readKeyText(file, what) {
-  try {
-    return await readFile(file, "utf8");
-  } catch (e) {
-    throw new UserError(`${what} ${file} cannot be read: ${e.code ?? e.message}`);
-  }
-}
-async function readSigningKeyFile(file, env = process.env) {
-  return loadSigningKey(file, await readKeyText(file, "--sign-key"), env);
-}
-async function readPublicKeyFile(file) {
-  return loadPublicKey(file, await readKeyText(file, "--public-key"));
-}
-
 // src/attest/statement.ts
 var STATEMENT_TYPE = "https://in-toto.io/Statement/v1";
 var PREDICATE_TYPE = "https://github.com/sglang-image-patcher/attestations/token-ids-verify/v1";
@@ -2433,93 +2412,6 @@ function parseStatement(bytes) {
   return s;
 }
 
-// src/attest/read-back.ts
-import { createHash as createHash3 } from "node:crypto";
-
-// src/registry-client.ts
-import { createHash as createHash2 } from "node:crypto";
-var MANIFEST_TYPES = [
-  "application/vnd.docker.distribution.manifest.v2+json",
-  "application/vnd.oci.image.manifest.v1+json",
-  "application/vnd.docker.distribution.manifest.list.v2+json",
-  "application/vnd.oci.image.index.v1+json"
-];
-function registryBaseUrl(host) {
-  if (host === DOCKER_HUB) return "https://registry-1.docker.io";
-  const name = host.replace(/:\d+$/, "");
-  const loopback = name === "localhost" || /^127\./.test(name) || name === "[::1]";
-  return `${loopback ? "http" : "https"}://${host}`;
-}
-function registryPath(repository) {
-  const host = registryHost(repository);
-  let path = host === DOCKER_HUB && !repository.startsWith(`${DOCKER_HUB}/`) ? repository : repository.slice(host.length + 1);
-  if (host === DOCKER_HUB && !path.includes("/")) path = `library/${path}`;
-  return path;
-}
-function parseChallenge(header) {
-  const space = header.indexOf(" ");
-  const scheme = (space < 0 ? header : header.slice(0, space)).toLowerCase();
-  const params = {};
-  for (const m of header.slice(space + 1).matchAll(/(\w+)="([^"]*)"/g)) params[m[1]] = m[2];
-  return { scheme, params };
-}
-function basic(auth) {
-  if (auth.username === void 0 || auth.password === void 0) return void 0;
-  return `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}`;
-}
-async function bearerToken(params, auth, fetchImpl, signal) {
-  if (!params.realm) throw new Error("the registry's Bearer challenge names no realm");
-  const url = new URL(params.realm);
-  if (params.service) url.searchParams.set("service", params.service);
-  if (params.scope) url.searchParams.set("scope", params.scope);
-  const headers = {};
-  const credentials = auth ? basic(auth) : void 0;
-  if (credentials) headers.Authorization = credentials;
-  const res = await fetchImpl(url.toString(), { headers, signal });
-  if (!res.ok) throw new Error(`the registry's token service answered HTTP ${res.status}`);
-  const body = await res.json();
-  const token = body.token ?? body.access_token;
-  if (!token) throw new Error("the registry's token service returned no token");
-  return token;
-}
-async function registryGet(url, accept, opts = {}) {
-  const fetchImpl = opts.fetch ?? fetch;
-  const signal = AbortSignal.timeout(opts.timeoutMs ?? 2e4);
-  const headers = { Accept: accept };
-  let res = await fetchImpl(url, { headers, signal });
-  if (res.status === 401) {
-    const challenge = parseChallenge(res.headers.get("www-authenticate") ?? "");
-    if (challenge.scheme === "basic") {
-      const credentials = opts.auth ? basic(opts.auth) : void 0;
-      if (!credentials) throw new Error("the registry wants a login and no username/password is configured");
-      headers.Authorization = credentials;
-    } else if (challenge.scheme === "bearer") {
-      headers.Authorization = `Bearer ${await bearerToken(challenge.params, opts.auth, fetchImpl, signal)}`;
-    } else {
-      throw new Error(`the registry answered 401 with an unknown challenge ${JSON.stringify(challenge.scheme)}`);
-    }
-    res = await fetchImpl(url, { headers, signal });
-  }
-  return res;
-}
-async function readRegistryTag(ref, opts = {}) {
-  const { repository, tag } = repositoryAndTag(ref);
-  const url = `${registryBaseUrl(registryHost(repository))}/v2/${registryPath(repository)}/manifests/${tag}`;
-  const res = await registryGet(url, MANIFEST_TYPES.join(", "), opts);
-  if (res.status === 404) return { ref, present: false };
-  if (!res.ok) throw new Error(`the registry answered HTTP ${res.status} for ${url}`);
-  const bytes = Buffer.from(await res.arrayBuffer());
-  const body = JSON.parse(bytes.toString("utf8"));
-  return {
-    ref,
-    present: true,
-    // A manifest's digest is the sha256 of its exact bytes; registries also send it as a header.
-    manifestDigest: res.headers.get("docker-content-digest") ?? `sha256:${createHash2("sha256").update(bytes).digest("hex")}`,
-    ...body.config?.digest ? { configDigest: body.config.digest } : {},
-    ...body.layers ? { layers: body.layers.map((l) => ({ digest: l.digest, size: l.size })) } : {}
-  };
-}
-
 // src/attest/oci-artifact.ts
 var BUNDLE_CONTENT_ANNOTATION = "dev.sigstore.bundle.content";
 var BUNDLE_PREDICATE_ANNOTATION = "dev.sigstore.bundle.predicateType";
@@ -2554,86 +2446,19 @@ async function attachAttestation(input) {
   }
 }
 
-// src/attest/read-back.ts
-var OCI_INDEX = "application/vnd.oci.image.index.v1+json";
-function base(reader) {
-  return `${registryBaseUrl(registryHost(reader.repository))}/v2/${registryPath(reader.repository)}`;
-}
-function sha256(bytes) {
-  return `sha256:${createHash3("sha256").update(bytes).digest("hex")}`;
-}
-async function getBytes(reader, url, accept) {
-  const res = await registryGet(url, accept, { auth: reader.auth, fetch: reader.fetch });
-  return { status: res.status, bytes: Buffer.from(await res.arrayBuffer()), contentType: res.headers.get("content-type") ?? "" };
-}
-async function getVerified(reader, kind, digest, accept = "*/*") {
-  const url = `${base(reader)}/${kind}/${digest}`;
-  const { status, bytes } = await getBytes(reader, url, accept);
-  if (status !== 200) throw new Error(`the registry answered HTTP ${status} for ${url}`);
-  if (sha256(bytes) !== digest) throw new Error(`the registry's bytes for ${digest} hash to ${sha256(bytes)}`);
-  return bytes;
-}
-async function listReferrers(reader, digest) {
-  const api = await getBytes(reader, `${base(reader)}/referrers/${digest}`, OCI_INDEX);
-  if (api.status === 200 && api.contentType.includes(OCI_INDEX)) {
-    const index2 = JSON.parse(api.bytes.toString("utf8"));
-    return { foundBy: "referrers-api", referrers: index2.manifests ?? [] };
-  }
-  const tag = digest.replace(":", "-");
-  const fallback = await getBytes(reader, `${base(reader)}/manifests/${tag}`, [OCI_INDEX, ...MANIFEST_TYPES].join(", "));
-  if (fallback.status === 404) return { foundBy: "none", referrers: [] };
-  if (fallback.status !== 200) throw new Error(`the registry answered HTTP ${fallback.status} for the referrers tag ${tag}`);
-  const index = JSON.parse(fallback.bytes.toString("utf8"));
-  if (index.mediaType !== OCI_INDEX) throw new Error(`the referrers tag ${tag} names a ${index.mediaType}, not an OCI image index`);
-  return { foundBy: "referrers-tag", referrers: index.manifests ?? [] };
-}
-var OURS = [BUNDLE_MEDIA_TYPE, IN_TOTO_MEDIA_TYPE];
-var MAYBE_OURS = [...OURS, "application/vnd.oci.empty.v1+json", void 0];
-function predicateTypeOf(annotations) {
-  return annotations?.[BUNDLE_PREDICATE_ANNOTATION] ?? annotations?.[INTOTO_PREDICATE_ANNOTATION];
-}
-async function findAttestations(reader, digest, predicateType) {
-  const { foundBy, referrers } = await listReferrers(reader, digest);
-  const attestations = [];
-  for (const d of referrers.filter((r) => MAYBE_OURS.includes(r.artifactType))) {
-    const manifest = JSON.parse((await getVerified(reader, "manifests", d.digest, MANIFEST_TYPES.join(", "))).toString("utf8"));
-    const artifactType = manifest.artifactType ?? manifest.config?.mediaType;
-    const declared = predicateTypeOf(manifest.annotations) ?? predicateTypeOf(d.annotations);
-    if (!artifactType || !OURS.includes(artifactType) || declared !== void 0 && declared !== predicateType) continue;
-    const layer = manifest.layers?.[0];
-    if (!layer) throw new Error(`the attestation manifest ${d.digest} has no layer`);
-    const content = await getVerified(reader, "blobs", layer.digest);
-    const created = manifest.annotations?.["org.opencontainers.image.created"] ?? d.annotations?.["org.opencontainers.image.created"];
-    attestations.push({ digest: d.digest, artifactType, manifest, content, ...created ? { created } : {} });
-  }
-  return { foundBy, referrers, attestations };
-}
-async function readImage(reader, reference) {
-  const url = `${base(reader)}/manifests/${reference}`;
-  const { status, bytes } = await getBytes(reader, url, MANIFEST_TYPES.join(", "));
-  if (status === 404) throw Object.assign(new Error(`${reader.repository}:${reference} is not on its registry (HTTP 404)`), { notFound: true });
-  if (status !== 200) throw new Error(`the registry answered HTTP ${status} for ${url}`);
-  const digest = sha256(bytes);
-  if (reference.startsWith("sha256:") && digest !== reference) throw new Error(`the registry's manifest for ${reference} hashes to ${digest}`);
-  const manifest = JSON.parse(bytes.toString("utf8"));
-  if (!manifest.config) throw new Error(`${reader.repository}@${digest} is a ${manifest.mediaType ?? "manifest"} without a config (an index?); give the digest of one platform's image`);
-  const config = JSON.parse((await getVerified(reader, "blobs", manifest.config.digest)).toString("utf8"));
-  return { digest, configDigest: manifest.config.digest, labels: config.config?.Labels ?? {} };
-}
-
 export {
   BUNDLE_MEDIA_TYPE,
+  loadSigningKey,
+  loadPublicKey,
   signStatement,
   envelopeVerifies,
-  readSigningKeyFile,
-  readPublicKeyFile,
+  STATEMENT_TYPE,
   PREDICATE_TYPE,
   IN_TOTO_MEDIA_TYPE,
   buildStatement,
   parseStatement,
+  BUNDLE_PREDICATE_ANNOTATION,
+  INTOTO_PREDICATE_ANNOTATION,
   SIGNED_ANNOTATION,
-  attachAttestation,
-  readRegistryTag,
-  findAttestations,
-  readImage
+  attachAttestation
 };

@@ -1,51 +1,67 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
-  IN_TOTO_MEDIA_TYPE,
-  PREDICATE_TYPE,
-  attachAttestation,
-  buildStatement,
-  findAttestations,
-  readRegistryTag,
-  readSigningKeyFile,
-  signStatement
-} from "./chunk-TLBXYP7T.js";
+  findAttestations
+} from "./chunk-DIMKQOS2.js";
 import {
   NO_GPU_HELP,
-  REPO_ROOT,
   checkCliOptions,
   checkGpuAvailable,
-  createLogger,
-  exitCodeFor,
   installCancellation,
-  loadConfig,
   planTarget,
   preflightVerify,
-  printResult,
-  reportError,
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-2JQTIVUS.js";
+} from "./chunk-YB2PMYIY.js";
 import {
   BASE_DIGEST_LABEL,
-  ENV_PASSWORD,
-  ENV_USERNAME,
-  LABEL_PREFIX,
-  resolveRegistryAuth
-} from "./chunk-K4GTG3BE.js";
+  LABEL_PREFIX
+} from "./chunk-56S27W73.js";
+import {
+  readProvenance
+} from "./chunk-T7R4ITRQ.js";
+import {
+  readSigningKeyFile
+} from "./chunk-F3X2XTX2.js";
+import {
+  REPO_ROOT
+} from "./chunk-HFOA7Y4D.js";
+import {
+  createLogger,
+  exitCodeFor,
+  loadConfig,
+  printResult,
+  reportError
+} from "./chunk-RTXQWVNM.js";
 import {
   BUILD_IMAGE_HELP,
   parseBuildImageArgs
 } from "./chunk-S2TMEDK4.js";
 import "./chunk-RWAEN6NO.js";
+import "./chunk-EQWIFDFB.js";
+import {
+  ProgressStreamError
+} from "./chunk-LRJ6VPQL.js";
+import {
+  IN_TOTO_MEDIA_TYPE,
+  PREDICATE_TYPE,
+  attachAttestation,
+  buildStatement,
+  signStatement
+} from "./chunk-EOE5HTZ3.js";
+import {
+  readRegistryTag
+} from "./chunk-L77RQPMK.js";
+import {
+  ENV_PASSWORD,
+  ENV_USERNAME,
+  resolveRegistryAuth
+} from "./chunk-PLGIPUMJ.js";
 import {
   canonicalRepository,
   registryHost,
   repositoryAndTag
 } from "./chunk-F7NKY5RN.js";
-import {
-  ProgressStreamError
-} from "./chunk-ZF3TOGOJ.js";
 import {
   CancelledError,
   ConfigError,
@@ -617,29 +633,6 @@ async function runTarget(planned, deps) {
   }
 }
 
-// src/provenance.ts
-import { execFileSync } from "node:child_process";
-function git(repoRoot, args) {
-  try {
-    return execFileSync("git", ["-C", repoRoot, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() || void 0;
-  } catch {
-    return void 0;
-  }
-}
-function readProvenance(repoRoot, source, env = process.env) {
-  const [commit, commitTime] = (git(repoRoot, ["log", "-1", "--format=%H %ct"]) ?? "").split(" ");
-  const revision = commit || "unknown";
-  const epoch = env.SOURCE_DATE_EPOCH;
-  let created;
-  if (epoch !== void 0 && /^\d+$/.test(epoch)) created = new Date(Number(epoch) * 1e3).toISOString();
-  else created = new Date(commitTime ? Number(commitTime) * 1e3 : Date.now()).toISOString();
-  return {
-    source: source ?? git(repoRoot, ["remote", "get-url", "origin"]) ?? "unknown",
-    revision,
-    created
-  };
-}
-
 // src/cli/build-image.ts
 async function buildImage(argv) {
   const logger = createLogger();
@@ -675,14 +668,26 @@ async function buildImage(argv) {
       printResult({ ok: true, dryRun: true, config: args.config, provenance, releases: releaseSummary(config, planned), targets: planned.map((p) => p.plan) });
       return 0;
     }
-    const { DockerodeEngine } = await import("./engine-SDLJXJKL.js");
+    const { DockerodeEngine } = await import("./engine-BY7DBCUJ.js");
     const engine = new DockerodeEngine();
     await engine.ping();
     for (const p of planned) {
       const attest = { dir: path3.resolve(args.attestationDir), builderVersion: builderVersion(), ...signingKey ? { signingKey } : {} };
       results.push(await runTarget(p, { engine, logger, repoRoot: REPO_ROOT, configDir: config.dir, signal: cancel.signal, leftovers: cancel.leftovers, attest }));
     }
-    printResult({ ok: true, dryRun: false, config: args.config, startedAt, provenance, targets: results });
+    const { indexesOfRun } = await import("./make-index-TT6PLSHF.js");
+    const indexes = await indexesOfRun(config, results, {
+      force: Boolean(args.force),
+      attest: { dir: path3.resolve(args.attestationDir), ...signingKey ? { signingKey } : {}, builder: { version: builderVersion(), revision: provenance.revision, source: provenance.source } },
+      logger
+    });
+    const failedIndex = indexes.find((i) => i.status === "failed");
+    if (failedIndex) {
+      logger.warn(`index ${failedIndex.tag}: ${failedIndex.reason}`);
+      printResult({ ok: false, dryRun: false, config: args.config, startedAt, provenance, targets: results, indexes, error: { message: `index ${failedIndex.tag}: ${failedIndex.reason}`, exitCode: 1 } });
+      return 1;
+    }
+    printResult({ ok: true, dryRun: false, config: args.config, startedAt, provenance, targets: results, ...indexes.length ? { indexes } : {} });
     return 0;
   } catch (e) {
     const failed = e.result;

@@ -2,26 +2,32 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs
-} from "./chunk-FGZFBSWP.js";
-import "./chunk-4U7DXQFA.js";
+} from "./chunk-2QQBAWOS.js";
+import "./chunk-RWPITNTV.js";
 import {
-  REPO_ROOT,
-  createLogger,
-  exitCodeFor,
   imageSglangVersion,
   installCancellation,
-  loadConfig,
   preflightVerify,
-  printResult,
-  reportError,
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-2JQTIVUS.js";
-import "./chunk-K4GTG3BE.js";
+} from "./chunk-YB2PMYIY.js";
+import "./chunk-56S27W73.js";
+import {
+  REPO_ROOT
+} from "./chunk-HFOA7Y4D.js";
+import {
+  createLogger,
+  exitCodeFor,
+  loadConfig,
+  printResult,
+  reportError
+} from "./chunk-RTXQWVNM.js";
 import "./chunk-RWAEN6NO.js";
+import "./chunk-EQWIFDFB.js";
+import "./chunk-LRJ6VPQL.js";
+import "./chunk-PLGIPUMJ.js";
 import "./chunk-F7NKY5RN.js";
-import "./chunk-ZF3TOGOJ.js";
 import {
   errorMessage
 } from "./chunk-XZ5HVHTB.js";
@@ -42,7 +48,7 @@ async function verifyImage(argv) {
     }
     image = args.image;
     if (args.attestation) {
-      const { showAttestation } = await import("./show-attestation-NK3TMCGT.js");
+      const { showAttestation } = await import("./show-attestation-6DAW2Q72.js");
       const shown = await showAttestation(image, args.publicKey, logger, process.env, args.keyless, args.insecureIgnoreSignature);
       printResult(shown.result);
       return shown.exitCode;
@@ -55,7 +61,7 @@ async function verifyImage(argv) {
       ...args.model ? { model: args.model } : {},
       ...args.timeoutSeconds ? { timeoutSeconds: args.timeoutSeconds } : {}
     };
-    const { DockerodeEngine } = await import("./engine-SDLJXJKL.js");
+    const { DockerodeEngine } = await import("./engine-BY7DBCUJ.js");
     const engine = new DockerodeEngine();
     await engine.ping();
     await preflightVerify(engine, settings, REPO_ROOT, config.dir);

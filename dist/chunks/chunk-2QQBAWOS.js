@@ -2,7 +2,7 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   GITHUB_ACTIONS_ISSUER,
   identityPattern
-} from "./chunk-4U7DXQFA.js";
+} from "./chunk-RWPITNTV.js";
 import {
   VERIFY_MODES
 } from "./chunk-RWAEN6NO.js";

@@ -2,23 +2,30 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   describePolicy,
   verifyKeylessBundle
-} from "./chunk-4U7DXQFA.js";
+} from "./chunk-RWPITNTV.js";
+import {
+  findAttestations,
+  readImage
+} from "./chunk-DIMKQOS2.js";
+import {
+  BASE_DIGEST_LABEL,
+  LABEL_PREFIX
+} from "./chunk-56S27W73.js";
+import {
+  readPublicKeyFile
+} from "./chunk-F3X2XTX2.js";
 import {
   BUNDLE_MEDIA_TYPE,
   IN_TOTO_MEDIA_TYPE,
   PREDICATE_TYPE,
   SIGNED_ANNOTATION,
   envelopeVerifies,
-  findAttestations,
-  parseStatement,
-  readImage,
-  readPublicKeyFile
-} from "./chunk-TLBXYP7T.js";
+  parseStatement
+} from "./chunk-EOE5HTZ3.js";
+import "./chunk-L77RQPMK.js";
 import {
-  BASE_DIGEST_LABEL,
-  LABEL_PREFIX,
   resolveRegistryAuth
-} from "./chunk-K4GTG3BE.js";
+} from "./chunk-PLGIPUMJ.js";
 import {
   IMAGE_ID,
   parseImageRef
