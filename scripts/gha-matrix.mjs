@@ -16,11 +16,22 @@ export function matrixFromPlan(plan) {
   return { include };
 }
 
+/** The index tags whose targets are all in the plan (the index job's matrix; [""] when none, as a
+ *  matrix may not be empty: the job skips that entry). */
+export function indexesFromPlan(plan) {
+  const tags = (plan?.indexes ?? []).map((i) => i.tag);
+  return tags.length ? tags : [""];
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const file = process.argv[2];
   if (!file) { console.error("usage: node scripts/gha-matrix.mjs PLAN.json"); process.exitCode = 2; }
   else {
-    try { console.log(`matrix=${JSON.stringify(matrixFromPlan(JSON.parse(readFileSync(file, "utf8"))))}`); }
+    try {
+      const plan = JSON.parse(readFileSync(file, "utf8"));
+      console.log(`matrix=${JSON.stringify(matrixFromPlan(plan))}`);
+      console.log(`indexes=${JSON.stringify(indexesFromPlan(plan))}`);
+    }
     catch (e) { console.error(e.message); process.exitCode = 1; }
   }
 }

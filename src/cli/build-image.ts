@@ -50,7 +50,10 @@ export async function buildImage(argv: string[]): Promise<number> {
     for (const t of targets) planned.push(await planTarget(config, t, args, REPO_ROOT, provenance));
     for (const w of planned.flatMap((p) => p.plan.warnings)) logger.warn(w);
     if (args.dryRun) {
-      printResult({ ok: true, dryRun: true, config: args.config, provenance, releases: releaseSummary(config, planned), targets: planned.map((p) => p.plan) });
+      // The indexes every one of whose targets this plan builds (the workflow's index matrix).
+      const plannedNames = new Set(planned.map((p) => p.plan.target));
+      const indexes = [...config.indexes.values()].filter((i) => i.targets.every((t) => plannedNames.has(t)));
+      printResult({ ok: true, dryRun: true, config: args.config, provenance, releases: releaseSummary(config, planned), targets: planned.map((p) => p.plan), indexes });
       return 0;
     }
     // Imported here so --help and --dry-run do not pay for loading dockerode.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain ESM helper scripts without type declarations
-import { matrixFromPlan } from "../../scripts/gha-matrix.mjs";
+import { indexesFromPlan, matrixFromPlan } from "../../scripts/gha-matrix.mjs";
 // @ts-expect-error plain ESM helper scripts without type declarations
 import { summaryMarkdown } from "../../scripts/gha-summary.mjs";
 // @ts-expect-error plain ESM helper scripts without type declarations
@@ -20,6 +20,8 @@ describe("gha-matrix", () => {
 
   it("refuses an empty plan and an unknown platform", () => {
     expect(() => matrixFromPlan({ targets: [] })).toThrow(/no targets/);
+    expect(indexesFromPlan({ indexes: [{ tag: "v0.5.23-cu130", targets: [] }] })).toEqual(["v0.5.23-cu130"]);
+    expect(indexesFromPlan({ indexes: [] })).toEqual([""]);
     expect(() => matrixFromPlan({ targets: [{ target: "x", base: { platform: "linux/s390x" } }] })).toThrow(/x: unsupported platform linux\/s390x/);
   });
 });

@@ -109,4 +109,25 @@ describe("build-image.yml", () => {
     expect(content).toContain("actions/upload-artifact@");
     expect(content).toContain("GITHUB_STEP_SUMMARY");
   });
+
+  it("never passes --force: a push or index that would move a tag to other content is refused", () => {
+    const runs = Object.values<any>(doc.jobs).flatMap((j) => (j.steps ?? []).map((st: any) => String(st.run ?? "")));
+    expect(runs.join("\n")).toMatch(/build-image -- --target/);
+    for (const r of runs) expect(r).not.toMatch(/--force\b/);
+  });
+
+  it("makes each lane's index after the whole matrix, from attestations checked against this workflow's identity", () => {
+    const job = doc.jobs.index;
+    expect(job.needs).toEqual(["plan", "build"]);
+    expect(job.strategy.matrix.index).toBe("${{ fromJSON(needs.plan.outputs.indexes) }}");
+    expect(doc.jobs.plan.outputs.indexes).toBe("${{ steps.plan.outputs.indexes }}");
+    const run = job.steps.find((s: any) => s.id === "index").run as string;
+    expect(run).toMatch(/sglang-image-patcher\.js index --index "\$INDEX" --image "\$IMAGE_REPOSITORY"/);
+    expect(run).toMatch(/--certificate-identity "\$IDENTITY"/);
+    expect(job.steps.find((s: any) => s.id === "index").env.IDENTITY).toBe("https://github.com/${{ github.repository }}/.github/workflows/build-image.yml@${{ github.ref }}");
+    expect(job.steps.find((s: any) => String(s.uses).startsWith("actions/attest@"))).toBeDefined();
+    // The build job tags each architecture IMAGE_REPOSITORY:TARGET; the index command reads
+    // IMAGE:<target's first tag>: the two agree only while every target's first tag is its name.
+    for (const [name, t] of Object.entries(buildYaml.targets)) expect((t as { tags: string[] }).tags[0]).toBe(name);
+  });
 });

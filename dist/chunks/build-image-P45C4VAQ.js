@@ -665,7 +665,9 @@ async function buildImage(argv) {
     for (const t of targets) planned.push(await planTarget(config, t, args, REPO_ROOT, provenance));
     for (const w of planned.flatMap((p) => p.plan.warnings)) logger.warn(w);
     if (args.dryRun) {
-      printResult({ ok: true, dryRun: true, config: args.config, provenance, releases: releaseSummary(config, planned), targets: planned.map((p) => p.plan) });
+      const plannedNames = new Set(planned.map((p) => p.plan.target));
+      const indexes2 = [...config.indexes.values()].filter((i) => i.targets.every((t) => plannedNames.has(t)));
+      printResult({ ok: true, dryRun: true, config: args.config, provenance, releases: releaseSummary(config, planned), targets: planned.map((p) => p.plan), indexes: indexes2 });
       return 0;
     }
     const { DockerodeEngine } = await import("./engine-BY7DBCUJ.js");
