@@ -21,7 +21,7 @@ async function main(argv) {
       const { BUILD_IMAGE_HELP, parseBuildImageArgs } = await import("./chunks/build-image-args-QDQ7FZNE.js");
       if (helpRequested(() => parseBuildImageArgs(rest).help)) return printHelp(BUILD_IMAGE_HELP);
     }
-    return (await import("./chunks/build-image-P45C4VAQ.js")).buildImage(rest);
+    return (await import("./chunks/build-image-FXQRZPVR.js")).buildImage(rest);
   }
   if (command === "verify") {
     if (asksForHelp) {

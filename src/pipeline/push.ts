@@ -131,16 +131,20 @@ export function compressedBytesPushed(pushedLayerIds: readonly string[], image: 
  * Before a push: a tag that already names other content on the registry is not moved without
  * --force (a re-push silently replacing a published, attested image is what this stops). Same
  * content (the same image config, so the same image) is fine: re-pushing it changes nothing. A
- * registry that cannot be asked refuses too: not knowing is not permission. The check and the
+ * registry that cannot be asked refuses too (not knowing is not permission), except when it
+ * refused our credentials: the push would be refused the same way and says so better. The check and the
  * push are two requests, so a push by someone else in between is not caught here; the registry's
  * answer after the push is (run.ts reports a tag another push moved).
  */
+/** Answers of registry-client.ts when the registry wants other credentials than ours. */
+const READ_REFUSED_CREDENTIALS = /HTTP 40[13]\b|wants a login|token service answered HTTP 40[13]/;
+
 export function tagMoves(refs: readonly string[], answers: Map<string, RegistryTag | Error>, imageId: string): string[] {
   const moves: string[] = [];
   for (const ref of refs) {
     const state = tagState(ref, answers.get(ref) ?? new Error("not asked"), imageId);
     if (state.state === "another-image") moves.push(`${ref} names ${state.manifestDigest ?? "another image"}`);
-    else if (state.state === "unknown") moves.push(`${ref} could not be read (${state.error})`);
+    else if (state.state === "unknown" && !READ_REFUSED_CREDENTIALS.test(state.error ?? "")) moves.push(`${ref} could not be read (${state.error})`);
   }
   return moves;
 }

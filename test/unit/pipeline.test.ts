@@ -7,6 +7,7 @@ import { CancelledError } from "../../src/errors.js";
 import { parseConfigText } from "../../src/config/load.js";
 import { memoryLogger } from "../../src/log.js";
 import { planTarget, type CliOptions } from "../../src/pipeline/plan.js";
+import { tagMoves } from "../../src/pipeline/push.js";
 import { runTarget, type TargetResult } from "../../src/pipeline/run.js";
 import { BASE_ID, BUILT_ID, FakeEngine, streamError } from "./fake-engine.js";
 
@@ -81,6 +82,13 @@ describe("the pipeline with a fake engine", () => {
     const r = await (await run(forced, { force: true }, undefined, env, { "reg.example.com/o/img:two": other })).promise;
     expect(r.status).toBe("pushed");
     expect(r.warnings).toEqual([`--force: moving reg.example.com/o/img:two names sha256:${"9".repeat(64)}`]);
+  });
+
+  it("a tag the registry cannot be asked about refuses the push, unless it refused our credentials (the push then says so)", () => {
+    const answers = (e: string) => new Map([["r:1", new Error(e)]]);
+    expect(tagMoves(["r:1"], answers("fetch failed: connect ECONNREFUSED"), BUILT_ID)).toEqual(["r:1 could not be read (fetch failed: connect ECONNREFUSED)"]);
+    expect(tagMoves(["r:1"], answers("the registry answered HTTP 401 for http://r/v2/x/manifests/1"), BUILT_ID)).toEqual([]);
+    expect(tagMoves(["r:1"], new Map([["r:1", { ref: "r:1", present: false }]]), BUILT_ID)).toEqual([]);
   });
 
   it("the base digest label is the base repository's own registry digest, never another repository's", async () => {

@@ -275,12 +275,13 @@ function compressedBytesPushed(pushedLayerIds, image, manifestLayers) {
   }
   return total;
 }
+var READ_REFUSED_CREDENTIALS = /HTTP 40[13]\b|wants a login|token service answered HTTP 40[13]/;
 function tagMoves(refs, answers, imageId) {
   const moves = [];
   for (const ref of refs) {
     const state = tagState(ref, answers.get(ref) ?? new Error("not asked"), imageId);
     if (state.state === "another-image") moves.push(`${ref} names ${state.manifestDigest ?? "another image"}`);
-    else if (state.state === "unknown") moves.push(`${ref} could not be read (${state.error})`);
+    else if (state.state === "unknown" && !READ_REFUSED_CREDENTIALS.test(state.error ?? "")) moves.push(`${ref} could not be read (${state.error})`);
   }
   return moves;
 }
