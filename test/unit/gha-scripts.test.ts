@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error plain ESM helper scripts without type declarations
 import { indexesFromPlan, matrixFromPlan } from "../../scripts/gha-matrix.mjs";
@@ -5,6 +8,8 @@ import { indexesFromPlan, matrixFromPlan } from "../../scripts/gha-matrix.mjs";
 import { summaryMarkdown } from "../../scripts/gha-summary.mjs";
 // @ts-expect-error plain ESM helper scripts without type declarations
 import { attestationInputs } from "../../scripts/gha-attestation.mjs";
+// @ts-expect-error plain ESM helper scripts without type declarations
+import { indexAttestationInputs } from "../../scripts/gha-index.mjs";
 
 describe("gha-matrix", () => {
   it("maps each planned target to its runner architecture", () => {
@@ -74,5 +79,21 @@ describe("gha-attestation", () => {
       .toEqual({ "gpu-verified": "false", reason: "verify mode engineless, outcome engineless-verified: not a GPU verification" });
     expect(attestationInputs({ targets: [{ target: "t", status: "failed" }] })["gpu-verified"]).toBe("false");
     expect(attestationInputs(undefined)["gpu-verified"]).toBe("false");
+  });
+});
+
+describe("gha-index.mjs", () => {
+  it("gives the index's repository, digest and predicate when an index was made; nothing otherwise", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "sip-gha-index-"));
+    const statementFile = path.join(dir, "lane.index.intoto.json");
+    writeFileSync(statementFile, JSON.stringify({ predicateType: "https://x/image-index/v1", predicate: { index: { ref: "ghcr.io/o/x:lane" } } }));
+    const digest = `sha256:${"4".repeat(64)}`;
+    expect(indexAttestationInputs({ indexes: [{ tag: "lane", status: "pushed", digest: `ghcr.io/o/x@${digest}`, attestation: { statementFile } }] })).toEqual({
+      "subject-name": "ghcr.io/o/x",
+      "subject-digest": digest,
+      "predicate-type": "https://x/image-index/v1",
+      predicate: { index: { ref: "ghcr.io/o/x:lane" } },
+    });
+    expect(indexAttestationInputs({ indexes: [{ tag: "lane", status: "failed", reason: "r" }] })).toEqual({ reason: "no index was made" });
   });
 });
