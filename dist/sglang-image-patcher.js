@@ -21,16 +21,16 @@ async function main(argv) {
       const { BUILD_IMAGE_HELP, parseBuildImageArgs } = await import("./chunks/build-image-args-QDQ7FZNE.js");
       if (helpRequested(() => parseBuildImageArgs(rest).help)) return printHelp(BUILD_IMAGE_HELP);
     }
-    return (await import("./chunks/build-image-FXQRZPVR.js")).buildImage(rest);
+    return (await import("./chunks/build-image-JMR3RTDW.js")).buildImage(rest);
   }
   if (command === "verify") {
     if (asksForHelp) {
-      const { VERIFY_IMAGE_HELP, parseVerifyImageArgs } = await import("./chunks/verify-image-args-X5U734UV.js");
+      const { VERIFY_IMAGE_HELP, parseVerifyImageArgs } = await import("./chunks/verify-image-args-M2C3YQNZ.js");
       if (helpRequested(() => parseVerifyImageArgs(rest).help)) return printHelp(VERIFY_IMAGE_HELP);
     }
-    return (await import("./chunks/verify-image-4PTAFZNN.js")).verifyImage(rest);
+    return (await import("./chunks/verify-image-42QHTZNY.js")).verifyImage(rest);
   }
-  if (command === "index") return (await import("./chunks/index-image-M4WSFJXB.js")).indexImage(rest);
+  if (command === "index") return (await import("./chunks/index-image-AWDFU2BK.js")).indexImage(rest);
   if (command === "bases") return (await import("./chunks/bases-update-DP5IQXDR.js")).basesUpdate(rest);
   if (command === void 0 || command === "--help" || command === "-h" || command === "help") return printHelp(USAGE);
   process.stderr.write(`error: unknown command ${JSON.stringify(command)}

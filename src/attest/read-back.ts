@@ -124,6 +124,17 @@ export async function findAttestations(reader: RegistryReader, digest: string, p
   return { foundBy, referrers, attestations };
 }
 
+/** The platform entries when `reference` names an image index (a multi-arch tag); undefined for one image. */
+export async function readIndexEntries(reader: RegistryReader, reference: string): Promise<{ digest: string; entries: { digest: string; platform: string }[] } | undefined> {
+  const { status, bytes } = await getBytes(reader, `${base(reader)}/manifests/${reference}`, MANIFEST_TYPES.join(", "));
+  if (status !== 200) return undefined;
+  const doc = JSON.parse(bytes.toString("utf8")) as { manifests?: { digest: string; platform?: { os?: string; architecture?: string } }[] };
+  if (!Array.isArray(doc.manifests)) return undefined;
+  const digest = sha256(bytes);
+  if (reference.startsWith("sha256:") && digest !== reference) throw new Error(`the registry's manifest for ${reference} hashes to ${digest}`);
+  return { digest, entries: doc.manifests.map((m) => ({ digest: m.digest, platform: `${m.platform?.os ?? "?"}/${m.platform?.architecture ?? "?"}` })) };
+}
+
 /** The image's manifest digest (of `repo:tag`) and its config (labels, config digest). */
 export async function readImage(reader: RegistryReader, reference: string): Promise<{ digest: string; configDigest: string; labels: Record<string, string> }> {
   const url = `${base(reader)}/manifests/${reference}`;

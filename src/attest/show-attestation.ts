@@ -15,7 +15,7 @@ import type { Logger } from "../log.js";
 import { NO_POLICY_DETAIL, checkTable, judgeAttestation, type Judgement, type KeylessCheck } from "./check.js";
 import { describePolicy, verifyKeylessBundle, type KeylessPolicy } from "./keyless.js";
 import { readPublicKeyFile } from "./key-file.js";
-import { findAttestations, readImage } from "./read-back.js";
+import { findAttestations, readImage, readIndexEntries } from "./read-back.js";
 import { IN_TOTO_MEDIA_TYPE, PREDICATE_TYPE } from "./statement.js";
 
 export interface ShowAttestationResult {
@@ -51,6 +51,21 @@ export async function showAttestation(
   const publicKey: KeyObject | undefined = publicKeyFile !== undefined ? await readPublicKeyFile(publicKeyFile) : undefined;
   const credentials = await resolveRegistryAuth(ref.repository, env);
   const reader = { repository: ref.repository, auth: credentials?.auth };
+  // A multi-arch index: every platform's image must pass on its own (its verify attestation is
+  // on its manifest); one that does not fails the whole tag, as a pull of it could get that one.
+  const index = await readIndexEntries(reader, ref.digest ?? ref.tag ?? "latest");
+  if (index) {
+    const platforms: Record<string, unknown>[] = [];
+    let exitCode = 0;
+    for (const e of index.entries) {
+      process.stderr.write(`${e.platform} (${e.digest}) of the index ${ref.repository}@${index.digest}:\n`);
+      const one = await showAttestation(`${ref.repository}@${e.digest}`, publicKeyFile, logger, env, keylessPolicy, insecureIgnoreSignature);
+      exitCode = Math.max(exitCode, one.exitCode);
+      platforms.push({ platform: e.platform, digest: e.digest, exitCode: one.exitCode, verdict: one.result.verdict ?? (one.result.error as { message?: string } | undefined)?.message });
+    }
+    if (index.entries.length === 0) exitCode = 2;
+    return { exitCode, result: { ok: exitCode === 0, image, digest: `${ref.repository}@${index.digest}`, index: true, verdict: exitCode === 0 ? "every platform GPU-verified and consistent" : "not every platform passes", platforms } };
+  }
   let facts;
   try {
     facts = await readImage(reader, ref.digest ?? ref.tag ?? "latest");

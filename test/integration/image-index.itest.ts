@@ -133,6 +133,13 @@ describe.skipIf(skip)("one OCI image index per lane, and per-platform base diges
     });
     const result = made.json.indexes[0];
     expect(result).toMatchObject({ tag: "lane", status: "pushed", ref: `${IMAGE}:lane`, digest: `${IMAGE}@${sha(bytes)}`, attestation: { signed: true, attached: expect.stringMatching(/^sha256:/) } });
+    // Read back by the lane's tag: every platform's verify attestation judged on its own.
+    const back = await startCli("src/cli/verify-image.ts", [`${IMAGE}:lane`, "--attestation", "--public-key", PUB]).done;
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.json).toMatchObject({ index: true, verdict: "every platform GPU-verified and consistent", platforms: [{ platform: "linux/amd64", exitCode: 0 }, { platform: "linux/arm64", exitCode: 0 }] });
+    const open = await startCli("src/cli/verify-image.ts", [`${IMAGE}:lane`, "--attestation"]).done;
+    expect(open.code).toBe(1);
+    expect(open.json.platforms.map((p: any) => p.verdict)).toEqual([expect.stringMatching(/^UNVERIFIED/), expect.stringMatching(/^UNVERIFIED/)]);
     // The per-arch tags stay.
     expect((await fetch(`${API}/manifests/lane-arm64`, { headers: { Accept: DOCKER_MANIFEST } })).status).toBe(200);
     // The index attestation covers the index and each manifest, and hangs off the index.

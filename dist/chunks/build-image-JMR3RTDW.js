@@ -1,7 +1,7 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
   findAttestations
-} from "./chunk-DIMKQOS2.js";
+} from "./chunk-KIC6XFJY.js";
 import {
   NO_GPU_HELP,
   checkCliOptions,

@@ -35,7 +35,8 @@ Options:
                         signature against the trust policy below, its subject, patch sha256s, base digest
                         and revision against the image, its verify result; passes when any one satisfies
                         all of it (as cosign does); check table on stderr. Without --public-key or
-                        --certificate-identity the verdict is UNVERIFIED and the exit 1 (fail closed)
+                        --certificate-identity the verdict is UNVERIFIED and the exit 1 (fail closed).
+                        A multi-arch tag (an image index): every platform's image is judged, all must pass
   --public-key FILE     with --attestation: the signature must verify with this key (PEM, ECDSA P-256)
   --certificate-identity URI
                         with --attestation: the attestation must be signed keyless (Sigstore public-good:

@@ -5,8 +5,9 @@ import {
 } from "./chunk-RWPITNTV.js";
 import {
   findAttestations,
-  readImage
-} from "./chunk-DIMKQOS2.js";
+  readImage,
+  readIndexEntries
+} from "./chunk-KIC6XFJY.js";
 import {
   BASE_DIGEST_LABEL,
   LABEL_PREFIX
@@ -188,6 +189,20 @@ async function showAttestation(image, publicKeyFile, logger, env = process.env, 
   const publicKey = publicKeyFile !== void 0 ? await readPublicKeyFile(publicKeyFile) : void 0;
   const credentials = await resolveRegistryAuth(ref.repository, env);
   const reader = { repository: ref.repository, auth: credentials?.auth };
+  const index = await readIndexEntries(reader, ref.digest ?? ref.tag ?? "latest");
+  if (index) {
+    const platforms = [];
+    let exitCode2 = 0;
+    for (const e of index.entries) {
+      process.stderr.write(`${e.platform} (${e.digest}) of the index ${ref.repository}@${index.digest}:
+`);
+      const one = await showAttestation(`${ref.repository}@${e.digest}`, publicKeyFile, logger, env, keylessPolicy, insecureIgnoreSignature);
+      exitCode2 = Math.max(exitCode2, one.exitCode);
+      platforms.push({ platform: e.platform, digest: e.digest, exitCode: one.exitCode, verdict: one.result.verdict ?? one.result.error?.message });
+    }
+    if (index.entries.length === 0) exitCode2 = 2;
+    return { exitCode: exitCode2, result: { ok: exitCode2 === 0, image, digest: `${ref.repository}@${index.digest}`, index: true, verdict: exitCode2 === 0 ? "every platform GPU-verified and consistent" : "not every platform passes", platforms } };
+  }
   let facts;
   try {
     facts = await readImage(reader, ref.digest ?? ref.tag ?? "latest");

@@ -1,7 +1,7 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
   parseVerifyImageArgs
-} from "./chunk-2QQBAWOS.js";
+} from "./chunk-GTAKNHDB.js";
 import "./chunk-RWPITNTV.js";
 import {
   makeIndex
@@ -132,7 +132,7 @@ async function indexImage(argv) {
       (i) => args.indexes.length === 0 && args.releases.length === 0 || args.indexes.includes(i.tag) || i.targets.some((t) => args.releases.includes(config.targets.get(t).release ?? ""))
     );
     const provenance = readProvenance(REPO_ROOT, config.source);
-    const { showAttestation } = await import("./show-attestation-6DAW2Q72.js");
+    const { showAttestation } = await import("./show-attestation-4QKGF6OK.js");
     for (const index of selected) {
       const targets = index.targets.map((t) => config.targets.get(t));
       const repository = args.image ?? targets[0].image;

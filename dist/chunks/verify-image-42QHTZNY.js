@@ -2,7 +2,7 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs
-} from "./chunk-2QQBAWOS.js";
+} from "./chunk-GTAKNHDB.js";
 import "./chunk-RWPITNTV.js";
 import {
   imageSglangVersion,
@@ -48,7 +48,7 @@ async function verifyImage(argv) {
     }
     image = args.image;
     if (args.attestation) {
-      const { showAttestation } = await import("./show-attestation-6DAW2Q72.js");
+      const { showAttestation } = await import("./show-attestation-4QKGF6OK.js");
       const shown = await showAttestation(image, args.publicKey, logger, process.env, args.keyless, args.insecureIgnoreSignature);
       printResult(shown.result);
       return shown.exitCode;

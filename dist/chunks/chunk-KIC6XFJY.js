@@ -70,6 +70,15 @@ async function findAttestations(reader, digest, predicateType) {
   }
   return { foundBy, referrers, attestations };
 }
+async function readIndexEntries(reader, reference) {
+  const { status, bytes } = await getBytes(reader, `${base(reader)}/manifests/${reference}`, MANIFEST_TYPES.join(", "));
+  if (status !== 200) return void 0;
+  const doc = JSON.parse(bytes.toString("utf8"));
+  if (!Array.isArray(doc.manifests)) return void 0;
+  const digest = sha256(bytes);
+  if (reference.startsWith("sha256:") && digest !== reference) throw new Error(`the registry's manifest for ${reference} hashes to ${digest}`);
+  return { digest, entries: doc.manifests.map((m) => ({ digest: m.digest, platform: `${m.platform?.os ?? "?"}/${m.platform?.architecture ?? "?"}` })) };
+}
 async function readImage(reader, reference) {
   const url = `${base(reader)}/manifests/${reference}`;
   const { status, bytes } = await getBytes(reader, url, MANIFEST_TYPES.join(", "));
@@ -85,5 +94,6 @@ async function readImage(reader, reference) {
 
 export {
   findAttestations,
+  readIndexEntries,
   readImage
 };

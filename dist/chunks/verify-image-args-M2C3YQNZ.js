@@ -2,7 +2,7 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs
-} from "./chunk-2QQBAWOS.js";
+} from "./chunk-GTAKNHDB.js";
 import "./chunk-RWPITNTV.js";
 import "./chunk-RWAEN6NO.js";
 import "./chunk-F7NKY5RN.js";
