@@ -31,7 +31,7 @@ async function main(argv) {
     return (await import("./chunks/verify-image-42QHTZNY.js")).verifyImage(rest);
   }
   if (command === "index") return (await import("./chunks/index-image-AWDFU2BK.js")).indexImage(rest);
-  if (command === "bases") return (await import("./chunks/bases-update-DP5IQXDR.js")).basesUpdate(rest);
+  if (command === "bases") return (await import("./chunks/bases-update-GYXOH7NV.js")).basesUpdate(rest);
   if (command === void 0 || command === "--help" || command === "-h" || command === "help") return printHelp(USAGE);
   process.stderr.write(`error: unknown command ${JSON.stringify(command)}
 ${USAGE}`);

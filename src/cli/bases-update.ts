@@ -169,8 +169,8 @@ export async function basesUpdate(argv: string[], env: NodeJS.ProcessEnv = proce
     const before = readFileSync(config.file, "utf8");
     const after = rewriteBaseDigests(before, changed);
     const diff = lineDiff(before, after, file);
-    process.stderr.write(diff || `${file}: every base digest is current\n`);
     const failed = answers.filter((a) => a.error);
+    process.stderr.write(diff || (failed.length ? `${file}: nothing changed; ${failed.length} base(s) could not be read (see above)\n` : `${file}: every base digest is current\n`));
     const check = Boolean(parsed.values.check);
     if (!check && after !== before) writeFileSync(config.file, after);
     const ok = failed.length === 0 && !(check && diff !== "");

@@ -161,9 +161,10 @@ Run with --help to see the options.`);
     const before = readFileSync(config.file, "utf8");
     const after = rewriteBaseDigests(before, changed);
     const diff = lineDiff(before, after, file);
-    process.stderr.write(diff || `${file}: every base digest is current
-`);
     const failed = answers.filter((a) => a.error);
+    process.stderr.write(diff || (failed.length ? `${file}: nothing changed; ${failed.length} base(s) could not be read (see above)
+` : `${file}: every base digest is current
+`));
     const check = Boolean(parsed.values.check);
     if (!check && after !== before) writeFileSync(config.file, after);
     const ok = failed.length === 0 && !(check && diff !== "");
