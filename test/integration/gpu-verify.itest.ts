@@ -51,7 +51,7 @@ describe.skipIf(skip)("gpu verify mode end to end, on a daemon whose GPU hook is
     await rig?.stop();
   });
 
-  it("runs the whole gpu path; the suite passes on the CPU engine, and the result says it is NOT a GPU verification", async () => {
+  it("runs the whole gpu path; the checks pass on the CPU engine but the gpu gate refuses the left-out stream_output_mode, and the result says it is NOT a GPU verification either", async () => {
     const started = Date.now();
     const file = writeConfig(
       [
