@@ -46,23 +46,38 @@ export async function ensureRootfs(engine: DockerEngine, log: (m: string) => voi
   const tag = `sglang-image-patcher-test/rootfs:${hash(ROOTFS_RECIPE_VERSION, ROOTFS_SUITE, ...ROOTFS_INCLUDE)}`;
   if (await engine.inspectImage(tag)) return tag;
   log(`bootstrapping ${tag} with mmdebstrap (once; cached by tag)`);
-  // mmdebstrap writes the rootfs as a tar to stdout; docker import reads it from stdin.
-  await new Promise<void>((resolve, reject) => {
-    const deb = spawn("mmdebstrap", ["--variant=minbase", `--include=${ROOTFS_INCLUDE.join(",")}`, ROOTFS_SUITE, "-"], {
-      stdio: ["ignore", "pipe", "pipe"],
+  // Imported under a scratch tag and renamed only when both ends succeeded: docker import of an
+  // empty stdin (mmdebstrap missing or failed) still makes an image, and cached under the real
+  // tag it would make every later run fail with "/bin/sh: no such file".
+  const scratch = `${tag}-partial-${process.pid}`;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const deb = spawn("mmdebstrap", ["--variant=minbase", `--include=${ROOTFS_INCLUDE.join(",")}`, ROOTFS_SUITE, "-"], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      const imp = spawn("docker", ["import", "-", scratch], { stdio: ["pipe", "pipe", "pipe"] });
+      let err = "";
+      let spawnError: Error | null = null;
+      deb.on("error", (e) => {
+        spawnError = new Error(`mmdebstrap could not start (${e.message}); install it: apt-get install mmdebstrap`);
+        imp.stdin.end();
+      });
+      deb.stderr.on("data", (c: Buffer) => (err += c.toString()));
+      imp.stderr.on("data", (c: Buffer) => (err += c.toString()));
+      // mmdebstrap writes the rootfs as a tar to stdout; docker import reads it from stdin.
+      deb.stdout.pipe(imp.stdin);
+      let debCode: number | null = null;
+      deb.on("close", (c) => (debCode = c));
+      imp.on("close", (c) => {
+        if (spawnError) reject(spawnError);
+        else if (debCode === 0 && c === 0) resolve();
+        else reject(new Error(`mmdebstrap | docker import failed (${debCode}/${c}):\n${err.slice(-3000)}`));
+      });
     });
-    const imp = spawn("docker", ["import", "-", tag], { stdio: ["pipe", "pipe", "pipe"] });
-    let err = "";
-    deb.stderr.on("data", (c: Buffer) => (err += c.toString()));
-    imp.stderr.on("data", (c: Buffer) => (err += c.toString()));
-    deb.stdout.pipe(imp.stdin);
-    let debCode: number | null = null;
-    deb.on("close", (c) => (debCode = c));
-    imp.on("close", (c) => {
-      if (debCode === 0 && c === 0) resolve();
-      else reject(new Error(`mmdebstrap | docker import failed (${debCode}/${c}):\n${err.slice(-3000)}`));
-    });
-  });
+    await run("docker", ["tag", scratch, tag]);
+  } finally {
+    await run("docker", ["rmi", "--no-prune", scratch]).catch(() => {});
+  }
   return tag;
 }
 
