@@ -2,7 +2,7 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   describePolicy,
   verifyKeylessBundle
-} from "./chunk-WJBPE5MY.js";
+} from "./chunk-4U7DXQFA.js";
 import {
   BUNDLE_MEDIA_TYPE,
   IN_TOTO_MEDIA_TYPE,
@@ -13,7 +13,7 @@ import {
   parseStatement,
   readImage,
   readPublicKeyFile
-} from "./chunk-3NRQ4L6X.js";
+} from "./chunk-PPTTK4VK.js";
 import {
   BASE_DIGEST_LABEL,
   LABEL_PREFIX,

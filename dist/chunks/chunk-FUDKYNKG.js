@@ -2,7 +2,7 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   GITHUB_ACTIONS_ISSUER,
   identityPattern
-} from "./chunk-WJBPE5MY.js";
+} from "./chunk-4U7DXQFA.js";
 import {
   VERIFY_MODES
 } from "./chunk-4JU6ZV2V.js";

@@ -2,8 +2,8 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs
-} from "./chunk-FMEBVAJS.js";
-import "./chunk-WJBPE5MY.js";
+} from "./chunk-FUDKYNKG.js";
+import "./chunk-4U7DXQFA.js";
 import {
   REPO_ROOT,
   createLogger,
@@ -17,11 +17,11 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-XNVE3ZFL.js";
+} from "./chunk-5BVIJXRB.js";
 import "./chunk-K4GTG3BE.js";
 import "./chunk-4JU6ZV2V.js";
 import "./chunk-F7NKY5RN.js";
-import "./chunk-OOVKEKKH.js";
+import "./chunk-ZF3TOGOJ.js";
 import {
   errorMessage
 } from "./chunk-XZ5HVHTB.js";
@@ -42,7 +42,7 @@ async function verifyImage(argv) {
     }
     image = args.image;
     if (args.attestation) {
-      const { showAttestation } = await import("./show-attestation-MKZV4F6K.js");
+      const { showAttestation } = await import("./show-attestation-KGHTARYB.js");
       const shown = await showAttestation(image, args.publicKey, logger, process.env, args.keyless);
       printResult(shown.result);
       return shown.exitCode;
@@ -55,7 +55,7 @@ async function verifyImage(argv) {
       ...args.model ? { model: args.model } : {},
       ...args.timeoutSeconds ? { timeoutSeconds: args.timeoutSeconds } : {}
     };
-    const { DockerodeEngine } = await import("./engine-M5PB6RPH.js");
+    const { DockerodeEngine } = await import("./engine-SDLJXJKL.js");
     const engine = new DockerodeEngine();
     await engine.ping();
     await preflightVerify(engine, settings, REPO_ROOT, config.dir);

@@ -2,8 +2,8 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs
-} from "./chunk-FMEBVAJS.js";
-import "./chunk-WJBPE5MY.js";
+} from "./chunk-FUDKYNKG.js";
+import "./chunk-4U7DXQFA.js";
 import "./chunk-4JU6ZV2V.js";
 import "./chunk-F7NKY5RN.js";
 import "./chunk-XZ5HVHTB.js";

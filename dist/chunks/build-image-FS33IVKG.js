@@ -8,7 +8,7 @@ import {
   readRegistryTag,
   readSigningKeyFile,
   signStatement
-} from "./chunk-3NRQ4L6X.js";
+} from "./chunk-PPTTK4VK.js";
 import {
   NO_GPU_HELP,
   REPO_ROOT,
@@ -25,7 +25,7 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-XNVE3ZFL.js";
+} from "./chunk-5BVIJXRB.js";
 import {
   BASE_DIGEST_LABEL,
   ENV_PASSWORD,
@@ -45,7 +45,7 @@ import {
 } from "./chunk-F7NKY5RN.js";
 import {
   ProgressStreamError
-} from "./chunk-OOVKEKKH.js";
+} from "./chunk-ZF3TOGOJ.js";
 import {
   CancelledError,
   ConfigError,
@@ -610,6 +610,20 @@ function git(repoRoot, args) {
     return void 0;
   }
 }
+function publishableSource(source) {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) return source;
+  let url;
+  try {
+    url = new URL(source);
+  } catch {
+    return "unknown";
+  }
+  url.username = "";
+  url.password = "";
+  url.search = "";
+  url.hash = "";
+  return url.toString();
+}
 function readProvenance(repoRoot, source, env = process.env) {
   const [commit, commitTime] = (git(repoRoot, ["log", "-1", "--format=%H %ct"]) ?? "").split(" ");
   const revision = commit || "unknown";
@@ -618,7 +632,7 @@ function readProvenance(repoRoot, source, env = process.env) {
   if (epoch !== void 0 && /^\d+$/.test(epoch)) created = new Date(Number(epoch) * 1e3).toISOString();
   else created = new Date(commitTime ? Number(commitTime) * 1e3 : Date.now()).toISOString();
   return {
-    source: source ?? git(repoRoot, ["remote", "get-url", "origin"]) ?? "unknown",
+    source: publishableSource(source ?? git(repoRoot, ["remote", "get-url", "origin"]) ?? "unknown"),
     revision,
     created
   };
@@ -659,7 +673,7 @@ async function buildImage(argv) {
       printResult({ ok: true, dryRun: true, config: args.config, provenance, releases: releaseSummary(config, planned), targets: planned.map((p) => p.plan) });
       return 0;
     }
-    const { DockerodeEngine } = await import("./engine-M5PB6RPH.js");
+    const { DockerodeEngine } = await import("./engine-SDLJXJKL.js");
     const engine = new DockerodeEngine();
     await engine.ping();
     for (const p of planned) {
