@@ -11,7 +11,8 @@ failing the build with one message naming what is wrong:
   3. parse every patch, refusing any path outside the `sglang` package (`../`, absolute, a
      sibling package, a name that is not UTF-8), binary patches and symlinked targets, and
      apply the whole series IN MEMORY, hunk by hunk, with the rules of `git apply` (exact
-     context, no fuzz); a hunk that does not match stops the build before ANY file is written (a loop that applied patch by patch once shipped a half-patched image);
+     context, no fuzz); a hunk that does not match stops the build before ANY file is
+     written (a loop that applied patch by patch once shipped a half-patched image);
   4. write the results into the overlay folder that the second stage copies onto the base as
      ONE layer: each file with its original owner and mode, its byte-compiled .pyc, and the
      distribution's RECORD with the new sha256 and size of the files it lists.
