@@ -18,7 +18,7 @@ async function main(argv) {
       const { BUILD_IMAGE_HELP, parseBuildImageArgs } = await import("./chunks/build-image-args-MFSEMGL7.js");
       if (helpRequested(() => parseBuildImageArgs(rest).help)) return printHelp(BUILD_IMAGE_HELP);
     }
-    return (await import("./chunks/build-image-FS33IVKG.js")).buildImage(rest);
+    return (await import("./chunks/build-image-4ZY7L65H.js")).buildImage(rest);
   }
   if (command === "verify") {
     if (asksForHelp) {

@@ -262,10 +262,13 @@ function compressedBytesPushed(pushedLayerIds, image, manifestLayers) {
 
 // src/pipeline/tag-lock.ts
 import { createHash } from "node:crypto";
-import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { closeSync, constants, linkSync, lstatSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path2 from "node:path";
-var LOCK_DIR = path2.join(os.tmpdir(), "sglang-image-patcher-locks");
+var uid = () => process.getuid?.() ?? -1;
+function defaultLockDir(tmp = os.tmpdir()) {
+  return path2.join(tmp, `sglang-image-patcher-locks-${uid()}`);
+}
 function alive(pid) {
   try {
     process.kill(pid, 0);
@@ -280,14 +283,46 @@ function lockFile(dir, ref) {
   return path2.join(dir, `${createHash("sha256").update(key).digest("hex").slice(0, 32)}.lock`);
 }
 function readOwner(file) {
+  let fd;
   try {
-    return JSON.parse(readFileSync(file, "utf8"));
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch {
     return void 0;
   }
+  try {
+    return JSON.parse(readFileSync(fd, "utf8"));
+  } catch {
+    return void 0;
+  } finally {
+    closeSync(fd);
+  }
 }
-function lockTags(refs, dir = LOCK_DIR) {
-  mkdirSync(dir, { recursive: true });
+function ensureLockDir(dir) {
+  const fix = `remove it (or point TMPDIR elsewhere) and run again`;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 448 });
+  } catch (e) {
+    const code = e.code;
+    if (code !== "EEXIST") throw new UserError(`cannot create the tag-lock folder ${dir} (${code ?? String(e)}); point TMPDIR at a folder you can write to`);
+  }
+  const st = lstatSync(dir);
+  if (st.isSymbolicLink() || !st.isDirectory()) throw new UserError(`the tag-lock folder ${dir} is ${st.isSymbolicLink() ? "a symlink" : "not a folder"}; ${fix}`);
+  if (uid() >= 0 && st.uid !== uid())
+    throw new UserError(`the tag-lock folder ${dir} belongs to uid ${st.uid}, not to you (uid ${uid()}); another user made it, so its locks cannot be trusted: ${fix}`);
+  if ((st.mode & 63) !== 0)
+    throw new UserError(`the tag-lock folder ${dir} has mode ${(st.mode & 511).toString(8).padStart(4, "0")}, open to other users; it must be 0700: chmod 700 it, or ${fix}`);
+}
+function writeDraft(draft, content) {
+  try {
+    writeFileSync(draft, content, { flag: "wx", mode: 384 });
+  } catch (e) {
+    if (e.code !== "EEXIST") throw e;
+    unlinkSync(draft);
+    writeFileSync(draft, content, { flag: "wx", mode: 384 });
+  }
+}
+function lockTags(refs, dir = defaultLockDir()) {
+  ensureLockDir(dir);
   const held = [];
   const release = () => {
     for (const file of held.splice(0)) {
@@ -304,7 +339,7 @@ function lockTags(refs, dir = LOCK_DIR) {
       const file = lockFile(dir, ref);
       for (let tries = 0; ; tries++) {
         const draft = `${file}.${process.pid}.tmp`;
-        writeFileSync(draft, JSON.stringify({ pid: process.pid, ref, since: (/* @__PURE__ */ new Date()).toISOString() }));
+        writeDraft(draft, JSON.stringify({ pid: process.pid, ref, since: (/* @__PURE__ */ new Date()).toISOString() }));
         try {
           linkSync(draft, file);
           held.push(file);
