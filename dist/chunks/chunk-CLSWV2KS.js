@@ -4,7 +4,7 @@ import {
   containerLabels,
   imageLabels,
   resolveRegistryAuth
-} from "./chunk-K4GTG3BE.js";
+} from "./chunk-KWBAFXVL.js";
 import {
   join,
   mapping,

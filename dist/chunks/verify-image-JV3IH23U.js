@@ -17,8 +17,8 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-5BVIJXRB.js";
-import "./chunk-K4GTG3BE.js";
+} from "./chunk-CLSWV2KS.js";
+import "./chunk-KWBAFXVL.js";
 import "./chunk-4JU6ZV2V.js";
 import "./chunk-F7NKY5RN.js";
 import "./chunk-ZF3TOGOJ.js";
@@ -42,7 +42,7 @@ async function verifyImage(argv) {
     }
     image = args.image;
     if (args.attestation) {
-      const { showAttestation } = await import("./show-attestation-KGHTARYB.js");
+      const { showAttestation } = await import("./show-attestation-633VJOVI.js");
       const shown = await showAttestation(image, args.publicKey, logger, process.env, args.keyless);
       printResult(shown.result);
       return shown.exitCode;

@@ -18,7 +18,7 @@ import {
   BASE_DIGEST_LABEL,
   LABEL_PREFIX,
   resolveRegistryAuth
-} from "./chunk-K4GTG3BE.js";
+} from "./chunk-KWBAFXVL.js";
 import {
   IMAGE_ID,
   parseImageRef

@@ -25,14 +25,15 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-5BVIJXRB.js";
+} from "./chunk-CLSWV2KS.js";
 import {
   BASE_DIGEST_LABEL,
   ENV_PASSWORD,
   ENV_USERNAME,
   LABEL_PREFIX,
+  newRunId,
   resolveRegistryAuth
-} from "./chunk-K4GTG3BE.js";
+} from "./chunk-KWBAFXVL.js";
 import {
   BUILD_IMAGE_HELP,
   parseBuildImageArgs
@@ -58,9 +59,6 @@ import "./chunk-U4OZQXGD.js";
 // src/cli/build-image.ts
 import { readFileSync as readFileSync2 } from "node:fs";
 import path3 from "node:path";
-
-// src/pipeline/run.ts
-import { randomBytes } from "node:crypto";
 
 // src/attest/attest-step.ts
 import { mkdir, writeFile } from "node:fs/promises";
@@ -422,7 +420,7 @@ function checkPlatform(plan, info) {
 async function runTarget(planned, deps) {
   const { plan, context } = planned;
   const { engine, logger, signal } = deps;
-  const runId = `${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
+  const runId = newRunId(deps.env);
   const buildTag = `sglang-image-patcher-build/${plan.target.toLowerCase().replace(/[^a-z0-9._-]/g, "-")}:${runId}`;
   const timings = {};
   const result = {
