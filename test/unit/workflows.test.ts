@@ -173,4 +173,9 @@ describe("a cancelled build job leaves nothing on the runner", () => {
     expect(steps[cleanup].if).toMatch(/always\(\)/);
     expect(steps[cleanup].if).toMatch(/cancelled\(\)/);
   });
+
+  it("the CLI is the build step's own process, so a cancel's signals reach it", () => {
+    const run: string = steps.find((s) => /Build, verify/.test(s.name ?? "")).run;
+    expect(run.trim().split("\n").at(-1)).toMatch(/^exec node dist\/sglang-image-patcher\.js build /);
+  });
 });

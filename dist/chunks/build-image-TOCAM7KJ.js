@@ -25,7 +25,7 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-CLSWV2KS.js";
+} from "./chunk-3MMN4P7O.js";
 import {
   BASE_DIGEST_LABEL,
   ENV_PASSWORD,

@@ -10128,6 +10128,7 @@ var require_tar_fs = __commonJS({
 
 // src/cancel.ts
 var REPEAT_WINDOW_MS = 3e3;
+var ESCALATION_GRACE_MS = 15e3;
 function leftoverLedger() {
   const items = /* @__PURE__ */ new Map();
   let next = 0;
@@ -10145,15 +10146,24 @@ function installCancellation(log, opts = {}) {
   const leftovers = leftoverLedger();
   const window = opts.repeatWindowMs ?? REPEAT_WINDOW_MS;
   const now = opts.now ?? Date.now;
+  const grace = opts.escalationGraceMs ?? ESCALATION_GRACE_MS;
   let firstAt;
+  let firstSignal;
+  let escalated = false;
   const handle = (sig) => {
     if (firstAt === void 0) {
       firstAt = now();
+      firstSignal = sig;
       log(`${sig} received: stopping the current step and cleaning up (a second Ctrl-C, ${window / 1e3} s or more from now, exits at once without finishing it)`);
       controller.abort(new CancelledError(sig));
       return;
     }
     if (now() - firstAt < window) return;
+    if (sig === "SIGTERM" && firstSignal === "SIGINT" && !escalated && now() - firstAt < grace) {
+      escalated = true;
+      log(`SIGTERM after SIGINT: the same cancellation (a supervisor's escalation, as GitHub Actions sends); the cleanup goes on`);
+      return;
+    }
     const left = leftovers.list();
     log(
       `${sig} received again: exiting without finishing the cleanup; ` + (left.length ? `left behind:

@@ -17,7 +17,7 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-CLSWV2KS.js";
+} from "./chunk-3MMN4P7O.js";
 import "./chunk-KWBAFXVL.js";
 import "./chunk-4JU6ZV2V.js";
 import "./chunk-F7NKY5RN.js";
