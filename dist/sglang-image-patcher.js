@@ -18,14 +18,14 @@ async function main(argv) {
       const { BUILD_IMAGE_HELP, parseBuildImageArgs } = await import("./chunks/build-image-args-MFSEMGL7.js");
       if (helpRequested(() => parseBuildImageArgs(rest).help)) return printHelp(BUILD_IMAGE_HELP);
     }
-    return (await import("./chunks/build-image-TOCAM7KJ.js")).buildImage(rest);
+    return (await import("./chunks/build-image-PHHXDHVB.js")).buildImage(rest);
   }
   if (command === "verify") {
     if (asksForHelp) {
       const { VERIFY_IMAGE_HELP, parseVerifyImageArgs } = await import("./chunks/verify-image-args-QUP5DIR7.js");
       if (helpRequested(() => parseVerifyImageArgs(rest).help)) return printHelp(VERIFY_IMAGE_HELP);
     }
-    return (await import("./chunks/verify-image-Y3BV3DF6.js")).verifyImage(rest);
+    return (await import("./chunks/verify-image-WG5VG3QE.js")).verifyImage(rest);
   }
   if (command === void 0 || command === "--help" || command === "-h" || command === "help") return printHelp(USAGE);
   process.stderr.write(`error: unknown command ${JSON.stringify(command)}

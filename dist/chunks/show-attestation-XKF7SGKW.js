@@ -13,12 +13,12 @@ import {
   parseStatement,
   readImage,
   readPublicKeyFile
-} from "./chunk-PPTTK4VK.js";
+} from "./chunk-UL5SW5BW.js";
 import {
   BASE_DIGEST_LABEL,
   LABEL_PREFIX,
   resolveRegistryAuth
-} from "./chunk-KWBAFXVL.js";
+} from "./chunk-CDHRPPNI.js";
 import {
   IMAGE_ID,
   parseImageRef

@@ -2468,13 +2468,22 @@ function basic(auth) {
 async function bearerToken(params, auth, fetchImpl, signal) {
   if (!params.realm) throw new Error("the registry's Bearer challenge names no realm");
   const url = new URL(params.realm);
-  if (params.service) url.searchParams.set("service", params.service);
-  if (params.scope) url.searchParams.set("scope", params.scope);
-  const headers = {};
-  const credentials = auth ? basic(auth) : void 0;
-  if (credentials) headers.Authorization = credentials;
-  const res = await fetchImpl(url.toString(), { headers, signal });
-  if (!res.ok) throw new Error(`the registry's token service answered HTTP ${res.status}`);
+  let res;
+  if (auth?.identitytoken) {
+    const form = new URLSearchParams({ grant_type: "refresh_token", refresh_token: auth.identitytoken, client_id: "sglang-image-patcher" });
+    if (params.service) form.set("service", params.service);
+    if (params.scope) form.set("scope", params.scope);
+    res = await fetchImpl(url.toString(), { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: form.toString(), signal });
+    if (!res.ok) throw new Error(`the registry's token service refused the identity token (HTTP ${res.status})`);
+  } else {
+    if (params.service) url.searchParams.set("service", params.service);
+    if (params.scope) url.searchParams.set("scope", params.scope);
+    const headers = {};
+    const credentials = auth ? basic(auth) : void 0;
+    if (credentials) headers.Authorization = credentials;
+    res = await fetchImpl(url.toString(), { headers, signal });
+    if (!res.ok) throw new Error(`the registry's token service answered HTTP ${res.status}`);
+  }
   const body = await res.json();
   const token = body.token ?? body.access_token;
   if (!token) throw new Error("the registry's token service returned no token");
@@ -2489,7 +2498,10 @@ async function registryGet(url, accept, opts = {}) {
     const challenge = parseChallenge(res.headers.get("www-authenticate") ?? "");
     if (challenge.scheme === "basic") {
       const credentials = opts.auth ? basic(opts.auth) : void 0;
-      if (!credentials) throw new Error("the registry wants a login and no username/password is configured");
+      if (!credentials)
+        throw new Error(
+          opts.auth?.identitytoken ? "the registry wants a username/password login (Basic) and only an identity token is configured" : "the registry wants a login and no username/password is configured"
+        );
       headers.Authorization = credentials;
     } else if (challenge.scheme === "bearer") {
       headers.Authorization = `Bearer ${await bearerToken(challenge.params, opts.auth, fetchImpl, signal)}`;

@@ -8,7 +8,7 @@ import {
   readRegistryTag,
   readSigningKeyFile,
   signStatement
-} from "./chunk-PPTTK4VK.js";
+} from "./chunk-UL5SW5BW.js";
 import {
   NO_GPU_HELP,
   REPO_ROOT,
@@ -25,7 +25,7 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-3MMN4P7O.js";
+} from "./chunk-QXVKJA6I.js";
 import {
   BASE_DIGEST_LABEL,
   ENV_PASSWORD,
@@ -33,7 +33,7 @@ import {
   LABEL_PREFIX,
   newRunId,
   resolveRegistryAuth
-} from "./chunk-KWBAFXVL.js";
+} from "./chunk-CDHRPPNI.js";
 import {
   BUILD_IMAGE_HELP,
   parseBuildImageArgs

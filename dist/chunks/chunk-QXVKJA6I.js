@@ -4,7 +4,7 @@ import {
   containerLabels,
   imageLabels,
   resolveRegistryAuth
-} from "./chunk-KWBAFXVL.js";
+} from "./chunk-CDHRPPNI.js";
 import {
   join,
   mapping,

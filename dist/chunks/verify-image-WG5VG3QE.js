@@ -17,8 +17,8 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-3MMN4P7O.js";
-import "./chunk-KWBAFXVL.js";
+} from "./chunk-QXVKJA6I.js";
+import "./chunk-CDHRPPNI.js";
 import "./chunk-4JU6ZV2V.js";
 import "./chunk-F7NKY5RN.js";
 import "./chunk-ZF3TOGOJ.js";
@@ -42,7 +42,7 @@ async function verifyImage(argv) {
     }
     image = args.image;
     if (args.attestation) {
-      const { showAttestation } = await import("./show-attestation-633VJOVI.js");
+      const { showAttestation } = await import("./show-attestation-XKF7SGKW.js");
       const shown = await showAttestation(image, args.publicKey, logger, process.env, args.keyless);
       printResult(shown.result);
       return shown.exitCode;

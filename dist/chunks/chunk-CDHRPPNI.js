@@ -21,17 +21,26 @@ function hostOfKey(key) {
   const host = stripped.split("/")[0] ?? "";
   return host === "index.docker.io" || host === "registry-1.docker.io" ? DOCKER_HUB : host;
 }
-function fromAuthsEntry(auths, host, serveraddress) {
+function fromAuthsEntry(auths, host, serveraddress, where) {
   const key = Object.keys(auths ?? {}).find((k) => hostOfKey(k) === host);
-  const entry = key === void 0 ? void 0 : auths?.[key];
-  if (!entry) return void 0;
-  if (entry.identitytoken) return { identitytoken: entry.identitytoken, serveraddress };
-  if (entry.auth) {
-    const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
+  if (key === void 0) return void 0;
+  const entry = auths?.[key];
+  const malformed = (why) => new UserError(`the auths entry "${key}" in ${where} ${why}; run \`docker login ${serveraddress}\` again or fix the entry`);
+  if (typeof entry !== "object" || entry === null || Array.isArray(entry)) throw malformed("is not an object");
+  const e = entry;
+  for (const field of ["auth", "username", "password", "identitytoken"])
+    if (e[field] !== void 0 && typeof e[field] !== "string") throw malformed(`has a non-string "${field}"`);
+  const { auth, username, password, identitytoken } = e;
+  if (identitytoken) return { identitytoken, serveraddress };
+  if (auth) {
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(auth.trim())) throw malformed("has an auth that is not base64");
+    const decoded = Buffer.from(auth.trim(), "base64").toString("utf8");
     const sep = decoded.indexOf(":");
-    if (sep > 0) return { username: decoded.slice(0, sep), password: decoded.slice(sep + 1), serveraddress };
+    if (sep <= 0) throw malformed('has an auth that does not decode to "username:password"');
+    return { username: decoded.slice(0, sep), password: decoded.slice(sep + 1), serveraddress };
   }
-  if (entry.username && entry.password) return { username: entry.username, password: entry.password, serveraddress };
+  if (username && password) return { username, password, serveraddress };
+  if (username || password) throw malformed(username ? "has a username without a password" : "has a password without a username");
   return void 0;
 }
 var NOT_FOUND = /credentials not found/i;
@@ -77,7 +86,7 @@ async function resolveRegistryAuth(repository, env = process.env) {
   }
   const envConfig = env[ENV_DOCKER_AUTH_CONFIG];
   if (envConfig !== void 0 && envConfig.trim() !== "") {
-    const auth2 = fromAuthsEntry(parseAuthConfigEnv(envConfig).auths, host, serveraddress);
+    const auth2 = fromAuthsEntry(parseAuthConfigEnv(envConfig).auths, host, serveraddress, `the environment variable ${ENV_DOCKER_AUTH_CONFIG}`);
     if (auth2) return { auth: auth2, source: `the environment variable ${ENV_DOCKER_AUTH_CONFIG}` };
   }
   const configPath = path.join(env.DOCKER_CONFIG ?? path.join(env.HOME ?? os.homedir(), ".docker"), "config.json");
@@ -95,7 +104,7 @@ async function resolveRegistryAuth(repository, env = process.env) {
     const source = `the credential helper docker-credential-${helper} (${configPath})`;
     return creds.Username === "<token>" ? { auth: { identitytoken: creds.Secret, serveraddress }, source } : { auth: { username: creds.Username, password: creds.Secret, serveraddress }, source };
   }
-  const auth = fromAuthsEntry(config.auths, host, serveraddress);
+  const auth = fromAuthsEntry(config.auths, host, serveraddress, `the Docker config file ${configPath}`);
   return auth ? { auth, source: `the Docker config file ${configPath}` } : void 0;
 }
 
