@@ -15,17 +15,17 @@ async function main(argv) {
   const asksForHelp = rest.includes("--help") || rest.includes("-h");
   if (command === "build") {
     if (asksForHelp) {
-      const { BUILD_IMAGE_HELP, parseBuildImageArgs } = await import("./chunks/build-image-args-MFSEMGL7.js");
+      const { BUILD_IMAGE_HELP, parseBuildImageArgs } = await import("./chunks/build-image-args-7F4LRHC5.js");
       if (helpRequested(() => parseBuildImageArgs(rest).help)) return printHelp(BUILD_IMAGE_HELP);
     }
-    return (await import("./chunks/build-image-PHHXDHVB.js")).buildImage(rest);
+    return (await import("./chunks/build-image-C7FSJVDD.js")).buildImage(rest);
   }
   if (command === "verify") {
     if (asksForHelp) {
-      const { VERIFY_IMAGE_HELP, parseVerifyImageArgs } = await import("./chunks/verify-image-args-QUP5DIR7.js");
+      const { VERIFY_IMAGE_HELP, parseVerifyImageArgs } = await import("./chunks/verify-image-args-K6J3JFOL.js");
       if (helpRequested(() => parseVerifyImageArgs(rest).help)) return printHelp(VERIFY_IMAGE_HELP);
     }
-    return (await import("./chunks/verify-image-WG5VG3QE.js")).verifyImage(rest);
+    return (await import("./chunks/verify-image-CUT5SJVI.js")).verifyImage(rest);
   }
   if (command === void 0 || command === "--help" || command === "-h" || command === "help") return printHelp(USAGE);
   process.stderr.write(`error: unknown command ${JSON.stringify(command)}

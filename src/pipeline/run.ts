@@ -203,7 +203,8 @@ export async function runTarget(planned: PlannedTarget, deps: RunDeps): Promise<
     step = "tag-lock";
     unlock = lockTags(plan.refs);
     step = "verify";
-    const settings = plan.verify.settings;
+    // The real settings (env values included); plan.verify.settings is the printed copy.
+    const settings = planned.verifySettings;
     const probeGpu = async (image: string) => timed(timings, "gpuProbe", () => checkGpuAvailable(engine, image, settings.gpus, runId, NO_GPU_HELP));
     const needsGpu = !plan.verify.skipped && settings.mode === "gpu";
     if (!plan.verify.skipped) await timed(timings, "preflight", () => preflightVerify(engine, settings, deps.repoRoot, deps.configDir));
@@ -259,7 +260,7 @@ export async function runTarget(planned: PlannedTarget, deps: RunDeps): Promise<
           runVerifyStep({
             engine,
             image: image.id,
-            settings: plan.verify.settings,
+            settings: planned.verifySettings,
             baseDir: deps.configDir,
             repoRoot: deps.repoRoot,
             runId,

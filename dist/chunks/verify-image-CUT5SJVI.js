@@ -2,7 +2,7 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs
-} from "./chunk-FUDKYNKG.js";
+} from "./chunk-VQ576JUU.js";
 import "./chunk-4U7DXQFA.js";
 import {
   REPO_ROOT,
@@ -17,9 +17,9 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-QXVKJA6I.js";
+} from "./chunk-PDXCQ4GB.js";
 import "./chunk-CDHRPPNI.js";
-import "./chunk-4JU6ZV2V.js";
+import "./chunk-7RPAIHZV.js";
 import "./chunk-F7NKY5RN.js";
 import "./chunk-ZF3TOGOJ.js";
 import {
@@ -55,7 +55,7 @@ async function verifyImage(argv) {
       ...args.model ? { model: args.model } : {},
       ...args.timeoutSeconds ? { timeoutSeconds: args.timeoutSeconds } : {}
     };
-    const { DockerodeEngine } = await import("./engine-SDLJXJKL.js");
+    const { DockerodeEngine } = await import("./engine-YHZZYAZ2.js");
     const engine = new DockerodeEngine();
     await engine.ping();
     await preflightVerify(engine, settings, REPO_ROOT, config.dir);

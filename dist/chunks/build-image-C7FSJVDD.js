@@ -25,7 +25,7 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-QXVKJA6I.js";
+} from "./chunk-PDXCQ4GB.js";
 import {
   BASE_DIGEST_LABEL,
   ENV_PASSWORD,
@@ -37,8 +37,8 @@ import {
 import {
   BUILD_IMAGE_HELP,
   parseBuildImageArgs
-} from "./chunk-WUXHFUNC.js";
-import "./chunk-4JU6ZV2V.js";
+} from "./chunk-LAPFFL7R.js";
+import "./chunk-7RPAIHZV.js";
 import {
   canonicalRepository,
   registryHost,
@@ -477,7 +477,7 @@ async function runTarget(planned, deps) {
     step = "tag-lock";
     unlock = lockTags(plan.refs);
     step = "verify";
-    const settings = plan.verify.settings;
+    const settings = planned.verifySettings;
     const probeGpu = async (image2) => timed(timings, "gpuProbe", () => checkGpuAvailable(engine, image2, settings.gpus, runId, NO_GPU_HELP));
     const needsGpu = !plan.verify.skipped && settings.mode === "gpu";
     if (!plan.verify.skipped) await timed(timings, "preflight", () => preflightVerify(engine, settings, deps.repoRoot, deps.configDir));
@@ -532,7 +532,7 @@ async function runTarget(planned, deps) {
           () => runVerifyStep({
             engine,
             image: image.id,
-            settings: plan.verify.settings,
+            settings: planned.verifySettings,
             baseDir: deps.configDir,
             repoRoot: deps.repoRoot,
             runId,
@@ -706,7 +706,7 @@ async function buildImage(argv) {
       printResult({ ok: true, dryRun: true, config: args.config, provenance, releases: releaseSummary(config, planned), targets: planned.map((p) => p.plan) });
       return 0;
     }
-    const { DockerodeEngine } = await import("./engine-SDLJXJKL.js");
+    const { DockerodeEngine } = await import("./engine-YHZZYAZ2.js");
     const engine = new DockerodeEngine();
     await engine.ping();
     for (const p of planned) {

@@ -89,6 +89,7 @@ var DEFAULT_VERIFY = {
   model: "Qwen/Qwen2.5-0.5B-Instruct",
   mounts: [],
   env: {},
+  envFrom: [],
   pythonPath: [],
   timeoutSeconds: 1800,
   startupTimeoutSeconds: 900,
@@ -106,6 +107,7 @@ var VERIFY_KEYS = [
   "modelMount",
   "mounts",
   "env",
+  "envFrom",
   "pythonPath",
   "toolCallParser",
   "reasoningParser",
@@ -119,6 +121,7 @@ var MOUNT_KEYS = ["source", "target", "readOnly"];
 var PLATFORM = /^linux\/(amd64|arm64)$/;
 var VERSION = /^\d+\.\d+\.\d+([.-]?[0-9A-Za-z.]+)?$/;
 var ABS_PATH = /^\//;
+var ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 function mount(v, path, problems) {
   const m = mapping(v, path, MOUNT_KEYS, problems);
   if (!m) return void 0;
@@ -145,11 +148,19 @@ function partialVerify(v, path, problems) {
     if (env) {
       const ok = {};
       for (const [k, val] of Object.entries(env)) {
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) problems.push(`${join(p("env"), k)}: not a valid environment variable name`);
-        else if (typeof val !== "string") problems.push(`${join(p("env"), k)}: expected a string (quote numbers), got ${JSON.stringify(val)}`);
+        if (!ENV_NAME.test(k)) problems.push(`${join(p("env"), k)}: not a valid environment variable name`);
+        else if (typeof val !== "string") problems.push(`${join(p("env"), k)}: expected a string (quote numbers), got ${Array.isArray(val) ? "a list" : val === null ? "null" : `a ${typeof val}`}`);
         else ok[k] = val;
       }
       set("env", ok);
+    }
+  }
+  if (m.envFrom !== void 0) {
+    const names = list(m.envFrom, p("envFrom"), problems, (x, q) => str(x, q, problems, { pattern: ENV_NAME, what: "an environment variable name" }));
+    if (names) {
+      const clash = names.filter((n) => out.env && n in out.env);
+      if (clash.length) problems.push(`${p("envFrom")}: ${clash.join(", ")} also set in ${p("env")}; pass each variable one way`);
+      set("envFrom", names);
     }
   }
   if (m.pythonPath !== void 0)

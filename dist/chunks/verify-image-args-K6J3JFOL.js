@@ -1,13 +1,14 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
-  BUILD_IMAGE_HELP,
-  parseBuildImageArgs
-} from "./chunk-WUXHFUNC.js";
-import "./chunk-4JU6ZV2V.js";
+  VERIFY_IMAGE_HELP,
+  parseVerifyImageArgs
+} from "./chunk-VQ576JUU.js";
+import "./chunk-4U7DXQFA.js";
+import "./chunk-7RPAIHZV.js";
 import "./chunk-F7NKY5RN.js";
 import "./chunk-XZ5HVHTB.js";
 import "./chunk-U4OZQXGD.js";
 export {
-  BUILD_IMAGE_HELP,
-  parseBuildImageArgs
+  VERIFY_IMAGE_HELP,
+  parseVerifyImageArgs
 };

@@ -10,7 +10,7 @@ import {
   mapping,
   str,
   validateConfig
-} from "./chunk-4JU6ZV2V.js";
+} from "./chunk-7RPAIHZV.js";
 import {
   DOCKER_HUB,
   IMAGE_REF,
@@ -10433,6 +10433,24 @@ async function loadPatchSet(dir) {
   return { name, dir, sglangVersion, upstream: { repository, tag, commit }, patches };
 }
 
+// src/verify/host-env.ts
+var HIDDEN = "(hidden)";
+function passFromHost(names, hostEnv) {
+  const out = {};
+  const missing = [];
+  for (const name of names) {
+    const value = hostEnv[name];
+    if (value === void 0) missing.push(name);
+    else out[name] = value;
+  }
+  if (missing.length > 0)
+    throw new UserError(`verify.envFrom names ${missing.join(", ")}, not set in this environment; set ${missing.length > 1 ? "them" : "it"} (e.g. export HF_TOKEN=...) or remove ${missing.length > 1 ? "them" : "it"} from verify.envFrom`);
+  return out;
+}
+function publicVerifySettings(settings) {
+  return { ...settings, env: Object.fromEntries(Object.keys(settings.env).map((k) => [k, HIDDEN])) };
+}
+
 // src/pipeline/tag-checks.ts
 function pathOf(repository) {
   const host = registryHost(repository);
@@ -10549,10 +10567,10 @@ async function planTarget(config, target, opts, repoRoot, provenance) {
     push,
     attest: { push: opts.attest ?? target.attest, signed: opts.signKey !== void 0 },
     warnings,
-    verify: { skipped: opts.skipVerify, settings: verifySettings },
+    verify: { skipped: opts.skipVerify, settings: publicVerifySettings(verifySettings) },
     labels: imageLabels(patchSet, baseRef, context.sha256, provenance)
   };
-  return { plan, context, patchSet };
+  return { plan, verifySettings, context, patchSet };
 }
 
 // src/verify/verify-step.ts
@@ -10677,7 +10695,8 @@ function verifyContainerSpec(input) {
       PYTHONDONTWRITEBYTECODE: "1",
       PYTHONUNBUFFERED: "1",
       ...s.mode === "cpu" ? CPU_ENGINE_ENV : {},
-      ...s.env
+      ...s.env,
+      ...passFromHost(s.envFrom, input.hostEnv ?? process.env)
     },
     mounts,
     labels: containerLabels("verify", input.runId),

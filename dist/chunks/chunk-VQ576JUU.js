@@ -5,7 +5,7 @@ import {
 } from "./chunk-4U7DXQFA.js";
 import {
   VERIFY_MODES
-} from "./chunk-4JU6ZV2V.js";
+} from "./chunk-7RPAIHZV.js";
 import {
   IMAGE_ID,
   IMAGE_REF

@@ -1,7 +1,7 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
   VERIFY_MODES
-} from "./chunk-4JU6ZV2V.js";
+} from "./chunk-7RPAIHZV.js";
 import {
   UserError
 } from "./chunk-XZ5HVHTB.js";
