@@ -37,8 +37,13 @@ class Stop(Exception):
         self.signum = signum
 
 
+class _State:
+    stopping = False  # once set, a further signal is ignored: the take-down is under way
+
+
 def _on_signal(signum, _frame):
-    raise Stop(signum)
+    if not _State.stopping:
+        raise Stop(signum)
 
 
 def descendants(root):
@@ -111,6 +116,18 @@ def _end_like(status):
     os._exit(os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else os.WEXITSTATUS(status))
 
 
+def _arm(parent):
+    """Parent-death signal and subreaper; False when the parent is already gone. Where prctl is
+    not available (not glibc), the guard still sweeps on stop and on the server's exit."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 1)
+    except (OSError, AttributeError):
+        pass
+    return os.getppid() == parent
+
+
 def main(argv):
     if len(argv) < 3 or argv[1] != "--":
         sys.stderr.write("usage: tree_guard.py PARENT_PID -- ARGV...\n")
@@ -120,29 +137,27 @@ def main(argv):
     grace = float(os.environ.get("TOKENIDS_VERIFY_STOP_GRACE_S", "10"))
     for s in STOP_SIGNALS:
         signal.signal(s, _on_signal)
-    libc = ctypes.CDLL(None, use_errno=True)
+    status = None
     try:
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-        libc.prctl(PR_SET_CHILD_SUBREAPER, 1)
-        # The verify process blocked these around the fork, so none is lost before the handlers
-        # above exist; a signal that came meanwhile is delivered here.
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, set(STOP_SIGNALS))
-        if os.getppid() != parent:
-            return 143  # the verify process died before the parent-death signal was armed
-        server = os.posix_spawnp(command[0], command, os.environ, setsigmask=set())
-        while True:
-            pid, status = os.waitpid(-1, 0)  # the server, or an orphan of its tree
-            if pid == server:
-                break
+        try:
+            # The verify process blocked these around the fork, so none is lost before the
+            # handlers above exist; a signal that came meanwhile is delivered here.
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, set(STOP_SIGNALS))
+            if not _arm(parent):
+                return 143  # the verify process died before the parent-death signal was armed
+            server = os.posix_spawnp(command[0], command, os.environ, setsigmask=set())
+            while True:
+                pid, wait_status = os.waitpid(-1, 0)  # the server, or an orphan of its tree
+                if pid == server:
+                    status = wait_status
+                    break
+        finally:
+            _State.stopping = True  # from here on a signal cannot interrupt the take-down
     except Stop as stop:
-        for s in STOP_SIGNALS:
-            signal.signal(s, signal.SIG_IGN)
         take_down(grace)
         signal.signal(stop.signum, signal.SIG_DFL)
         os.kill(os.getpid(), stop.signum)
         return 128 + stop.signum
-    for s in STOP_SIGNALS:
-        signal.signal(s, signal.SIG_IGN)
     take_down(grace)
     _end_like(status)
     return 0
