@@ -58,8 +58,14 @@ ruff() {
 # Every tracked file that bash runs: *.sh and anything with a sh/bash shebang (.ci/run). -x
 # follows `source`d files; each script says its shell (a shebang, or a `shell=` directive).
 shell_scripts() {
-  git ls-files -z | xargs -0 grep -lIE '^#!.*\b(ba)?sh\b' -- 2>/dev/null | grep -v '^dist/'
-  git ls-files '*.sh'
+  local f first
+  while IFS= read -r -d '' f; do
+    [[ -f $f && ! -L $f ]] || continue
+    if [[ $f == *.sh ]]; then echo "$f"; continue; fi
+    first=
+    IFS= read -r first < "$f" || true
+    if [[ $first =~ ^\#!.*[/\ ](ba)?sh([[:space:]]|$) ]]; then echo "$f"; fi
+  done < <(git ls-files -z)
 }
 
 shellcheck() {
