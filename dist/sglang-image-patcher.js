@@ -18,20 +18,20 @@ async function main(argv) {
   const asksForHelp = rest.includes("--help") || rest.includes("-h");
   if (command === "build") {
     if (asksForHelp) {
-      const { BUILD_IMAGE_HELP, parseBuildImageArgs } = await import("./chunks/build-image-args-QDQ7FZNE.js");
+      const { BUILD_IMAGE_HELP, parseBuildImageArgs } = await import("./chunks/build-image-args-RPPXOYFW.js");
       if (helpRequested(() => parseBuildImageArgs(rest).help)) return printHelp(BUILD_IMAGE_HELP);
     }
-    return (await import("./chunks/build-image-JMR3RTDW.js")).buildImage(rest);
+    return (await import("./chunks/build-image-ESQURISQ.js")).buildImage(rest);
   }
   if (command === "verify") {
     if (asksForHelp) {
-      const { VERIFY_IMAGE_HELP, parseVerifyImageArgs } = await import("./chunks/verify-image-args-M2C3YQNZ.js");
+      const { VERIFY_IMAGE_HELP, parseVerifyImageArgs } = await import("./chunks/verify-image-args-5M7DZWOG.js");
       if (helpRequested(() => parseVerifyImageArgs(rest).help)) return printHelp(VERIFY_IMAGE_HELP);
     }
-    return (await import("./chunks/verify-image-42QHTZNY.js")).verifyImage(rest);
+    return (await import("./chunks/verify-image-D5F76OEX.js")).verifyImage(rest);
   }
-  if (command === "index") return (await import("./chunks/index-image-AWDFU2BK.js")).indexImage(rest);
-  if (command === "bases") return (await import("./chunks/bases-update-GYXOH7NV.js")).basesUpdate(rest);
+  if (command === "index") return (await import("./chunks/index-image-CIM24V6I.js")).indexImage(rest);
+  if (command === "bases") return (await import("./chunks/bases-update-BZL4Z2IZ.js")).basesUpdate(rest);
   if (command === void 0 || command === "--help" || command === "-h" || command === "help") return printHelp(USAGE);
   process.stderr.write(`error: unknown command ${JSON.stringify(command)}
 ${USAGE}`);

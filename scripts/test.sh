@@ -9,7 +9,7 @@
 # installed and run as root) and a registry on a free loopback port, stopping them at the end;
 # what it cannot provide is printed loudly, before and after the results.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 results=.cache/test-results
 rm -rf "$results" && mkdir -p "$results"
 failed=()

@@ -8,11 +8,19 @@
  * own copy to its child as well. So signals that arrive within `repeatWindowMs` of the first
  * are the same Ctrl-C and are ignored; only a signal after that window is a second, deliberate
  * Ctrl-C, which exits at once and names what the unfinished cleanup leaves behind.
+ *
+ * A SIGTERM that follows a SIGINT within `escalationGraceMs` is not a second Ctrl-C either: it
+ * is a supervisor escalating the same cancellation. GitHub Actions cancels a step with SIGINT,
+ * then SIGTERM 7.5 s later, then SIGKILL 2.5 s after that; taken as a deliberate second signal,
+ * that SIGTERM made the CLI give up the cleanup it had 2.5 s left for. So it is logged and the
+ * cleanup goes on, ending in the same cancelled result and exit 130.
  */
 import { CancelledError } from "./errors.js";
 
 /** Long enough for a loaded machine to deliver the forwarded copies of one Ctrl-C. */
 export const REPEAT_WINDOW_MS = 3000;
+/** GitHub's SIGINT -> SIGTERM gap (7.5 s) with room for a loaded runner; SIGKILL comes at 10 s. */
+export const ESCALATION_GRACE_MS = 15_000;
 
 /** Things a cancelled run still has to undo, so an impatient exit can name them. */
 export interface Leftovers {
@@ -36,6 +44,7 @@ export function leftoverLedger(): Leftovers {
 
 export interface CancellationOptions {
   repeatWindowMs?: number;
+  escalationGraceMs?: number;
   /** Called when a deliberate second Ctrl-C gives up on the cleanup, just before the exit. */
   onForcedExit?: (leftBehind: string[]) => void;
   now?: () => number;
@@ -55,16 +64,26 @@ export function installCancellation(log: (m: string) => void, opts: Cancellation
   const leftovers = leftoverLedger();
   const window = opts.repeatWindowMs ?? REPEAT_WINDOW_MS;
   const now = opts.now ?? Date.now;
+  const grace = opts.escalationGraceMs ?? ESCALATION_GRACE_MS;
   let firstAt: number | undefined;
+  let firstSignal: NodeJS.Signals | undefined;
+  let escalated = false;
   const handle = (sig: NodeJS.Signals) => {
     if (firstAt === undefined) {
       firstAt = now();
+      firstSignal = sig;
       log(`${sig} received: stopping the current step and cleaning up (a second Ctrl-C, ${window / 1000} s or more from now, exits at once without finishing it)`);
       controller.abort(new CancelledError(sig));
       return;
     }
     // A copy of the same Ctrl-C (terminal + npm), not a decision of the user's.
     if (now() - firstAt < window) return;
+    // A supervisor's escalation of the same cancellation (SIGINT, then SIGTERM): keep cleaning up.
+    if (sig === "SIGTERM" && firstSignal === "SIGINT" && !escalated && now() - firstAt < grace) {
+      escalated = true;
+      log(`SIGTERM after SIGINT: the same cancellation (a supervisor's escalation, as GitHub Actions sends); the cleanup goes on`);
+      return;
+    }
     const left = leftovers.list();
     log(
       `${sig} received again: exiting without finishing the cleanup; ` +

@@ -19,6 +19,29 @@ function git(repoRoot: string, args: string[]): string | undefined {
   }
 }
 
+/**
+ * The source as it may be published. The value ends up in a public label, the signed attestation
+ * and stdout, and a clone URL often carries a credential (`https://user:TOKEN@host/o/r.git`, the
+ * `x-access-token:` form CI checkouts write, a token in the query of a signed URL). So the
+ * userinfo, the query and the fragment are dropped, whatever they hold. A value that is not a
+ * URL (scp-like `git@host:o/r.git`, a plain name) has no password field and is kept; one that
+ * only looks like a URL but does not parse is replaced by "unknown" rather than published raw.
+ */
+export function publishableSource(source: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) return source;
+  let url: URL;
+  try {
+    url = new URL(source);
+  } catch {
+    return "unknown";
+  }
+  url.username = "";
+  url.password = "";
+  url.search = "";
+  url.hash = "";
+  return url.toString();
+}
+
 export function readProvenance(repoRoot: string, source: string | undefined, env: NodeJS.ProcessEnv = process.env): Provenance {
   // One git call for both (start-up time): the commit and its time.
   const [commit, commitTime] = (git(repoRoot, ["log", "-1", "--format=%H %ct"]) ?? "").split(" ");
@@ -30,7 +53,7 @@ export function readProvenance(repoRoot: string, source: string | undefined, env
   if (epoch !== undefined && /^\d+$/.test(epoch)) created = new Date(Number(epoch) * 1000).toISOString();
   else created = new Date(commitTime ? Number(commitTime) * 1000 : Date.now()).toISOString();
   return {
-    source: source ?? git(repoRoot, ["remote", "get-url", "origin"]) ?? "unknown",
+    source: publishableSource(source ?? git(repoRoot, ["remote", "get-url", "origin"]) ?? "unknown"),
     revision,
     created,
   };

@@ -5,7 +5,8 @@
  * run may move the tag after ours: the registry itself is the only truthful answer.
  *
  * Auth: anonymous first; on 401, Basic (htpasswd registries) or the Bearer token flow the
- * WWW-Authenticate challenge names (Docker Hub, GHCR), as the docker CLI does.
+ * WWW-Authenticate challenge names (Docker Hub, GHCR), as the docker CLI does: a username and
+ * password as Basic on the token GET, an identity token as an OAuth2 refresh token POSTed.
  */
 import { createHash } from "node:crypto";
 import type { RegistryAuth } from "./docker/engine.js";
@@ -30,7 +31,7 @@ export interface RegistryTag {
   layers?: { digest: string; size: number }[];
 }
 
-export type FetchLike = (url: string, init: { method?: string; headers: Record<string, string>; signal?: AbortSignal }) => Promise<Response>;
+export type FetchLike = (url: string, init: { method?: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<Response>;
 
 export interface ReadTagOptions {
   auth?: RegistryAuth;
@@ -70,13 +71,25 @@ function basic(auth: RegistryAuth): string | undefined {
 async function bearerToken(params: Record<string, string>, auth: RegistryAuth | undefined, fetchImpl: FetchLike, signal: AbortSignal): Promise<string> {
   if (!params.realm) throw new Error("the registry's Bearer challenge names no realm");
   const url = new URL(params.realm);
-  if (params.service) url.searchParams.set("service", params.service);
-  if (params.scope) url.searchParams.set("scope", params.scope);
-  const headers: Record<string, string> = {};
-  const credentials = auth ? basic(auth) : undefined;
-  if (credentials) headers.Authorization = credentials;
-  const res = await fetchImpl(url.toString(), { headers, signal });
-  if (!res.ok) throw new Error(`the registry's token service answered HTTP ${res.status}`);
+  let res: Response;
+  if (auth?.identitytoken) {
+    // An identity token (`docker login` to ACR and others stores one, not a password) is an
+    // OAuth2 refresh token: exchanged at the realm by POST, as the docker CLI does. Before, it
+    // was ignored and the read went anonymous.
+    const form = new URLSearchParams({ grant_type: "refresh_token", refresh_token: auth.identitytoken, client_id: "sglang-image-patcher" });
+    if (params.service) form.set("service", params.service);
+    if (params.scope) form.set("scope", params.scope);
+    res = await fetchImpl(url.toString(), { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: form.toString(), signal });
+    if (!res.ok) throw new Error(`the registry's token service refused the identity token (HTTP ${res.status})`);
+  } else {
+    if (params.service) url.searchParams.set("service", params.service);
+    if (params.scope) url.searchParams.set("scope", params.scope);
+    const headers: Record<string, string> = {};
+    const credentials = auth ? basic(auth) : undefined;
+    if (credentials) headers.Authorization = credentials;
+    res = await fetchImpl(url.toString(), { headers, signal });
+    if (!res.ok) throw new Error(`the registry's token service answered HTTP ${res.status}`);
+  }
   const body = (await res.json()) as { token?: string; access_token?: string };
   const token = body.token ?? body.access_token;
   if (!token) throw new Error("the registry's token service returned no token");
@@ -96,7 +109,12 @@ export async function registryGet(url: string, accept: string, opts: ReadTagOpti
     const challenge = parseChallenge(res.headers.get("www-authenticate") ?? "");
     if (challenge.scheme === "basic") {
       const credentials = opts.auth ? basic(opts.auth) : undefined;
-      if (!credentials) throw new Error("the registry wants a login and no username/password is configured");
+      if (!credentials)
+        throw new Error(
+          opts.auth?.identitytoken
+            ? "the registry wants a username/password login (Basic) and only an identity token is configured"
+            : "the registry wants a login and no username/password is configured",
+        );
       headers.Authorization = credentials;
     } else if (challenge.scheme === "bearer") {
       headers.Authorization = `Bearer ${await bearerToken(challenge.params, opts.auth, fetchImpl, signal)}`;

@@ -22,7 +22,12 @@ export interface VerifySettings {
   model: string;
   modelMount?: Mount;
   mounts: Mount[];
+  /** Set in the verify container. Values are shown nowhere (the plan says "(hidden)"); a secret
+   *  belongs in envFrom, not in a file. */
   env: Record<string, string>;
+  /** Names of host environment variables (e.g. HF_TOKEN) whose values are passed into the verify
+   *  container at run time: never written in the build file, printed, logged or labelled. */
+  envFrom: string[];
   /** Extra folders (inside the container) put on PYTHONPATH after ours. */
   pythonPath: string[];
   /** Passed as --tool-call-parser; unset lets the suite pick the model's parser. */
@@ -89,6 +94,7 @@ export const DEFAULT_VERIFY: VerifySettings = {
   model: "Qwen/Qwen2.5-0.5B-Instruct",
   mounts: [],
   env: {},
+  envFrom: [],
   pythonPath: [],
   timeoutSeconds: 1800,
   startupTimeoutSeconds: 900,
@@ -103,13 +109,14 @@ const TARGET_KEYS = ["release", "base", "baseDigest", "platform", "patchSet", "s
 const RELEASE_KEYS = ["patchSet", "image", "push", "attest", "verify"] as const;
 const DEFAULTS_KEYS = TARGET_KEYS.filter((k) => k !== "release");
 const VERIFY_KEYS = [
-  "mode", "model", "modelMount", "mounts", "env", "pythonPath", "toolCallParser", "reasoningParser",
+  "mode", "model", "modelMount", "mounts", "env", "envFrom", "pythonPath", "toolCallParser", "reasoningParser",
   "timeoutSeconds", "startupTimeoutSeconds", "gpus", "harness", "extraArgs",
 ] as const;
 const MOUNT_KEYS = ["source", "target", "readOnly"] as const;
 const PLATFORM = /^linux\/(amd64|arm64)$/;
 export const VERSION = /^\d+\.\d+\.\d+([.-]?[0-9A-Za-z.]+)?$/;
 const ABS_PATH = /^\//;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function mount(v: unknown, path: string, problems: Problems): Mount | undefined {
   const m = mapping(v, path, MOUNT_KEYS, problems);
@@ -138,11 +145,19 @@ function partialVerify(v: unknown, path: string, problems: Problems): Partial<Ve
     if (env) {
       const ok: Record<string, string> = {};
       for (const [k, val] of Object.entries(env)) {
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) problems.push(`${join(p("env"), k)}: not a valid environment variable name`);
-        else if (typeof val !== "string") problems.push(`${join(p("env"), k)}: expected a string (quote numbers), got ${JSON.stringify(val)}`);
+        if (!ENV_NAME.test(k)) problems.push(`${join(p("env"), k)}: not a valid environment variable name`);
+        else if (typeof val !== "string") problems.push(`${join(p("env"), k)}: expected a string (quote numbers), got ${Array.isArray(val) ? "a list" : val === null ? "null" : `a ${typeof val}`}`); // never the value: it may be a secret
         else ok[k] = val;
       }
       set("env", ok);
+    }
+  }
+  if (m.envFrom !== undefined) {
+    const names = list(m.envFrom, p("envFrom"), problems, (x, q) => str(x, q, problems, { pattern: ENV_NAME, what: "an environment variable name" }));
+    if (names) {
+      const clash = names.filter((n) => out.env && n in out.env);
+      if (clash.length) problems.push(`${p("envFrom")}: ${clash.join(", ")} also set in ${p("env")}; pass each variable one way`);
+      set("envFrom", names);
     }
   }
   if (m.pythonPath !== undefined)

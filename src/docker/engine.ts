@@ -250,7 +250,10 @@ export class DockerodeEngine implements DockerEngine {
       Labels: spec.labels,
       Tty: false,
       HostConfig: {
-        Binds: spec.mounts.map((m) => `${m.source}:${m.target}:${m.readOnly ? "ro" : "rw"}`),
+        // Structured mounts, not `src:dst:ro` Binds strings: a path holding ":" or "," was split
+        // or misread there, and a missing source became an empty root-owned folder instead of
+        // an error.
+        Mounts: spec.mounts.map((m) => ({ Type: "bind" as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly })),
         ...(deviceRequests ? { DeviceRequests: deviceRequests } : {}),
         // The engine's shared-memory needs (NCCL, torch dataloaders) exceed Docker's 64 MB default.
         ShmSize: 2 * 1024 * 1024 * 1024,

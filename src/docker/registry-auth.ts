@@ -56,17 +56,33 @@ function hostOfKey(key: string): string {
   return host === "index.docker.io" || host === "registry-1.docker.io" ? DOCKER_HUB : host;
 }
 
-function fromAuthsEntry(auths: Record<string, AuthEntry> | undefined, host: string, serveraddress: string): RegistryAuth | undefined {
+/**
+ * The credentials of the `auths` entry for `host`, undefined when there is no entry or an empty
+ * one (`{}`, which the docker CLI also reads as "no credentials"). An entry that is there but
+ * unusable (an `auth` that is not base64 of "user:password", a username without a password,
+ * not an object) is an error naming the entry and where it is, never its content: before, it
+ * fell through to an anonymous pull or push, and the daemon's "denied" did not say why.
+ */
+function fromAuthsEntry(auths: Record<string, AuthEntry> | undefined, host: string, serveraddress: string, where: string): RegistryAuth | undefined {
   const key = Object.keys(auths ?? {}).find((k) => hostOfKey(k) === host);
-  const entry = key === undefined ? undefined : auths?.[key];
-  if (!entry) return undefined;
-  if (entry.identitytoken) return { identitytoken: entry.identitytoken, serveraddress };
-  if (entry.auth) {
-    const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
+  if (key === undefined) return undefined;
+  const entry = auths?.[key] as unknown;
+  const malformed = (why: string) => new UserError(`the auths entry "${key}" in ${where} ${why}; run \`docker login ${serveraddress}\` again or fix the entry`);
+  if (typeof entry !== "object" || entry === null || Array.isArray(entry)) throw malformed("is not an object");
+  const e = entry as Record<string, unknown>;
+  for (const field of ["auth", "username", "password", "identitytoken"] as const)
+    if (e[field] !== undefined && typeof e[field] !== "string") throw malformed(`has a non-string "${field}"`);
+  const { auth, username, password, identitytoken } = e as AuthEntry;
+  if (identitytoken) return { identitytoken, serveraddress };
+  if (auth) {
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(auth.trim())) throw malformed("has an auth that is not base64");
+    const decoded = Buffer.from(auth.trim(), "base64").toString("utf8");
     const sep = decoded.indexOf(":");
-    if (sep > 0) return { username: decoded.slice(0, sep), password: decoded.slice(sep + 1), serveraddress };
+    if (sep <= 0) throw malformed('has an auth that does not decode to "username:password"');
+    return { username: decoded.slice(0, sep), password: decoded.slice(sep + 1), serveraddress };
   }
-  if (entry.username && entry.password) return { username: entry.username, password: entry.password, serveraddress };
+  if (username && password) return { username, password, serveraddress };
+  if (username || password) throw malformed(username ? "has a username without a password" : "has a password without a username");
   return undefined;
 }
 
@@ -117,7 +133,7 @@ export async function resolveRegistryAuth(repository: string, env: NodeJS.Proces
   }
   const envConfig = env[ENV_DOCKER_AUTH_CONFIG];
   if (envConfig !== undefined && envConfig.trim() !== "") {
-    const auth = fromAuthsEntry(parseAuthConfigEnv(envConfig).auths, host, serveraddress);
+    const auth = fromAuthsEntry(parseAuthConfigEnv(envConfig).auths, host, serveraddress, `the environment variable ${ENV_DOCKER_AUTH_CONFIG}`);
     if (auth) return { auth, source: `the environment variable ${ENV_DOCKER_AUTH_CONFIG}` };
   }
   const configPath = path.join(env.DOCKER_CONFIG ?? path.join(env.HOME ?? os.homedir(), ".docker"), "config.json");
@@ -137,6 +153,6 @@ export async function resolveRegistryAuth(repository: string, env: NodeJS.Proces
       ? { auth: { identitytoken: creds.Secret, serveraddress }, source }
       : { auth: { username: creds.Username, password: creds.Secret, serveraddress }, source };
   }
-  const auth = fromAuthsEntry(config.auths, host, serveraddress);
+  const auth = fromAuthsEntry(config.auths, host, serveraddress, `the Docker config file ${configPath}`);
   return auth ? { auth, source: `the Docker config file ${configPath}` } : undefined;
 }

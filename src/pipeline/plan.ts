@@ -11,6 +11,7 @@ import { IMAGE_REF, classifyTagArgument } from "../image-ref.js";
 import { imageLabels } from "../labels.js";
 import { loadPatchSet, type PatchSet } from "../patch-set.js";
 import type { Provenance } from "../provenance.js";
+import { publicVerifySettings } from "../verify/host-env.js";
 import { checkPushDestinations, explainBadTag, refusedDestinationMessage } from "./tag-checks.js";
 
 export interface CliOptions {
@@ -65,7 +66,10 @@ export interface TargetPlan {
 }
 
 export interface PlannedTarget {
+  /** What is printed (dry run, the JSON result): env values hidden. */
   plan: TargetPlan;
+  /** The verify settings the run uses, env values included; never printed. */
+  verifySettings: VerifySettings;
   context: BuildContext;
   patchSet: PatchSet;
 }
@@ -184,8 +188,8 @@ export async function planTarget(
     push,
     attest: { push: opts.attest ?? target.attest, signed: opts.signKey !== undefined },
     warnings,
-    verify: { skipped: opts.skipVerify, settings: verifySettings },
+    verify: { skipped: opts.skipVerify, settings: publicVerifySettings(verifySettings) },
     labels: imageLabels(patchSet, baseRef, context.sha256, provenance),
   };
-  return { plan, context, patchSet };
+  return { plan, verifySettings, context, patchSet };
 }

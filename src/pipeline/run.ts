@@ -5,14 +5,13 @@
  * image reaches the push unless the user said --push-unverified; after a push, finished or not,
  * the registry is asked what each ref points at and the result says so (push.ts).
  */
-import { randomBytes } from "node:crypto";
 import { attestPushed, type AttestationResult, type AttestSettings } from "../attest/attest-step.js";
 import type { Leftovers } from "../cancel.js";
 import type { DockerEngine } from "../docker/engine.js";
 import { ProgressStreamError } from "../docker/progress.js";
 import { CancelledError, StepError, UserError, errorMessage } from "../errors.js";
 import { repositoryAndTag } from "../image-ref.js";
-import { BASE_DIGEST_LABEL, LABEL_PREFIX } from "../labels.js";
+import { BASE_DIGEST_LABEL, LABEL_PREFIX, newRunId } from "../labels.js";
 import type { Logger } from "../log.js";
 import type { RetryPolicy } from "../retry.js";
 import { checkGpuAvailable, type GpuEvidence } from "../verify/gpu-evidence.js";
@@ -148,7 +147,8 @@ export function checkPlatform(plan: TargetPlan, info: { os: string; architecture
 export async function runTarget(planned: PlannedTarget, deps: RunDeps): Promise<TargetResult> {
   const { plan, context } = planned;
   const { engine, logger, signal } = deps;
-  const runId = `${Date.now().toString(36)}-${randomBytes(3).toString("hex")}`;
+  // Prefixed by the CI job's name when the workflow sets one, so its cleanup step finds the build tag.
+  const runId = newRunId(deps.env);
   // Built under a per-run name; the user's tags are only applied after verify passed, so a
   // failure never leaves a half-built tag behind.
   const buildTag = `sglang-image-patcher-build/${plan.target.toLowerCase().replace(/[^a-z0-9._-]/g, "-")}:${runId}`;
@@ -208,7 +208,8 @@ export async function runTarget(planned: PlannedTarget, deps: RunDeps): Promise<
     step = "tag-lock";
     unlock = lockTags(plan.refs);
     step = "verify";
-    const settings = plan.verify.settings;
+    // The real settings (env values included); plan.verify.settings is the printed copy.
+    const settings = planned.verifySettings;
     const probeGpu = async (image: string) => timed(timings, "gpuProbe", () => checkGpuAvailable(engine, image, settings.gpus, runId, NO_GPU_HELP));
     const needsGpu = !plan.verify.skipped && settings.mode === "gpu";
     if (!plan.verify.skipped) await timed(timings, "preflight", () => preflightVerify(engine, settings, deps.repoRoot, deps.configDir));
@@ -264,7 +265,7 @@ export async function runTarget(planned: PlannedTarget, deps: RunDeps): Promise<
           runVerifyStep({
             engine,
             image: image.id,
-            settings: plan.verify.settings,
+            settings: planned.verifySettings,
             baseDir: deps.configDir,
             repoRoot: deps.repoRoot,
             runId,

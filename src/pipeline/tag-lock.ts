@@ -1,19 +1,32 @@
 /**
  * One run per tag at a time on this machine. Two runs with the same tag race: each tags and
  * pushes, both report success, and the tag ends at whichever pushed last (the local tag and the
- * registry's may even end at different images). A lock file per tag (created with O_EXCL, holding
- * the owner's pid) makes the second run stop before it builds, naming the first. A lock whose
- * owner is gone (killed) is taken over. Runs on other machines are not covered: the registry
- * check after the push reports what the tag points at in the end.
+ * registry's may even end at different images). A lock file per tag (hard-linked into place,
+ * holding the owner's pid) makes the second run stop before it builds, naming the first. A lock
+ * whose owner is gone (killed) is taken over. Runs on other machines are not covered: the
+ * registry check after the push reports what the tag points at in the end.
+ *
+ * The locks live in a folder of the user's own (`<tmp>/sglang-image-patcher-locks-<uid>`, mode
+ * 0700, its owner checked): a folder shared by every user of a GPU host let a second user fail
+ * with EACCES, and let anyone plant a symlink where the next run writes its draft. The folder
+ * is refused, with a sentence saying what to do, when it is not a real folder of this user's
+ * with no access for others; drafts are created with O_EXCL (`wx`, which never follows a
+ * symlink) and locks are read with O_NOFOLLOW. Two users building one tag on one host are not
+ * serialised by this; the registry check is what they have, as for two machines.
  */
 import { createHash } from "node:crypto";
-import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { closeSync, constants, linkSync, lstatSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { UserError } from "../errors.js";
 import { canonicalRepository, repositoryAndTag } from "../image-ref.js";
 
-export const LOCK_DIR = path.join(os.tmpdir(), "sglang-image-patcher-locks");
+const uid = () => process.getuid?.() ?? -1;
+
+/** This user's lock folder. */
+export function defaultLockDir(tmp = os.tmpdir()): string {
+  return path.join(tmp, `sglang-image-patcher-locks-${uid()}`);
+}
 
 interface Owner {
   pid: number;
@@ -38,16 +51,57 @@ function lockFile(dir: string, ref: string): string {
 }
 
 function readOwner(file: string): Owner | undefined {
+  let fd: number;
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as Owner;
+    // O_NOFOLLOW: a symlink in place of a lock is not read through (ELOOP: treated as stale).
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch {
     return undefined;
+  }
+  try {
+    return JSON.parse(readFileSync(fd, "utf8")) as Owner;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Creates the lock folder (0700) if it is missing and checks the one that is there: a real
+ * folder (not a symlink), owned by this user, with no access for group or others. Anything
+ * else is a UserError naming the folder and the fix, never an errno stack trace.
+ */
+export function ensureLockDir(dir: string): void {
+  const fix = `remove it (or point TMPDIR elsewhere) and run again`;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== "EEXIST") throw new UserError(`cannot create the tag-lock folder ${dir} (${code ?? String(e)}); point TMPDIR at a folder you can write to`);
+  }
+  const st = lstatSync(dir);
+  if (st.isSymbolicLink() || !st.isDirectory()) throw new UserError(`the tag-lock folder ${dir} is ${st.isSymbolicLink() ? "a symlink" : "not a folder"}; ${fix}`);
+  if (uid() >= 0 && st.uid !== uid())
+    throw new UserError(`the tag-lock folder ${dir} belongs to uid ${st.uid}, not to you (uid ${uid()}); another user made it, so its locks cannot be trusted: ${fix}`);
+  if ((st.mode & 0o077) !== 0)
+    throw new UserError(`the tag-lock folder ${dir} has mode ${(st.mode & 0o777).toString(8).padStart(4, "0")}, open to other users; it must be 0700: chmod 700 it, or ${fix}`);
+}
+
+/** Writes the draft with O_CREAT|O_EXCL; a leftover at that name (ours: the folder is 0700) is removed, not written through. */
+function writeDraft(draft: string, content: string): void {
+  try {
+    writeFileSync(draft, content, { flag: "wx", mode: 0o600 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    unlinkSync(draft);
+    writeFileSync(draft, content, { flag: "wx", mode: 0o600 });
   }
 }
 
 /** Locks every ref; returns the release. Throws a UserError naming the run that holds one. */
-export function lockTags(refs: readonly string[], dir = LOCK_DIR): () => void {
-  mkdirSync(dir, { recursive: true });
+export function lockTags(refs: readonly string[], dir = defaultLockDir()): () => void {
+  ensureLockDir(dir);
   const held: string[] = [];
   const release = () => {
     for (const file of held.splice(0)) {
@@ -66,7 +120,7 @@ export function lockTags(refs: readonly string[], dir = LOCK_DIR): () => void {
       for (let tries = 0; ; tries++) {
         // Written aside and hard-linked into place: the lock appears atomically, with its owner in it.
         const draft = `${file}.${process.pid}.tmp`;
-        writeFileSync(draft, JSON.stringify({ pid: process.pid, ref, since: new Date().toISOString() } satisfies Owner));
+        writeDraft(draft, JSON.stringify({ pid: process.pid, ref, since: new Date().toISOString() } satisfies Owner));
         try {
           linkSync(draft, file);
           held.push(file);

@@ -14,6 +14,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import tarStream from "tar-stream";
 import type { VerifySettings } from "../config/schema.js";
+import { passFromHost } from "./host-env.js";
 import type { DockerEngine, OneShotSpec } from "../docker/engine.js";
 import { StepError, UserError, errorMessage } from "../errors.js";
 import { LABEL_PREFIX, containerLabels } from "../labels.js";
@@ -59,6 +60,8 @@ export interface VerifyStepInput {
   sglangVersion?: string;
   onOutput: (text: string) => void;
   signal?: AbortSignal;
+  /** Where verify.envFrom's values are read (default process.env). */
+  hostEnv?: NodeJS.ProcessEnv;
 }
 
 export const NO_GPU_HELP =
@@ -155,6 +158,7 @@ export function verifyContainerSpec(input: Omit<VerifyStepInput, "engine" | "onO
       PYTHONUNBUFFERED: "1",
       ...(s.mode === "cpu" ? CPU_ENGINE_ENV : {}),
       ...s.env,
+      ...passFromHost(s.envFrom, input.hostEnv ?? process.env),
     },
     mounts,
     labels: containerLabels("verify", input.runId),

@@ -6,7 +6,7 @@
  * interrupted by Ctrl-C each end with a clear error, no container left, no tag, nothing pushed.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -126,6 +126,23 @@ describe.skipIf(skip)("the verify step in a real container (engine-less mode)", 
       labels: { "io.github.sglang-image-patcher.role": "verify" }, gpus: "all" as const, timeoutMs: 60_000,
     };
     await expect(engine.runOneShot(spec, () => {})).rejects.toThrow(/could not select device driver "nvidia"/);
+    expect(ourVerifyContainers()).toEqual([]);
+  });
+
+  it("bind mounts are structured: a source path holding ':' and ',' is mounted as it is, read-only when asked", async () => {
+    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), "sip-mount-")), "a:b,ro");
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, "file"), "mounted as it is\n");
+    let out = "";
+    const spec = {
+      image: base, name: `sglang-image-patcher-verify-mount-${Date.now().toString(36)}`,
+      cmd: ["sh", "-c", "cat /mnt/in/file; touch /mnt/in/new 2>/dev/null && echo writable || echo read-only"],
+      env: { [MARKER_NAME]: MARKER_VALUE }, mounts: [{ source: dir, target: "/mnt/in", readOnly: true }],
+      labels: { "io.github.sglang-image-patcher.role": "verify" }, timeoutMs: 60_000,
+    };
+    const r = await engine.runOneShot(spec, (t) => (out += t));
+    expect(r.exitCode).toBe(0);
+    expect(out).toBe("mounted as it is\nread-only\n");
     expect(ourVerifyContainers()).toEqual([]);
   });
 

@@ -2,7 +2,7 @@
 import { mkdirSync, mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { CancelledError } from "../../src/errors.js";
 import { parseConfigText } from "../../src/config/load.js";
 import { memoryLogger } from "../../src/log.js";
@@ -247,6 +247,29 @@ describe("the pipeline with a fake engine", () => {
     const { promise } = await run(engine, { skipVerify: false, pushUnverified: false }, "{ mode: gpu }");
     await expect(promise).rejects.toThrow(/cannot give a container a GPU \(.*could not select device driver .*nvidia-ctk runtime configure --runtime=docker.*verify\.mode: engineless/);
     expect(engine.calls.map((c) => c.replace(/[0-9a-z]+-[0-9a-f]{6}$/, "RUN"))).toEqual(["run sglang-image-patcher-gpu-probe-RUN"]);
+  });
+
+  it("verify.env and verify.envFrom reach the verify container, and neither value the plan, the result or the log", async () => {
+    const engine = new FakeEngine(BASE);
+    const cfg = config(`{ mode: engineless, harness: ${HARNESS}, env: { FROM_FILE: file-Secr3t }, envFrom: [HF_TOKEN] }`);
+    const planned = await planTarget(cfg, cfg.targets.get("t")!, opts({ skipVerify: false, pushUnverified: false }), REPO_ROOT, PROV);
+    expect(planned.plan.verify.settings.env).toEqual({ FROM_FILE: "(hidden)" });
+    expect(planned.plan.verify.settings.envFrom).toEqual(["HF_TOKEN"]);
+    const logger = memoryLogger();
+    vi.stubEnv("HF_TOKEN", "hf_Secr3t");
+    const r = await runTarget(planned, { engine, logger, repoRoot: REPO_ROOT, configDir: REPO_ROOT }).catch((e) => e.result as TargetResult);
+    vi.unstubAllEnvs();
+    expect(engine.lastSpec?.env).toMatchObject({ FROM_FILE: "file-Secr3t", HF_TOKEN: "hf_Secr3t" });
+    const shown = JSON.stringify(r) + JSON.stringify(planned.plan) + logger.lines.join("\n") + JSON.stringify(engine.lastSpec?.labels);
+    expect(shown).not.toMatch(/Secr3t/);
+
+    // Not set on the host: a clear error before any build, naming the variable.
+    vi.stubEnv("HF_TOKEN", undefined);
+    const bare = new FakeEngine(BASE);
+    const missing = await runTarget(planned, { engine: bare, logger: memoryLogger(), repoRoot: REPO_ROOT, configDir: REPO_ROOT }).catch((e) => e);
+    vi.unstubAllEnvs();
+    expect(bare.calls).toEqual([]);
+    expect(String(missing.message)).toMatch(/verify.envFrom names HF_TOKEN, not set in this environment/);
   });
 
   it("Ctrl-C during verify aborts, reports cancelled, and drops the per-run tag", async () => {

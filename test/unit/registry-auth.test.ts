@@ -110,4 +110,25 @@ describe("registry credentials", () => {
     expect(String(err)).toMatch(/DOCKER_AUTH_CONFIG is set but is not a JSON object/);
     expect(String(err)).not.toContain("secret-stuff");
   });
+
+  it.each([
+    ["an auth that does not decode to user:password", { auth: b64("no-colon-Secr3t") }, /does not decode to "username:password"/],
+    ["an auth that is not base64", { auth: "not base64! Secr3t" }, /has an auth that is not base64/],
+    ["a username without a password", { username: "u-Secr3t" }, /has a username without a password/],
+    ["a non-string field", { auth: 42 }, /has a non-string "auth"/],
+    ["an entry that is not an object", "Secr3t", /is not an object/],
+  ])("a malformed entry (%s) is an error naming it, not an anonymous fallthrough", async (_what, entry, message) => {
+    const dir = dockerConfig({ auths: { "https://ghcr.io": entry } });
+    const err = await resolveRegistryAuth("ghcr.io/o/r", { DOCKER_CONFIG: dir }).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(String(err)).toMatch(message);
+    expect(String(err)).toContain(`the auths entry "https://ghcr.io" in the Docker config file ${path.join(dir, "config.json")}`);
+    expect(String(err)).not.toContain("Secr3t");
+    const fromEnv = await resolveRegistryAuth("ghcr.io/o/r", { DOCKER_CONFIG: tmp("sip-empty-"), DOCKER_AUTH_CONFIG: JSON.stringify({ auths: { "ghcr.io": entry } }) }).catch((e: Error) => e);
+    expect(String(fromEnv)).toMatch(/the auths entry "ghcr.io" in the environment variable DOCKER_AUTH_CONFIG/);
+  });
+
+  it("an empty entry ({}) is no credentials, as with the docker CLI", async () => {
+    expect(await resolveRegistryAuth("ghcr.io/o/r", { DOCKER_CONFIG: dockerConfig({ auths: { "ghcr.io": {} } }) })).toBeUndefined();
+  });
 });

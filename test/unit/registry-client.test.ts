@@ -55,6 +55,45 @@ describe("readRegistryTag", () => {
   });
 });
 
+describe("identity tokens on the reading paths", () => {
+  // What `az acr login` and other OAuth2 logins store: no password, a refresh token.
+  const auth = { identitytoken: "refresh-Secr3t", serveraddress: "acr.example.io" };
+  const challenge = 'Bearer realm="https://acr.example.io/oauth2/token",service="acr.example.io",scope="repository:o/x:pull"';
+
+  it("is exchanged at the realm by POST (grant_type=refresh_token), and the access token reads the tag", async () => {
+    const posts: { method?: string; body?: string; type?: string }[] = [];
+    const fetchImpl: FetchLike = async (url, init) => {
+      if (url === "https://acr.example.io/oauth2/token") {
+        posts.push({ method: init.method, body: init.body, type: init.headers["Content-Type"] });
+        const form = new URLSearchParams(init.body);
+        return form.get("refresh_token") === "refresh-Secr3t" ? Response.json({ access_token: "ACCESS" }) : new Response("", { status: 401 });
+      }
+      if (init.headers.Authorization !== "Bearer ACCESS") return new Response("", { status: 401, headers: { "www-authenticate": challenge } });
+      return new Response(JSON.stringify(manifest), { headers: { "docker-content-digest": "sha256:man" } });
+    };
+    const tag = await readRegistryTag("acr.example.io/o/x:v1", { auth, fetch: fetchImpl });
+    expect(tag.manifestDigest).toBe("sha256:man");
+    expect(posts).toHaveLength(1);
+    expect(posts[0]!.method).toBe("POST");
+    expect(posts[0]!.type).toBe("application/x-www-form-urlencoded");
+    expect(Object.fromEntries(new URLSearchParams(posts[0]!.body))).toEqual({
+      grant_type: "refresh_token",
+      refresh_token: "refresh-Secr3t",
+      client_id: "sglang-image-patcher",
+      service: "acr.example.io",
+      scope: "repository:o/x:pull",
+    });
+  });
+
+  it("a refused token is an error (never an anonymous read), and a Basic registry says an identity token cannot answer it", async () => {
+    const refused: FetchLike = async (url) =>
+      url.includes("oauth2") ? new Response("", { status: 401 }) : new Response("", { status: 401, headers: { "www-authenticate": challenge } });
+    await expect(readRegistryTag("acr.example.io/o/x:v1", { auth, fetch: refused })).rejects.toThrow("the registry's token service refused the identity token (HTTP 401)");
+    const basicOnly: FetchLike = async () => new Response("", { status: 401, headers: { "www-authenticate": 'Basic realm="r"' } });
+    await expect(readRegistryTag("acr.example.io/o/x:v1", { auth, fetch: basicOnly })).rejects.toThrow(/only an identity token is configured/);
+  });
+});
+
 describe("push accounting", () => {
   it("counts the compressed sizes of the uploaded layers only, matched by short diff id", () => {
     const image = { layers: [`sha256:${"a".repeat(64)}`, `sha256:${"b".repeat(64)}`] };

