@@ -113,7 +113,7 @@ describe("build-image.yml", () => {
 
   it("never passes --force: a push or index that would move a tag to other content is refused", () => {
     const runs = Object.values<any>(doc.jobs).flatMap((j) => (j.steps ?? []).map((st: any) => String(st.run ?? "")));
-    expect(runs.join("\n")).toMatch(/build-image -- --target/);
+    expect(runs.join("\n")).toMatch(/sglang-image-patcher\.js build --target/);
     for (const r of runs) expect(r).not.toMatch(/--force\b/);
   });
 
