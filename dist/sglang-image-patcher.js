@@ -21,14 +21,14 @@ async function main(argv) {
       const { BUILD_IMAGE_HELP, parseBuildImageArgs } = await import("./chunks/build-image-args-RPPXOYFW.js");
       if (helpRequested(() => parseBuildImageArgs(rest).help)) return printHelp(BUILD_IMAGE_HELP);
     }
-    return (await import("./chunks/build-image-ESQURISQ.js")).buildImage(rest);
+    return (await import("./chunks/build-image-UHZE3PR5.js")).buildImage(rest);
   }
   if (command === "verify") {
     if (asksForHelp) {
       const { VERIFY_IMAGE_HELP, parseVerifyImageArgs } = await import("./chunks/verify-image-args-5M7DZWOG.js");
       if (helpRequested(() => parseVerifyImageArgs(rest).help)) return printHelp(VERIFY_IMAGE_HELP);
     }
-    return (await import("./chunks/verify-image-D5F76OEX.js")).verifyImage(rest);
+    return (await import("./chunks/verify-image-FPI7UQEV.js")).verifyImage(rest);
   }
   if (command === "index") return (await import("./chunks/index-image-CIM24V6I.js")).indexImage(rest);
   if (command === "bases") return (await import("./chunks/bases-update-BZL4Z2IZ.js")).basesUpdate(rest);

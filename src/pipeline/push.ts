@@ -10,7 +10,7 @@ import { StepError, errorMessage } from "../errors.js";
 import { registryHost, repositoryAndTag } from "../image-ref.js";
 import type { Logger } from "../log.js";
 import { readRegistryTag, type RegistryTag } from "../registry-client.js";
-import { DEFAULT_PUSH_RETRY, isAuthFailure, withRetry, type RetryPolicy } from "../retry.js";
+import { DEFAULT_PUSH_RETRY, isAuthFailure, isTransient, withRetry, type RetryPolicy } from "../retry.js";
 
 export interface PushRecord {
   ref: string;
@@ -87,6 +87,42 @@ export async function pushRef(ref: string, deps: PushDeps): Promise<PushedRef> {
     }
     throw new StepError("push", `pushing ${ref} failed: ${msg}`);
   }
+}
+
+/**
+ * Before a push, what each ref names now, read as patiently as the push itself: a registry that
+ * is down for a moment gets the push's retries, and one that stays unreachable fails the push
+ * step as a push to it would (with the cause and the attempts), not as a refusal to move a tag
+ * that nobody could read. Other read failures stay in the answers, for tagMoves to refuse.
+ */
+export async function readRegistryTagsBeforePush(refs: readonly string[], deps: PushDeps): Promise<Map<string, RegistryTag | Error>> {
+  const out = new Map<string, RegistryTag | Error>();
+  for (const ref of refs) {
+    try {
+      const { value } = await withRetry(
+        async () => {
+          const answer = (await readRegistryTags([ref], deps.env)).get(ref);
+          if (answer instanceof Error && isTransient(describeError(answer))) throw new Error(describeError(answer));
+          return answer ?? new Error("not asked");
+        },
+        deps.pushRetry ?? DEFAULT_PUSH_RETRY,
+        (attempt, e, delay) => deps.logger.warn(`reading the registry's tag ${ref} failed (attempt ${attempt}: ${errorMessage(e).trim()}); retrying in ${Math.round(delay / 1000)} s`),
+        deps.signal,
+      );
+      out.set(ref, value);
+    } catch (e) {
+      if (deps.signal?.aborted) throw e;
+      throw new StepError("push", `pushing ${ref} failed: its tag on the registry could not be read before the push: ${errorMessage(e).trim()}`);
+    }
+  }
+  return out;
+}
+
+/** An error's message with its causes (Node's fetch says only "fetch failed"; the cause says why). */
+function describeError(e: Error): string {
+  const parts = [e.message];
+  for (let c: unknown = e.cause, depth = 0; c instanceof Error && depth < 3; c = c.cause, depth++) parts.push(c.message);
+  return parts.join(": ");
 }
 
 /** Asks the registry, with the push's credentials, what each ref names now. */

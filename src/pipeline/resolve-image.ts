@@ -41,8 +41,13 @@ export async function resolveImage(input: ResolveImageInput): Promise<ResolvedIm
   // One multi-arch tag serves both architectures' targets, but a local tag names one platform's
   // image: the other target's would find it and stop at the platform check. A tag present for
   // another platform is pulled again for this one (a digest names one platform's image already).
-  if (info && parsed && !parsed.digest && input.platform && `${info.os}/${info.architecture}` !== input.platform) {
+  // Only an image that came from a registry (it has a registry digest) can be pulled again; a
+  // local-only one (built or imported here) is kept, and the caller's platform check names both
+  // platforms. A pull that fails keeps the local image too, for the same sentence.
+  let otherPlatform: typeof info;
+  if (info && parsed && !parsed.digest && input.platform && `${info.os}/${info.architecture}` !== input.platform && info.repoDigests.length > 0) {
     logger.info(`${ref} is here for ${info.os}/${info.architecture}, not ${input.platform}: pulling the ${input.platform} image`);
+    otherPlatform = info;
     info = undefined;
   }
   if (!info && !parsed) throw new StepError(step, `${what} ${ref} is not present locally (an image id cannot be pulled)`, 2);
@@ -56,6 +61,10 @@ export async function resolveImage(input: ResolveImageInput): Promise<ResolvedIm
     } catch (e) {
       if (signal?.aborted) throw e;
       const msg = errorMessage(e).trim();
+      if (otherPlatform) {
+        logger.warn(`pulling the ${input.platform} image of ${ref} failed (${msg}); keeping the local ${otherPlatform.os}/${otherPlatform.architecture} one`);
+        return finish(input, parsed, otherPlatform, false);
+      }
       if (NOT_FOUND.test(msg)) throw new StepError(step, `${what} ${ref} not found (${msg})`, 2);
       throw new StepError(step, `pulling ${what} ${ref} failed: ${msg}`, 2);
     }
@@ -63,6 +72,12 @@ export async function resolveImage(input: ResolveImageInput): Promise<ResolvedIm
     info = await engine.inspectImage(ref);
   }
   if (!info) throw new StepError(step, `${what} ${ref} is still missing after the pull`, 2);
+  return finish(input, parsed, info, pulled);
+}
+
+/** The registry digest of the image found, checked against a pinned one. */
+function finish(input: ResolveImageInput, parsed: ReturnType<typeof parseImageRef>, info: ImageInfo, pulled: boolean): ResolvedImage {
+  const { ref, step, what } = input;
   const digest = parsed ? registryDigestOf(parsed, info.repoDigests) : undefined;
   if (input.pinnedDigest && digest !== input.pinnedDigest) {
     throw new StepError(step, `${what} ${ref} does not have the pinned digest ${input.pinnedDigest} (has ${info.repoDigests.join(", ") || `no registry digest, image id ${info.id}`})`, 2);

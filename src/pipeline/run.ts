@@ -19,7 +19,7 @@ import type { SuiteIdentity } from "../verify/suite.js";
 import { NO_GPU_HELP, preflightVerify, runVerifyStep, type VerifyOutcome } from "../verify/verify-step.js";
 import { applyTags, revertTags, type AppliedTag } from "./local-tags.js";
 import type { PlannedTarget, TargetPlan } from "./plan.js";
-import { compressedBytesPushed, pushRef, readRegistryTags, tagMoves, tagState, type PushRecord, type RegistryTagState } from "./push.js";
+import { compressedBytesPushed, pushRef, readRegistryTags, readRegistryTagsBeforePush, tagMoves, tagState, type PushRecord, type RegistryTagState } from "./push.js";
 import { resolveImage, type ResolvedImage } from "./resolve-image.js";
 import { lockTags } from "./tag-lock.js";
 
@@ -313,7 +313,7 @@ export async function runTarget(planned: PlannedTarget, deps: RunDeps): Promise<
       result.status = "built";
       logger.info(`not pushing ${plan.target}: ${plan.push.reason}`);
     } else {
-      const moves = tagMoves(plan.refs, await (deps.readRegistryTags ?? readRegistryTags)(plan.refs, deps.env), image.id);
+      const moves = tagMoves(plan.refs, deps.readRegistryTags ? await deps.readRegistryTags(plan.refs, deps.env) : await readRegistryTagsBeforePush(plan.refs, deps), image.id);
       if (moves.length > 0 && !plan.push.force) {
         throw new StepError("push", `refusing to move existing tags to other content: ${moves.join("; ")}. Push under a new tag, or pass --force to move them`, 2);
       }

@@ -30,6 +30,7 @@ describe("resolveImage", () => {
 
   it("a tag present locally for another platform is pulled for the target's (one multi-arch tag, two targets on one host)", async () => {
     const engine = new FakeEngine("example/base:1");
+    engine.images.get("example/base:1")!.repoDigests = [`example/base@${D1}`]; // it came from a registry
     const pulls: { ref: string; platform?: string }[] = [];
     (engine as unknown as { pullImage: (ref: string, opts: { platform?: string }) => Promise<unknown> }).pullImage = async (ref, opts) => {
       pulls.push({ ref, platform: opts.platform });
@@ -42,6 +43,21 @@ describe("resolveImage", () => {
     // Present for the asked platform: used as it is.
     expect((await resolveImage({ ...input(engine, "example/base:1"), platform: "linux/arm64" })).pulled).toBe(false);
     expect(pulls).toHaveLength(1);
+  });
+
+  it("a local-only image of another platform is not pulled (nothing to pull it from); a failed pull keeps the local one for the platform check", async () => {
+    const engine = new FakeEngine("example/base:1"); // built or imported here: no registry digest
+    const local = await resolveImage({ ...input(engine, "example/base:1"), platform: "linux/arm64" });
+    expect(engine.calls).toEqual([]);
+    expect(local).toMatchObject({ pulled: false, info: { architecture: "amd64" } });
+    engine.images.get("example/base:1")!.repoDigests = [`example/base@${D1}`];
+    (engine as unknown as { pullImage: () => Promise<unknown> }).pullImage = async () => {
+      throw new Error("no matching manifest for linux/arm64 in the manifest list entries");
+    };
+    const logger = memoryLogger();
+    const kept = await resolveImage({ ...input(engine, "example/base:1"), platform: "linux/arm64", logger });
+    expect(kept).toMatchObject({ pulled: false, digest: D1, info: { architecture: "amd64" } });
+    expect(logger.lines.join("\n")).toMatch(/pulling the linux\/arm64 image of example\/base:1 failed \(no matching manifest.*\); keeping the local linux\/amd64 one/);
   });
 
   it("a local image id resolves without a pull; a missing one is named, never pulled", async () => {

@@ -11,7 +11,7 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-YEN3DGVZ.js";
+} from "./chunk-6PATVX3Q.js";
 import "./chunk-GOE2CSES.js";
 import {
   REPO_ROOT

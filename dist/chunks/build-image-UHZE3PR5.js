@@ -12,7 +12,7 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-YEN3DGVZ.js";
+} from "./chunk-6PATVX3Q.js";
 import {
   BASE_DIGEST_LABEL,
   LABEL_PREFIX,
@@ -245,6 +245,33 @@ async function pushRef(ref, deps) {
     }
     throw new StepError("push", `pushing ${ref} failed: ${msg}`);
   }
+}
+async function readRegistryTagsBeforePush(refs, deps) {
+  const out = /* @__PURE__ */ new Map();
+  for (const ref of refs) {
+    try {
+      const { value } = await withRetry(
+        async () => {
+          const answer = (await readRegistryTags([ref], deps.env)).get(ref);
+          if (answer instanceof Error && isTransient(describeError(answer))) throw new Error(describeError(answer));
+          return answer ?? new Error("not asked");
+        },
+        deps.pushRetry ?? DEFAULT_PUSH_RETRY,
+        (attempt, e, delay) => deps.logger.warn(`reading the registry's tag ${ref} failed (attempt ${attempt}: ${errorMessage(e).trim()}); retrying in ${Math.round(delay / 1e3)} s`),
+        deps.signal
+      );
+      out.set(ref, value);
+    } catch (e) {
+      if (deps.signal?.aborted) throw e;
+      throw new StepError("push", `pushing ${ref} failed: its tag on the registry could not be read before the push: ${errorMessage(e).trim()}`);
+    }
+  }
+  return out;
+}
+function describeError(e) {
+  const parts = [e.message];
+  for (let c = e.cause, depth = 0; c instanceof Error && depth < 3; c = c.cause, depth++) parts.push(c.message);
+  return parts.join(": ");
 }
 async function readRegistryTags(refs, env) {
   const out = /* @__PURE__ */ new Map();
@@ -604,7 +631,7 @@ async function runTarget(planned, deps) {
       result.status = "built";
       logger.info(`not pushing ${plan.target}: ${plan.push.reason}`);
     } else {
-      const moves = tagMoves(plan.refs, await (deps.readRegistryTags ?? readRegistryTags)(plan.refs, deps.env), image.id);
+      const moves = tagMoves(plan.refs, deps.readRegistryTags ? await deps.readRegistryTags(plan.refs, deps.env) : await readRegistryTagsBeforePush(plan.refs, deps), image.id);
       if (moves.length > 0 && !plan.push.force) {
         throw new StepError("push", `refusing to move existing tags to other content: ${moves.join("; ")}. Push under a new tag, or pass --force to move them`, 2);
       }

@@ -2484,7 +2484,7 @@ var require_tar_fs = __commonJS({
       const strict = opts.strict !== false;
       const umask = typeof opts.umask === "number" ? ~opts.umask : ~processUmask();
       const pack2 = opts.pack || tar.pack();
-      const finish = opts.finish || noop;
+      const finish2 = opts.finish || noop;
       let map = opts.map || noop;
       let dmode = typeof opts.dmode === "number" ? opts.dmode : 0;
       let fmode = typeof opts.fmode === "number" ? opts.fmode : 0;
@@ -2510,7 +2510,7 @@ var require_tar_fs = __commonJS({
         if (err) return pack2.destroy(err);
         if (!filename) {
           if (opts.finalize !== false) pack2.finalize();
-          return finish(pack2);
+          return finish2(pack2);
         }
         if (stat.isSocket()) return onnextentry();
         let header = {
@@ -3467,8 +3467,10 @@ async function resolveImage(input) {
   const parsed = parseImageRef(ref);
   let info = await engine.inspectImage(ref);
   let pulled = false;
-  if (info && parsed && !parsed.digest && input.platform && `${info.os}/${info.architecture}` !== input.platform) {
+  let otherPlatform;
+  if (info && parsed && !parsed.digest && input.platform && `${info.os}/${info.architecture}` !== input.platform && info.repoDigests.length > 0) {
     logger.info(`${ref} is here for ${info.os}/${info.architecture}, not ${input.platform}: pulling the ${input.platform} image`);
+    otherPlatform = info;
     info = void 0;
   }
   if (!info && !parsed) throw new StepError(step, `${what} ${ref} is not present locally (an image id cannot be pulled)`, 2);
@@ -3481,6 +3483,10 @@ async function resolveImage(input) {
     } catch (e) {
       if (signal?.aborted) throw e;
       const msg = errorMessage(e).trim();
+      if (otherPlatform) {
+        logger.warn(`pulling the ${input.platform} image of ${ref} failed (${msg}); keeping the local ${otherPlatform.os}/${otherPlatform.architecture} one`);
+        return finish(input, parsed, otherPlatform, false);
+      }
       if (NOT_FOUND.test(msg)) throw new StepError(step, `${what} ${ref} not found (${msg})`, 2);
       throw new StepError(step, `pulling ${what} ${ref} failed: ${msg}`, 2);
     }
@@ -3488,6 +3494,10 @@ async function resolveImage(input) {
     info = await engine.inspectImage(ref);
   }
   if (!info) throw new StepError(step, `${what} ${ref} is still missing after the pull`, 2);
+  return finish(input, parsed, info, pulled);
+}
+function finish(input, parsed, info, pulled) {
+  const { ref, step, what } = input;
   const digest = parsed ? registryDigestOf(parsed, info.repoDigests) : void 0;
   if (input.pinnedDigest && digest !== input.pinnedDigest) {
     throw new StepError(step, `${what} ${ref} does not have the pinned digest ${input.pinnedDigest} (has ${info.repoDigests.join(", ") || `no registry digest, image id ${info.id}`})`, 2);
