@@ -63,6 +63,10 @@ SAY_EXACTLY = "Say exactly:"
 TOOL_CALL_SLOT = "{tool_call}"
 # ...and this one by a second call of that tool with other arguments (two calls in one answer).
 SECOND_TOOL_CALL_SLOT = "{tool_call2}"
+# Both calls in the shape the release's tool_choice "required" constraint forces: v0.5.9's JSON
+# array schema (json_schema in the sampling params), or 0.5.23's structural tag, which keeps
+# the parser's native format (two qwen25 calls).
+REQUIRED_CALLS_SLOT = "{required_calls}"
 
 
 def scripted_logprob(position: int, token_id: int) -> float:
@@ -105,6 +109,13 @@ class ScriptedModel:
             if tool is not None:
                 text = text.replace(TOOL_CALL_SLOT, self._qwen25_call(tool))
                 text = text.replace(SECOND_TOOL_CALL_SLOT, self._qwen25_call(tool, second=True))
+                if json_schema:
+                    calls = [{"name": tool["name"], "parameters": self._arguments(tool, second)}
+                             for second in (False, True)]
+                    text = text.replace(REQUIRED_CALLS_SLOT, json.dumps(calls, ensure_ascii=False))
+                else:
+                    text = text.replace(REQUIRED_CALLS_SLOT, self._qwen25_call(tool)
+                                        + self._qwen25_call(tool, second=True))
             return text
         user = " ".join(user.split()[:6])
         text = ""

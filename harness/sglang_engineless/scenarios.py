@@ -117,12 +117,9 @@ TOOLS = [
     }
 ]
 SAY = "Say exactly: "
-# The answer to tool_choice "required" when the model calls the tool twice: the JSON array
-# of the release's schema constraint, two elements.
-REQUIRED_TWO_CALLS = json.dumps([
-    {"name": "get_weather", "parameters": {"city": "Paris", "days": 3}},
-    {"name": "get_weather", "parameters": {"city": "東京", "days": 5}},
-], ensure_ascii=False)
+# The answer to tool_choice "required" when the model calls the tool twice, in the shape the
+# release's constraint forces (v0.5.9: a two-element JSON array; 0.5.23: two native calls).
+REQUIRED_TWO_CALLS = "{required_calls}"
 
 
 def matrix(full: bool = False, core: bool = False):
