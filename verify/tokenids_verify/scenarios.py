@@ -48,6 +48,16 @@ TOOL_AFTER_EMOJI_MESSAGES: List[Dict[str, Any]] = [
     {"role": "user", "content": "Say exactly: Checking 東京 🗼{tool_call}"},
 ]
 
+# Every tool call of an answer streams, and text after a call is text on both sides. A model
+# asked for two calls may answer with one (the comparison holds either way); the harness's
+# scripted model makes {tool_call2} a second call of the tool with other arguments.
+TWO_TOOL_CALLS_MESSAGES: List[Dict[str, Any]] = [
+    {"role": "user", "content": "Say exactly: Checking Paris and 東京.{tool_call}{tool_call2}"},
+]
+TEXT_AFTER_TOOL_CALL_MESSAGES: List[Dict[str, Any]] = [
+    {"role": "user", "content": "Say exactly: Checking café.{tool_call}\nDone, anything else?"},
+]
+
 REASONING_MESSAGES: List[Dict[str, Any]] = [
     {"role": "user", "content": "Is 17 a prime number? Answer briefly."},
 ]
