@@ -31,7 +31,10 @@ def nemo_gym(base_url, scenario):
     from fastapi.testclient import TestClient
     from omegaconf import OmegaConf
 
+    import requests
+
     from nemo_gym.config_types import BaseServerConfig
+    from nemo_gym.openai_utils import NeMoGymResponseCreateParamsNonStreaming
     from nemo_gym.server_utils import ServerClient
     from responses_api_models.vllm_model.app import VLLMModel, VLLMModelConfig
 
@@ -58,6 +61,23 @@ def nemo_gym(base_url, scenario):
         response = client.post("/v1/responses", json=body)
     if response.status_code != 200:
         return {"ok": False, "error": f"HTTP {response.status_code}: {response.text[:2000]}"}
+    # NeMo-Gym's own exception handler answers 500 with the client error it caught.
+    # The engine's own ids for the body vllm_model sends (its own conversion code), asked
+    # with return_token_ids: what the extracted ids must equal.
+    chat_params = model._converter.responses_to_chat_completion_create_params(
+        NeMoGymResponseCreateParamsNonStreaming.model_validate(body)
+    )
+    sent = model._preprocess_chat_completion_create_params(
+        None, chat_params.model_dump(exclude_unset=True)
+    )
+    engine = requests.post(
+        f"{base_url}/v1/chat/completions", json=dict(sent, return_token_ids=True), timeout=60
+    ).json()
+    engine = {
+        "prompt_token_ids": engine.get("prompt_token_ids"),
+        "token_ids": engine["choices"][0].get("token_ids"),
+        "logprobs": [c["logprob"] for c in (engine["choices"][0].get("logprobs") or {}).get("content") or []],
+    }
     items = response.json()["output"]
     trained = [i for i in items if "generation_token_ids" in i]
     if not trained:
@@ -70,6 +90,7 @@ def nemo_gym(base_url, scenario):
         "generation_token_ids": first["generation_token_ids"],
         "generation_log_probs": first["generation_log_probs"],
         "output_types": [i["type"] for i in items],
+        "engine": engine,
     }
 
 
