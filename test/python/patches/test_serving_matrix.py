@@ -302,6 +302,8 @@ STOCK_DEFECTS = {
         "text_fidelity": ("tool_call", "text_before_tool_call", "multibyte_edge",
                           "text_and_tool_call_one_step", "reasoning_tool"),
         "logprobs_alignment": ("logprobs_top0", "logprobs_top5", "logprobs_unset"),
+        # no return_tokens_as_token_ids: the logprob tokens stay text.
+        "logprob_token_ids": ("logprobs_top0", "logprobs_top5", "logprobs_unset"),
     },
 }
 
@@ -324,6 +326,7 @@ DEFECTS = {
     "0005": ("text_fidelity", ("multibyte_edge", "logprobs_unset")),
     "0006": ("text_fidelity", ("text_before_tool_call", "tool_call", "reasoning_tool")),
     "0007": ("text_fidelity", ("text_and_tool_call_one_step", "tool_call")),
+    "0020": ("logprob_token_ids", ("logprobs_top0", "logprobs_top5", "logprobs_unset")),
 }
 
 
@@ -349,6 +352,16 @@ def remove_remaining_arguments_ids(tree: Path):
     path.write_text(src[:at] + src[at + len(line):])
 
 
+def tokens_as_token_ids_off(tree: Path):
+    """0020 with return_tokens_as_token_ids never honoured (its flag read as off): 0021 and
+    0022 build on 0020's protocol lines, so the control is this edit, not leaving 0020 out."""
+    path = tree / "sglang/srt/entrypoints/openai/tokens_as_token_ids.py"
+    src = path.read_text()
+    line = "    return default if flag is None else flag\n"
+    assert src.count(line) == 1, "0020's flag reading moved"
+    path.write_text(src.replace(line, "    return False\n"))
+
+
 CONTROLS = {
     # label: (diff it shows, leave_out, edit)
     "0002-placement": ("0002", None, remove_remaining_arguments_ids),
@@ -357,6 +370,7 @@ CONTROLS = {
     "without-0005": ("0005", "0005", None),
     "without-0006": ("0006", "0006", None),
     "without-0007": ("0007", "0007", None),
+    "0020-off": ("0020", None, tokens_as_token_ids_off),
 }
 
 
