@@ -23,6 +23,11 @@ servers under load, so scenarios run across:
   bunched  the engine yields to the event loop after every `burst` outputs (default 1), so
            whatever queued meanwhile coalesces into one read;
   whole    the whole answer is queued before the serving layer runs: one read;
+  lag      as bunched (burst 1), and with n > 1 the readers lag the engine: after the
+           serving layer handled one choice's output, the engine runs on before the next
+           choice's output (already taken by its waiter) is read, as while a real server
+           awaits the HTTP send. On 0.5.23 in cumulative mode an intermediate output's
+           output_ids is the request's live list, so it has grown by then;
 and `step_tokens` k > 1 makes one engine step append k tokens before the scheduler's
 output rule runs (speculative / multi-token decoding), read one output at a time.
 With return_logprob the scripted engine also produces log-probabilities (see
@@ -48,12 +53,20 @@ adapter = _load_adapter()
 from sglang.srt.managers.tokenizer_manager import TokenizerManager  # noqa: E402
 from sglang.srt.sampling.sampling_params import SamplingParams  # noqa: E402
 
-DELIVERY_MODES = ("each", "bunched", "whole")
+DELIVERY_MODES = ("each", "bunched", "whole", "lag")
+# How often the event loop runs between two choices' reads in the "lag" mode.
+LAG_TURNS = 3
 # A user message "Say exactly: TEXT" makes the scripted model answer TEXT, with
 # TOOL_CALL_SLOT replaced by the qwen25 call of the first tool: scenarios place multi-byte
 # characters and tool calls exactly where the defects live.
 SAY_EXACTLY = "Say exactly:"
 TOOL_CALL_SLOT = "{tool_call}"
+# ...and this one by a second call of that tool with other arguments (two calls in one answer).
+SECOND_TOOL_CALL_SLOT = "{tool_call2}"
+# Both calls in the shape the release's tool_choice "required" constraint forces: v0.5.9's JSON
+# array schema (json_schema in the sampling params), or 0.5.23's structural tag, which keeps
+# the parser's native format (two qwen25 calls).
+REQUIRED_CALLS_SLOT = "{required_calls}"
 
 
 def scripted_logprob(position: int, token_id: int) -> float:
@@ -95,6 +108,14 @@ class ScriptedModel:
             text = user[len(SAY_EXACTLY) :].lstrip(" ")
             if tool is not None:
                 text = text.replace(TOOL_CALL_SLOT, self._qwen25_call(tool))
+                text = text.replace(SECOND_TOOL_CALL_SLOT, self._qwen25_call(tool, second=True))
+                if json_schema:
+                    calls = [{"name": tool["name"], "parameters": self._arguments(tool, second)}
+                             for second in (False, True)]
+                    text = text.replace(REQUIRED_CALLS_SLOT, json.dumps(calls, ensure_ascii=False))
+                else:
+                    text = text.replace(REQUIRED_CALLS_SLOT, self._qwen25_call(tool)
+                                        + self._qwen25_call(tool, second=True))
             return text
         user = " ".join(user.split()[:6])
         text = ""
@@ -116,8 +137,8 @@ class ScriptedModel:
         ids = self.tokenizer.encode(text, add_special_tokens=False)
         return ids + [self.eos_id]
 
-    def _qwen25_call(self, tool: Dict[str, Any]) -> str:
-        call = {"name": tool["name"], "arguments": self._arguments(tool)}
+    def _qwen25_call(self, tool: Dict[str, Any], second: bool = False) -> str:
+        call = {"name": tool["name"], "arguments": self._arguments(tool, second)}
         return "\n<tool_call>\n" + json.dumps(call) + "\n</tool_call>"
 
     @staticmethod
@@ -135,8 +156,10 @@ class ScriptedModel:
         return None
 
     @staticmethod
-    def _arguments(tool: Dict[str, Any]) -> Dict[str, Any]:
+    def _arguments(tool: Dict[str, Any], second: bool = False) -> Dict[str, Any]:
         samples = {"string": "Paris", "integer": 3, "number": 1.5, "boolean": True}
+        if second:
+            samples = {"string": "東京", "integer": 5, "number": 2.5, "boolean": False}
         props = (tool.get("parameters") or {}).get("properties") or {}
         return {k: samples.get((v or {}).get("type"), "x") for k, v in props.items()}
 
@@ -164,7 +187,8 @@ class ScriptedTokenizerManager(TokenizerManager):
         self.engine_log: Dict[str, Dict[str, Any]] = {}
         self.engine_calls: List[str] = []
         # When a caller sets a list here: each read the serving layer makes, in order, as
-        # ("read", choice index, ids produced so far for that index); the caller may
+        # ("read", choice index, ids produced so far for that index, output_ids length
+        # found); the caller may
         # interleave its own events (e.g. SSE chunks). None (the default): not recorded,
         # so a long-running server does not grow it.
         self.events: Optional[List[Any]] = None
@@ -179,7 +203,7 @@ class ScriptedTokenizerManager(TokenizerManager):
         if delivery not in DELIVERY_MODES:
             raise ValueError(f"delivery {delivery!r}: use one of {', '.join(DELIVERY_MODES)}")
         self.delivery = delivery
-        self.burst = 1_000_000 if delivery == "whole" else max(1, burst)
+        self.burst = 1_000_000 if delivery == "whole" else 1 if delivery == "lag" else max(1, burst)
         self.step_tokens = max(1, step_tokens)
 
     def auto_create_handle_loop(self):
@@ -228,11 +252,19 @@ class ScriptedTokenizerManager(TokenizerManager):
                 result["index"] = rid_to_index[result["meta_info"]["id"]]
                 self._record_read(result["index"], seen, result)
                 yield result
+                if self.delivery == "lag":
+                    # The readers lag: the engine runs on before the next choice's output,
+                    # taken by its waiter already, is read.
+                    for _ in range(LAG_TURNS):
+                        await asyncio.sleep(0)
                 task_map[asyncio.ensure_future(gen.__anext__())] = gen
 
     def _record_read(self, index: int, seen: "_IdsSeen", out: Dict[str, Any]) -> None:
+        # ("read", index, ids the outputs read so far report, length of the output_ids
+        # list as the serving layer finds it: longer on a live list the engine ran ahead in)
         if self.events is not None:
-            self.events.append(("read", index, seen.count(index, out)))
+            self.events.append(("read", index, seen.count(index, out),
+                                len(out.get("output_ids") or [])))
 
     async def _one(self, obj, request):
         if obj.input_ids is not None:
@@ -340,7 +372,11 @@ class ScriptedTokenizerManager(TokenizerManager):
 
 class _IdsSeen:
     """Ids produced so far per choice index, from the outputs the serving layer reads
-    (output_ids are deltas under --stream-output for streams, cumulative otherwise)."""
+    (output_ids are deltas under --stream-output for streams, cumulative otherwise).
+
+    A cumulative output counts what it reports itself (meta_info completion_tokens), not the
+    length of its output_ids: on 0.5.23 an intermediate output's list is the request's live
+    list, which may already hold ids of outputs not read yet (whose text comes later)."""
 
     def __init__(self, delta: bool):
         self.delta = bool(delta)
@@ -348,7 +384,10 @@ class _IdsSeen:
 
     def count(self, index: int, out: Dict[str, Any]) -> int:
         n = len(out.get("output_ids") or [])
-        self.counts[index] = self.counts.get(index, 0) + n if self.delta else n
+        if self.delta:
+            self.counts[index] = self.counts.get(index, 0) + n
+        else:
+            self.counts[index] = min(n, out.get("meta_info", {}).get("completion_tokens", n))
         return self.counts[index]
 
 

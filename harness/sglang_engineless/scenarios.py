@@ -10,7 +10,9 @@ consumed and produced (ids, log-probabilities). Tests assert on that file; the m
 defined here so tests can parametrize over it without importing sglang.
 
 Axes: --stream-output off/on x --stream-interval 1/3 x engine-output delivery (one output
-per read, bunched, the whole answer in one read, 3 tokens per engine step) x kind. The
+per read, bunched, the whole answer in one read, 3 tokens per engine step, readers lagging
+the engine with n = 2) x kind. The lagging readers run in cumulative mode at interval 1 only
+(LAG_MODE), but under --full. The
 default matrix pairs n with the delivery (n = 1 for "each"/"whole", 2 for the others) so
 every kind meets both n under every server mode; --full runs n 1 and 2 under every
 delivery; --core (the default CI run of a second release) runs each kind under CORE_MODES,
@@ -45,13 +47,18 @@ KINDS = {
     "logprobs_top0": "logprobs, top_logprobs 0, text held back then a tool call",
     "logprobs_top5": "logprobs, top_logprobs 5, reasoning then a tool call",
     "logprobs_unset": "logprobs, top_logprobs unset, multi-byte text at chunk edges",
+    "two_tool_calls": "text, then two qwen25 <tool_call>s in one answer",
+    "required_two_calls": "tool_choice required answered with a two-element JSON array",
+    "reasoning_not_streamed": "stream_reasoning false with the qwen3 reasoning parser",
+    "text_after_tool_call": "text, a tool call, then more text",
 }
 TOOL_KINDS = {
     "tool_call", "text_and_tool_call_one_step", "tool_cut_auto", "tool_cut_required",
     "tool_cut_named", "reasoning_tool", "text_before_tool_call", "n3_tools",
-    "logprobs_top0", "logprobs_top5",
+    "logprobs_top0", "logprobs_top5", "two_tool_calls", "required_two_calls",
+    "text_after_tool_call",
 }
-REASONING_KINDS = {"reasoning_then_content", "reasoning_tool", "logprobs_top5"}
+REASONING_KINDS = {"reasoning_then_content", "reasoning_tool", "logprobs_top5", "reasoning_not_streamed"}
 CUT_KINDS = {"tool_cut_auto", "tool_cut_required", "tool_cut_named"}
 # Where a cut request stops: the first token count whose text reaches this (inside the
 # "city" argument of the scripted call).
@@ -62,10 +69,14 @@ DELIVERIES = {
     "bunched": ("bunched", 1),
     "whole": ("whole", 1),
     "step3": ("each", 3),
+    "lag": ("lag", 1),
 }
-DEFAULT_N = {"each": 1, "whole": 1, "bunched": 2, "step3": 2}
-# (stream_output, stream_interval, delivery) of the core matrix; n as DEFAULT_N.
-CORE_MODES = [(False, 1, "each"), (True, 3, "bunched"), (False, 3, "step3"), (True, 1, "whole")]
+DEFAULT_N = {"each": 1, "whole": 1, "bunched": 2, "step3": 2, "lag": 2}
+# (stream_output, stream_interval, delivery) of the core matrix; n as DEFAULT_N. The lagging
+# readers matter in cumulative mode (0.5.23 hands intermediate outputs the live list).
+LAG_MODE = (False, 1, "lag")
+CORE_MODES = [(False, 1, "each"), (True, 3, "bunched"), (False, 3, "step3"), (True, 1, "whole"),
+              LAG_MODE]
 # Runs of every scenario: name -> (stream, request fields on top of the scenario's).
 BASE_RUNS = {
     "stream-default": (True, {}),
@@ -113,6 +124,9 @@ TOOLS = [
     }
 ]
 SAY = "Say exactly: "
+# The answer to tool_choice "required" when the model calls the tool twice, in the shape the
+# release's constraint forces (v0.5.9: a two-element JSON array; 0.5.23: two native calls).
+REQUIRED_TWO_CALLS = "{required_calls}"
 
 
 def matrix(full: bool = False, core: bool = False):
@@ -125,6 +139,8 @@ def matrix(full: bool = False, core: bool = False):
         else itertools.product(KINDS, (False, True), (1, 3), DELIVERIES)
     )
     for kind, stream_output, interval, delivery in modes:
+        if delivery == "lag" and not full and (stream_output, interval, delivery) != LAG_MODE:
+            continue  # the default matrix lags in cumulative mode only; --full everywhere
         if kind == "text_and_tool_call_one_step" and delivery != "whole":
             continue
         if kind == "n3_tools":
@@ -160,6 +176,9 @@ def request_body(spec):
         "text_before_tool_call": "Checking 東京 🗼{tool_call}",
         "logprobs_top0": "The answer你🙂好 café{tool_call}",
         "logprobs_unset": "The answer你🙂好 café 東京 🗼 done",
+        "two_tool_calls": "Checking both 東京 and Paris.{tool_call}{tool_call2}",
+        "required_two_calls": REQUIRED_TWO_CALLS,
+        "text_after_tool_call": "Checking café.{tool_call}\nDone, anything else?",
     }.get(kind)
     if say:
         body["messages"][0]["content"] = SAY + say
@@ -173,8 +192,10 @@ def request_body(spec):
         body["max_tokens"] = 7
     if kind == "include_usage":
         body["stream_options"] = {"include_usage": True}
-    if kind == "tool_cut_required":
+    if kind in ("tool_cut_required", "required_two_calls"):
         body["tool_choice"] = "required"
+    if kind == "reasoning_not_streamed":
+        body["stream_reasoning"] = False
     if kind == "tool_cut_named":
         body["tool_choice"] = {"type": "function", "function": {"name": "get_weather"}}
     if kind.startswith("logprobs_"):

@@ -5,7 +5,7 @@
         [--stream-output | --incremental-streaming-output] [--stream-interval N] \\
         [--tool-call-parser P] [--reasoning-parser R] \\
         [--return-input-ids] [--return-output-ids] \\
-        [--delivery each|bunched|whole] [--step-tokens K]
+        [--delivery each|bunched|whole|lag] [--step-tokens K]
 
 Flags mean what they mean to `python3 -m sglang.launch_server` of the release on PYTHONPATH:
 delta ids in streams are --stream-output on v0.5.9 and --incremental-streaming-output on
@@ -44,10 +44,11 @@ def parse_args(argv):
     )
     p.add_argument(
         "--delivery",
-        choices=("each", "bunched", "whole"),
+        choices=("each", "bunched", "whole", "lag"),
         default="bunched",
         help="how engine outputs reach the serving layer (harness only): one per read, "
-        "bunched by --burst, or the whole answer in one read",
+        "bunched by --burst, the whole answer in one read, or readers (n > 1) that lag "
+        "the engine",
     )
     p.add_argument(
         "--step-tokens", type=int, default=1, help="tokens per engine step (harness only)"

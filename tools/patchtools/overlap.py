@@ -129,6 +129,27 @@ def completions_ids(data, stock):
     return bad
 
 
+def completions_ids_placement(data, stock):
+    """Each streamed chunk carries the ids of its own output: never an empty token_ids, and
+    a choice that stopped on EOS has the EOS id on its finish chunk (0.5.23 reads the live
+    list: with several choices the EOS went out a chunk early, the finish chunk got [])."""
+    bad = []
+    for server, case, flag, body, stream, full in _completion_runs(data):
+        where = f"{server}/{case}/{flag}"
+        for pos, chunk in enumerate(stream["chunks"]):
+            for ch in chunk["choices"]:
+                if "token_ids" in ch and not ch["token_ids"]:
+                    bad.append(f"{where} chunk {pos}: empty token_ids")
+        for i, e in enumerate(stream["engine"]):
+            finish = [ch for chunk in stream["chunks"] for ch in chunk["choices"]
+                      if ch["index"] == i and ch.get("finish_reason")]
+            stopped_on_eos = finish and finish[-1]["finish_reason"] == "stop" and not isinstance(
+                finish[-1].get("matched_stop"), str)
+            if stopped_on_eos and (finish[-1].get("token_ids") or [None])[-1] != e["output_ids"][-1]:
+                bad.append(f"{where}: the EOS id of choice {i} is not on its finish chunk")
+    return bad
+
+
 def completions_flag_false(data, stock):
     bad = []
     for key, result in data["completions"]["runs"].items():
@@ -213,12 +234,22 @@ CLAUSES = [
      _chat("logprobs_alignment"), "chat"),
     ("chat.stream-text", "Streamed content, reasoning and tool calls equal the non-streaming message",
      _chat("text_fidelity"), "chat"),
+    ("chat.ids-placement-live-list", "Ids ride on their text with n > 1 and the readers lagging the engine in cumulative mode (0.5.23 passes a live output_ids list): a chunk never takes ids of a later output",
+     _chat("ids_placement", spec_pred=lambda s: s["delivery"] == "lag"), "chat"),
+    ("chat.every-tool-call", "Every tool call of an answer streams (two <tool_call>s, a two-element tool_choice required array), however the outputs are bunched",
+     _chat("text_fidelity", spec_pred=lambda s: s["kind"] in ("two_tool_calls", "required_two_calls")), "chat"),
+    ("chat.text-after-tool-call", "Text after a tool call is in the message on both sides, streamed and not",
+     _chat("text_fidelity", spec_pred=lambda s: s["kind"] == "text_after_tool_call"), "chat"),
+    ("chat.reasoning-markup", "stream_reasoning false: the streamed reasoning_content carries no <think> tag, as the non-streaming one",
+     _chat("text_fidelity", spec_pred=lambda s: s["kind"] == "reasoning_not_streamed"), "chat"),
     ("chat.flag-false-stock", "return_token_ids false: chat responses are key-for-key the stock release's",
      chat_flag_false, "chat"),
     ("completions.request-flag", "/v1/completions return_token_ids: lax spellings accepted, garbage a 400 naming it",
      completions_request_flag, "completions"),
     ("completions.ids", "/v1/completions: per-choice prompt_token_ids and token_ids exactly the engine's, streaming (prompt ids on each choice's first chunk) and not",
      completions_ids, "completions"),
+    ("completions.ids-placement", "/v1/completions streaming: each chunk carries its own output's ids (never [], the EOS id on the finish chunk), with several choices too",
+     completions_ids_placement, "completions"),
     ("completions.echo-stream-text", "/v1/completions with echo: the streamed text equals the response text",
      completions_echo_text, "completions"),
     ("completions.logprobs-with-ids", "/v1/completions streaming: each chunk's log-probabilities are 1:1 with its token_ids",

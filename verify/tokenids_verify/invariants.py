@@ -125,6 +125,31 @@ def _lag_problems(tok: ModelTokenizer, sc: StreamChoice, label: str, field: str)
     return []
 
 
+def _ahead_problems(tok: ModelTokenizer, sc: StreamChoice, label: str) -> List[str]:
+    """...and never ahead of it: after every chunk that emits content, what the ids so far
+    spell beyond the content so far can only be text still held back for an incomplete
+    UTF-8 character (it decodes with U+FFFD) or none (EOS). Catches ids taken from a
+    still-growing list (0.5.23's live output_ids with n > 1) whose text comes on a later
+    chunk. Not for streams with stop strings, whose text is held back at a stop's prefix."""
+    ids: List[int] = []
+    text = ""
+    for part in sc.parts:
+        ids += part.token_ids
+        text += part.content
+        if not part.content:
+            continue
+        decoded = tok.decode(ids, skip_special_tokens=True)
+        if not decoded.startswith(text):
+            continue  # ids behind their text: _lag_problems says so
+        surplus = decoded[len(text):]
+        if surplus.strip() and "\ufffd" not in surplus:
+            return [
+                f"{label}: chunk {part.position} carries ids ahead of its content: content so far={_short(text)}, "
+                f"decode(ids so far)={_short(decoded)}"
+            ]
+    return []
+
+
 _JSON_UNICODE_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 
 
@@ -170,13 +195,15 @@ def stream_problems(
     n: int = 1,
     text_mode: str = "content",
     expected_prompt_ids: Optional[List[int]] = None,
+    stop_strings: bool = False,
 ) -> List[str]:
     """The streaming contract for one stream.
 
     text_mode: "content" (plain answer: decode(ids) vs content, per chunk and in total),
     "reasoning" (reasoning text must be spelled by the ids so far), "tools" (the tool parser
     turns the ids' text into structured deltas, so only the words emitted so far must be
-    spelled by the ids so far).
+    spelled by the ids so far). stop_strings: the request has some (content may then be held
+    back at a stop string's prefix, so ids may run ahead of it).
     """
     problems: List[str] = []
     if not asm.done:
@@ -221,6 +248,8 @@ def stream_problems(
         if text_mode == "content":
             problems += text_problems(tok, sc.token_ids, sc.content, sc.finish_reason, sc.matched_stop, where)
             problems += _lag_problems(tok, sc, where, "content")
+            if not stop_strings:
+                problems += _ahead_problems(tok, sc, where)
         elif text_mode == "reasoning":
             problems += _lag_problems(tok, sc, where, "reasoning")
         elif text_mode == "tools":

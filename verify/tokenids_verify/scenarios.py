@@ -48,6 +48,21 @@ TOOL_AFTER_EMOJI_MESSAGES: List[Dict[str, Any]] = [
     {"role": "user", "content": "Say exactly: Checking 東京 🗼{tool_call}"},
 ]
 
+# Every tool call of an answer streams, and text after a call is text on both sides. A model
+# asked for two calls may answer with one (the comparison holds either way); the harness's
+# scripted model makes {tool_call2} a second call of the tool with other arguments.
+TWO_TOOL_CALLS_MESSAGES: List[Dict[str, Any]] = [
+    {"role": "user", "content": "Say exactly: Checking Paris and 東京.{tool_call}{tool_call2}"},
+]
+TEXT_AFTER_TOOL_CALL_MESSAGES: List[Dict[str, Any]] = [
+    {"role": "user", "content": "Say exactly: Checking café.{tool_call}\nDone, anything else?"},
+]
+# tool_choice "required": the release constrains the answer (v0.5.9: a JSON array of calls;
+# 0.5.23 with qwen25: the native format); the harness's {required_calls} is two calls in it.
+REQUIRED_TWO_CALLS_MESSAGES: List[Dict[str, Any]] = [
+    {"role": "user", "content": "Say exactly: {required_calls}"},
+]
+
 REASONING_MESSAGES: List[Dict[str, Any]] = [
     {"role": "user", "content": "Is 17 a prime number? Answer briefly."},
 ]

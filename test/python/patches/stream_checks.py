@@ -193,16 +193,37 @@ def streamed_message(chunks, index):
     return "".join(content), "".join(reasoning), [calls[k] for k in sorted(calls)]
 
 
+SAY = "Say exactly: "
+TOOL_CALL_SLOTS = ("{tool_call}", "{tool_call2}")
+
+
+def said_text(request):
+    """The normal text of a scripted "Say exactly:" answer with tool calls (the model's words
+    outside its calls), or None where the scenario has no such answer."""
+    said = request["messages"][-1]["content"]
+    if not said.startswith(SAY) or "tool_choice" in request or "{tool_call" not in said:
+        return None
+    said = said[len(SAY):]
+    for slot in TOOL_CALL_SLOTS:
+        said = said.replace(slot, " ")
+    return said
+
+
 def text_fidelity(runs, spec):
     """Per index, streamed content, reasoning and tool calls equal the non-streaming
     message, modulo whitespace at each field's ends; a tool call cut by max_tokens streams
-    as a partial call (the non-streaming answer keeps its raw text as content)."""
+    as a partial call (the non-streaming answer keeps its raw text as content). Where the
+    scripted answer is known, the message keeps every word the model said outside its
+    calls (text after a call is text on both sides: its ids are in token_ids)."""
     bad = []
     chunks = runs["stream-default"]["chunks"]
+    said = said_text(runs["request"])
     for choice in runs["full-default"]["response"]["choices"]:
         i, msg = choice["index"], choice["message"]
         content, reasoning, calls = streamed_message(chunks, i)
         want = (msg.get("content") or "").strip()
+        if said is not None and want.split() != said.split():
+            bad.append(f"index {i}: the response's content {want!r} is not the said text {said!r}")
         if spec["kind"] in CUT_KINDS:
             if not want.startswith(content.strip()):
                 bad.append(f"index {i}: streamed content {content!r} is not a start of {want!r}")

@@ -53,10 +53,12 @@ LATER = RELEASES[1:]
 CORE_SERVERS = (SERVER_NAMES if os.environ.get("SGLANG_TEST_MATRIX") == "full"
                 else ["so0-si1"])
 # Upstream's completions streams with several choices (n > 1, batches) without
-# --incremental-streaming-output, measured on stock 0.5.23: a choice's last text comes on
-# its finish chunk with `token_ids: []`, its ids (EOS included) on the chunk before. The
-# 0.5.23 series keeps that on purpose (upstream's own field).
+# --incremental-streaming-output, measured on stock 0.5.23: a chunk reads the request's
+# live output_ids list, so a choice's last text comes on its finish chunk with
+# `token_ids: []`, its ids (EOS included) on the chunk before. The 0.5.23 series bounds the
+# read by the output's completion_tokens (its 0011), as the contract requires.
 MULTI_CHOICE_STREAM_DEFECTS = ("empty or null token_ids", "the EOS id is not on the finish chunk")
+LIVE_LIST_FIX = {"0.5.23": "0011"}
 
 
 def run_scenarios(tree, tmp_path_factory, label, servers=None, cases=None, python=sys.executable,
@@ -594,23 +596,41 @@ def streamed_ids_exact(data, flag):
 
 
 @pytest.mark.parametrize("release", LATER)
-def test_later_release_ids_are_exact_single_choice(later, release):
+def test_later_release_ids_are_exact(later, release):
+    """Every case, several choices included: each chunk's ids are those of its own output
+    (never of the live list's later outputs), the EOS id on the finish chunk."""
     data = later(release, True)
-    problems = {k: p for k, p in later_problems(data, "default").items()
-                if p and not multi_choice(data["cases"][k.split("/")[1]])}
+    problems = {k: p for k, p in later_problems(data, "default").items() if p}
     assert not problems, json.dumps(problems, indent=1)[:4000]
+    assert any(multi_choice(data["cases"][case]) for case in CASES)
     assert not streamed_ids_exact(data, "default")
 
 
 @pytest.mark.parametrize("release", LATER)
-def test_later_release_multi_choice_streams_keep_upstreams_ids(later, release):
-    """With several choices the patched series keeps upstream's own completions ids on
-    purpose (the field is upstream's; patches/sglang-v0.5.23/README.md): every choice's ids
-    exact in total, the only departures MULTI_CHOICE_STREAM_DEFECTS, as on stock."""
-    data = later(release, True)
-    problems = [p for k, ps in later_problems(data, "default").items()
-                if multi_choice(data["cases"][k.split("/")[1]]) for p in ps]
-    assert all(any(d in p for d in MULTI_CHOICE_STREAM_DEFECTS) for p in problems), problems
+def test_later_release_without_the_live_list_bound_has_the_multi_choice_defects(
+        release_files, tmp_path_factory, release):
+    """Negative control: the series without its live-list diff has stock's multi-choice
+    defects again (and only those): ids run ahead of their text, finish chunks `[]`."""
+    fix = LIVE_LIST_FIX[release]
+    series = tmp_path_factory.mktemp(f"series-without-{fix}-{release}")
+    patches = sorted((REPO / f"patches/sglang-v{release}").glob("*.patch"))
+    assert any(p.name.startswith(fix) for p in patches)
+    for p in patches:
+        if not p.name.startswith(fix):
+            shutil.copy(p, series / p.name)
+    tree = tmp_path_factory.mktemp(f"without-{fix}-{release}") / "tree"
+    proc = subprocess.run(
+        ["bash", str(REPO / "scripts/patches-check.sh"), release, "--out", str(tree)],
+        env=dict(os.environ, SGLANG_PATCH_DIR=str(series)), capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    data = run_scenarios(tree, tmp_path_factory, f"without-{fix}-{release}", CORE_SERVERS,
+                         python=release_files.python(release), ids_only=True)
+    problems = later_problems(data, "default")
+    single = {k: p for k, p in problems.items() if p and not multi_choice(data["cases"][k.split("/")[1]])}
+    assert not single, json.dumps(single, indent=1)[:4000]
+    multi = [p for k, ps in problems.items() if multi_choice(data["cases"][k.split("/")[1]]) for p in ps]
+    assert multi, f"the series without {fix} keeps the contract on multi-choice streams"
+    assert all(any(d in p for d in MULTI_CHOICE_STREAM_DEFECTS) for p in multi), multi
 
 
 @pytest.mark.parametrize("release", LATER)

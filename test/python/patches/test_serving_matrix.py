@@ -43,7 +43,6 @@ CASES = [(release, name) for release in RELEASES for name, _ in scenarios_of(rel
 UPSTREAM_CASES = [(r, n) for r, n in CASES if r in UPSTREAM_RUNS_RELEASES]
 # Keys that carry ids: vLLM's shape, 0.5.17+'s per-choice response_token_ids, 0.5.20+'s sglext.
 ID_KEYS = {"token_ids", "prompt_token_ids", "response_token_ids", "sglext"}
-PATCH_DIR = REPO / "patches/sglang-v0.5.9"
 RUN_NAMES = tuple(BASE_RUNS)
 STREAM_TRUE_400 = "return_token_ids is not supported with streaming on /v1/chat/completions"
 
@@ -85,12 +84,16 @@ def run_matrix(tree, python, tmp_path_factory, label, release, kinds=()):
     return finish_matrix(start_matrix(tree, python, tmp_path_factory, label, release, kinds))
 
 
-def series_tree(sglang_release, tmp_path_factory, label, leave_out=None, edit=None):
-    """v0.5.9 with the patch series applied, leaving out the patch whose name starts with
-    `leave_out`, then `edit(tree)` applied to the patched files."""
+def series_tree(sglang_release, tmp_path_factory, label, leave_out=None, edit=None,
+                release=FIRST):
+    """`release` (its stock files in `sglang_release`) with its patch series applied, leaving
+    out the patches whose names start with `leave_out` (one prefix or several), then
+    `edit(tree)` applied to the patched files."""
+    patch_dir = REPO / f"patches/sglang-v{release}"
     series = tmp_path_factory.mktemp(f"series-{label}")
-    kept = [p for p in sorted(PATCH_DIR.glob("*.patch")) if not (leave_out and p.name.startswith(leave_out))]
-    assert len(kept) == len(list(PATCH_DIR.glob("*.patch"))) - bool(leave_out), f"no patch {leave_out}"
+    leave_out = (leave_out,) if isinstance(leave_out, str) else tuple(leave_out or ())
+    kept = [p for p in sorted(patch_dir.glob("*.patch")) if not p.name.startswith(leave_out)]
+    assert len(kept) == len(list(patch_dir.glob("*.patch"))) - len(leave_out), f"no patch {leave_out}"
     for p in kept:
         shutil.copy(p, series / p.name)
     tree = tmp_path_factory.mktemp(label) / "tree"
@@ -199,9 +202,24 @@ def test_patched_scenario_ran_its_code_path(results, release, name):
         ), "no reasoning chunk carried ids"
     if kind.startswith("logprobs_"):
         assert resp["choices"][0]["logprobs"]["content"], "no log-probabilities"
+    if kind in ("two_tool_calls", "required_two_calls"):
+        assert all(len(c["message"]["tool_calls"]) == 2 for c in resp["choices"])
+    if kind == "text_after_tool_call":
+        assert all("Done, anything else?" in c["message"]["content"] for c in resp["choices"])
+    if kind == "reasoning_not_streamed":
+        # Not streamed: the reasoning goes out in one piece, at </think>.
+        for i in range(n):
+            pieces = [ch for ch in chunks if ch["choices"] and ch["choices"][0]["index"] == i
+                      and ch["choices"][0]["delta"].get("reasoning_content")]
+            assert len(pieces) == 1, f"index {i}: reasoning streamed in {len(pieces)} pieces"
+    reads = [e for e in runs["stream-default"]["events"] if e[0] == "read"]
     if spec["delivery"] == "whole":
-        reads = [e for e in runs["stream-default"]["events"] if e[0] == "read"]
         assert len(reads) == n, f"whole answer delivered in {len(reads)} reads"
+    if spec["delivery"] == "lag" and not spec["stream_output"]:
+        # The serving layer found output_ids longer than their output reports (the engine
+        # ran ahead in the live list) exactly on the release that hands out the live list.
+        ran_ahead = any(found > reported for _, _, reported, found in reads)
+        assert ran_ahead == (release in LIVE_LIST_RELEASES), reads
 
 
 @pytest.mark.parametrize("release,name", CASES)
@@ -294,13 +312,18 @@ def test_patched_answers_both_shapes(results, release, name):
         assert set(got_ext[0]) == set(want_ext[0])
 
 
+# Releases whose TokenizerManager hands intermediate cumulative outputs the request's live
+# output_ids list (no copy).
+LIVE_LIST_RELEASES = {"0.5.23"}
 # Defects a stock later release still ships, measured on its core matrix: check -> kinds
 # each of which fails it in at least one scenario (function_call's lost text and arguments,
-# the detokenizer re-sending text; log-probabilities cannot travel with ids it never sends).
+# the second call of one piece and text after a call, the detokenizer re-sending text;
+# log-probabilities cannot travel with ids it never sends).
 STOCK_DEFECTS = {
     "0.5.23": {
         "text_fidelity": ("tool_call", "text_before_tool_call", "multibyte_edge",
-                          "text_and_tool_call_one_step", "reasoning_tool"),
+                          "text_and_tool_call_one_step", "reasoning_tool", "two_tool_calls",
+                          "required_two_calls", "text_after_tool_call"),
         "logprobs_alignment": ("logprobs_top0", "logprobs_top5", "logprobs_unset"),
         # no return_tokens_as_token_ids: the logprob tokens stay text.
         "logprob_token_ids": ("logprobs_top0", "logprobs_top5", "logprobs_unset"),
@@ -317,27 +340,45 @@ def test_stock_later_release_still_has_the_defects(results, release, check):
     assert not missing, f"stock {release} passes {check} on every scenario of {sorted(missing)}"
 
 
-# What each v0.5.9 diff fixes, as (check, kinds whose scenarios show it). Stock v0.5.9 fails
-# each of these, and so does the series without that diff (controls below).
+# What each diff fixes, per release, as (check, kinds whose scenarios show it). The stock
+# release fails each of these, and so does the series without that diff (controls below).
 DEFECTS = {
-    "0002": ("ids_placement", ("tool_cut_auto", "tool_cut_required", "tool_cut_named")),
-    "0003": ("ids_exact", ("plain", "tool_call", "reasoning_then_content", "n3_tools")),
-    "0004": ("logprobs_alignment", ("logprobs_top0", "logprobs_top5", "logprobs_unset")),
-    "0005": ("text_fidelity", ("multibyte_edge", "logprobs_unset")),
-    "0006": ("text_fidelity", ("text_before_tool_call", "tool_call", "reasoning_tool")),
-    "0007": ("text_fidelity", ("text_and_tool_call_one_step", "tool_call")),
-    "0020": ("logprob_token_ids", ("logprobs_top0", "logprobs_top5", "logprobs_unset")),
+    "0.5.9": {
+        "0002": ("ids_placement", ("tool_cut_auto", "tool_cut_required", "tool_cut_named")),
+        "0003": ("ids_exact", ("plain", "tool_call", "reasoning_then_content", "n3_tools")),
+        "0004": ("logprobs_alignment", ("logprobs_top0", "logprobs_top5", "logprobs_unset")),
+        "0005": ("text_fidelity", ("multibyte_edge", "logprobs_unset")),
+        "0006": ("text_fidelity", ("text_before_tool_call", "tool_call", "reasoning_tool")),
+        "0007": ("text_fidelity", ("text_and_tool_call_one_step", "tool_call")),
+        "0011": ("text_fidelity", ("two_tool_calls", "required_two_calls")),
+        "0012": ("text_fidelity", ("text_after_tool_call",)),
+        "0013": ("text_fidelity", ("reasoning_not_streamed",)),
+        "0020": ("logprob_token_ids", ("logprobs_top0", "logprobs_top5", "logprobs_unset")),
+    },
+    "0.5.23": {
+        "0009": ("text_fidelity", ("two_tool_calls", "required_two_calls")),
+        "0010": ("text_fidelity", ("text_after_tool_call",)),
+        # The live list: the ids of a chunk run ahead of its text (stock sends no vLLM ids,
+        # so only the controls show it; the kinds are those whose answers are long enough).
+        "0011": ("ids_placement", ("plain", "stop_string", "two_tool_calls", "logprobs_unset")),
+        "0020": ("logprob_token_ids", ("logprobs_top0", "logprobs_top5", "logprobs_unset")),
+    },
 }
+# Diffs whose defect stock shows through the check (a stock release without vLLM's ids fails
+# every id check anyway, so an id diff is shown by its control only).
+STOCK_SHOWS = [(r, d) for r in DEFECTS for d in DEFECTS[r]
+               if DEFECTS[r][d][0] not in ("ids_exact", "ids_placement") or r == FIRST]
 
 
-@pytest.mark.parametrize("diff", sorted(DEFECTS))
-def test_stock_fails_what_each_diff_fixes(unpatched_results, diff):
-    check, kinds = DEFECTS[diff]
+@pytest.mark.parametrize("release,diff", STOCK_SHOWS)
+def test_stock_fails_what_each_diff_fixes(results, release, diff):
+    check, kinds = DEFECTS[release][diff]
+    stock = results.get(release, False)
     failing = [
-        name for name, spec in scenarios_of(FIRST)
-        if spec["kind"] in kinds and CHECKS[check](unpatched_results[name], spec)
+        name for name, spec in scenarios_of(release)
+        if spec["kind"] in kinds and CHECKS[check](stock[name], spec)
     ]
-    assert failing, f"stock v0.5.9 passes {check} on {kinds}"
+    assert failing, f"stock {release} passes {check} on {kinds}"
 
 
 def remove_remaining_arguments_ids(tree: Path):
@@ -363,40 +404,59 @@ def tokens_as_token_ids_off(tree: Path):
 
 
 CONTROLS = {
-    # label: (diff it shows, leave_out, edit)
-    "0002-placement": ("0002", None, remove_remaining_arguments_ids),
-    "without-0003": ("0003", "0003", None),
-    "without-0004": ("0004", "0004", None),
-    "without-0005": ("0005", "0005", None),
-    "without-0006": ("0006", "0006", None),
-    "without-0007": ("0007", "0007", None),
-    "0020-off": ("0020", None, tokens_as_token_ids_off),
+    # (release, label): (diff it shows, leave_out, edit)
+    ("0.5.9", "0002-placement"): ("0002", None, remove_remaining_arguments_ids),
+    ("0.5.9", "without-0003"): ("0003", "0003", None),
+    ("0.5.9", "without-0004"): ("0004", "0004", None),
+    ("0.5.9", "without-0005"): ("0005", "0005", None),
+    ("0.5.9", "without-0006"): ("0006", "0006", None),
+    # 0011's parse-on sends the arguments of a call that came whole with its name too (what
+    # 0007 fixes), so 0007's defect shows only without both.
+    ("0.5.9", "without-0007"): ("0007", ("0007", "0011"), None),
+    ("0.5.9", "without-0011"): ("0011", "0011", None),
+    ("0.5.9", "without-0012"): ("0012", "0012", None),
+    ("0.5.9", "without-0013"): ("0013", "0013", None),
+    ("0.5.23", "without-0009"): ("0009", "0009", None),
+    ("0.5.23", "without-0010"): ("0010", "0010", None),
+    ("0.5.23", "without-0011"): ("0011", "0011", None),
+    # 0021 and 0022 build on 0020's protocol lines: its control is an edit (flag never read).
+    ("0.5.9", "0020-off"): ("0020", None, tokens_as_token_ids_off),
+    ("0.5.23", "0020-off"): ("0020", None, tokens_as_token_ids_off),
 }
 
 
-@pytest.mark.parametrize("label", sorted(CONTROLS))
-def test_series_without_a_diff_fails_its_scenarios(sglang_release, release_files, tmp_path_factory,
-                                                   label):
+@pytest.mark.parametrize("release,label", sorted(CONTROLS))
+def test_series_without_a_diff_fails_its_scenarios(release_files, tmp_path_factory, release, label):
     """Negative control per diff: the series without it (or, for 0002's remaining-arguments
     placement, without that one line) breaks exactly the check that diff is for."""
-    diff, leave_out, edit = CONTROLS[label]
-    check, kinds = DEFECTS[diff]
-    tree = series_tree(sglang_release, tmp_path_factory, label, leave_out, edit)
-    results = run_matrix(tree, release_files.python(FIRST), tmp_path_factory, label, FIRST, kinds)
+    diff, leave_out, edit = CONTROLS[release, label]
+    check, kinds = DEFECTS[release][diff]
+    tree = series_tree(release_files.stock(release), tmp_path_factory, f"{label}-{release}",
+                       leave_out, edit, release)
+    results = run_matrix(tree, release_files.python(release), tmp_path_factory,
+                         f"{label}-{release}", release, kinds)
+    specs = SPECS[release]
     broken = {}
     for name, runs in results.items():
-        found = violations(runs, SPECS[FIRST][name])
+        found = violations(runs, specs[name])
         if found:
             broken[name] = sorted(found)
     assert any(check in found for found in broken.values()), f"{label}: {check} never failed"
     assert all(found == [check] for found in broken.values()), broken
-    if diff == "0003":
+    if (release, diff) == ("0.5.9", "0003"):
         # v0.5.9 loses coalesced ids only under --stream-output.
-        assert all(SPECS[FIRST][name]["stream_output"] for name in broken), sorted(broken)
-    if diff == "0005":
+        assert all(specs[name]["stream_output"] for name in broken), sorted(broken)
+    if (release, diff) == ("0.5.9", "0005"):
         # The repeated text needs several tokens per output (--stream-interval 3 or
         # several tokens per engine step).
         assert all(
-            SPECS[FIRST][name]["interval"] > 1 or SPECS[FIRST][name]["delivery"] == "step3"
+            specs[name]["interval"] > 1 or specs[name]["delivery"] == "step3"
             for name in broken
         ), sorted(broken)
+    if (release, diff) == ("0.5.23", "0011"):
+        # The live list: only in cumulative mode, and with the readers lagging (n = 2) too.
+        assert not any(specs[name]["stream_output"] for name in broken), sorted(broken)
+        assert any(specs[name]["delivery"] == "lag" for name in broken), sorted(broken)
+    if (release, diff) == ("0.5.23", "0009"):
+        # 0.5.23 streams a second call token by token; it loses it from a piece holding both.
+        assert all(specs[name]["delivery"] in ("whole", "lag", "bunched") for name in broken), sorted(broken)

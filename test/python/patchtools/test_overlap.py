@@ -80,3 +80,10 @@ def test_every_clause_of_the_v059_series(tmp_path):
     assert added["completions.ids"].startswith("0008")
     assert added["completions.echo-stream-text"].startswith("0009")
     assert added["completions.logprobs-with-ids"].startswith("0010")
+    # v0.5.9's outputs carry copies: its placement holds with lagging readers from 0002 on
+    assert added["chat.ids-placement-live-list"].startswith("0002")
+    assert added["completions.ids-placement"].startswith("0008")
+    assert added["chat.every-tool-call"].startswith("0011")
+    assert added["chat.text-after-tool-call"].startswith("0012")
+    assert added["chat.reasoning-markup"].startswith("0013")
+    assert added["chat.stream-text"].startswith("0013")

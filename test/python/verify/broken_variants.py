@@ -19,6 +19,13 @@ of silently testing an unbroken file. No SGLang source is kept in this repositor
 | repeat_completion_ids | serving_completions.py: the streaming loop never records which cumulative ids it sent, so each chunk repeats them | completions ids streamed once each | completions_ids |
 | echo_offset_counts_prompt | serving_completions.py: the stream's text offset counts the echoed prompt again (stock v0.5.9), so each later delta loses as many characters as the prompt has | streamed echo text equals the response text | completions_ids |
 | completion_logprobs_run_ahead | serving_completions.py: a chunk's log-probabilities run to the end of the request's live list again (stock v0.5.9), not to the ids it carries | completions log-probabilities 1:1 with each chunk's ids | completions_ids |
+| second_tool_call_lost | base_format_detector.py: no bot-token fallback after the separator (stock v0.5.9, before upstream #20004), so a second call never streams | every tool call streamed | stream_text_fidelity ("two tool calls"), while tool_call_ids passes |
+| text_after_tool_call_dropped | qwen25_detector.py: detect_and_parse keeps only the text before the first call again (stock) | text after a call on both sides | stream_text_fidelity ("text after a tool call") |
+| think_tag_kept_in_buffer | reasoning_parser.py: <think> stripped from a local copy only (stock v0.5.9) | no <think> in reasoning_content with stream_reasoning false | stream_text_fidelity ("reasoning, stream_reasoning false"), while reasoning_ids passes |
+
+The live-list read of 0.5.23 (ids ahead of their text with n > 1) has no v0.5.9 variant (v0.5.9's
+outputs carry copies): test_suite_on_0_5_23.py runs the suite against the 0.5.23 series without
+its 0011 instead.
 """
 
 from __future__ import annotations
@@ -33,6 +40,8 @@ SERVING_COMPLETIONS = Path("sglang/srt/entrypoints/openai/serving_completions.py
 PROTOCOL = Path("sglang/srt/entrypoints/openai/protocol.py")
 DETOKENIZER = Path("sglang/srt/managers/detokenizer_manager.py")
 BASE_DETECTOR = Path("sglang/srt/function_call/base_format_detector.py")
+QWEN25_DETECTOR = Path("sglang/srt/function_call/qwen25_detector.py")
+REASONING_PARSER = Path("sglang/srt/parser/reasoning_parser.py")
 # The text defects live at chunk edges that --stream-interval 3 produces.
 INTERVAL_3 = ["--server-arg=--stream-interval", "--server-arg=3"]
 
@@ -207,6 +216,36 @@ def completion_logprobs_run_ahead(text: str) -> str:
     )
 
 
+def second_tool_call_lost(text: str) -> str:
+    return _sub_exactly(
+        r"if used_separator_branch and self\.bot_token in current_text:",
+        "if False:  # BROKEN VARIANT: v0.5.9 parses the next call from the separator on",
+        text,
+        1,
+        "second_tool_call_lost",
+    )
+
+
+def text_after_tool_call_dropped(text: str) -> str:
+    return _sub_exactly(
+        r"normal_text = \(text\[:idx\] \+ text\[end \+ len\(self\.eot_token\) :\]\)\.strip\(\)",
+        "normal_text = text[:idx].strip()  # BROKEN VARIANT: the text after the calls is dropped",
+        text,
+        1,
+        "text_after_tool_call_dropped",
+    )
+
+
+def think_tag_kept_in_buffer(text: str) -> str:
+    return _sub_exactly(
+        r"^(?P<indent>[ \t]+)self\._buffer = current_text\n(?=(?P=indent)self\.stripped_think_start = True)",
+        lambda m: f"{m.group('indent')}pass  # BROKEN VARIANT: <think> stays in the buffer\n",
+        text,
+        1,
+        "think_tag_kept_in_buffer",
+    )
+
+
 @dataclass(frozen=True)
 class Variant:
     name: str
@@ -235,6 +274,12 @@ VARIANTS = [
             must_say="echo: streamed text"),
     Variant("completion_logprobs_run_ahead", completion_logprobs_run_ahead, ["completions_ids"], [], SERVING_COMPLETIONS,
             must_say="log-probabilities for"),
+    Variant("second_tool_call_lost", second_tool_call_lost, ["stream_text_fidelity"], ["tool_call_ids"], BASE_DETECTOR,
+            must_say="two tool calls choice 0: streamed tool_calls"),
+    Variant("text_after_tool_call_dropped", text_after_tool_call_dropped, ["stream_text_fidelity"], ["tool_call_ids"],
+            QWEN25_DETECTOR, must_say="text after a tool call choice 0"),
+    Variant("think_tag_kept_in_buffer", think_tag_kept_in_buffer, ["stream_text_fidelity"], ["reasoning_ids"],
+            REASONING_PARSER, must_say="reasoning, stream_reasoning false choice 0: streamed reasoning_content '<think>"),
 ]
 
 

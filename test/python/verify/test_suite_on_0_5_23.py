@@ -13,14 +13,20 @@ release-specific expectations, to keep the default run short.
 
 from __future__ import annotations
 
+import os
+
 from conftest import harness_args, run_verify
 
 # In the suite's own order (the report lists checks in it). completions_ids is left out here:
 # the 0.5.23 harness does not yet pair streamed completions log-probabilities the way 0.5.23's
 # tokenizer manager does (output_token_logprobs_length; reported to the harness owner), while the
 # real 0.5.23 engine on CPU passes it (test/python/cpu_engine, opt-in).
-RELEASE_CHECKS = ["prompt_matches_chat_template", "opt_out_keys", "stream_text_fidelity", "upstream_id_fields",
-                  "stream_output_mode"]
+RELEASE_CHECKS = ["stream_ids", "prompt_matches_chat_template", "n2_choices", "opt_out_keys", "stream_text_fidelity",
+                  "upstream_id_fields", "stream_output_mode"]
+# The checks that see ids taken from 0.5.23's live output_ids list ahead of their text (n = 2:
+# n2_choices; the harness's readers lag the engine).
+LIVE_LIST_CHECKS = ["stream_ids", "n2_choices"]
+LAGGING_READERS = ["--server-arg=--delivery", "--server-arg=lag"]
 
 
 def _checks(names):
@@ -48,3 +54,34 @@ def test_stock_0_5_23_is_key_for_key_itself_and_has_no_contract_ids(release_0523
     assert set(run.report["failed_checks"]) == {"nonstream_ids", "upstream_id_fields"}, run.explain()
     assert any("no top-level prompt_token_ids" in p for p in run.problems("nonstream_ids"))
     assert any("HTTP 400" in p and "not supported with streaming" in p for p in run.problems("upstream_id_fields"))
+
+
+def test_series_without_its_live_list_bound_sends_ids_ahead_of_their_text(patched_0523, python_0523, tokenizer_0523,
+                                                                           tmp_path):
+    """Negative control for 0.5.23's 0011: without it an n = 2 stream's chunks carry ids whose
+    text comes on a later chunk (read from the live list), and the suite says so; the patched
+    series passes the same checks against the same lagging readers."""
+    import shutil
+    import subprocess
+
+    from conftest import ROOT
+
+    series = tmp_path / "series"
+    series.mkdir()
+    patches = sorted((ROOT / "patches/sglang-v0.5.23").glob("*.patch"))
+    assert any(p.name.startswith("0011-stream-ids-bounded") for p in patches)
+    for p in patches:
+        if not p.name.startswith("0011-"):
+            shutil.copy(p, series / p.name)
+    tree = tmp_path / "tree"
+    proc = subprocess.run(["bash", str(ROOT / "scripts/patches-check.sh"), "0.5.23", "--out", str(tree)],
+                          env=dict(os.environ, SGLANG_PATCH_DIR=str(series)), capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    run = run_verify(tree, harness_args(tokenizer_0523) + _checks(LIVE_LIST_CHECKS) + LAGGING_READERS, tmp_path,
+                     "without-0011-0.5.23", python=python_0523)
+    assert run.returncode == 1, run.explain()
+    assert "n2_choices" in run.report["failed_checks"], run.explain()
+    assert any("ahead of its content" in p for p in run.problems("n2_choices")), run.explain()
+    run = run_verify(patched_0523, harness_args(tokenizer_0523) + _checks(LIVE_LIST_CHECKS) + LAGGING_READERS,
+                     tmp_path, "patched-lagging-0.5.23", python=python_0523)
+    assert run.returncode == 0, run.explain()

@@ -70,7 +70,7 @@ def _stop_case(ctx: CheckContext, problems: List[str]) -> Dict[str, Any]:
     if isinstance(ids, list) and isinstance(ref_ids, list) and ids != ref_ids[: len(ids)]:
         problems.append(f"stop={stop!r} non-stream: token_ids are not a prefix of the same greedy answer without stop")
     asm = _stream(ctx, body)
-    problems += stream_problems(ctx.tokenizer, asm, f"stop={stop!r} stream", text_mode="content")
+    problems += stream_problems(ctx.tokenizer, asm, f"stop={stop!r} stream", text_mode="content", stop_strings=True)
     sc = asm.choices.get(0)
     problems += ids_compare(f"stop={stop!r} completion ids stream vs non-stream", sc.token_ids if sc else None, ids, ctx.tokenizer)
     if sc and sc.finish_reason != "stop":

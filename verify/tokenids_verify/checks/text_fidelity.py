@@ -20,7 +20,16 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from ..context import CheckContext, fail_if
 from ..invariants import text_problems, word_chars
-from ..scenarios import MULTIBYTE_MESSAGES, REASONING_MESSAGES, TOOL_AFTER_EMOJI_MESSAGES, WEATHER_TOOL, chat_body
+from ..scenarios import (
+    MULTIBYTE_MESSAGES,
+    REASONING_MESSAGES,
+    REQUIRED_TWO_CALLS_MESSAGES,
+    TEXT_AFTER_TOOL_CALL_MESSAGES,
+    TOOL_AFTER_EMOJI_MESSAGES,
+    TWO_TOOL_CALLS_MESSAGES,
+    WEATHER_TOOL,
+    chat_body,
+)
 from ..shared_requests import (
     plain_nonstream,
     plain_stream,
@@ -84,6 +93,34 @@ def fidelity_problems(resp: Dict[str, Any], asm: StreamAssembly, label: str) -> 
     return problems
 
 
+# The qwen25 format's closing tag (the suite's tool cases; other formats are not judged here).
+TOOL_CALL_CLOSE = "</tool_call>"
+
+
+def text_after_calls_problems(ctx: CheckContext, resp: Dict[str, Any], label: str) -> List[str]:
+    """Text the model wrote after its last tool call is text: the ids that spell it are in
+    token_ids, so it is in the message (a check on the non-streaming side, which the
+    comparison with the stream alone misses when both sides drop it)."""
+    problems: List[str] = []
+    for choice in resp.get("choices") or []:
+        ids = choice.get("token_ids")
+        if not isinstance(ids, list) or not ids:
+            continue
+        # With the special tokens (the closing tag may be one), then without them (EOS).
+        spelled = ctx.tokenizer.decode(ids, False)
+        if TOOL_CALL_CLOSE not in spelled:
+            continue
+        tail = spelled.rsplit(TOOL_CALL_CLOSE, 1)[1]
+        for special in getattr(ctx.tokenizer.hf, "all_special_tokens", None) or []:
+            tail = tail.replace(special, "")
+        tail = tail.strip()
+        content = (choice.get("message") or {}).get("content") or ""
+        if tail and tail not in content:
+            problems.append(f"{label} choice {choice.get('index', 0)}: the text after the tool call {_short(tail)} "
+                            f"is not in the response's content {_short(content)}")
+    return problems
+
+
 def is_prefix_value(part: Any, whole: Any) -> bool:
     """Whether streamed (partial) tool arguments are the start of the full ones: parsed JSON
     key by key; unparsed text by its words (quotes and spacing may differ)."""
@@ -139,12 +176,21 @@ def check_stream_text_fidelity(ctx: CheckContext) -> Dict[str, Any]:
     cases = ["plain"]
     extra = [("multi-byte text", ctx.chat_body(MULTIBYTE_MESSAGES, ctx.max_tokens))]
     if ctx.tool_call_parser:
-        extra.append(("tool call after an emoji", ctx.chat_body(TOOL_AFTER_EMOJI_MESSAGES, max(ctx.max_tokens, 96), tools=[WEATHER_TOOL])))
+        tool_tokens = max(ctx.max_tokens, 96)
+        extra += [
+            ("tool call after an emoji", ctx.chat_body(TOOL_AFTER_EMOJI_MESSAGES, tool_tokens, tools=[WEATHER_TOOL])),
+            ("two tool calls", ctx.chat_body(TWO_TOOL_CALLS_MESSAGES, 2 * tool_tokens, tools=[WEATHER_TOOL])),
+            ("text after a tool call", ctx.chat_body(TEXT_AFTER_TOOL_CALL_MESSAGES, tool_tokens, tools=[WEATHER_TOOL])),
+            ("tool_choice required, two calls",
+             ctx.chat_body(REQUIRED_TWO_CALLS_MESSAGES, 2 * tool_tokens, tools=[WEATHER_TOOL], tool_choice="required")),
+        ]
     for name, body in extra:
         ctx.client.chat(body)  # warm-up: both compared requests then meet the prefix cache alike
         resp = ctx.client.chat(body)
         sresp = ctx.client.chat_stream(body)
         problems += fidelity_problems(resp, assemble_stream(sresp.chunks, sresp.sse.done), name)
+        if body.get("tools"):
+            problems += text_after_calls_problems(ctx, resp, name)
         cases.append(name)
     if ctx.tool_call_parser:
         uncut = tool_nonstream(ctx)
@@ -158,10 +204,11 @@ def check_stream_text_fidelity(ctx: CheckContext) -> Dict[str, Any]:
             problems += cut_problems(ctx, uncut, tool_cut_nonstream(ctx), tool_cut_stream(ctx), f"tool cut at max_tokens={max_tokens}")
             cases.append(f"tool cut at max_tokens={max_tokens}")
     if ctx.reasoning_parser:
-        body = chat_body(REASONING_MESSAGES, max(ctx.max_tokens, REASONING_MAX_TOKENS), separate_reasoning=True)
-        resp = ctx.client.chat(body)
-        sresp = ctx.client.chat_stream(body)
-        problems += fidelity_problems(resp, assemble_stream(sresp.chunks, sresp.sse.done), "reasoning")
-        cases.append("reasoning")
+        for name, kw in (("reasoning", {}), ("reasoning, stream_reasoning false", {"stream_reasoning": False})):
+            body = chat_body(REASONING_MESSAGES, max(ctx.max_tokens, REASONING_MAX_TOKENS), separate_reasoning=True, **kw)
+            resp = ctx.client.chat(body)
+            sresp = ctx.client.chat_stream(body)
+            problems += fidelity_problems(resp, assemble_stream(sresp.chunks, sresp.sse.done), name)
+            cases.append(name)
     fail_if(problems)
     return {"cases": cases}
