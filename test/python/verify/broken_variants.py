@@ -262,8 +262,8 @@ def token_id_strings_off(text: str) -> str:
 
 def tokenize_chat_drops_tools(text: str) -> str:
     return _sub_exactly(
-        r'chat_fields = \{"model", "messages", "tools", ',
-        'chat_fields = {"model", "messages", ',  # BROKEN VARIANT: tools not rendered
+        r'^(?P<head>[ \t]+chat_fields = \{"model", "messages", )"tools", (?P<tail>.*)$',
+        lambda m: f"{m.group('head')}{m.group('tail')}  # BROKEN VARIANT: tools not rendered",
         text,
         1,
         "tokenize_chat_drops_tools",

@@ -107,4 +107,4 @@ def test_vllm_dialect_checks_on_0_5_23_patched_and_stock(patched_0523, release_0
     assert not any("differ from the chat completion" in p for p in problems), run.explain()  # same ids
     assert any("token_strs" in p for p in problems) and any("chat_template: HTTP 200" in p for p in problems)
     assert any("has a chat form of its own" in p for p in problems)
-    assert any("token_id strings absent" in p for p in run.problems("logprob_token_ids"))
+    assert any("token_id strings absent" in p for p in run.problems("logprob_token_ids")), run.explain()

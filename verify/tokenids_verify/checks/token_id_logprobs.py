@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, List
 
+from ..client import HttpError
 from ..context import CheckContext, fail_if
 from ..scenarios import PLAIN_MESSAGES, TOOL_MESSAGES, WEATHER_TOOL
 
@@ -54,7 +55,11 @@ def _chat_problems(ctx: CheckContext, messages, tools, top: int, label: str) -> 
                                          choice.get("token_ids") or [], top,
                                          f"{label} top_logprobs={top} choice {choice.get('index')}")
     streamed: List[int] = []
-    for n, chunk in enumerate(ctx.client.chat_stream(dict(body, stream=True)).chunks):
+    try:
+        chunks = ctx.client.chat_stream(dict(body, stream=True)).chunks
+    except HttpError as e:  # e.g. stock 0.5.17+: streamed return_token_ids is a 400
+        return problems + [f"{label} top_logprobs={top} stream: {e}"]
+    for n, chunk in enumerate(chunks):
         for choice in chunk.get("choices") or []:
             ids = choice.get("token_ids") or []
             entries = (choice.get("logprobs") or {}).get("content") or []

@@ -29,7 +29,9 @@ def _case_problems(ctx: CheckContext, label: str, fields: Dict[str, Any]) -> Lis
         problems.append(f"{label}: keys {sorted(got)}, expected vLLM's count, max_model_len, tokens, token_strs")
     chat = ctx.client.chat(ctx.chat_body(fields["messages"], 1, return_token_ids=True,
                                          **({"tools": fields["tools"]} if "tools" in fields else {})))
-    want = chat.get("prompt_token_ids")
+    # vLLM's top-level prompt ids; a release's own per-choice ones (0.5.17+ with
+    # return_token_ids) where they are missing, so stock's chat form is judged on its ids too.
+    want = chat.get("prompt_token_ids") or (chat.get("choices") or [{}])[0].get("prompt_token_ids")
     if got.get("tokens") != want:
         problems.append(f"{label}: /tokenize tokens {got.get('tokens')} differ from the chat completion's "
                         f"prompt_token_ids {want}")
