@@ -177,15 +177,29 @@ def _id(token: str) -> int:
 CLIENTS = {"nemo_gym": nemo_gym, "areal": areal, "openai": openai_sdk}
 
 
+def run_job(client, base_url, scenario):
+    try:
+        return CLIENTS[client](base_url, scenario)
+    except Exception as e:
+        return {"ok": False, "error": f"{type(e).__name__}: {e}",
+                "where": traceback.format_exc(limit=-12)}
+
+
 def main():
+    """`drive_clients.py CLIENT BASE_URL SCENARIO_JSON`, or `drive_clients.py --jobs BASE_URL
+    JOBS_JSON` ([[client, scenario], ...]: one process for several, each importing its client
+    once; the stubs of all of them are installed, each stubbed module still raising when used)."""
+    if sys.argv[1] == "--jobs":
+        base_url, jobs = sys.argv[2], json.loads(sys.argv[3])
+        import_stubs.install(
+            sorted({r for c, _ in jobs for r in STUBS[c]["roots"]}),
+            sorted({d for c, _ in jobs for d in STUBS[c].get("decorators", [])}),
+        )
+        print(json.dumps([run_job(client, base_url, scenario) for client, scenario in jobs]))
+        return
     client, base_url, scenario = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
     import_stubs.install(**STUBS[client])
-    try:
-        result = CLIENTS[client](base_url, scenario)
-    except Exception as e:
-        result = {"ok": False, "error": f"{type(e).__name__}: {e}",
-                  "where": traceback.format_exc(limit=-12)}
-    print(json.dumps(result))
+    print(json.dumps(run_job(client, base_url, scenario)))
 
 
 if __name__ == "__main__":
