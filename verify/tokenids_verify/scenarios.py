@@ -57,11 +57,6 @@ TWO_TOOL_CALLS_MESSAGES: List[Dict[str, Any]] = [
 TEXT_AFTER_TOOL_CALL_MESSAGES: List[Dict[str, Any]] = [
     {"role": "user", "content": "Say exactly: Checking café.{tool_call}\nDone, anything else?"},
 ]
-# tool_choice "required": the release constrains the answer (v0.5.9: a JSON array of calls;
-# 0.5.23 with qwen25: the native format); the harness's {required_calls} is two calls in it.
-REQUIRED_TWO_CALLS_MESSAGES: List[Dict[str, Any]] = [
-    {"role": "user", "content": "Say exactly: {required_calls}"},
-]
 
 REASONING_MESSAGES: List[Dict[str, Any]] = [
     {"role": "user", "content": "Is 17 a prime number? Answer briefly."},

@@ -186,6 +186,7 @@ def parser():
     text = 'The answer<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>'
     r = d.parse_streaming_increment(text, tools)
     return {"normal_text": r.normal_text, "names": [c.name for c in r.calls],
+            "arguments": "".join(c.parameters or "" for c in r.calls),
             "recorded": d.prev_tool_call_arr}
 
 BODIES = {
@@ -499,15 +500,18 @@ def test_completions_logprobs_travel_with_ids(stock, patched):
 
 
 def test_parser_keeps_text_and_arguments_that_come_with_the_call(stock, patched):
-    """0006/0007: stock 0.5.23 drops the text before a call in the same piece and records
-    nothing for a call whose name and arguments came in one piece."""
+    """0006/0007/0009: stock 0.5.23 drops the text before a call in the same piece, records
+    nothing for a call whose name and arguments came in one piece and sends only its name;
+    patched, the arguments follow in the same piece (0009 parses on after a whole call)."""
     assert stock["parser"]["normal_text"] == ""
     assert stock["parser"]["recorded"] == []
+    assert stock["parser"]["names"] == ["get_weather"] and stock["parser"]["arguments"] == ""
     assert patched["parser"]["normal_text"] == "The answer"
     assert patched["parser"]["recorded"] == [
         {"name": "get_weather", "arguments": {"city": "Paris"}}
     ]
-    assert patched["parser"]["names"] == stock["parser"]["names"] == ["get_weather"]
+    assert patched["parser"]["names"] == ["get_weather", None]
+    assert patched["parser"]["arguments"] == '{"city": "Paris"}'
 
 
 def _repeats(run, text):

@@ -23,7 +23,6 @@ from ..invariants import text_problems, word_chars
 from ..scenarios import (
     MULTIBYTE_MESSAGES,
     REASONING_MESSAGES,
-    REQUIRED_TWO_CALLS_MESSAGES,
     TEXT_AFTER_TOOL_CALL_MESSAGES,
     TOOL_AFTER_EMOJI_MESSAGES,
     TWO_TOOL_CALLS_MESSAGES,
@@ -181,9 +180,10 @@ def check_stream_text_fidelity(ctx: CheckContext) -> Dict[str, Any]:
             ("tool call after an emoji", ctx.chat_body(TOOL_AFTER_EMOJI_MESSAGES, tool_tokens, tools=[WEATHER_TOOL])),
             ("two tool calls", ctx.chat_body(TWO_TOOL_CALLS_MESSAGES, 2 * tool_tokens, tools=[WEATHER_TOOL])),
             ("text after a tool call", ctx.chat_body(TEXT_AFTER_TOOL_CALL_MESSAGES, tool_tokens, tools=[WEATHER_TOOL])),
-            ("tool_choice required, two calls",
-             ctx.chat_body(REQUIRED_TWO_CALLS_MESSAGES, 2 * tool_tokens, tools=[WEATHER_TOOL], tool_choice="required")),
         ]
+        # tool_choice "required" (REQUIRED_TWO_CALLS_MESSAGES) is left to the harness matrix
+        # (required_two_calls): its grammar constraint kills v0.5.9's scheduler on CPU
+        # (XGrammarGrammar has no apply_vocab_mask_cpu), and the suite also runs on CPU.
     for name, body in extra:
         ctx.client.chat(body)  # warm-up: both compared requests then meet the prefix cache alike
         resp = ctx.client.chat(body)
