@@ -24,6 +24,9 @@ STUBS = {
 }
 
 
+_NEMO_APPS = {}
+
+
 def nemo_gym(base_url, scenario):
     """NeMo-Gym's vllm_model: POST /v1/responses to its own FastAPI app, which converts to
     chat completions (logprobs true, top_logprobs 0, return_tokens_as_token_ids true), calls
@@ -53,12 +56,19 @@ def nemo_gym(base_url, scenario):
     # As NeMo-Gym starts its model servers: the global config comes in this variable (an
     # empty one: defaults for its aiohttp client), not from hydra's command line.
     os.environ["NEMO_GYM_CONFIG_DICT"] = "{}"
-    model = VLLMModel(config=config, server_client=server_client)
+    key = (base_url, config.uses_reasoning_parser)
+    if key not in _NEMO_APPS:
+        model = VLLMModel(config=config, server_client=server_client)
+        # One app and one event loop for every job of this process, as in a NeMo-Gym model
+        # server: its aiohttp session is process-global and bound to the loop that made it.
+        client = TestClient(model.setup_webserver(), raise_server_exceptions=True)
+        client.__enter__()
+        _NEMO_APPS[key] = (model, client)
+    model, client = _NEMO_APPS[key]
     body = {"input": scenario["input"]}
     if scenario.get("tools"):
         body["tools"] = scenario["tools"]
-    with TestClient(model.setup_webserver(), raise_server_exceptions=True) as client:
-        response = client.post("/v1/responses", json=body)
+    response = client.post("/v1/responses", json=body)
     if response.status_code != 200:
         return {"ok": False, "error": f"HTTP {response.status_code}: {response.text[:2000]}"}
     # NeMo-Gym's own exception handler answers 500 with the client error it caught.
