@@ -8,7 +8,6 @@ clients is re-implemented here: each function calls the client's entry point and
 what that code produced.
 """
 
-import asyncio
 import json
 import os
 import sys
