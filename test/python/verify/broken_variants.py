@@ -21,7 +21,7 @@ of silently testing an unbroken file. No SGLang source is kept in this repositor
 | completion_logprobs_run_ahead | serving_completions.py: a chunk's log-probabilities run to the end of the request's live list again (stock v0.5.9), not to the ids it carries | completions log-probabilities 1:1 with each chunk's ids | completions_ids |
 | second_tool_call_lost | base_format_detector.py: no bot-token fallback after the separator (stock v0.5.9, before upstream #20004), so a second call never streams | every tool call streamed | stream_text_fidelity ("two tool calls"), while tool_call_ids passes |
 | text_after_tool_call_dropped | qwen25_detector.py: detect_and_parse keeps only the text before the first call again (stock) | text after a call on both sides | stream_text_fidelity ("text after a tool call") |
-| token_id_strings_off | tokens_as_token_ids.py: the request's return_tokens_as_token_ids is never honoured (0020 read as off) | log-probability tokens `token_id:<id>` when asked | logprob_token_ids, while logprobs_alignment passes |
+| token_id_strings_off | tokens_as_token_ids.py: the request's return_tokens_as_token_ids is never honoured (the flag read as off) | log-probability tokens `token_id:<id>` when asked | logprob_token_ids, while logprobs_alignment passes |
 | tokenize_chat_drops_tools | serving_tokenize.py: the chat form renders the messages without the request's tools | /tokenize tokens equal the chat completion's prompt ids | tokenize_chat, while prompt_matches_chat_template passes |
 | think_tag_kept_in_buffer | reasoning_parser.py: <think> stripped from a local copy only (stock v0.5.9) | no <think> in reasoning_content with stream_reasoning false | stream_text_fidelity ("reasoning, stream_reasoning false"), while reasoning_ids passes |
 
