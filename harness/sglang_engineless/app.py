@@ -16,6 +16,7 @@ from sglang.srt.managers.io_struct import GenerateReqInput  # noqa: E402
 
 from sglang_engineless.completions import add_completions_route  # noqa: E402
 from sglang_engineless.engine import ScriptedTokenizerManager, adapter  # noqa: E402
+from sglang_engineless.tokenize_route import add_tokenize_route  # noqa: E402
 
 RELEASE = adapter.RELEASE
 
@@ -64,6 +65,7 @@ def build_app(tm, serving_chat) -> FastAPI:
     )
     app.add_exception_handler(RequestValidationError, validation_exception_handler)
     add_completions_route(app, tm, serving_chat)
+    add_tokenize_route(app, tm, serving_chat)
 
     @app.get("/health")
     async def health():

@@ -356,6 +356,10 @@ class ScriptedTokenizerManager(TokenizerManager):
                 adapter.top_logprobs_view(self.tokenizer, ids, vals)
                 for ids, vals in zip(track.top_ids, track.top_values)
             ],
+            # For vLLM's return_tokens_as_token_ids: the top ids themselves, and each output
+            # token decoded alone (vLLM's `decoded_token`, whose UTF-8 is its `bytes`).
+            "top_ids": [list(ids) for ids in track.top_ids],
+            "token_texts": [self.tokenizer.decode([i]) for i in req.output_ids_through_stop],
         }
 
     @staticmethod

@@ -3,7 +3,7 @@
     python3 -m sglang_engineless.scenarios OUT.json WORK_DIR [--full | --core] [--kinds K1,K2,...]
 
 Runs every scenario streaming and not, with return_token_ids unset (server default) and
-false; on releases with id fields of their own (0.5.23) also with upstream's requests
+false (the log-probability kinds also with vLLM's return_tokens_as_token_ids: TOKEN_ID_RUNS); on releases with id fields of their own (0.5.23) also with upstream's requests
 (UPSTREAM_RUNS), so the unpatched control asserts what stock ships. Writes what the client saw (parsed SSE chunks in order, interleaved with the
 engine reads the serving layer made; responses) together with what the scripted engine
 consumed and produced (ids, log-probabilities). Tests assert on that file; the matrix is
@@ -94,6 +94,13 @@ UPSTREAM_RUNS = {
     "full-sglext": (False, SGLEXT_FLAGS),
 }
 UPSTREAM_RUNS_RELEASES = {"0.5.23"}
+# vLLM's return_tokens_as_token_ids, on the kinds that ask log-probabilities (top_logprobs
+# 0 / 5 / unset; tools, reasoning, held-back multi-byte text, n 1 and 2 across the modes).
+TOKEN_ID_LOGPROB_KINDS = {"logprobs_top0", "logprobs_top5", "logprobs_unset"}
+TOKEN_ID_RUNS = {
+    "stream-token-id-logprobs": (True, {"return_tokens_as_token_ids": True}),
+    "full-token-id-logprobs": (False, {"return_tokens_as_token_ids": True}),
+}
 
 
 def run_names(release):
@@ -268,7 +275,10 @@ async def run_all(work_dir, full=False, kinds=None, core=False):
         if spec["kind"] in CUT_KINDS:
             base["max_tokens"] = await _cut_max_tokens(chat, tm, base)
         runs = {}
-        for run, (stream, fields) in runs_of.items():
+        kind_runs = dict(runs_of)
+        if spec["kind"] in TOKEN_ID_LOGPROB_KINDS:
+            kind_runs.update(TOKEN_ID_RUNS)
+        for run, (stream, fields) in kind_runs.items():
             runs[run] = await _call(chat, tm, dict(base, stream=stream, **fields))
         runs["request"] = base
         results[name] = runs

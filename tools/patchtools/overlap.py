@@ -218,6 +218,67 @@ def server_default_env(data, stock):
     return bad
 
 
+# ---- vLLM's other id dialects (test/python/patches/dialects_probe.py, part "dialects") ----
+
+def tokens_as_token_ids_flag(data, stock):
+    d, bad = data["dialects"], []
+    bad += [f"{path} {value} stream={stream}: HTTP {status}" for path, value, stream, status, named in d["invalid"]
+            if status != 400 or not named]
+    want = {"'yes'": [200, True], "1": [200, True], "'off'": [200, False], "0": [200, False], "None": [200, False]}
+    bad += [f"return_tokens_as_token_ids {k}: {v}" for k, v in d["lax"].items() if want.get(k) != v]
+    return bad
+
+
+def tokens_as_token_ids_env(data, stock):
+    env, bad = data["dialects"]["env"], []
+    on = {"absent": [True, True], "true": [True, True], "false": [False, False]}
+    off = {"absent": [False, False], "true": [True, True], "false": [False, False]}
+    for value, want in (("", off), ("0", off), ("1", on), ("on", on)):
+        if env.get(value) != want:
+            bad.append(f"SGLANG_RETURN_TOKENS_AS_TOKEN_IDS={value!r}: {env.get(value)}")
+    if "error" not in env.get("maybe", {}):
+        bad.append("SGLANG_RETURN_TOKENS_AS_TOKEN_IDS=maybe: the server started")
+    return bad
+
+
+def completions_logprob_token_ids(data, stock):
+    bad = []
+    for stream in (False, True):
+        for ids, tokens, tops in data["dialects"][f"completions_stream_{stream}"]:
+            if tokens != [f"token_id:{i}" for i in ids] or not all(
+                    top and all(k.startswith("token_id:") for k in top) for top in tops):
+                bad.append(f"stream={stream}: tokens {tokens[:3]} for ids {ids[:3]}")
+    return bad
+
+
+def chat_top_logprobs_zero(data, stock):
+    t = data["dialects"]["top0"]
+    ok = t["entries"] == t["tokens"] == t["streamed_entries"] and t["tops"] == [0]
+    return [] if ok else [f"top_logprobs 0: {t}"]
+
+
+def tokenize_chat_form(data, stock):
+    d, bad = data["dialects"], []
+    for name, case in d["tokenize"].items():
+        if case["status"] != 200 or case["body"].get("tokens") != case["chat_prompt_ids"]:
+            bad.append(f"{name}: HTTP {case['status']}, tokens equal the chat prompt ids: "
+                       f"{case['body'].get('tokens') == case['chat_prompt_ids']}")
+        elif "token_strs" not in case["body"]:
+            bad.append(f"{name}: no token_strs key (vLLM's response)")
+    status, body, want = d["tokenize_strs"]
+    if status != 200 or body.get("token_strs") != want:
+        bad.append(f"return_token_strs: HTTP {status}, token_strs {str(body.get('token_strs'))[:60]}")
+    if d["tokenize_chat_template"][0] != 400:
+        bad.append(f"chat_template: HTTP {d['tokenize_chat_template'][0]} (silently ignored)")
+    return bad
+
+
+def completions_prompt_logprobs(data, stock):
+    want = [["1", 400, True, False], ["0", 400, True, False], ["None", 200, False, False]]
+    got = data["dialects"]["prompt_logprobs"]
+    return [] if got == want else [f"prompt_logprobs: {got}"]
+
+
 # id, one-line text (docs/token-ids-contract.md), measurement, harness part it needs.
 CLAUSES = [
     ("chat.request-flag", "ChatCompletionRequest.return_token_ids is a pydantic Optional[bool]: lax spellings parse, garbage is a validation error naming it",
@@ -258,6 +319,20 @@ CLAUSES = [
      completions_flag_false, "completions"),
     ("server-default-env", "SGLANG_TOKEN_IDS_DEFAULT=0 makes ids opt-in; an invalid value stops the server",
      server_default_env, "completions"),
+    ("tokens-as-token-ids.request-flag", "return_tokens_as_token_ids (chat, completions): lax spellings accepted, garbage a 400 naming it, streamed and not",
+     tokens_as_token_ids_flag, "dialects"),
+    ("tokens-as-token-ids.server-default-env", "SGLANG_RETURN_TOKENS_AS_TOKEN_IDS: the server default (off); an invalid value stops the server",
+     tokens_as_token_ids_env, "dialects"),
+    ("chat.logprob-token-ids", "With return_tokens_as_token_ids every chat logprob token is token_id:<id> of the chunk's token_ids, 1:1, vLLM's bytes, streamed and not",
+     _chat("logprob_token_ids", spec_pred=lambda s: s["kind"].startswith("logprobs_")), "chat"),
+    ("completions.logprob-token-ids", "With return_tokens_as_token_ids completions logprobs.tokens and top_logprobs keys are token_id:<id> of the chunk's token_ids (n = 2, streamed and not)",
+     completions_logprob_token_ids, "dialects"),
+    ("chat.top-logprobs-zero", "logprobs true, top_logprobs 0: one entry per token, empty top lists, streamed and not",
+     chat_top_logprobs_zero, "dialects"),
+    ("tokenize.chat-form", "/tokenize chat form (vLLM's TokenizeChatRequest): tokens equal the chat completion's prompt ids (messages, tools, template kwargs, continue_final_message), token_strs, chat_template refused",
+     tokenize_chat_form, "dialects"),
+    ("completions.prompt-logprobs-refused", "prompt_logprobs on /v1/completions: a 400 naming it, never silently ignored",
+     completions_prompt_logprobs, "dialects"),
 ]
 CLAUSE_IDS = [c[0] for c in CLAUSES]
 
@@ -267,6 +342,8 @@ def harness(tree: Path, work: Path, parts, python=PYTHON, kinds=(), modes="overl
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tree), str(HARNESS), str(TOOLS)]))
     env.pop("SGLANG_TOKEN_IDS_DEFAULT", None)
     work.mkdir(parents=True, exist_ok=True)
+    if not set(parts) - {"dialects"}:  # the dialects probe is its own process
+        return {"chat": {"scenarios": {}, "specs": {}}, "dialects": dialects(tree, work, python)}
     # One process per copy: each import of sglang costs more than a part's scenarios.
     args = [python, "-W", "ignore", "-m", "patchtools.harness_run", work / "run.json", work / "run", "--modes", modes]
     if "chat" not in parts:
@@ -287,7 +364,21 @@ def harness(tree: Path, work: Path, parts, python=PYTHON, kinds=(), modes="overl
     for part in ("completions", "probe"):
         if part in data:
             out[part] = data[part]
+    if "dialects" in parts:
+        out["dialects"] = dialects(tree, work, python)
     return out
+
+
+def dialects(tree: Path, work: Path, python=PYTHON):
+    """vLLM's other id dialects on tree/sglang: test/python/patches/dialects_probe.py (the real
+    chat, completions and /tokenize routes), in its own process."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tree), str(HARNESS)]))
+    env.pop("SGLANG_RETURN_TOKENS_AS_TOKEN_IDS", None)
+    proc = run([python, "-W", "ignore", str(REPO / "test/python/patches/dialects_probe.py"), work / "dialects-tok"],
+               cwd=REPO, env=env, check=False, timeout=1800)
+    if proc.returncode != 0:
+        raise RuntimeError(f"dialects probe failed on {tree}:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def run_matrix(tree: Path, work: Path, python=PYTHON):

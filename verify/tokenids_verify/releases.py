@@ -29,6 +29,11 @@ _VERSION = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:[.+-]?(.*))?$")
 
 # First release whose own name for the flag is --incremental-streaming-output.
 INCREMENTAL_STREAMING_SINCE = (0, 5, 16)
+# Releases whose stock /tokenize already renders `messages` (0.5.23 protocol.py TokenizeRequest:
+# messages, tools, chat_template_kwargs, add_generation_prompt; no return_token_strs/token_strs);
+# v0.5.9's takes only `prompt`. Releases between were not read. The tokenize_chat check judges
+# both the same way (vLLM's fields); this only tells its report what stock lacks.
+STOCK_TOKENIZE_CHAT_FORM = {"0.5.23"}
 # First release with upstream's own chat ids in both places the upstream_id_fields check reads:
 # choices[].response_token_ids (0.5.18) and sglext.input_ids/output_ids (0.5.20).
 UPSTREAM_ID_FIELDS_SINCE = (0, 5, 20)
@@ -58,6 +63,8 @@ class Release:
     stock_keys: stock_keys.KeyTable
     # Whether stock chat has its own id fields (response_token_ids, sglext ids) to keep working.
     upstream_id_fields: bool
+    # Whether stock /tokenize has a chat form of its own (STOCK_TOKENIZE_CHAT_FORM).
+    stock_tokenize_chat_form: bool
     # A tool call cut by max_tokens, non-streamed: v0.5.9 answers the raw text as content;
     # 0.5.23's _process_tool_calls drops the incomplete call and keeps the normal text only.
     cut_tool_call_keeps_raw_text: bool
@@ -84,6 +91,7 @@ def release_for(version: str) -> Release:
         raise UnknownRelease(f"SGLang {version}: the verify suite knows the stock response keys of {known} only")
     return Release(version=version, stream_output_flag=stream_output_flag(version), stock_keys=stock_keys.KeyTable(base, shapes),
                    upstream_id_fields=parse_version(version) >= UPSTREAM_ID_FIELDS_SINCE,
+                   stock_tokenize_chat_form=base in STOCK_TOKENIZE_CHAT_FORM,
                    cut_tool_call_keeps_raw_text=base == "0.5.9")
 
 

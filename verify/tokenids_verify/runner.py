@@ -27,6 +27,8 @@ from .checks.reasoning import check_reasoning_ids
 from .checks.stream_output import check_stream_output_mode
 from .checks.upstream_fields import check_upstream_id_fields
 from .checks.text_fidelity import check_stream_text_fidelity
+from .checks.token_id_logprobs import check_logprob_token_ids
+from .checks.tokenize_chat import check_tokenize_chat
 from .checks.tool_call import check_tool_call_ids
 from .client import HttpError
 from .context import CheckContext, CheckFailed, SkipCheck
@@ -53,6 +55,8 @@ ALL_CHECKS: List[Check] = [
     Check("openai_client", "the official openai client parses every response and sees the ids", check_openai_client),
     Check("reasoning_ids", "reasoning chunks carry their ids (reasoning parser active)", check_reasoning_ids),
     Check("logprobs_alignment", "logprobs=true: logprobs.content 1:1 with token_ids on every chunk and in the response (top_logprobs 0/5/unset; tool-call and held-back chunks)", check_logprobs_alignment),
+    Check("logprob_token_ids", "return_tokens_as_token_ids (vLLM): every log-probability token is token_id:<id> of the chunk's token_ids, 1:1, vLLM's bytes, top_logprobs 0 one entry per token; completions tokens and top keys; the flag validated", check_logprob_token_ids),
+    Check("tokenize_chat", "the chat form of /tokenize (vLLM's TokenizeChatRequest): tokens equal the chat completion's prompt_token_ids (plain, tools), vLLM's keys, token_strs, chat_template refused; the prompt form stock", check_tokenize_chat),
     Check("stream_text_fidelity", "streamed content / reasoning / tool calls equal the non-streaming message (a tool call cut by max_tokens: as designed)", check_stream_text_fidelity),
     Check("completions_ids", "/v1/completions: per-choice prompt_token_ids and token_ids, streamed once each; echo; id prompts; n=2; false = the stock release's keys", check_completions_ids),
     Check("flag_validation", "return_token_ids validated as Optional[bool] on chat and completions: lax spellings accepted, others a 400 naming the field", check_flag_validation),

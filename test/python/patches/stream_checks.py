@@ -241,11 +241,83 @@ def text_fidelity(runs, spec):
     return bad
 
 
+def _token_id_entry_bad(entry, engine, pos, top_requested):
+    """An entry in vLLM's return_tokens_as_token_ids form for output `pos`, or what is off:
+    `token_id:<id>` of the id at that position, `bytes` the UTF-8 of the token decoded
+    alone (vLLM's decoded_token), the engine's value; top entries `token_id:<id>` of the
+    engine's top ids with the bytes of that string (none when top_logprobs is 0/unset)."""
+    token_id = engine["output_ids"][pos]
+    want = f"token_id:{token_id}"
+    if entry["token"] != want:
+        return f"token {entry['token']!r} for {want!r}"
+    text_bytes = list(engine["token_texts"][pos].encode("utf-8", errors="replace"))
+    if entry["bytes"] != text_bytes:
+        return f"bytes {entry['bytes']} of {want} are not its decoded text's {text_bytes}"
+    if entry["logprob"] != engine["logprobs"][pos]:
+        return f"log-probability of {want} is not the engine's"
+    want_top = [f"token_id:{i}" for i in engine["top_ids"][pos]] if top_requested else []
+    got_top = [t["token"] for t in entry["top_logprobs"]]
+    if got_top != want_top:
+        return f"top tokens {got_top} for {want_top}"
+    if any(t["bytes"] != list(t["token"].encode("utf-8")) for t in entry["top_logprobs"]):
+        return "a top entry's bytes are not those of its token_id string"
+    return None
+
+
+def logprob_token_ids(runs, spec):
+    """With return_tokens_as_token_ids (TOKEN_ID_RUNS): every log-probability token is
+    `token_id:<id>`, 1:1 and in order with the same chunk's token_ids, streamed and not,
+    with vLLM's bytes, and every generated token has exactly one entry."""
+    if "stream-token-id-logprobs" not in runs:
+        return []
+    top_requested = bool(runs["request"].get("top_logprobs"))
+    bad = []
+    stream = runs["stream-token-id-logprobs"]
+    engine = stream["engine"]
+    offset, total = defaultdict(int), defaultdict(int)
+    for pos, chunk in enumerate(stream["chunks"]):
+        choice = _choice(chunk)
+        if choice is None:
+            continue
+        i, ids, entries = choice["index"], choice.get("token_ids") or [], _entries(choice)
+        total[i] += len(entries)
+        if len(entries) != len(ids):
+            bad.append(f"chunk {pos} (index {i}): {len(entries)} entries for {len(ids)} ids")
+        for k, entry in enumerate(entries):
+            if offset[i] + k >= len(engine[i]["output_ids"]):
+                bad.append(f"chunk {pos} (index {i}): more entries than tokens")
+                break
+            why = _token_id_entry_bad(entry, engine[i], offset[i] + k, top_requested)
+            if why is None and k < len(ids) and entry["token"] != f"token_id:{ids[k]}":
+                why = f"{entry['token']} is not the chunk's id {ids[k]}"
+            if why:
+                bad.append(f"chunk {pos} (index {i}) entry {k}: {why}")
+                break
+        offset[i] += len(entries)
+    for i in range(spec["n"]):
+        if total[i] != len(engine[i]["output_ids"]):
+            bad.append(f"index {i}: {total[i]} streamed entries for {len(engine[i]['output_ids'])} tokens")
+    full = runs["full-token-id-logprobs"]
+    for choice in full["response"]["choices"]:
+        i, entries = choice["index"], _entries(choice)
+        eng = full["engine"][i]
+        if len(entries) != len(eng["output_ids"]):
+            bad.append(f"non-streaming index {i}: {len(entries)} entries for {len(eng['output_ids'])} tokens")
+            continue
+        for k, entry in enumerate(entries):
+            why = _token_id_entry_bad(entry, eng, k, top_requested)
+            if why:
+                bad.append(f"non-streaming index {i} entry {k}: {why}")
+                break
+    return bad
+
+
 CHECKS = {
     "ids_exact": ids_exact,
     "ids_placement": ids_placement,
     "logprobs_alignment": logprobs_alignment,
     "text_fidelity": text_fidelity,
+    "logprob_token_ids": logprob_token_ids,
 }
 
 

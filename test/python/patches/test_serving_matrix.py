@@ -325,6 +325,8 @@ STOCK_DEFECTS = {
                           "text_and_tool_call_one_step", "reasoning_tool", "two_tool_calls",
                           "required_two_calls", "text_after_tool_call"),
         "logprobs_alignment": ("logprobs_top0", "logprobs_top5", "logprobs_unset"),
+        # no return_tokens_as_token_ids: the logprob tokens stay text.
+        "logprob_token_ids": ("logprobs_top0", "logprobs_top5", "logprobs_unset"),
     },
 }
 
@@ -351,6 +353,7 @@ DEFECTS = {
         "0011": ("text_fidelity", ("two_tool_calls", "required_two_calls")),
         "0012": ("text_fidelity", ("text_after_tool_call",)),
         "0013": ("text_fidelity", ("reasoning_not_streamed",)),
+        "0014": ("logprob_token_ids", ("logprobs_top0", "logprobs_top5", "logprobs_unset")),
     },
     "0.5.23": {
         "0009": ("text_fidelity", ("two_tool_calls", "required_two_calls")),
@@ -358,6 +361,7 @@ DEFECTS = {
         # The live list: the ids of a chunk run ahead of its text (stock sends no vLLM ids,
         # so only the controls show it; the kinds are those whose answers are long enough).
         "0011": ("ids_placement", ("plain", "stop_string", "two_tool_calls", "logprobs_unset")),
+        "0012": ("logprob_token_ids", ("logprobs_top0", "logprobs_top5", "logprobs_unset")),
     },
 }
 # Diffs whose defect stock shows through the check (a stock release without vLLM's ids fails
@@ -389,6 +393,17 @@ def remove_remaining_arguments_ids(tree: Path):
     path.write_text(src[:at] + src[at + len(line):])
 
 
+def tokens_as_token_ids_off(tree: Path):
+    """return_tokens_as_token_ids never honoured (its flag read as off; v0.5.9's 0014, 0.5.23's
+    0012): the tokenize and prompt_logprobs diffs after it build on its protocol lines, so the
+    control is this edit, not leaving the diff out."""
+    path = tree / "sglang/srt/entrypoints/openai/tokens_as_token_ids.py"
+    src = path.read_text()
+    line = "    return default if flag is None else flag\n"
+    assert src.count(line) == 1, "the flag reading of tokens_as_token_ids.py moved"
+    path.write_text(src.replace(line, "    return False\n"))
+
+
 CONTROLS = {
     # (release, label): (diff it shows, leave_out, edit)
     ("0.5.9", "0002-placement"): ("0002", None, remove_remaining_arguments_ids),
@@ -405,6 +420,10 @@ CONTROLS = {
     ("0.5.23", "without-0009"): ("0009", "0009", None),
     ("0.5.23", "without-0010"): ("0010", "0010", None),
     ("0.5.23", "without-0011"): ("0011", "0011", None),
+    # The diffs after return_tokens_as_token_ids build on its protocol lines: its control is
+    # an edit (flag never read).
+    ("0.5.9", "tokens-as-token-ids-off"): ("0014", None, tokens_as_token_ids_off),
+    ("0.5.23", "tokens-as-token-ids-off"): ("0012", None, tokens_as_token_ids_off),
 }
 
 

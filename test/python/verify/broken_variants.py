@@ -21,6 +21,8 @@ of silently testing an unbroken file. No SGLang source is kept in this repositor
 | completion_logprobs_run_ahead | serving_completions.py: a chunk's log-probabilities run to the end of the request's live list again (stock v0.5.9), not to the ids it carries | completions log-probabilities 1:1 with each chunk's ids | completions_ids |
 | second_tool_call_lost | base_format_detector.py: no bot-token fallback after the separator (stock v0.5.9, before upstream #20004), so a second call never streams | every tool call streamed | stream_text_fidelity ("two tool calls"), while tool_call_ids passes |
 | text_after_tool_call_dropped | qwen25_detector.py: detect_and_parse keeps only the text before the first call again (stock) | text after a call on both sides | stream_text_fidelity ("text after a tool call") |
+| token_id_strings_off | tokens_as_token_ids.py: the request's return_tokens_as_token_ids is never honoured (the flag read as off) | log-probability tokens `token_id:<id>` when asked | logprob_token_ids, while logprobs_alignment passes |
+| tokenize_chat_drops_tools | serving_tokenize.py: the chat form renders the messages without the request's tools | /tokenize tokens equal the chat completion's prompt ids | tokenize_chat, while prompt_matches_chat_template passes |
 | think_tag_kept_in_buffer | reasoning_parser.py: <think> stripped from a local copy only (stock v0.5.9) | no <think> in reasoning_content with stream_reasoning false | stream_text_fidelity ("reasoning, stream_reasoning false"), while reasoning_ids passes |
 
 The live-list read of 0.5.23 (ids ahead of their text with n > 1) has no v0.5.9 variant (v0.5.9's
@@ -42,6 +44,8 @@ DETOKENIZER = Path("sglang/srt/managers/detokenizer_manager.py")
 BASE_DETECTOR = Path("sglang/srt/function_call/base_format_detector.py")
 QWEN25_DETECTOR = Path("sglang/srt/function_call/qwen25_detector.py")
 REASONING_PARSER = Path("sglang/srt/parser/reasoning_parser.py")
+TOKENS_AS_TOKEN_IDS = Path("sglang/srt/entrypoints/openai/tokens_as_token_ids.py")
+SERVING_TOKENIZE = Path("sglang/srt/entrypoints/openai/serving_tokenize.py")
 # The text defects live at chunk edges that --stream-interval 3 produces.
 INTERVAL_3 = ["--server-arg=--stream-interval", "--server-arg=3"]
 
@@ -246,6 +250,26 @@ def think_tag_kept_in_buffer(text: str) -> str:
     )
 
 
+def token_id_strings_off(text: str) -> str:
+    return _sub_exactly(
+        r"^    return default if flag is None else flag$",
+        "    return False  # BROKEN VARIANT: return_tokens_as_token_ids never honoured",
+        text,
+        1,
+        "token_id_strings_off",
+    )
+
+
+def tokenize_chat_drops_tools(text: str) -> str:
+    return _sub_exactly(
+        r'^(?P<head>[ \t]+chat_fields = \{"model", "messages", )"tools", (?P<tail>.*)$',
+        lambda m: f"{m.group('head')}{m.group('tail')}  # BROKEN VARIANT: tools not rendered",
+        text,
+        1,
+        "tokenize_chat_drops_tools",
+    )
+
+
 @dataclass(frozen=True)
 class Variant:
     name: str
@@ -280,6 +304,10 @@ VARIANTS = [
             QWEN25_DETECTOR, must_say="text after a tool call choice 0"),
     Variant("think_tag_kept_in_buffer", think_tag_kept_in_buffer, ["stream_text_fidelity"], ["reasoning_ids"],
             REASONING_PARSER, must_say="reasoning, stream_reasoning false choice 0: streamed reasoning_content '<think>"),
+    Variant("token_id_strings_off", token_id_strings_off, ["logprob_token_ids"], ["logprobs_alignment"],
+            TOKENS_AS_TOKEN_IDS, must_say="token_id strings absent, expected them on"),
+    Variant("tokenize_chat_drops_tools", tokenize_chat_drops_tools, ["tokenize_chat"], ["prompt_matches_chat_template"],
+            SERVING_TOKENIZE, must_say="tools: /tokenize tokens"),
 ]
 
 

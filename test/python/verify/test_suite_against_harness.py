@@ -77,7 +77,7 @@ def test_unpatched_v059_fails_naming_the_checks(unpatched_run):
     must_fail = {
         "nonstream_ids", "stream_ids", "cross_mode_identity", "usage_counts", "prompt_matches_chat_template",
         "tool_call_ids", "n2_choices", "stop_and_length_finishes", "concurrent_streams", "reasoning_ids",
-        "logprobs_alignment", "completions_ids", "flag_validation",
+        "logprobs_alignment", "completions_ids", "flag_validation", "logprob_token_ids", "tokenize_chat",
     }
     if importlib.util.find_spec("openai"):
         must_fail.add("openai_client")
@@ -88,6 +88,8 @@ def test_unpatched_v059_fails_naming_the_checks(unpatched_run):
     assert any("no top-level prompt_token_ids" in p for p in run.problems("nonstream_ids"))
     assert any("no chunk carries prompt_token_ids" in p for p in run.problems("stream_ids"))
     assert any('return_token_ids="garbage": HTTP 200, expected 400' in p for p in run.problems("flag_validation"))
+    assert any("token_id strings absent, expected them on" in p for p in run.problems("logprob_token_ids"))
+    assert any("HTTP 400" in p for p in run.problems("tokenize_chat"))
     assert run.report["server_log_tail"], "a failed run carries the server log tail"
 
 

@@ -85,3 +85,26 @@ def test_series_without_its_live_list_bound_sends_ids_ahead_of_their_text(patche
     run = run_verify(patched_0523, harness_args(tokenizer_0523) + _checks(LIVE_LIST_CHECKS) + LAGGING_READERS,
                      tmp_path, "patched-lagging-0.5.23", python=python_0523)
     assert run.returncode == 0, run.explain()
+
+
+VLLM_DIALECT_CHECKS = ["logprob_token_ids", "tokenize_chat"]
+
+
+def test_vllm_dialect_checks_on_0_5_23_patched_and_stock(patched_0523, release_0523, tokenizer_0523, python_0523,
+                                                         tmp_path):
+    """logprob_token_ids and tokenize_chat pass on the patched 0.5.23; NEGATIVE CONTROL: stock
+    0.5.23 fails both, and its report says its /tokenize has a chat form of its own (the
+    release rule STOCK_TOKENIZE_CHAT_FORM) that lacks vLLM's token_strs and chat_template refusal."""
+    run = run_verify(patched_0523, harness_args(tokenizer_0523) + _checks(VLLM_DIALECT_CHECKS), tmp_path,
+                     "patched-0.5.23-dialects", python=python_0523)
+    assert run.returncode == 0, run.explain()
+    details = {c["name"]: c["details"] for c in run.report["checks"]}
+    assert details["tokenize_chat"]["stock_chat_form"] is True
+    run = run_verify(release_0523, harness_args(tokenizer_0523) + _checks(VLLM_DIALECT_CHECKS), tmp_path,
+                     "unpatched-0.5.23-dialects", python=python_0523)
+    assert set(run.report["failed_checks"]) == set(VLLM_DIALECT_CHECKS), run.explain()
+    problems = run.problems("tokenize_chat")
+    assert not any("differ from the chat completion" in p for p in problems), run.explain()  # same ids
+    assert any("token_strs" in p for p in problems) and any("chat_template: HTTP 200" in p for p in problems)
+    assert any("has a chat form of its own" in p for p in problems)
+    assert any("token_id strings absent" in p for p in run.problems("logprob_token_ids")), run.explain()

@@ -1,0 +1,141 @@
+"""vLLM's other id dialects (docs/token-ids-contract.md), per release, patched and stock:
+return_tokens_as_token_ids (strict flag, SGLANG_RETURN_TOKENS_AS_TOKEN_IDS default off),
+top_logprobs 0, the chat form of /tokenize, prompt_logprobs refused by name. Each copy runs
+dialects_probe.py (the real chat, completions and tokenize routes on the harness) in its
+release's Python; the matrix (test_serving_matrix.py, check logprob_token_ids) covers the
+token_id strings across every server mode, and test_rl_clients.py the clients' own code."""
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import RELEASES, REPO
+
+PROBE = Path(__file__).with_name("dialects_probe.py")
+FIELD = "return_tokens_as_token_ids"
+
+
+class Probes:
+    def __init__(self, release_files, tmp_path_factory):
+        self.files, self.tmp, self.cache = release_files, tmp_path_factory, {}
+
+    def get(self, release, patched):
+        key = (release, patched)
+        if key not in self.cache:
+            tree = self.files.patched(release) if patched else self.files.stock(release)
+            env = dict(os.environ, PYTHONPATH=f"{tree}{os.pathsep}{REPO / 'harness'}",
+                       HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+            env.pop("SGLANG_RETURN_TOKENS_AS_TOKEN_IDS", None)
+            work = self.tmp.mktemp(f"probe-{release}-{patched}")
+            proc = subprocess.run([self.files.python(release), "-W", "ignore", str(PROBE),
+                                   str(work / "tok")], env=env, capture_output=True, text=True,
+                                  timeout=900)
+            assert proc.returncode == 0, proc.stderr[-4000:]
+            self.cache[key] = json.loads(proc.stdout.strip().splitlines()[-1])
+        return self.cache[key]
+
+
+@pytest.fixture(scope="module")
+def probes(release_files, tmp_path_factory):
+    return Probes(release_files, tmp_path_factory)
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_server_default_from_env_default_off(probes, release):
+    env = probes.get(release, True)["env"]
+    off = {"absent": [False, False], "true": [True, True], "false": [False, False]}
+    on = {"absent": [True, True], "true": [True, True], "false": [False, False]}
+    assert env[""] == off and env["0"] == off  # [chat, completions]
+    assert env["1"] == on and env["on"] == on
+    assert "SGLANG_RETURN_TOKENS_AS_TOKEN_IDS" in env["maybe"]["error"]
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_flag_is_validated_strictly(probes, release):
+    got = probes.get(release, True)
+    assert got["invalid"] and all(status == 400 and named for *_, status, named in got["invalid"])
+    assert got["lax"] == {"'yes'": [200, True], "1": [200, True], "'off'": [200, False],
+                          "0": [200, False], "None": [200, False]}
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_stock_ignores_the_flag_silently(probes, release):
+    """Negative control: stock has no such field; any value is dropped and tokens stay text."""
+    got = probes.get(release, False)
+    assert {(status, named) for *_, status, named in got["invalid"]} == {(200, False)}
+    assert all(v == [200, False] for v in got["lax"].values())
+    assert all(row == {"absent": [False, False], "true": [False, False], "false": [False, False]}
+               for row in got["env"].values())
+
+
+@pytest.mark.parametrize("release", RELEASES)
+@pytest.mark.parametrize("patched", [True, False])
+def test_top_logprobs_zero_one_entry_per_token(probes, release, patched):
+    # Stock already answers so (the series keeps it); nothing dropped, streamed or not.
+    top0 = probes.get(release, patched)["top0"]
+    assert top0["entries"] == top0["tokens"] == top0["streamed_entries"] > 0
+    assert top0["tops"] == [0]
+
+
+@pytest.mark.parametrize("release", RELEASES)
+@pytest.mark.parametrize("stream", [False, True])
+def test_completions_tokens_and_top_keys_are_the_chunks_ids(probes, release, stream):
+    pairs = probes.get(release, True)[f"completions_stream_{stream}"]
+    assert sum(len(ids) for ids, _, _ in pairs) == 12  # n = 2 x 6 tokens
+    for ids, tokens, tops in pairs:
+        assert tokens == [f"token_id:{i}" for i in ids]
+        assert len(tops) == len(ids) and all(top[0] == tok for top, tok in zip(tops, tokens))
+        assert all(len(top) == 2 and all(k.startswith("token_id:") for k in top) for top in tops)
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_stock_completions_tokens_are_text(probes, release):
+    pairs = probes.get(release, False)["completions_stream_False"]
+    assert not any(t.startswith("token_id:") for _, tokens, _ in pairs for t in tokens)
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_tokenize_chat_form_equals_chat_prompt_ids(probes, release):
+    got = probes.get(release, True)
+    for name, case in got["tokenize"].items():
+        assert case["status"] == 200, (name, case["body"])
+        body = case["body"]
+        assert body["tokens"] == case["chat_prompt_ids"], name
+        assert body["count"] == len(body["tokens"]) and isinstance(body["max_model_len"], int)
+        assert body["token_strs"] is None  # vLLM's key, null unless asked
+    assert got["tokenize"]["tools"]["body"]["tokens"] != got["tokenize"]["messages"]["body"]["tokens"]
+    status, body, want_strs = got["tokenize_strs"]
+    assert status == 200 and body["token_strs"] == want_strs
+    status, text = got["tokenize_chat_template"]
+    assert status == 400 and "chat_template" in text
+    assert got["tokenize_prompt_form"] == [200, ["count", "max_model_len", "tokens"]]
+
+
+def test_stock_0_5_9_tokenize_takes_only_a_prompt(probes):
+    got = probes.get("0.5.9", False)
+    assert {c["status"] for c in got["tokenize"].values()} == {400}
+    assert all("'prompt'" in c["body"]["message"] for c in got["tokenize"].values())
+    assert got["tokenize_prompt_form"] == [200, ["count", "max_model_len", "tokens"]]
+
+
+def test_stock_0_5_23_tokenize_chat_form_lacks_vllms_fields(probes):
+    """0.5.23 ships a chat form of /tokenize (same ids); the series adds vLLM's token_strs,
+    refuses a per-request chat_template (stock ignores it) and takes vLLM's way to continue
+    the final message (stock: a 400)."""
+    got = probes.get("0.5.23", False)
+    assert got["tokenize"]["messages"]["body"]["tokens"] == got["tokenize"]["messages"]["chat_prompt_ids"]
+    assert "token_strs" not in got["tokenize_strs"][1]
+    assert got["tokenize_chat_template"][0] == 200
+    assert got["tokenize"]["continue_final"]["status"] == 400
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_prompt_logprobs_is_a_400_naming_it(probes, release):
+    assert probes.get(release, True)["prompt_logprobs"] == [
+        ["1", 400, True, False], ["0", 400, True, False], ["None", 200, False, False]]
+    # Stock: silently ignored (a 200 without prompt_logprobs): what the 400 replaces.
+    assert probes.get(release, False)["prompt_logprobs"] == [
+        ["1", 200, False, False], ["0", 200, False, False], ["None", 200, False, False]]
