@@ -136,9 +136,9 @@ describe.skipIf(skip)("build-image against a real Docker Engine and registry", (
     const manifest = await registryManifest(TEST_REGISTRY, REPO, digest);
     expect(manifest!.layers.length).toBe(baseInfo!.layers.length + 1);
     const added = manifest!.layers[manifest!.layers.length - 1]!;
-    // The six patched modules, their .pyc and the verify suite: well under the 26 MB of the
-    // package, measured at ~219 KiB compressed with the eight-patch set.
-    expect(added.size).toBeLessThan(256 * 1024);
+    // The patched modules, their .pyc and the verify suite: well under the 26 MB of the
+    // package; measured at ~219 KiB compressed with the eight-patch set, ~266 KiB with sixteen.
+    expect(added.size).toBeLessThan(384 * 1024);
     const files = await layerFiles(TEST_REGISTRY, REPO, added.digest);
     const expected = expectedPatchResult(await fetchSglang(), patchFiles(REAL_SET));
     const outsideTooling = [...files.entries()].filter(([name, c]) => c !== null && !name.startsWith("opt/sglang-image-patcher/")).map(([n]) => n).sort();

@@ -16,7 +16,7 @@
  */
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { packContext, type GeneratedFile } from "../../../src/build-context.js";
@@ -127,7 +127,10 @@ export async function ensureStandInBase(
   const rootfs = await ensureRootfs(engine, opts.log);
   const sglangDir = await fetchSglang(release);
   const dockerfile = (variant === "editable" ? EDITABLE_DOCKERFILE : SITE_PACKAGES_DOCKERFILE)(rootfs, version);
-  const only = (opts.only ?? []).map((rel) => ({ name: `sglang/${rel}`, content: readFileSync(path.join(sglangDir, "sglang", rel)) }));
+  // A file the series creates (not in the release) is not part of the base.
+  const only = (opts.only ?? [])
+    .filter((rel) => existsSync(path.join(sglangDir, "sglang", rel)))
+    .map((rel) => ({ name: `sglang/${rel}`, content: readFileSync(path.join(sglangDir, "sglang", rel)) }));
   const context = await packContext(
     [{ name: "Dockerfile", content: Buffer.from(dockerfile) }, ...distInfoFiles(sglangDir, version, release), ...only],
     opts.only ? [] : [{ from: path.join(sglangDir, "sglang"), to: "sglang" }],
