@@ -34,6 +34,10 @@ from sglang_engineless.completions_scenarios import (  # noqa: E402  (no sglang 
 PATCH = "0008-completions-token-ids.patch"
 ECHO_FIX = "0009-serving_completions-echo-stream-text.patch"
 LOGPROBS_FIX = "0010-serving_completions-logprobs-travel-with-ids.patch"
+# Issue 17's completions diffs are written on top of 0008 and 0010 (their context is those
+# diffs' lines), so a control without either leaves them out too; neither changes what the
+# controls judge (0014 acts only when return_tokens_as_token_ids is asked, 0016 on prompt_logprobs).
+BUILT_ON_0010 = ["0014-return-tokens-as-token-ids.patch", "0016-completions-refuse-prompt_logprobs.patch"]
 ID_KEYS = {"token_ids", "prompt_token_ids"}
 # Cases built from the tokenizer are only known after the run; these names are fixed.
 CASES = ["text", "text_n3", "ids", "ids_n2", "batch_text_n2", "batch_ids", "echo",
@@ -136,7 +140,7 @@ def series_without(sglang_release, tmp_path_factory, label, left_out):
 @pytest.fixture(scope="module")
 def without_0008(sglang_release, tmp_path_factory):
     # 0010 pairs log-probabilities with 0008's ids, so it goes with it.
-    tree = series_without(sglang_release, tmp_path_factory, "without-0008", [PATCH, LOGPROBS_FIX])
+    tree = series_without(sglang_release, tmp_path_factory, "without-0008", [PATCH, LOGPROBS_FIX, *BUILT_ON_0010])
     return run_scenarios(tree, tmp_path_factory, "without-0008", CONTROL_SERVERS)
 
 
@@ -148,7 +152,7 @@ def without_0009(sglang_release, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def without_0010(sglang_release, tmp_path_factory):
-    tree = series_without(sglang_release, tmp_path_factory, "without-0010", [LOGPROBS_FIX])
+    tree = series_without(sglang_release, tmp_path_factory, "without-0010", [LOGPROBS_FIX, *BUILT_ON_0010])
     return run_scenarios(
         tree, tmp_path_factory, "without-0010", MULTI_CHUNK_SERVERS, LOGPROBS_CASES)
 
