@@ -408,7 +408,9 @@ CONTROLS = {
     # (release, label): (diff it shows, leave_out, edit)
     ("0.5.9", "0002-placement"): ("0002", None, remove_remaining_arguments_ids),
     ("0.5.9", "without-0003"): ("0003", "0003", None),
-    ("0.5.9", "without-0004"): ("0004", "0004", None),
+    # 0014 (return_tokens_as_token_ids) is written on 0004's lines and 0016 on 0014's: they go
+    # too; the 0004 kinds below never ask for token_id strings.
+    ("0.5.9", "without-0004"): ("0004", ("0004", "0014", "0016"), None),
     ("0.5.9", "without-0005"): ("0005", "0005", None),
     ("0.5.9", "without-0006"): ("0006", "0006", None),
     # 0011's parse-on sends the arguments of a call that came whole with its name too (what

@@ -116,6 +116,8 @@ def chat_serving(n=1):
     s.is_gpt_oss = False
     if hasattr(sc, "_token_ids_default_from_env"):
         s.token_ids_default = sc._token_ids_default_from_env()
+    if hasattr(sc, "tokens_as_token_ids_default"):  # the patched __init__ sets it (0012)
+        s.tokens_as_token_ids_default = sc.tokens_as_token_ids_default()
     return s
 
 def completion_serving(n=1):
@@ -124,6 +126,8 @@ def completion_serving(n=1):
     s.template_manager = None
     if hasattr(scmp, "_token_ids_default_from_env"):
         s.token_ids_default = scmp._token_ids_default_from_env()
+    if hasattr(scmp, "tokens_as_token_ids_default"):
+        s.tokens_as_token_ids_default = scmp.tokens_as_token_ids_default()
     return s
 
 def adapted(req, wants_prompt):

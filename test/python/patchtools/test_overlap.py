@@ -32,7 +32,7 @@ def test_clauses_have_stable_unique_ids_and_one_line_texts():
     assert len(set(CLAUSE_IDS)) == len(CLAUSE_IDS) == len(CLAUSES)
     for cid, text, fn, part in CLAUSES:
         assert cid == cid.lower() and " " not in cid and "\n" not in text and callable(fn)
-        assert part in ("chat", "completions", "probe")
+        assert part in ("chat", "completions", "probe", "dialects")
 
 
 def test_a_broken_series_does_not_satisfy_its_clause(tmp_path):

@@ -22,7 +22,7 @@ from conftest import harness_args, run_verify
 ALL = [
     "nonstream_ids", "stream_ids", "cross_mode_identity", "usage_counts", "prompt_matches_chat_template",
     "tool_call_ids", "n2_choices", "opt_out_keys", "stop_and_length_finishes", "concurrent_streams",
-    "openai_client", "reasoning_ids", "logprobs_alignment", "stream_text_fidelity", "completions_ids", "flag_validation",
+    "openai_client", "reasoning_ids", "logprobs_alignment", "logprob_token_ids", "tokenize_chat", "stream_text_fidelity", "completions_ids", "flag_validation",
     "upstream_id_fields", "stream_output_mode",
 ]
 # The checks whose subject lives at interval-3 chunk edges.
