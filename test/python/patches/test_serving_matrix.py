@@ -429,6 +429,10 @@ CONTROLS = {
 }
 
 
+# Checks a control may break besides its own, because it leaves out a later diff as well.
+ALSO_BROKEN = {("0.5.9", "without-0004"): {"logprob_token_ids"}}
+
+
 @pytest.mark.parametrize("release,label", sorted(CONTROLS))
 def test_series_without_a_diff_fails_its_scenarios(release_files, tmp_path_factory, release, label):
     """Negative control per diff: the series without it (or, for 0002's remaining-arguments
@@ -446,7 +450,10 @@ def test_series_without_a_diff_fails_its_scenarios(release_files, tmp_path_facto
         if found:
             broken[name] = sorted(found)
     assert any(check in found for found in broken.values()), f"{label}: {check} never failed"
-    assert all(found == [check] for found in broken.values()), broken
+    # A control that must leave out later diffs written on the one it shows may break their
+    # checks too (without 0004 there is no 0014, so no token_id:<id> strings), nothing else.
+    allowed = {check} | ALSO_BROKEN.get((release, label), set())
+    assert all(set(found) <= allowed for found in broken.values()), broken
     if (release, diff) == ("0.5.9", "0003"):
         # v0.5.9 loses coalesced ids only under --stream-output.
         assert all(specs[name]["stream_output"] for name in broken), sorted(broken)
