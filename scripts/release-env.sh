@@ -12,45 +12,9 @@ set -euo pipefail
 version=${1:?usage: release-env.sh VERSION}
 version=${version#v}
 root=$(cd "$(dirname "$0")/.." && pwd)
-base=$(bash "$root/scripts/python-env.sh")
 req="$root/requirements/sglang-$version.txt"
 if [ ! -f "$req" ]; then
-  echo "$base"
+  bash "$root/scripts/python-env.sh"
   exit 0
 fi
-venv="$root/.venv-sglang-$version"
-want=$(cat "$req" "$base/.requirements.sha256" | sha256sum | cut -d' ' -f1)
-stamp="$venv/.requirements.sha256"
-built() { [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; }
-if ! built; then
-  mkdir -p "$root/.cache"
-  exec 9>"$root/.cache/.venv-sglang-$version.lock"
-  flock 9
-  if ! built; then
-    echo "release-env: building $venv from $req, layered on $base" >&2
-    rm -rf "$venv"
-    "$base/bin/python" -m venv --without-pip "$venv"
-    site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-    base_site=$("$base/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-    # Appended after the layer's own site-packages: the layer's versions win.
-    echo "$base_site" > "$site/_sglang_base_venv.pth"
-    cache=()
-    [ "${CI:-}" = "true" ] && cache=(--no-cache-dir)
-    # .venv's pip installs into the layer (--python); --no-deps: exactly the file's pins, and
-    # never a second torch pulled in as somebody's dependency.
-    if ! "$base/bin/python" -m pip --python "$venv/bin/python" install -q "${cache[@]}" \
-        --no-deps -r "$req" >&2; then
-      echo "release-env: pip could not install $req (is PyPI reachable? is the disk full?)" >&2
-      rm -rf "$venv"
-      exit 1
-    fi
-    if [ "$("$venv/bin/python" -c 'import os, torch; print(os.path.dirname(torch.__file__))')" \
-        != "$base_site/torch" ]; then
-      echo "release-env: $venv does not take torch from $base_site" >&2
-      rm -rf "$venv"
-      exit 1
-    fi
-    echo "$want" > "$stamp"
-  fi
-fi
-echo "$venv"
+exec bash "$root/scripts/layered-venv.sh" release-env "$root/.venv-sglang-$version" "$req" _sglang_base_venv.pth

@@ -11,32 +11,5 @@
 # stamp); a change rebuilds it. PyPI unreachable: it fails (and so do the tests, under CI).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-base=$(bash "$root/scripts/python-env.sh")
-req="$root/requirements/rl-clients.txt"
-venv="$root/.venv-rl-clients"
-want=$(cat "$req" "$base/.requirements.sha256" | sha256sum | cut -d' ' -f1)
-stamp="$venv/.requirements.sha256"
-built() { [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; }
-if ! built; then
-  mkdir -p "$root/.cache"
-  exec 9>"$root/.cache/.venv-rl-clients.lock"
-  flock 9
-  if ! built; then
-    echo "rl-clients-env: building $venv from $req, layered on $base" >&2
-    rm -rf "$venv"
-    "$base/bin/python" -m venv --without-pip "$venv"
-    site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-    base_site=$("$base/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-    echo "$base_site" > "$site/_rl_clients_base_venv.pth"
-    cache=()
-    [ "${CI:-}" = "true" ] && cache=(--no-cache-dir)
-    if ! "$base/bin/python" -m pip --python "$venv/bin/python" install -q "${cache[@]}" \
-        --no-deps --ignore-requires-python -r "$req" >&2; then
-      echo "rl-clients-env: pip could not install $req (is PyPI reachable? is the disk full?)" >&2
-      rm -rf "$venv"
-      exit 1
-    fi
-    echo "$want" > "$stamp"
-  fi
-fi
-echo "$venv"
+exec bash "$root/scripts/layered-venv.sh" rl-clients-env "$root/.venv-rl-clients" \
+  "$root/requirements/rl-clients.txt" _rl_clients_base_venv.pth --ignore-requires-python
