@@ -58,7 +58,7 @@ finish_background_stages() {
     name=${background_names[$i]}
     wait "${background_pids[$i]}"
     cat "$results/$name.log" >&2
-    read -r rc secs <"$results/$name.rc" 2>/dev/null || { rc=1; secs=?; }
+    read -r rc secs <"$results/$name.rc" 2>/dev/null || { rc=1; secs="?"; }
     if [ "$rc" = 0 ]; then
       echo "=== $name: ok ($secs s)" >&2
     else
