@@ -77,7 +77,7 @@ if [ -n "$series_dir" ]; then
     echo "patches-check: series $(basename "$series_dir") does not apply to ${failed[*]}, which its releases: lists" >&2
     exit 1
   fi
-  echo "patches-check: series $(basename "$series_dir") applies to every release it lists ($(echo $listed | tr ' ' ','))"
+  echo "patches-check: series $(basename "$series_dir") applies to every release it lists ($(printf '%s\n' "$listed" | paste -sd, -))"
   exit 0
 fi
 
