@@ -168,7 +168,19 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/patches-check.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/python"
-cp -r "$pkg" "$tmp/python/sglang"
+if [ -n "$out" ]; then
+  cp -r "$pkg" "$tmp/python/sglang"
+else
+  # Only a check: the files the series touches are enough (copying the whole package, tens of
+  # MB, was most of the time of a check; --all-releases checks twenty releases). A file the
+  # release lacks stays absent, so its patch fails as it would on the whole package.
+  for f in $(cat "${patches[@]}" | sed -n 's|^--- a/python/sglang/||p' | sort -u); do
+    if [ -f "$pkg/$f" ]; then
+      mkdir -p "$(dirname "$tmp/python/sglang/$f")"
+      cp "$pkg/$f" "$tmp/python/sglang/$f"
+    fi
+  done
+fi
 # A repository of its own, so git apply resolves a/python/... against this copy only.
 git -C "$tmp" init -q
 
