@@ -33,7 +33,20 @@ version=""
 series_dir=""
 # The project's Python (it has PyYAML and packaging, which the series lookups need).
 py() { if [ -x "$root/.venv/bin/python" ]; then echo "$root/.venv/bin/python"; else echo python3; fi; }
-lookup() { PYTHONPATH="$root/tools" "$(py)" -m patchtools.lookup "$@"; }
+lookup() {
+  if [ -f "$root/tools/patchtools/lookup.py" ]; then
+    PYTHONPATH="$root/tools" "$(py)" -m patchtools.lookup "$@"
+    return
+  fi
+  # A copy of scripts/ without tools/ (the regen tests make one): each folder covers its own
+  # release only, as before series could list several.
+  case "$1" in
+    covering) [ -d "$root/patches/sglang-v$2" ] || { echo "no series folder patches/sglang-v$2" >&2; return 3; }
+              echo "$root/patches/sglang-v$2" ;;
+    releases) basename "$2" | sed 's/^sglang-v//' ;;
+    series) for d in "$root"/patches/sglang-v*/; do [ -d "$d" ] && echo "${d%/}"; done ;;
+  esac
+}
 while [ $# -gt 0 ]; do
   case "$1" in
     --all-releases)

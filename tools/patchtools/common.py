@@ -38,12 +38,10 @@ def release_order(version: str):
 def series_releases(folder: Path) -> list[str]:
     """The releases a series covers: patchset.yaml's `releases:` (default [sglangVersion]),
     read as src/patch-set.ts reads it; a list without sglangVersion is an error here too."""
-    import yaml
-
     manifest = folder / "patchset.yaml"
     if not manifest.is_file():
         raise ToolError(f"{folder}: no patchset.yaml")
-    data = yaml.safe_load(manifest.read_text()) or {}
+    data = _manifest(manifest.read_text())
     written_on = str(data.get("sglangVersion", ""))
     listed = data.get("releases", [written_on])
     if not isinstance(listed, list) or not all(isinstance(v, str) for v in listed) or not listed:
@@ -51,6 +49,24 @@ def series_releases(folder: Path) -> list[str]:
     if written_on not in listed:
         raise ToolError(f"{manifest}: releases: must list sglangVersion {written_on}, got {', '.join(listed)}")
     return list(listed)
+
+
+def _manifest(text: str) -> dict:
+    """patchset.yaml's top-level keys: PyYAML where installed (.venv), else the two keys the
+    lookups need, sglangVersion and a flow-style releases: list (a bare python3 has no PyYAML)."""
+    try:
+        import yaml
+    except ImportError:
+        data = {}
+        for key, value in re.findall(r"^(sglangVersion|releases):[ \t]*(.*?)[ \t]*(?:#.*)?$", text, re.M):
+            if key == "releases":
+                if not (value.startswith("[") and value.endswith("]")):
+                    raise ToolError(f"releases: {value!r}: without PyYAML only a [\"x\", \"y\"] list is read")
+                data[key] = [v.strip().strip("'\"") for v in value[1:-1].split(",") if v.strip()]
+            else:
+                data[key] = value.strip("'\"")
+        return data
+    return yaml.safe_load(text) or {}
 
 
 def all_series(patches: Path | None = None) -> dict[Path, list[str]]:

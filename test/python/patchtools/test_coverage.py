@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 
@@ -227,3 +228,14 @@ def test_the_readme_table_is_exactly_what_all_releases_prints():
     rows = cov.coverage(cov.pypi_releases(answer), all_series(), cov.harness_adapters())
     assert cov.readme_table((REPO / "README.md").read_text()) == cov.markdown(rows), (
         "README.md's coverage table is stale: npm run patches:check -- --all-releases --readme")
+
+
+def test_without_pyyaml_the_lookups_read_a_flow_list(monkeypatch):
+    # scripts/patches-check.sh may run under a bare python3 (no .venv): the two keys still read.
+    from patchtools import common
+
+    monkeypatch.setitem(sys.modules, "yaml", None)
+    text = 'name: x\nsglangVersion: 0.5.12\nreleases: ["0.5.12", "0.5.12.post1"]  # both\nupstream:\n  tag: v0.5.12\n'
+    assert common._manifest(text) == {"sglangVersion": "0.5.12", "releases": ["0.5.12", "0.5.12.post1"]}
+    with pytest.raises(ToolError, match="only a"):
+        common._manifest("sglangVersion: 0.5.12\nreleases:\n  - 0.5.12\n")
