@@ -187,12 +187,12 @@ else
   # Only a check: the files the series touches are enough (copying the whole package, tens of
   # MB, was most of the time of a check; --all-releases checks twenty releases). A file the
   # release lacks stays absent, so its patch fails as it would on the whole package.
-  for f in $(cat "${patches[@]}" | sed -n 's|^--- a/python/sglang/||p' | sort -u); do
+  while IFS= read -r f; do
     if [ -f "$pkg/$f" ]; then
       mkdir -p "$(dirname "$tmp/python/sglang/$f")"
       cp "$pkg/$f" "$tmp/python/sglang/$f"
     fi
-  done
+  done < <(cat "${patches[@]}" | sed -n 's|^--- a/python/sglang/||p' | sort -u)
 fi
 # A repository of its own, so git apply resolves a/python/... against this copy only.
 git -C "$tmp" init -q
