@@ -112,8 +112,12 @@ def nearest_series(version: str, known: dict[Path, list[str]], order: list[str])
 
 
 def check_apply(version: str, folder: Path) -> tuple[bool, str]:
-    """Whether `folder` applies without fuzz to `version`'s real files and compiles."""
-    src = fetch(version)
+    """Whether `folder` applies without fuzz to `version`'s real files and compiles. A wheel
+    that cannot be fetched counts as not applying, with the reason (loud, never skipped)."""
+    try:
+        src = fetch(version)
+    except ToolError as e:
+        return False, f"could not fetch the wheel: {str(e)[-200:]}"
     env = dict(os.environ, SGLANG_PATCH_DIR=str(folder))
     proc = run(["bash", REPO / "scripts/patches-check.sh", version, src], env=env, check=False)
     if proc.returncode == 0:
@@ -151,6 +155,7 @@ def markdown(rows: list[Row]) -> str:
         "|---|---|---|---|---|",
     ]
     for r in rows:
+        r = Row(**{**asdict(r), "detail": " ".join(r.detail.split()).replace("|", "\\|")})  # one table cell
         pypi = ", ".join(x for x, on in (("pre-release", r.prerelease), ("yanked", r.yanked)) if on) or "release"
         if r.series:
             applies = yes_no(r.applies) + (f" ({r.detail})" if r.detail else "")

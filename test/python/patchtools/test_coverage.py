@@ -239,3 +239,12 @@ def test_without_pyyaml_the_lookups_read_a_flow_list(monkeypatch):
     assert common._manifest(text) == {"sglangVersion": "0.5.12", "releases": ["0.5.12", "0.5.12.post1"]}
     with pytest.raises(ToolError, match="only a"):
         common._manifest("sglangVersion: 0.5.12\nreleases:\n  - 0.5.12\n")
+
+
+def test_a_wheel_that_cannot_be_fetched_counts_as_not_applying(monkeypatch, tmp_path):
+    def no_wheel(version):
+        raise ToolError(f"could not fetch sglang {version}: no matching distribution")
+
+    monkeypatch.setattr(cov, "fetch", no_wheel)
+    ok, detail = cov.check_apply("0.5.99", make_series(tmp_path, "sglang-v0.5.9", "0.5.9"))
+    assert not ok and detail.startswith("could not fetch the wheel: could not fetch sglang 0.5.99")
