@@ -2,19 +2,19 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   describePolicy,
   verifyKeylessBundle
-} from "./chunk-QRGDKZYO.js";
+} from "./chunk-RWPITNTV.js";
 import {
   findAttestations,
   readImage,
   readIndexEntries
-} from "./chunk-73LORHYT.js";
+} from "./chunk-UFERYYEZ.js";
 import {
   BASE_DIGEST_LABEL,
   LABEL_PREFIX
-} from "./chunk-GOE2CSES.js";
+} from "./chunk-UT77QPIQ.js";
 import {
   readPublicKeyFile
-} from "./chunk-FX4O7SLT.js";
+} from "./chunk-OAYQ3OHT.js";
 import {
   BUNDLE_MEDIA_TYPE,
   IN_TOTO_MEDIA_TYPE,
@@ -22,7 +22,7 @@ import {
   SIGNED_ANNOTATION,
   envelopeVerifies,
   parseStatement
-} from "./chunk-GBPBNQ2N.js";
+} from "./chunk-23OKPUUQ.js";
 import "./chunk-LHFICXII.js";
 import {
   resolveRegistryAuth

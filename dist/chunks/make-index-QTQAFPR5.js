@@ -3,8 +3,8 @@ import {
   indexesOfRun,
   makeIndex,
   membersFromRun
-} from "./chunk-ET4HVLNB.js";
-import "./chunk-GBPBNQ2N.js";
+} from "./chunk-WFPH3LNI.js";
+import "./chunk-23OKPUUQ.js";
 import "./chunk-LHFICXII.js";
 import "./chunk-YKZH4FPT.js";
 import "./chunk-F7NKY5RN.js";

@@ -3,18 +3,19 @@ import {
   LABEL_PREFIX,
   containerLabels,
   imageLabels
-} from "./chunk-GOE2CSES.js";
+} from "./chunk-UT77QPIQ.js";
 import {
   require_dist
-} from "./chunk-ARNY27OY.js";
+} from "./chunk-Z627IPYO.js";
 import {
+  VERSION,
   join,
   mapping,
   str
-} from "./chunk-2DPQ4ZWD.js";
+} from "./chunk-NHCFDP4K.js";
 import {
   require_pump
-} from "./chunk-BZ5EBXJ5.js";
+} from "./chunk-EQWIFDFB.js";
 import {
   resolveRegistryAuth
 } from "./chunk-YKZH4FPT.js";
@@ -40,16 +41,16 @@ import {
   __toESM
 } from "./chunk-U4OZQXGD.js";
 
-// node_modules/events-universal/default.js
+// ../main/node_modules/events-universal/default.js
 var require_default = __commonJS({
-  "node_modules/events-universal/default.js"(exports, module) {
+  "../main/node_modules/events-universal/default.js"(exports, module) {
     module.exports = __require("events");
   }
 });
 
-// node_modules/fast-fifo/fixed-size.js
+// ../main/node_modules/fast-fifo/fixed-size.js
 var require_fixed_size = __commonJS({
-  "node_modules/fast-fifo/fixed-size.js"(exports, module) {
+  "../main/node_modules/fast-fifo/fixed-size.js"(exports, module) {
     module.exports = class FixedFIFO {
       constructor(hwm) {
         if (!(hwm > 0) || (hwm - 1 & hwm) !== 0) throw new Error("Max size for a FixedFIFO should be a power of two");
@@ -87,9 +88,9 @@ var require_fixed_size = __commonJS({
   }
 });
 
-// node_modules/fast-fifo/index.js
+// ../main/node_modules/fast-fifo/index.js
 var require_fast_fifo = __commonJS({
-  "node_modules/fast-fifo/index.js"(exports, module) {
+  "../main/node_modules/fast-fifo/index.js"(exports, module) {
     var FixedFIFO = require_fixed_size();
     module.exports = class FastFIFO {
       constructor(hwm) {
@@ -134,9 +135,9 @@ var require_fast_fifo = __commonJS({
   }
 });
 
-// node_modules/b4a/index.js
+// ../main/node_modules/b4a/index.js
 var require_b4a = __commonJS({
-  "node_modules/b4a/index.js"(exports, module) {
+  "../main/node_modules/b4a/index.js"(exports, module) {
     function isBuffer(value) {
       return Buffer.isBuffer(value) || value instanceof Uint8Array;
     }
@@ -295,9 +296,9 @@ var require_b4a = __commonJS({
   }
 });
 
-// node_modules/text-decoder/lib/pass-through-decoder.js
+// ../main/node_modules/text-decoder/lib/pass-through-decoder.js
 var require_pass_through_decoder = __commonJS({
-  "node_modules/text-decoder/lib/pass-through-decoder.js"(exports, module) {
+  "../main/node_modules/text-decoder/lib/pass-through-decoder.js"(exports, module) {
     var b4a = require_b4a();
     module.exports = class PassThroughDecoder {
       constructor(encoding) {
@@ -316,9 +317,9 @@ var require_pass_through_decoder = __commonJS({
   }
 });
 
-// node_modules/text-decoder/lib/utf8-decoder.js
+// ../main/node_modules/text-decoder/lib/utf8-decoder.js
 var require_utf8_decoder = __commonJS({
-  "node_modules/text-decoder/lib/utf8-decoder.js"(exports, module) {
+  "../main/node_modules/text-decoder/lib/utf8-decoder.js"(exports, module) {
     var b4a = require_b4a();
     module.exports = class UTF8Decoder {
       constructor() {
@@ -463,9 +464,9 @@ var require_utf8_decoder = __commonJS({
   }
 });
 
-// node_modules/text-decoder/index.js
+// ../main/node_modules/text-decoder/index.js
 var require_text_decoder = __commonJS({
-  "node_modules/text-decoder/index.js"(exports, module) {
+  "../main/node_modules/text-decoder/index.js"(exports, module) {
     var PassThroughDecoder = require_pass_through_decoder();
     var UTF8Decoder = require_utf8_decoder();
     module.exports = class TextDecoder {
@@ -525,9 +526,9 @@ var require_text_decoder = __commonJS({
   }
 });
 
-// node_modules/streamx/lib/errors.js
+// ../main/node_modules/streamx/lib/errors.js
 var require_errors = __commonJS({
-  "node_modules/streamx/lib/errors.js"(exports, module) {
+  "../main/node_modules/streamx/lib/errors.js"(exports, module) {
     module.exports = class StreamError extends Error {
       constructor(msg, code, fn = StreamError) {
         super(msg);
@@ -567,9 +568,9 @@ var require_errors = __commonJS({
   }
 });
 
-// node_modules/streamx/index.js
+// ../main/node_modules/streamx/index.js
 var require_streamx = __commonJS({
-  "node_modules/streamx/index.js"(exports, module) {
+  "../main/node_modules/streamx/index.js"(exports, module) {
     var { EventEmitter } = require_default();
     var FIFO = require_fast_fifo();
     var TextDecoder = require_text_decoder();
@@ -1598,9 +1599,9 @@ var require_streamx = __commonJS({
   }
 });
 
-// node_modules/tar-stream/headers.js
+// ../main/node_modules/tar-stream/headers.js
 var require_headers = __commonJS({
-  "node_modules/tar-stream/headers.js"(exports) {
+  "../main/node_modules/tar-stream/headers.js"(exports) {
     var b4a = require_b4a();
     var ZEROS = "0000000000000000000";
     var SEVENS = "7777777777777777777";
@@ -1860,9 +1861,9 @@ var require_headers = __commonJS({
   }
 });
 
-// node_modules/tar-stream/extract.js
+// ../main/node_modules/tar-stream/extract.js
 var require_extract = __commonJS({
-  "node_modules/tar-stream/extract.js"(exports, module) {
+  "../main/node_modules/tar-stream/extract.js"(exports, module) {
     var { Writable, Readable, getStreamError } = require_streamx();
     var FIFO = require_fast_fifo();
     var b4a = require_b4a();
@@ -2204,9 +2205,9 @@ var require_extract = __commonJS({
   }
 });
 
-// node_modules/tar-stream/constants.js
+// ../main/node_modules/tar-stream/constants.js
 var require_constants = __commonJS({
-  "node_modules/tar-stream/constants.js"(exports, module) {
+  "../main/node_modules/tar-stream/constants.js"(exports, module) {
     var constants = {
       // just for envs without fs
       S_IFMT: 61440,
@@ -2224,9 +2225,9 @@ var require_constants = __commonJS({
   }
 });
 
-// node_modules/tar-stream/pack.js
+// ../main/node_modules/tar-stream/pack.js
 var require_pack = __commonJS({
-  "node_modules/tar-stream/pack.js"(exports, module) {
+  "../main/node_modules/tar-stream/pack.js"(exports, module) {
     var { Readable, Writable, getStreamError } = require_streamx();
     var b4a = require_b4a();
     var constants = require_constants();
@@ -2458,17 +2459,17 @@ var require_pack = __commonJS({
   }
 });
 
-// node_modules/tar-stream/index.js
+// ../main/node_modules/tar-stream/index.js
 var require_tar_stream = __commonJS({
-  "node_modules/tar-stream/index.js"(exports) {
+  "../main/node_modules/tar-stream/index.js"(exports) {
     exports.extract = require_extract();
     exports.pack = require_pack();
   }
 });
 
-// node_modules/tar-fs/index.js
+// ../main/node_modules/tar-fs/index.js
 var require_tar_fs = __commonJS({
-  "node_modules/tar-fs/index.js"(exports) {
+  "../main/node_modules/tar-fs/index.js"(exports) {
     var tar = require_tar_stream();
     var pump = require_pump();
     var fs = __require("fs");
@@ -2939,10 +2940,12 @@ async function packContext(generated, sources) {
   const tar = Buffer.concat(chunks);
   return { tar, sha256: createHash("sha256").update(tar).digest("hex"), entries };
 }
-function patchSetPlan(patchSet) {
+function patchSetPlan(patchSet, release = patchSet.sglangVersion) {
   const plan = {
     name: patchSet.name,
-    sglangVersion: patchSet.sglangVersion,
+    sglangVersion: release,
+    writtenOn: patchSet.sglangVersion,
+    releases: patchSet.releases,
     upstreamCommit: patchSet.upstream.commit,
     patches: patchSet.patches.map((p) => p.name),
     sha256: Object.fromEntries(patchSet.patches.map((p) => [p.name, p.sha256]))
@@ -2954,7 +2957,7 @@ async function buildPatchedImageContext(inputs) {
   const dockerfiles = path.join(inputs.repoRoot, "dockerfiles");
   const verifyDir = inputs.verifyDir ?? path.join(inputs.repoRoot, "verify");
   const generated = [
-    { name: "patchset/patchset.json", content: patchSetPlan(inputs.patchSet) },
+    { name: "patchset/patchset.json", content: patchSetPlan(inputs.patchSet, inputs.release) },
     ...inputs.patchSet.patches.map((p) => ({ name: `patchset/${p.name}`, content: p.bytes }))
   ];
   const sources = [{ from: dockerfiles, to: "", only: [DOCKERFILE_NAME, "apply_patchset.py"] }];
@@ -2984,7 +2987,7 @@ async function loadPatchSet(dir) {
   const doc = (0, import_yaml.parseDocument)(text, { uniqueKeys: true });
   if (doc.errors.length > 0) throw new ConfigError(manifestPath, doc.errors.map((e) => `YAML: ${e.message.split("\n")[0]}`));
   const problems = [];
-  const m = mapping(doc.toJS(), "", ["name", "sglangVersion", "upstream", "patches"], problems);
+  const m = mapping(doc.toJS(), "", ["name", "sglangVersion", "releases", "upstream", "patches"], problems);
   const name = str(m?.name, "name", problems);
   const sglangVersion = str(m?.sglangVersion, "sglangVersion", problems);
   const up = mapping(m?.upstream, "upstream", ["repository", "tag", "commit"], problems);
@@ -2994,12 +2997,13 @@ async function loadPatchSet(dir) {
     pattern: /^[0-9a-f]{40}$/,
     what: typeof up?.commit === "number" ? 'a full 40-hex commit id in quotes (YAML read this one as a number; write commit: "...")' : "a full 40-hex commit id"
   });
+  const releases = coveredReleases(m?.releases, sglangVersion, problems);
   let listed;
   if (m?.patches !== void 0) {
     if (!Array.isArray(m.patches) || m.patches.some((x) => typeof x !== "string")) problems.push("patches: expected a list of file names");
     else listed = m.patches;
   }
-  if (problems.length > 0 || !name || !sglangVersion || !repository || !tag || !commit) throw new ConfigError(manifestPath, problems);
+  if (problems.length > 0 || !name || !sglangVersion || !releases || !repository || !tag || !commit) throw new ConfigError(manifestPath, problems);
   const files = (await readdir(dir)).filter((f) => f.endsWith(".patch")).sort();
   const bad = files.filter((f) => !PATCH_NAME.test(f));
   if (bad.length > 0) throw new UserError(`patch set ${dir}: file names must look like NNNN-short-name.patch: ${bad.join(", ")}`);
@@ -3020,7 +3024,28 @@ async function loadPatchSet(dir) {
       return { name: f, path: p, sha256: sha256(bytes), bytes };
     })
   );
-  return { name, dir, sglangVersion, upstream: { repository, tag, commit }, patches };
+  return { name, dir, sglangVersion, releases, upstream: { repository, tag, commit }, patches };
+}
+function coveredReleases(raw, sglangVersion, problems) {
+  if (raw === void 0) return sglangVersion === void 0 ? void 0 : [sglangVersion];
+  if (!Array.isArray(raw) || raw.length === 0) {
+    problems.push('releases: expected a non-empty list of SGLang versions, e.g. ["0.5.12", "0.5.12.post1"]');
+    return void 0;
+  }
+  const out = [];
+  raw.forEach((v, i) => {
+    const s = str(v, join("releases", i), problems, { pattern: VERSION, what: 'a quoted SGLang version like "0.5.12.post1"' });
+    if (s === void 0) return;
+    if (out.includes(s)) problems.push(`${join("releases", i)}: ${s} is listed twice`);
+    else out.push(s);
+  });
+  if (sglangVersion !== void 0 && out.length === raw.length && !out.includes(sglangVersion)) {
+    problems.push(`releases: must list sglangVersion ${sglangVersion} (the release the series was written on), got ${out.join(", ")}`);
+  }
+  return out.length === raw.length ? out : void 0;
+}
+function coversRelease(patchSet, release) {
+  return patchSet.releases.includes(release.replace(/^v/, ""));
 }
 
 // src/verify/host-env.ts
@@ -3121,12 +3146,13 @@ function decidePush(target, opts, verifyMode) {
 async function planTarget(config, target, opts, repoRoot, provenance) {
   const patchSetDir = path3.resolve(config.dir, target.patchSet);
   const patchSet = await loadPatchSet(patchSetDir);
-  if (target.sglangVersion !== void 0 && target.sglangVersion !== patchSet.sglangVersion) {
+  const release = target.sglangVersion ?? patchSet.sglangVersion;
+  if (!coversRelease(patchSet, release)) {
     throw new UserError(
-      `target ${target.name} ${target.release !== void 0 ? `(release ${target.release}) ` : ""}expects SGLang ${target.sglangVersion} but patch set ${patchSet.name} (${patchSetDir}) is for ${patchSet.sglangVersion}`
+      `target ${target.name} ${target.release !== void 0 ? `(release ${target.release}) ` : ""}expects SGLang ${release} but patch set ${patchSet.name} (${patchSetDir}) covers ${patchSet.releases.join(", ")}: add ${release} to its releases: in ${MANIFEST} once \`npm run patches:check -- ${release}\` passes, or point the release at its own series`
     );
   }
-  const context = await buildPatchedImageContext({ repoRoot, patchSet });
+  const context = await buildPatchedImageContext({ repoRoot, patchSet, release });
   const baseRef = opts.base ?? (target.baseDigest ? `${target.base}@${target.baseDigest}` : target.base);
   const verifySettings = { ...target.verify, ...opts.verifyMode ? { mode: opts.verifyMode } : {} };
   const refs = resolveRefs(target, opts.tags);
@@ -3149,9 +3175,11 @@ async function planTarget(config, target, opts, repoRoot, provenance) {
       name: patchSet.name,
       dir: patchSetDir,
       sglangVersion: patchSet.sglangVersion,
+      releases: patchSet.releases,
       upstreamCommit: patchSet.upstream.commit,
       patches: patchSet.patches.map((p) => ({ name: p.name, sha256: p.sha256 }))
     },
+    sglangVersion: release,
     context: { sha256: context.sha256, bytes: context.tar.length, entries: context.entries },
     dockerfile: DOCKERFILE_NAME,
     noCache: Boolean(opts.noCache),
@@ -3161,7 +3189,7 @@ async function planTarget(config, target, opts, repoRoot, provenance) {
     attest: { push: opts.attest ?? target.attest, signed: opts.signKey !== void 0 },
     warnings,
     verify: { skipped: opts.skipVerify, settings: publicVerifySettings(verifySettings) },
-    labels: imageLabels(patchSet, baseRef, context.sha256, provenance)
+    labels: imageLabels(patchSet, baseRef, context.sha256, provenance, release)
   };
   return { plan, verifySettings, context, patchSet };
 }

@@ -1,7 +1,7 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
   findAttestations
-} from "./chunk-73LORHYT.js";
+} from "./chunk-UFERYYEZ.js";
 import {
   NO_GPU_HELP,
   checkCliOptions,
@@ -12,18 +12,18 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-6PATVX3Q.js";
+} from "./chunk-DM7NXXVN.js";
 import {
   BASE_DIGEST_LABEL,
   LABEL_PREFIX,
   newRunId
-} from "./chunk-GOE2CSES.js";
+} from "./chunk-UT77QPIQ.js";
 import {
   readProvenance
 } from "./chunk-H2LRGXZ3.js";
 import {
   readSigningKeyFile
-} from "./chunk-FX4O7SLT.js";
+} from "./chunk-OAYQ3OHT.js";
 import {
   REPO_ROOT
 } from "./chunk-HFOA7Y4D.js";
@@ -33,13 +33,13 @@ import {
   loadConfig,
   printResult,
   reportError
-} from "./chunk-ARNY27OY.js";
+} from "./chunk-Z627IPYO.js";
 import {
   BUILD_IMAGE_HELP,
   parseBuildImageArgs
-} from "./chunk-6VOV27BP.js";
-import "./chunk-2DPQ4ZWD.js";
-import "./chunk-BZ5EBXJ5.js";
+} from "./chunk-Q64DR4EN.js";
+import "./chunk-NHCFDP4K.js";
+import "./chunk-EQWIFDFB.js";
 import {
   ProgressStreamError
 } from "./chunk-LRJ6VPQL.js";
@@ -49,7 +49,7 @@ import {
   attachAttestation,
   buildStatement,
   signStatement
-} from "./chunk-GBPBNQ2N.js";
+} from "./chunk-23OKPUUQ.js";
 import {
   readRegistryTag
 } from "./chunk-LHFICXII.js";
@@ -589,7 +589,7 @@ async function runTarget(planned, deps) {
             baseDir: deps.configDir,
             repoRoot: deps.repoRoot,
             runId,
-            sglangVersion: plan.patchSet.sglangVersion,
+            sglangVersion: plan.sglangVersion,
             onOutput: (text) => logger.stream("verify", text),
             signal
           })
@@ -731,14 +731,14 @@ async function buildImage(argv) {
       printResult({ ok: true, dryRun: true, config: args.config, provenance, releases: releaseSummary(config, planned), targets: planned.map((p) => p.plan), indexes: indexes2 });
       return 0;
     }
-    const { DockerodeEngine } = await import("./engine-R4ZXEFBU.js");
+    const { DockerodeEngine } = await import("./engine-5RCQZKLF.js");
     const engine = new DockerodeEngine();
     await engine.ping();
     for (const p of planned) {
       const attest = { dir: path3.resolve(args.attestationDir), builderVersion: builderVersion(), ...signingKey ? { signingKey } : {} };
       results.push(await runTarget(p, { engine, logger, repoRoot: REPO_ROOT, configDir: config.dir, signal: cancel.signal, leftovers: cancel.leftovers, attest }));
     }
-    const { indexesOfRun } = await import("./make-index-MDJ5IMKN.js");
+    const { indexesOfRun } = await import("./make-index-QTQAFPR5.js");
     const indexes = await indexesOfRun(config, results, {
       force: Boolean(args.force),
       attest: { dir: path3.resolve(args.attestationDir), ...signingKey ? { signingKey } : {}, builder: { version: builderVersion(), revision: provenance.revision, source: provenance.source } },
