@@ -21,17 +21,17 @@ async function main(argv) {
       const { BUILD_IMAGE_HELP, parseBuildImageArgs } = await import("./chunks/build-image-args-W5RHCPOC.js");
       if (helpRequested(() => parseBuildImageArgs(rest).help)) return printHelp(BUILD_IMAGE_HELP);
     }
-    return (await import("./chunks/build-image-DGWV7M53.js")).buildImage(rest);
+    return (await import("./chunks/build-image-PAPWN4ZT.js")).buildImage(rest);
   }
   if (command === "verify") {
     if (asksForHelp) {
-      const { VERIFY_IMAGE_HELP, parseVerifyImageArgs } = await import("./chunks/verify-image-args-CTNSAVWT.js");
+      const { VERIFY_IMAGE_HELP, parseVerifyImageArgs } = await import("./chunks/verify-image-args-34KPUWYJ.js");
       if (helpRequested(() => parseVerifyImageArgs(rest).help)) return printHelp(VERIFY_IMAGE_HELP);
     }
-    return (await import("./chunks/verify-image-6L6Z6LNX.js")).verifyImage(rest);
+    return (await import("./chunks/verify-image-53GZK33O.js")).verifyImage(rest);
   }
-  if (command === "index") return (await import("./chunks/index-image-IJBHIGFY.js")).indexImage(rest);
-  if (command === "bases") return (await import("./chunks/bases-update-3VHSIPTY.js")).basesUpdate(rest);
+  if (command === "index") return (await import("./chunks/index-image-UEWW6BY7.js")).indexImage(rest);
+  if (command === "bases") return (await import("./chunks/bases-update-56LYH4CZ.js")).basesUpdate(rest);
   if (command === void 0 || command === "--help" || command === "-h" || command === "help") return printHelp(USAGE);
   process.stderr.write(`error: unknown command ${JSON.stringify(command)}
 ${USAGE}`);

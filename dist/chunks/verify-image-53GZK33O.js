@@ -2,8 +2,8 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs
-} from "./chunk-TW4Q4VT6.js";
-import "./chunk-RWPITNTV.js";
+} from "./chunk-UO6Y646E.js";
+import "./chunk-QRGDKZYO.js";
 import {
   imageSglangVersion,
   installCancellation,
@@ -11,7 +11,7 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-DM7NXXVN.js";
+} from "./chunk-DDDCXL7W.js";
 import "./chunk-UT77QPIQ.js";
 import {
   REPO_ROOT
@@ -22,9 +22,9 @@ import {
   loadConfig,
   printResult,
   reportError
-} from "./chunk-Z627IPYO.js";
+} from "./chunk-6HYUXR5J.js";
 import "./chunk-NHCFDP4K.js";
-import "./chunk-EQWIFDFB.js";
+import "./chunk-BZ5EBXJ5.js";
 import "./chunk-LRJ6VPQL.js";
 import "./chunk-YKZH4FPT.js";
 import "./chunk-F7NKY5RN.js";
@@ -48,7 +48,7 @@ async function verifyImage(argv) {
     }
     image = args.image;
     if (args.attestation) {
-      const { showAttestation } = await import("./show-attestation-2YT5P2VD.js");
+      const { showAttestation } = await import("./show-attestation-WR6ITCBT.js");
       const shown = await showAttestation(image, args.publicKey, logger, process.env, args.keyless, args.insecureIgnoreSignature);
       printResult(shown.result);
       return shown.exitCode;
@@ -61,7 +61,7 @@ async function verifyImage(argv) {
       ...args.model ? { model: args.model } : {},
       ...args.timeoutSeconds ? { timeoutSeconds: args.timeoutSeconds } : {}
     };
-    const { DockerodeEngine } = await import("./engine-5RCQZKLF.js");
+    const { DockerodeEngine } = await import("./engine-R4ZXEFBU.js");
     const engine = new DockerodeEngine();
     await engine.ping();
     await preflightVerify(engine, settings, REPO_ROOT, config.dir);

@@ -6,7 +6,7 @@ import {
   printResult,
   reportError,
   require_dist
-} from "./chunk-Z627IPYO.js";
+} from "./chunk-6HYUXR5J.js";
 import "./chunk-NHCFDP4K.js";
 import "./chunk-LRJ6VPQL.js";
 import {
