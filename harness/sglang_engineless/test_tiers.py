@@ -13,7 +13,8 @@ idempotent, so a session loading several of them filters once in effect.
 
 from __future__ import annotations
 
-from .adapters import RELEASES as RELEASES_OF_HARNESS, tier_of
+from .adapters import RELEASES as RELEASES_OF_HARNESS  # noqa: F401  (the releases tiered, for tests)
+from .adapters import tier_of
 
 # Argument / fixture names whose parameter is an SGLang release.
 RELEASE_PARAMS = ("release", "patched", "stock")
