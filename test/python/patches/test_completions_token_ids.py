@@ -63,6 +63,9 @@ CORE_SERVERS = (SERVER_NAMES if os.environ.get("SGLANG_TEST_MATRIX") == "full"
 # read by the output's completion_tokens (its 0011), as the contract requires.
 MULTI_CHOICE_STREAM_DEFECTS = ("empty or null token_ids", "the EOS id is not on the finish chunk")
 LIVE_LIST_FIX = {"0.5.23": "0011"}
+# Later releases whose stock completions ship vLLM's completions ids when asked (upstream since
+# 0.5.17); 0.5.10.post1's CompletionRequest has no return_token_ids (an ignored extra field).
+UPSTREAM_COMPLETIONS_IDS = {"0.5.23"}
 
 
 def run_scenarios(tree, tmp_path_factory, label, servers=None, cases=None, python=sys.executable,
@@ -610,7 +613,7 @@ def test_later_release_ids_are_exact(later, release):
     assert not streamed_ids_exact(data, "default")
 
 
-@pytest.mark.parametrize("release", LATER)
+@pytest.mark.parametrize("release", sorted(LIVE_LIST_FIX))
 def test_later_release_without_the_live_list_bound_has_the_multi_choice_defects(
         release_files, tmp_path_factory, release):
     """Negative control: the series without its live-list diff has stock's multi-choice
@@ -637,7 +640,20 @@ def test_later_release_without_the_live_list_bound_has_the_multi_choice_defects(
     assert all(any(d in p for d in MULTI_CHOICE_STREAM_DEFECTS) for p in multi), multi
 
 
-@pytest.mark.parametrize("release", LATER)
+@pytest.mark.parametrize("release", [r for r in LATER if r not in UPSTREAM_COMPLETIONS_IDS])
+def test_later_release_stock_has_no_completions_ids(later, release):
+    """Unpatched control, measured: stock 0.5.10.post1's completions carry no ids whatever
+    return_token_ids says (the field is not in its CompletionRequest), so every case fails the
+    id checks the patched series passes."""
+    data = later(release, False)
+    for key, result in data["runs"].items():
+        assert body_of(result), key
+        assert not id_keys(body_of(result)), key
+    problems = later_problems(data, "true")
+    assert all(problems.values()), {k: p for k, p in problems.items() if not p}
+
+
+@pytest.mark.parametrize("release", sorted(UPSTREAM_COMPLETIONS_IDS))
 def test_later_release_stock_ships_ids_only_when_asked(later, release):
     """Unpatched control, measured: stock 0.5.23's completions carry vLLM's completions
     shape when return_token_ids is true (upstream since 0.5.17): exact for one choice, every
