@@ -680,3 +680,18 @@ def test_later_release_flag_false_is_key_for_key_stock(later, release):
             body = body_of(result)
             assert body and not id_keys(body), key
             assert walk_keys(body) == walk_keys(body_of(stock["runs"][key])), key
+
+
+# Later releases whose series carries no completions log-probability diff: their stock already
+# stops a chunk's log-probabilities at a length recorded with its output
+# (output_token_logprobs_length) and hands each output a copy of its ids, so the two agree.
+LOGPROBS_UPSTREAM = [r for r in LATER if r not in LIVE_LIST_FIX]
+
+
+@pytest.mark.parametrize("release", LOGPROBS_UPSTREAM)
+def test_later_release_logprobs_travel_with_ids_without_a_diff(later, release):
+    """Why 0.5.10.post1 drops v0.5.9's 0010, measured: on the patched series (ids from 0008,
+    log-probabilities stock's) every streamed chunk's log-probabilities are those of its
+    token_ids, 1:1, n = 2 and a batch of id prompts included."""
+    problems = {k: p for k, p in logprob_runs(later(release, True), CORE_SERVERS).items() if p}
+    assert not problems, json.dumps(problems, indent=1)[:4000]
