@@ -27,6 +27,7 @@ RELEASE_FLAGS = {
                              SGLEXT_IDS=False),
     "0.5.10.post1": SimpleNamespace(RELEASE="0.5.10.post1",
                                     STREAM_OUTPUT_FLAG="--incremental-streaming-output",
+                                    STREAM_OUTPUT_ALIASES=("--stream-output",),
                                     SGLEXT_IDS=False),
     "0.5.23": SimpleNamespace(RELEASE="0.5.23", STREAM_OUTPUT_FLAG="--incremental-streaming-output",
                               SGLEXT_IDS=True),

@@ -39,6 +39,8 @@ RELEASE = "0.5.10.post1"
 # Server-wide sglext ids (--return-input-ids/--return-output-ids) came in 0.5.20.
 SGLEXT_IDS = False
 STREAM_OUTPUT_FLAG = "--incremental-streaming-output"
+# launch_server still accepts the old spelling (DeprecatedStoreTrueAction, same field).
+STREAM_OUTPUT_ALIASES = ("--stream-output",)
 
 
 def make_server_args(model_path, stream_output=False, stream_interval=1, tool_call_parser=None,
