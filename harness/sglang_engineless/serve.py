@@ -9,7 +9,8 @@
 
 Flags mean what they mean to `python3 -m sglang.launch_server` of the release on PYTHONPATH:
 delta ids in streams are --stream-output on v0.5.9 and --incremental-streaming-output on
-0.5.23 (which has no --stream-output; the other release's flag is an error here too), and
+0.5.10.post1 (--stream-output its deprecated alias) and 0.5.23 (which has no --stream-output;
+the other release's flag is an error here too), and
 --return-input-ids/--return-output-ids (sglext ids for every chat request) exist from 0.5.20.
 Other launch_server flags are accepted and ignored (named on stderr). To fetch, patch and
 start a release in one call, see sglang_engineless.launch. Serves /v1/chat/completions and
@@ -57,8 +58,10 @@ def parse_args(argv):
     release = _release()
     if release is not None:
         own = release.STREAM_OUTPUT_FLAG
+        # a deprecated alias of its own flag (0.5.10.post1's --stream-output) means the same
+        accepted = (own, *getattr(release, "STREAM_OUTPUT_ALIASES", ()))
         for flag in ("--stream-output", "--incremental-streaming-output"):
-            if getattr(args, flag[2:].replace("-", "_")) and flag != own:
+            if getattr(args, flag[2:].replace("-", "_")) and flag not in accepted:
                 p.error(f"{flag} is not a flag of SGLang {release.RELEASE} (its delta-ids flag: {own})")
         for flag in ("--return-input-ids", "--return-output-ids"):
             if getattr(args, flag[2:].replace("-", "_")) and not getattr(release, "SGLEXT_IDS", False):

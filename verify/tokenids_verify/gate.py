@@ -9,7 +9,8 @@ left it out) is added as a failure. The run then exits 1 like any failed check.
 
 What may still skip, and why:
 - ``reasoning_ids``: needs a model with a reasoning parser; the default model has none.
-- ``upstream_id_fields`` before 0.5.20: stock SGLang had no id fields of its own to compare.
+- ``upstream_id_fields`` before 0.5.20 (0.5.9, 0.5.10.post1): stock SGLang had no id fields of
+  its own to compare.
 """
 
 from __future__ import annotations

@@ -8,12 +8,15 @@ without importing sglang).
 
 Flags, from each release's own argument definitions:
 - 0.5.9 ``server_args.py``: ``--stream-output`` (field ``stream_output``).
-- 0.5.16 ``server_args.py``: field ``incremental_streaming_output`` and ``--stream-output``
-  kept as a deprecated alias of it (``DeprecatedStoreTrueAction``).
+- 0.5.10.post1 ``server_args.py``: already field ``incremental_streaming_output``, registered
+  as ``--incremental-streaming-output``, with ``--stream-output`` a deprecated alias of it
+  (``DeprecatedStoreTrueAction``), as in 0.5.16.
+- 0.5.16 ``server_args.py``: the same.
 - 0.5.23 ``arg_groups/fields/serving.py``: ``incremental_streaming_output`` only;
   ``--stream-output`` is not registered any more, so launching with it is an argparse error.
-Releases between 0.5.9 and 0.5.16 were not read: ``--stream-output`` is the spelling every
-read release before 0.5.23 accepts, so it is used below 0.5.16.
+Releases between 0.5.9 and 0.5.10.post1, and between 0.5.10.post1 and 0.5.16, were not read:
+``--stream-output`` is the spelling every read release before 0.5.23 accepts, so it is used
+below 0.5.16 except on the releases read to have the new flag (INCREMENTAL_STREAMING_RELEASES).
 """
 
 from __future__ import annotations
@@ -27,11 +30,15 @@ from . import stock_keys
 
 _VERSION = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:[.+-]?(.*))?$")
 
-# First release whose own name for the flag is --incremental-streaming-output.
+# First release whose own name for the flag is --incremental-streaming-output...
 INCREMENTAL_STREAMING_SINCE = (0, 5, 16)
+# ...and earlier releases read to register it already (0.5.10.post1 server_args.py l.4139).
+# Only the read release: 0.5.10 without .post1 was not read.
+INCREMENTAL_STREAMING_RELEASES = {"0.5.10.post1"}
 # Releases whose stock /tokenize already renders `messages` (0.5.23 protocol.py TokenizeRequest:
 # messages, tools, chat_template_kwargs, add_generation_prompt; no return_token_strs/token_strs);
-# v0.5.9's takes only `prompt`. Releases between were not read. The tokenize_chat check judges
+# v0.5.9's and 0.5.10.post1's (the same serving_tokenize.py) take only `prompt`. Releases
+# between were not read. The tokenize_chat check judges
 # both the same way (vLLM's fields); this only tells its report what stock lacks.
 STOCK_TOKENIZE_CHAT_FORM = {"0.5.23"}
 # First release with upstream's own chat ids in both places the upstream_id_fields check reads:
@@ -52,6 +59,8 @@ def parse_version(version: str) -> Tuple[int, int, int]:
 
 def stream_output_flag(version: str) -> str:
     """The launch_server flag that makes the engine stream output ids as deltas."""
+    if version.strip().lstrip("v") in INCREMENTAL_STREAMING_RELEASES:
+        return "--incremental-streaming-output"
     return "--incremental-streaming-output" if parse_version(version) >= INCREMENTAL_STREAMING_SINCE else "--stream-output"
 
 
@@ -65,7 +74,8 @@ class Release:
     upstream_id_fields: bool
     # Whether stock /tokenize has a chat form of its own (STOCK_TOKENIZE_CHAT_FORM).
     stock_tokenize_chat_form: bool
-    # A tool call cut by max_tokens, non-streamed: v0.5.9 answers the raw text as content;
+    # A tool call cut by max_tokens, non-streamed: v0.5.9 (and 0.5.10.post1, whose
+    # _process_tool_calls is v0.5.9's) answers the raw text as content;
     # 0.5.23's _process_tool_calls drops the incomplete call and keeps the normal text only.
     cut_tool_call_keeps_raw_text: bool
 
@@ -73,10 +83,10 @@ class Release:
         """The tool dicts this release's server hands the chat template for ``tools`` as sent
         (``[tool.model_dump() for tool in request.tools]``), so the suite renders the prompt the
         server renders. v0.5.9: ``Tool`` is type + function (scenarios.py writes tools in that
-        full shape). 0.5.23: ``Function`` keeps the client's keys and order and drops unset
+        full shape); 0.5.10.post1's ``Tool`` and ``Function`` are v0.5.9's. 0.5.23: ``Function`` keeps the client's keys and order and drops unset
         ``strict``/``defer_loading``, but ``Tool`` gained ``defer_loading`` and dumps it, null
         included, after ``function``."""
-        if self.stock_keys.release == "0.5.9":
+        if self.stock_keys.release in ("0.5.9", "0.5.10.post1"):
             return [dict(t) for t in tools]
         return [{"type": t.get("type", "function"), "function": t["function"], "defer_loading": t.get("defer_loading")} for t in tools]
 
@@ -85,6 +95,9 @@ def release_for(version: str) -> Release:
     """The release profile for an SGLang version; a post release (0.5.9.post1) uses its base
     release's key table. Unknown releases are refused rather than judged by another's keys."""
     base = ".".join(str(x) for x in parse_version(version))
+    # A post release with a key table of its own (0.5.10.post1) is its own base.
+    if version.strip().lstrip("v") in stock_keys.SHAPES_BY_RELEASE:
+        base = version.strip().lstrip("v")
     shapes = stock_keys.SHAPES_BY_RELEASE.get(base)
     if shapes is None:
         known = ", ".join(sorted(stock_keys.SHAPES_BY_RELEASE, key=parse_version))
@@ -92,7 +105,7 @@ def release_for(version: str) -> Release:
     return Release(version=version, stream_output_flag=stream_output_flag(version), stock_keys=stock_keys.KeyTable(base, shapes),
                    upstream_id_fields=parse_version(version) >= UPSTREAM_ID_FIELDS_SINCE,
                    stock_tokenize_chat_form=base in STOCK_TOKENIZE_CHAT_FORM,
-                   cut_tool_call_keeps_raw_text=base == "0.5.9")
+                   cut_tool_call_keeps_raw_text=base in ("0.5.9", "0.5.10.post1"))
 
 
 def installed_sglang_version() -> Optional[str]:

@@ -57,7 +57,12 @@ V0_5_23: Shapes = dict(
     ),
 )
 
-SHAPES_BY_RELEASE: Dict[str, Shapes] = {"0.5.9": V0_5_9, "0.5.23": V0_5_23}
+# 0.5.10.post1: its response models (and UsageInfo) serialize exactly v0.5.9's keys; it has no
+# msgspec chunk encoder (no sse_utils.py). Its protocol.py changes are request fields
+# (routed_dp_rank, parallel_tool_calls, reasoning_effort "none") and transcription models.
+V0_5_10_POST1: Shapes = dict(V0_5_9)
+
+SHAPES_BY_RELEASE: Dict[str, Shapes] = {"0.5.9": V0_5_9, "0.5.10.post1": V0_5_10_POST1, "0.5.23": V0_5_23}
 
 
 class KeyTable:

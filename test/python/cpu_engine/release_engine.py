@@ -99,6 +99,9 @@ class EngineSpec:
 
 
 ENGINES: dict[str, EngineSpec] = {
+    # AReaL's pin: no id fields of its own, no own environment written (the layered one only);
+    # v0.5.9's cut tool call (raw text); cpu_enable-0.5.10.post1/ (sgl_kernel-free host pool).
+    "0.5.10.post1": EngineSpec("0.5.10.post1", "sglang-v0.5.10.post1"),
     "0.5.23": EngineSpec("0.5.23", "sglang-v0.5.23", upstream_response_token_ids=True, upstream_sglext_ids=True,
                          own_env=("bash", "scripts/cpu-engine-env-0.5.23.sh")),
 }

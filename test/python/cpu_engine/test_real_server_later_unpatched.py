@@ -12,11 +12,14 @@ import pytest
 
 from scripted_models import ALL_SCRIPTS
 
-from expectations import expected_finish
+from expectations import expected_finish, expected_message
 from release_engine import ENABLED, ENGINES, OPT_IN, serve_release
 from tokenids_verify import HttpError
 
 pytestmark = pytest.mark.skipif(not ENABLED, reason=OPT_IN)
+# Releases whose stock cuts streamed text under --incremental-streaming-output (every chunk
+# after the first loses its head; fixed upstream in 0.5.12, by the 0.5.10.post1 series' 0001).
+INCREMENTAL_TEXT_CUT = {"0.5.10.post1"}
 
 
 @pytest.fixture(scope="module", params=sorted(ENGINES), ids=lambda v: f"v{v}")
@@ -55,7 +58,10 @@ def test_stock_text_follows_the_script(stock):
     assert resp["choices"][0]["message"]["content"] == "Café ok 😀 世界"
     assert resp["usage"]["completion_tokens"] == len(stock.model.expected_ids("multibyte"))
     cut = stock.client.chat(stock.body(stock.spec.cut))["choices"][0]
-    head = stock.model.script(stock.spec.cut).full_text().partition("<tool_call>")[0]
+    if stock.release.cut_tool_call_keeps_raw_text:  # 0.5.10.post1: v0.5.9's raw text
+        head = expected_message(stock.model, stock.spec.cut, stock.mode)["content"]
+    else:
+        head = stock.model.script(stock.spec.cut).full_text().partition("<tool_call>")[0]
     assert (cut["message"]["content"] or "").strip() == head.strip() and not cut["message"].get("tool_calls")
 
 
@@ -70,7 +76,11 @@ def test_stock_streams_wrong_text_at_chunk_edges(stock):
         assert stock.client.chat(body)["choices"][0]["message"]["content"] == whole
         chunks = stock.client.chat_stream(body).chunks
         pieces = [(ch.get("delta") or {}).get("content") or "" for c in chunks for ch in c.get("choices", [])]
-        assert "".join(pieces) == streamed, (name, pieces)
+        if stock.spec.version in INCREMENTAL_TEXT_CUT:
+            # its incremental-streaming text cut (the series' 0001) comes first: wrong, otherwise
+            assert "".join(pieces) != whole, (name, pieces)
+        else:
+            assert "".join(pieces) == streamed, (name, pieces)
 
 
 def test_stock_refuses_streamed_return_token_ids(stock):

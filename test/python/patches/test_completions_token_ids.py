@@ -63,6 +63,9 @@ CORE_SERVERS = (SERVER_NAMES if os.environ.get("SGLANG_TEST_MATRIX") == "full"
 # read by the output's completion_tokens (its 0011), as the contract requires.
 MULTI_CHOICE_STREAM_DEFECTS = ("empty or null token_ids", "the EOS id is not on the finish chunk")
 LIVE_LIST_FIX = {"0.5.23": "0011"}
+# Later releases whose stock completions ship vLLM's completions ids when asked (upstream since
+# 0.5.17); 0.5.10.post1's CompletionRequest has no return_token_ids (an ignored extra field).
+UPSTREAM_COMPLETIONS_IDS = {"0.5.23"}
 
 
 def run_scenarios(tree, tmp_path_factory, label, servers=None, cases=None, python=sys.executable,
@@ -610,7 +613,7 @@ def test_later_release_ids_are_exact(later, release):
     assert not streamed_ids_exact(data, "default")
 
 
-@pytest.mark.parametrize("release", LATER)
+@pytest.mark.parametrize("release", sorted(LIVE_LIST_FIX))
 def test_later_release_without_the_live_list_bound_has_the_multi_choice_defects(
         release_files, tmp_path_factory, release):
     """Negative control: the series without its live-list diff has stock's multi-choice
@@ -637,7 +640,20 @@ def test_later_release_without_the_live_list_bound_has_the_multi_choice_defects(
     assert all(any(d in p for d in MULTI_CHOICE_STREAM_DEFECTS) for p in multi), multi
 
 
-@pytest.mark.parametrize("release", LATER)
+@pytest.mark.parametrize("release", [r for r in LATER if r not in UPSTREAM_COMPLETIONS_IDS])
+def test_later_release_stock_has_no_completions_ids(later, release):
+    """Unpatched control, measured: stock 0.5.10.post1's completions carry no ids whatever
+    return_token_ids says (the field is not in its CompletionRequest), so every case fails the
+    id checks the patched series passes."""
+    data = later(release, False)
+    for key, result in data["runs"].items():
+        assert body_of(result), key
+        assert not id_keys(body_of(result)), key
+    problems = later_problems(data, "true")
+    assert all(problems.values()), {k: p for k, p in problems.items() if not p}
+
+
+@pytest.mark.parametrize("release", sorted(UPSTREAM_COMPLETIONS_IDS))
 def test_later_release_stock_ships_ids_only_when_asked(later, release):
     """Unpatched control, measured: stock 0.5.23's completions carry vLLM's completions
     shape when return_token_ids is true (upstream since 0.5.17): exact for one choice, every
@@ -664,3 +680,18 @@ def test_later_release_flag_false_is_key_for_key_stock(later, release):
             body = body_of(result)
             assert body and not id_keys(body), key
             assert walk_keys(body) == walk_keys(body_of(stock["runs"][key])), key
+
+
+# Later releases whose series carries no completions log-probability diff: their stock already
+# stops a chunk's log-probabilities at a length recorded with its output
+# (output_token_logprobs_length) and hands each output a copy of its ids, so the two agree.
+LOGPROBS_UPSTREAM = [r for r in LATER if r not in LIVE_LIST_FIX]
+
+
+@pytest.mark.parametrize("release", LOGPROBS_UPSTREAM)
+def test_later_release_logprobs_travel_with_ids_without_a_diff(later, release):
+    """Why 0.5.10.post1 drops v0.5.9's 0010, measured: on the patched series (ids from 0008,
+    log-probabilities stock's) every streamed chunk's log-probabilities are those of its
+    token_ids, 1:1, n = 2 and a batch of id prompts included."""
+    problems = {k: p for k, p in logprob_runs(later(release, True), CORE_SERVERS).items() if p}
+    assert not problems, json.dumps(problems, indent=1)[:4000]

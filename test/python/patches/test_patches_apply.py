@@ -52,6 +52,11 @@ def test_series_is_ordered_git_format_against_python_sglang(version):
         ), f"{p.name} adds a copyright line"
 
 
+# Releases whose every patched module imports here (.venv or the release's layer; measured):
+# a patched module failing to import there is the patch's fault, not the environment's.
+FULL_IMPORT_RELEASES = {"0.5.9", "0.5.10.post1"}
+
+
 @pytest.mark.parametrize("version", RELEASES)
 def test_each_release_series_applies_without_fuzz_compiles_and_imports(version, tmp_path):
     files = release_files(version)
@@ -94,7 +99,7 @@ def test_each_release_series_applies_without_fuzz_compiles_and_imports(version, 
         # Only where the release itself does not import in this environment either.
         stock = imports(files)
         assert all(not stock[m].startswith("ok ") for m in failed), (ours, stock)
-    if version == "0.5.9":
+    if version in FULL_IMPORT_RELEASES:
         assert not failed, ours
         chat = "sglang/srt/entrypoints/openai/serving_chat.py"
         assert "SGLANG_TOKEN_IDS_DEFAULT" in (out / chat).read_text()

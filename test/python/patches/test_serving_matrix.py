@@ -126,6 +126,23 @@ class MatrixResults:
             self.started[release, patched] = start_matrix(
                 tree, self.files.python(release), self.tmp, label, release)
 
+    def opt_out_baseline(self, release):
+        """What `return_token_ids: false` must equal key for key: stock, or on a release
+        listed in OPT_OUT_BASELINE stock with only that diff (a deliberate fix of stock's
+        streamed text that changes which keys a stream has)."""
+        if release not in OPT_OUT_BASELINE:
+            return self.get(release, False)
+        key = (release, "baseline")
+        if key not in self.cache:
+            fix = OPT_OUT_BASELINE[release]
+            others = tuple(p.name[:4] for p in sorted((REPO / f"patches/sglang-v{release}").glob("*.patch"))
+                           if not p.name.startswith(fix))
+            tree = series_tree(self.files.stock(release), self.tmp, f"baseline-{release}", others,
+                               release=release)
+            self.cache[key] = run_matrix(tree, self.files.python(release), self.tmp,
+                                         f"baseline-{release}", release)
+        return self.cache[key]
+
     def get(self, release, patched):
         key = (release, patched)
         if key not in self.cache:
@@ -227,11 +244,18 @@ def test_patched_scenario_ran_its_code_path(results, release, name):
         assert ran_ahead == (release in LIVE_LIST_RELEASES), reads
 
 
+# Release -> the diff whose fix of stock's streamed text changes a stream's keys: the opt-out is
+# compared with stock plus that diff. 0.5.10.post1's --incremental-streaming-output cut the text
+# of every chunk after the first, so stock never streamed the tool calls of such a stream; its
+# 0001 (first in the series, on stock's lines) restores the text, and the tool-call keys with it.
+OPT_OUT_BASELINE = {"0.5.10.post1": "0001"}
+
+
 @pytest.mark.parametrize("release,name", CASES)
 def test_patched_flag_false_is_key_for_key_unpatched(results, release, name):
     for run in ("stream-false", "full-false"):
         got = body(results.get(release, True)[name][run])
-        want = body(results.get(release, False)[name][run])
+        want = body(results.opt_out_baseline(release)[name][run])
         assert not find_id_keys(got), f"{run}: id keys with return_token_ids false"
         assert walk_keys(got) == walk_keys(want)
 
@@ -325,6 +349,18 @@ LIVE_LIST_RELEASES = {"0.5.23"}
 # the second call of one piece and text after a call, the detokenizer re-sending text;
 # log-probabilities cannot travel with ids it never sends).
 STOCK_DEFECTS = {
+    # measured: every text kind but max_tokens, stop_string, tool_cut_named/_required (which
+    # stock 0.5.10.post1 streams right in every core mode); the first four only through the
+    # incremental-streaming text cut (0001), the rest also with it fixed.
+    "0.5.10.post1": {
+        "text_fidelity": ("plain", "multibyte_split", "include_usage", "reasoning_then_content",
+                          "tool_call", "text_before_tool_call", "multibyte_edge",
+                          "text_and_tool_call_one_step", "reasoning_tool", "two_tool_calls",
+                          "required_two_calls", "text_after_tool_call", "reasoning_not_streamed",
+                          "n3_tools", "tool_cut_auto"),
+        "logprobs_alignment": ("logprobs_top0", "logprobs_top5", "logprobs_unset"),
+        "logprob_token_ids": ("logprobs_top0", "logprobs_top5", "logprobs_unset"),
+    },
     "0.5.23": {
         "text_fidelity": ("tool_call", "text_before_tool_call", "multibyte_edge",
                           "text_and_tool_call_one_step", "reasoning_tool", "two_tool_calls",
@@ -359,6 +395,20 @@ DEFECTS = {
         "0012": ("text_fidelity", ("text_after_tool_call",)),
         "0013": ("text_fidelity", ("reasoning_not_streamed",)),
         "0014": ("logprob_token_ids", ("logprobs_top0", "logprobs_top5", "logprobs_unset")),
+    },
+    # 0.5.10.post1's series: v0.5.9's less 0003 and 0010 (upstream has them), its own 0001 first.
+    "0.5.10.post1": {
+        # --incremental-streaming-output: every chunk after the first lost text.
+        "0001": ("text_fidelity", ("plain", "multibyte_split", "include_usage", "reasoning_then_content")),
+        "0003": ("ids_placement", ("tool_cut_auto", "tool_cut_required", "tool_cut_named")),
+        "0004": ("logprobs_alignment", ("logprobs_top0", "logprobs_top5", "logprobs_unset")),
+        "0005": ("text_fidelity", ("multibyte_edge", "logprobs_unset")),
+        "0006": ("text_fidelity", ("text_before_tool_call", "tool_call", "reasoning_tool")),
+        "0007": ("text_fidelity", ("text_and_tool_call_one_step", "tool_call")),
+        "0010": ("text_fidelity", ("two_tool_calls", "required_two_calls")),
+        "0011": ("text_fidelity", ("text_after_tool_call",)),
+        "0012": ("text_fidelity", ("reasoning_not_streamed",)),
+        "0013": ("logprob_token_ids", ("logprobs_top0", "logprobs_top5", "logprobs_unset")),
     },
     "0.5.23": {
         "0009": ("text_fidelity", ("two_tool_calls", "required_two_calls")),
@@ -409,6 +459,17 @@ def tokens_as_token_ids_off(tree: Path):
     path.write_text(src.replace(line, "    return False\n"))
 
 
+def cut_incremental_text(tree: Path):
+    """0.5.10.post1's 0001 undone in chat: under --incremental-streaming-output the new text of
+    each output is cut at the length streamed so far again, as stock does. (Leaving 0001 out
+    is no control: the completions diffs after it are written on its lines.)"""
+    path = tree / "sglang/srt/entrypoints/openai/serving_chat.py"
+    src = path.read_text()
+    fixed = "                    delta = content[\"text\"]\n                else:\n"
+    assert src.count(fixed) == 1, "0001's chat branch moved"
+    path.write_text(src.replace(fixed, "                    delta = content[\"text\"][len(stream_buffer) :]\n                else:\n"))
+
+
 CONTROLS = {
     # (release, label): (diff it shows, leave_out, edit)
     ("0.5.9", "0002-placement"): ("0002", None, remove_remaining_arguments_ids),
@@ -424,6 +485,18 @@ CONTROLS = {
     ("0.5.9", "without-0011"): ("0011", "0011", None),
     ("0.5.9", "without-0012"): ("0012", "0012", None),
     ("0.5.9", "without-0013"): ("0013", "0013", None),
+    ("0.5.10.post1", "incremental-text-cut"): ("0001", None, cut_incremental_text),
+    ("0.5.10.post1", "0003-placement"): ("0003", None, remove_remaining_arguments_ids),
+    # 0013 (return_tokens_as_token_ids) is written on 0004's lines and 0015 on 0013's.
+    ("0.5.10.post1", "without-0004"): ("0004", ("0004", "0013", "0015"), None),
+    ("0.5.10.post1", "without-0005"): ("0005", "0005", None),
+    ("0.5.10.post1", "without-0006"): ("0006", "0006", None),
+    # As on v0.5.9: 0010's parse-on also sends the arguments of a call that came whole.
+    ("0.5.10.post1", "without-0007"): ("0007", ("0007", "0010"), None),
+    ("0.5.10.post1", "without-0010"): ("0010", "0010", None),
+    ("0.5.10.post1", "without-0011"): ("0011", "0011", None),
+    ("0.5.10.post1", "without-0012"): ("0012", "0012", None),
+    ("0.5.10.post1", "tokens-as-token-ids-off"): ("0013", None, tokens_as_token_ids_off),
     ("0.5.23", "without-0009"): ("0009", "0009", None),
     ("0.5.23", "without-0010"): ("0010", "0010", None),
     ("0.5.23", "without-0011"): ("0011", "0011", None),
@@ -435,7 +508,8 @@ CONTROLS = {
 
 
 # Checks a control may break besides its own, because it leaves out a later diff as well.
-ALSO_BROKEN = {("0.5.9", "without-0004"): {"logprob_token_ids"}}
+ALSO_BROKEN = {("0.5.9", "without-0004"): {"logprob_token_ids"},
+               ("0.5.10.post1", "without-0004"): {"logprob_token_ids"}}
 
 
 # A core-tier release's controls run under SGLANG_TEST_MATRIX=full (each is a matrix run).
@@ -470,6 +544,9 @@ def test_series_without_a_diff_fails_its_scenarios(release_files, tmp_path_facto
             specs[name]["interval"] > 1 or specs[name]["delivery"] == "step3"
             for name in broken
         ), sorted(broken)
+    if (release, diff) == ("0.5.10.post1", "0001"):
+        # The cut text: only where the TokenizerManager hands text deltas.
+        assert all(specs[name]["stream_output"] for name in broken), sorted(broken)
     if (release, diff) == ("0.5.23", "0011"):
         # The live list: only in cumulative mode, and with the readers lagging (n = 2) too.
         assert not any(specs[name]["stream_output"] for name in broken), sorted(broken)

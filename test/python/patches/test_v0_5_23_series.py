@@ -8,7 +8,8 @@ release and compare what comes out: upstream's own fields exactly as stock, both
 one request, stream=true with return_token_ids not refused, false key-for-key stock, the
 server default reaching vLLM's fields only. Also the stock-release bugs the series still
 fixes in 0.5.23 (detokenizer, function-call parser), each shown on stock and fixed on the
-patched copy.
+patched copy; those two run on every release of SERIES_PARTS_RELEASES (0.5.10.post1 too, in
+its own environment), the rest is 0.5.23's own fields.
 
 0.5.23's serving code needs newer libraries than .venv (transformers 5.x, xgrammar 0.2.7, ...):
 the probe runs in the release's environment (scripts/release-env.sh 0.5.23), one process per
@@ -25,6 +26,47 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 VERSION = "0.5.23"
+
+
+# The release-independent parts of the probe (function-call parser, detokenizer): they run on
+# every release with a series written on v0.5.9's parser and detokenizer fixes (SERIES_PARTS_RELEASES).
+PARSER_AND_DETOKENIZER = r'''
+def parser():
+    tools = [Tool(type="function", function={"name": "get_weather", "parameters": {
+        "type": "object", "properties": {"city": {"type": "string"}}}})]
+    d = Qwen25Detector()
+    text = 'The answer<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>'
+    r = d.parse_streaming_increment(text, tools)
+    return {"normal_text": r.normal_text, "names": [c.name for c in r.calls],
+            "arguments": "".join(c.parameters or "" for c in r.calls),
+            "recorded": d.prev_tool_call_arr}
+
+def detokenize(k):
+    """What the release's DetokenizerManager streams for TEXT fed k tokens per engine step."""
+    from transformers import AutoTokenizer
+    import sglang.srt.managers.detokenizer_manager as dm
+    tok = AutoTokenizer.from_pretrained(sys.argv[3])
+    ids = tok.encode(TEXT, add_special_tokens=False) + [tok.convert_tokens_to_ids("<|im_end|>")]
+    d = dm.DetokenizerManager.__new__(dm.DetokenizerManager)
+    d.decode_status = {}
+    d.tokenizer = tok
+    d.vocab_size = len(tok)
+    d.disable_tokenizer_batch_decode = True
+    d.is_tool_call_parser_gpt_oss = False
+    d.tool_close_token_ids = set()
+    out = []
+    for start in range(0, len(ids), k):
+        last = start + k >= len(ids)
+        recv = types.SimpleNamespace(
+            rids=["r"], decoded_texts=[""], decode_ids=[ids[start:start + k]], read_offsets=[0],
+            finished_reasons=[{"type": "stop", "matched": ids[-1]} if last else None],
+            no_stop_trim=[False], skip_special_tokens=[True],
+            spaces_between_special_tokens=[True])
+        out.append(d._decode_batch_token_id_output(recv)[0])
+    return out
+
+TEXT = "The answer你🙂好"
+'''
 
 # Runs inside the 0.5.23 environment with one sglang copy first on sys.path; prints JSON.
 PROBE = r'''
@@ -183,16 +225,6 @@ def refusal(body):
         return "past the stream check: " + type(e).__name__
     return "past the stream check"
 
-def parser():
-    tools = [Tool(type="function", function={"name": "get_weather", "parameters": {
-        "type": "object", "properties": {"city": {"type": "string"}}}})]
-    d = Qwen25Detector()
-    text = 'The answer<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>'
-    r = d.parse_streaming_increment(text, tools)
-    return {"normal_text": r.normal_text, "names": [c.name for c in r.calls],
-            "arguments": "".join(c.parameters or "" for c in r.calls),
-            "recorded": d.prev_tool_call_arr}
-
 BODIES = {
     "absent": {}, "false": {"return_token_ids": False}, "true": {"return_token_ids": True},
     "prompt_only": {"return_prompt_token_ids": True},
@@ -217,31 +249,7 @@ def run_all():
                        "stream": completion(BODIES[name], True)}
     return result
 
-def detokenize(k):
-    """What 0.5.23's DetokenizerManager streams for TEXT fed k tokens per engine step."""
-    from transformers import AutoTokenizer
-    import sglang.srt.managers.detokenizer_manager as dm
-    tok = AutoTokenizer.from_pretrained(sys.argv[3])
-    ids = tok.encode(TEXT, add_special_tokens=False) + [tok.convert_tokens_to_ids("<|im_end|>")]
-    d = dm.DetokenizerManager.__new__(dm.DetokenizerManager)
-    d.decode_status = {}
-    d.tokenizer = tok
-    d.vocab_size = len(tok)
-    d.disable_tokenizer_batch_decode = True
-    d.is_tool_call_parser_gpt_oss = False
-    d.tool_close_token_ids = set()
-    out = []
-    for start in range(0, len(ids), k):
-        last = start + k >= len(ids)
-        recv = types.SimpleNamespace(
-            rids=["r"], decoded_texts=[""], decode_ids=[ids[start:start + k]], read_offsets=[0],
-            finished_reasons=[{"type": "stop", "matched": ids[-1]} if last else None],
-            no_stop_trim=[False], skip_special_tokens=[True],
-            spaces_between_special_tokens=[True])
-        out.append(d._decode_batch_token_id_output(recv)[0])
-    return out
-
-TEXT = "The answer你🙂好"
+''' + PARSER_AND_DETOKENIZER + r'''
 out = {}
 for default in ("1", "0"):
     os.environ["SGLANG_TOKEN_IDS_DEFAULT"] = default
@@ -258,10 +266,28 @@ out["detokenizer"] = {"text": TEXT, "runs": {str(k): detokenize(k) for k in (1, 
 print("PROBE-JSON " + json.dumps(out))
 '''
 
+# The parser and detokenizer parts alone, for the other releases of SERIES_PARTS_RELEASES.
+PARTS_PROBE = r'''
+import json, os, sys, types
+sys.path[:0] = [sys.argv[1], sys.argv[2]]
+import sglang_engineless.cpu_shims as shims
+shims.install()
+from sglang.srt.entrypoints.openai.protocol import Tool
+from sglang.srt.function_call.qwen25_detector import Qwen25Detector
+''' + PARSER_AND_DETOKENIZER + r'''
+out = {"parser": parser(),
+       "detokenizer": {"text": TEXT, "runs": {str(k): detokenize(k) for k in (1, 2, 3, 4, 5)}}}
+print("PROBE-JSON " + json.dumps(out))
+'''
+# Releases whose series carries v0.5.9's parser and detokenizer fixes unchanged (keep normal
+# text before a call, arguments sent with the name, parse on after a whole call, never re-send
+# streamed text) against a stock parser and detokenizer that still have the bugs.
+SERIES_PARTS_RELEASES = ("0.5.10.post1", "0.5.23")
 
-def _start_probe(python, copy_dir, tokenizer_dir):
+
+def _start_probe(python, copy_dir, tokenizer_dir, probe=PROBE):
     return subprocess.Popen(
-        [python, "-c", PROBE, str(copy_dir), str(ROOT / "harness"), str(tokenizer_dir)],
+        [python, "-c", probe, str(copy_dir), str(ROOT / "harness"), str(tokenizer_dir)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -294,6 +320,31 @@ def probes(release_files, tmp_path_factory):
         "patched": _start_probe(python, release_files.patched(VERSION), tokenizer),
     }
     return {name: _result(proc) for name, proc in running.items()}
+
+
+@pytest.fixture(scope="module")
+def parts(request, release_files, tmp_path_factory):
+    """release -> (stock, patched) answers of the parser and detokenizer parts: 0.5.23's from
+    its full probe (run only when asked for), another release's from PARTS_PROBE in that
+    release's environment."""
+    cache = {}
+
+    def get(release):
+        if release == VERSION and release not in cache:
+            probes = request.getfixturevalue("probes")
+            cache[release] = (probes["stock"], probes["patched"])
+        if release not in cache:
+            python = release_files.python(release)
+            tokenizer = tmp_path_factory.mktemp(f"tokenizer-{release}")
+            subprocess.run([sys.executable, "-m", "sglang_engineless.make_tokenizer", str(tokenizer)],
+                           cwd=ROOT, check=True, capture_output=True,
+                           env={**os.environ, "PYTHONPATH": str(ROOT / "harness")})
+            running = [_start_probe(python, copy, tokenizer, PARTS_PROBE)
+                       for copy in (release_files.stock(release), release_files.patched(release))]
+            cache[release] = tuple(_result(proc) for proc in running)
+        return cache[release]
+
+    return get
 
 
 @pytest.fixture(scope="module")
@@ -503,10 +554,12 @@ def test_completions_logprobs_travel_with_ids(stock, patched):
     assert patched["completions_live"]["false"] == stock["completions_live"]["false"]
 
 
-def test_parser_keeps_text_and_arguments_that_come_with_the_call(stock, patched):
-    """0006/0007/0009: stock 0.5.23 drops the text before a call in the same piece, records
+@pytest.mark.parametrize("release", SERIES_PARTS_RELEASES)
+def test_parser_keeps_text_and_arguments_that_come_with_the_call(parts, release):
+    """0.5.23's 0006/0007/0009 (0.5.10.post1's 0006/0007/0010): stock drops the text before a call in the same piece, records
     nothing for a call whose name and arguments came in one piece and sends only its name;
-    patched, the arguments follow in the same piece (0009 parses on after a whole call)."""
+    patched, the arguments follow in the same piece (the parse-on after a whole call)."""
+    stock, patched = parts(release)
     assert stock["parser"]["normal_text"] == ""
     assert stock["parser"]["recorded"] == []
     assert stock["parser"]["names"] == ["get_weather"] and stock["parser"]["arguments"] == ""
@@ -522,9 +575,12 @@ def _repeats(run, text):
     return "".join(run) != text
 
 
-def test_detokenizer_never_resends_streamed_text(stock, patched):
-    """0004: stock 0.5.23 moves sent_offset back when the printable prefix of held-back
-    UTF-8 shrinks, and sends text again; patched, every chunking streams the text once."""
+@pytest.mark.parametrize("release", SERIES_PARTS_RELEASES)
+def test_detokenizer_never_resends_streamed_text(parts, release):
+    """0.5.23's 0004 (0.5.10.post1's 0005): stock moves sent_offset back when the printable
+    prefix of held-back UTF-8 shrinks, and sends text again; patched, every chunking streams
+    the text once."""
+    stock, patched = parts(release)
     text = stock["detokenizer"]["text"]
     assert any(_repeats(run, text) for run in stock["detokenizer"]["runs"].values())
     for k, run in patched["detokenizer"]["runs"].items():

@@ -307,3 +307,48 @@ def tokenizer_0523(python_0523, release_0523, tmp_path_factory) -> Path:
                           env=harness_env(release_0523), capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return out
+
+
+# --- Any later release (0.5.10.post1, 0.5.23): the same four things, per release ---
+
+class LaterRelease:
+    """One later release's stock files, patched copy, interpreter (scripts/release-env.sh) and
+    harness tokenizer, each made once a session on first use."""
+
+    def __init__(self, tmp_path_factory):
+        self._tmp, self._cache = tmp_path_factory, {}
+
+    def _once(self, key, make):
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    def stock(self, version: str) -> Path:
+        return self._once(("stock", version), lambda: Path(
+            _run_script(str(ROOT / "scripts/fetch-sglang.sh"), version).strip().splitlines()[-1]))
+
+    def patched(self, version: str) -> Path:
+        def make():
+            out = self._tmp.mktemp(f"verify-patched-{version}") / "tree"
+            _run_script(str(ROOT / "scripts/patches-check.sh"), version, "--out", str(out))
+            return out
+        return self._once(("patched", version), make)
+
+    def python(self, version: str) -> str:
+        return self._once(("python", version), lambda: str(
+            Path(_run_script(str(ROOT / "scripts/release-env.sh"), version).strip().splitlines()[-1]) / "bin" / "python"))
+
+    def tokenizer(self, version: str) -> Path:
+        def make():
+            _require_harness()
+            out = self._tmp.mktemp(f"harness-tokenizer-{version}") / "tok"
+            proc = subprocess.run([self.python(version), "-m", "sglang_engineless.make_tokenizer", str(out), "--reasoning"],
+                                  env=harness_env(self.stock(version)), capture_output=True, text=True, cwd=ROOT)
+            assert proc.returncode == 0, proc.stdout + proc.stderr
+            return out
+        return self._once(("tokenizer", version), make)
+
+
+@pytest.fixture(scope="session")
+def later_release(tmp_path_factory) -> LaterRelease:
+    return LaterRelease(tmp_path_factory)

@@ -15,6 +15,9 @@ def _all_passed(skip=None):
 def test_requirements_per_release():
     assert "openai_client" in required_in_gpu_mode("0.5.9") and "stream_output_mode" in required_in_gpu_mode("0.5.9")
     assert "upstream_id_fields" not in required_in_gpu_mode("0.5.9")
+    # 0.5.10.post1 (AReaL's pin) has no id fields of its own either (< 0.5.20)
+    assert "upstream_id_fields" not in required_in_gpu_mode("0.5.10.post1")
+    assert "stream_output_mode" in required_in_gpu_mode("0.5.10.post1")
     assert "upstream_id_fields" in required_in_gpu_mode("0.5.23")
     assert "reasoning_ids" not in required_in_gpu_mode("0.5.23")
 

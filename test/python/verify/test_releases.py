@@ -32,13 +32,17 @@ def release_tree(request) -> Tuple[str, Path]:
     return request.param, fetch(request.param)
 
 
-def test_both_patched_releases_are_known():
-    assert RELEASES == ["0.5.9", "0.5.23"]
+def test_the_patched_releases_are_known():
+    assert RELEASES == ["0.5.9", "0.5.10.post1", "0.5.23"]
 
 
 @pytest.mark.parametrize("version,flag", [
     ("0.5.9", "--stream-output"),
-    ("0.5.10.post1", "--stream-output"),
+    # read: 0.5.10.post1 registers --incremental-streaming-output (--stream-output its alias)
+    ("0.5.10.post1", "--incremental-streaming-output"),
+    ("v0.5.10.post1", "--incremental-streaming-output"),
+    # not read: below 0.5.16 the old spelling, which every read release before 0.5.23 accepts
+    ("0.5.10", "--stream-output"),
     ("0.5.15", "--stream-output"),
     ("0.5.16", "--incremental-streaming-output"),
     ("0.5.23", "--incremental-streaming-output"),
@@ -49,11 +53,13 @@ def test_stream_output_flag_by_version(version, flag):
 
 
 def test_unknown_release_and_garbage_are_refused():
-    with pytest.raises(UnknownRelease, match="0.5.9, 0.5.23"):
+    with pytest.raises(UnknownRelease, match="0.5.9, 0.5.10.post1, 0.5.23"):
         release_for("0.5.17")
     with pytest.raises(UnknownRelease, match="not an SGLang version"):
         release_for("latest")
     assert release_for("0.5.9.post1").stock_keys.release == "0.5.9"
+    # a post release with a table of its own is judged by it
+    assert release_for("0.5.10.post1").stock_keys.release == "0.5.10.post1"
 
 
 def test_server_argv_uses_the_release_flag():
@@ -122,6 +128,7 @@ def _model_fields(protocol: Path) -> Dict[str, Tuple[Set[str], Set[str], Set[str
 
 
 # table name -> sse_utils.py msgspec struct (0.5.23 encodes text and reasoning chunks with these)
+MSGSPEC_CHUNK_RELEASES = {"0.5.23"}
 STRUCTS = {"chunk": "StreamChunk", "stream_choice": "StreamChoice", "delta": "StreamDelta"}
 
 
@@ -147,7 +154,7 @@ def test_stock_key_tables_match_the_release_models(release_tree):
     models = _model_fields(tree / "srt/entrypoints/openai/protocol.py")
     sse_utils = tree / "srt/entrypoints/openai/sse_utils.py"
     structs = _msgspec_shapes(sse_utils) if sse_utils.exists() else {}
-    assert bool(structs) == (version != "0.5.9"), "0.5.9 has no msgspec chunk encoder; 0.5.23 has one"
+    assert bool(structs) == (version in MSGSPEC_CHUNK_RELEASES), "only 0.5.23 has a msgspec chunk encoder"
     table = SHAPES_BY_RELEASE[version]
     delta_dropped = models[CLASSES["stream_choice"]][2]
     for name, cls in CLASSES.items():
@@ -177,7 +184,9 @@ def _stock_response(release: str) -> dict:
 
 @pytest.mark.parametrize("release", RELEASES)
 def test_opt_out_tables_tell_the_releases_apart(release):
-    other = next(r for r in RELEASES if r != release)
+    # 0.5.10.post1's table is v0.5.9's (test_stock_key_tables_match_the_release_models): the
+    # other release is one whose table differs.
+    other = next(r for r in RELEASES if SHAPES_BY_RELEASE[r] != SHAPES_BY_RELEASE[release])
     resp = _stock_response(release)
     assert response_key_problems(release_for(release).stock_keys, resp, "r") == []
     problems = response_key_problems(release_for(other).stock_keys, resp, "r")

@@ -1,5 +1,6 @@
-"""The verify suite on SGLang 0.5.23, end to end through its CLI against the engine-less harness
-serving the REAL 0.5.23 serving code: the checks whose expectations depend on the release.
+"""The verify suite on SGLang 0.5.23 (and, where nothing is 0.5.23's own, on every later release
+of LATER_RELEASES: 0.5.10.post1 too), end to end through its CLI against the engine-less harness
+serving the REAL serving code of the release: the checks whose expectations depend on the release.
 
 - our patched copy: they pass, judged as 0.5.23 (the release read from the copy's files, the
   delta-ids server started with --incremental-streaming-output, which 0.5.23 requires);
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from conftest import harness_args, run_verify
 
 # In the suite's own order (the report lists checks in it). completions_ids is left out here:
@@ -29,31 +32,49 @@ LIVE_LIST_CHECKS = ["stream_ids", "n2_choices"]
 LAGGING_READERS = ["--server-arg=--delivery", "--server-arg=lag"]
 
 
+# Later releases the suite runs end to end here; UPSTREAM_IDS: those with id fields of their own
+# (0.5.20+), where upstream_id_fields runs instead of skipping.
+LATER_RELEASES = ("0.5.10.post1", "0.5.23")
+UPSTREAM_IDS = {"0.5.23"}
+
+
 def _checks(names):
     return [a for n in names for a in ("--check", n)]
 
 
-def test_patched_0_5_23_passes_the_release_specific_checks(patched_0523, tokenizer_0523, python_0523, tmp_path):
-    run = run_verify(patched_0523, harness_args(tokenizer_0523) + _checks(RELEASE_CHECKS), tmp_path, "patched-0.5.23",
-                     python=python_0523)
+def release_checks(version):
+    return [c for c in RELEASE_CHECKS if c != "upstream_id_fields" or version in UPSTREAM_IDS]
+
+
+@pytest.mark.parametrize("version", LATER_RELEASES)
+def test_patched_later_release_passes_the_release_specific_checks(later_release, version, tmp_path):
+    checks = release_checks(version)
+    run = run_verify(later_release.patched(version), harness_args(later_release.tokenizer(version)) + _checks(checks),
+                     tmp_path, f"patched-{version}", python=later_release.python(version))
     assert run.returncode == 0, run.explain()
-    assert [c["name"] for c in run.report["checks"]] == RELEASE_CHECKS
+    assert [c["name"] for c in run.report["checks"]] == checks
     assert run.report["skipped_checks"] == [], run.explain()
     target = run.report["target"]
-    assert (target["sglang_version"], target["stream_output_flag"]) == ("0.5.23", "--incremental-streaming-output")
+    assert (target["sglang_version"], target["stream_output_flag"]) == (version, "--incremental-streaming-output")
     details = {c["name"]: c["details"] for c in run.report["checks"]}
-    assert details["opt_out_keys"]["stock_keys_of"] == "0.5.23"
-    assert details["upstream_id_fields"]["release"] == "0.5.23"
+    assert details["opt_out_keys"]["stock_keys_of"] == version
+    if version in UPSTREAM_IDS:
+        assert details["upstream_id_fields"]["release"] == version
 
 
-def test_stock_0_5_23_is_key_for_key_itself_and_has_no_contract_ids(release_0523, tokenizer_0523, python_0523, tmp_path):
-    run = run_verify(release_0523, harness_args(tokenizer_0523) + _checks(["nonstream_ids", "opt_out_keys", "upstream_id_fields"]),
-                     tmp_path, "unpatched-0.5.23", python=python_0523)
+@pytest.mark.parametrize("version", LATER_RELEASES)
+def test_stock_later_release_is_key_for_key_itself_and_has_no_contract_ids(later_release, version, tmp_path):
+    """NEGATIVE CONTROL: stock fails the contract's ids; its opt-out is itself (the release's
+    key table describes what stock really sends); 0.5.23 refuses a stream asking for ids."""
+    checks = ["nonstream_ids", "opt_out_keys"] + (["upstream_id_fields"] if version in UPSTREAM_IDS else [])
+    run = run_verify(later_release.stock(version), harness_args(later_release.tokenizer(version)) + _checks(checks),
+                     tmp_path, f"unpatched-{version}", python=later_release.python(version))
     assert run.returncode == 1, run.explain()
     assert run.status("opt_out_keys") == "passed", run.explain()
-    assert set(run.report["failed_checks"]) == {"nonstream_ids", "upstream_id_fields"}, run.explain()
+    assert set(run.report["failed_checks"]) == set(checks) - {"opt_out_keys"}, run.explain()
     assert any("no top-level prompt_token_ids" in p for p in run.problems("nonstream_ids"))
-    assert any("HTTP 400" in p and "not supported with streaming" in p for p in run.problems("upstream_id_fields"))
+    if version in UPSTREAM_IDS:
+        assert any("HTTP 400" in p and "not supported with streaming" in p for p in run.problems("upstream_id_fields"))
 
 
 def test_series_without_its_live_list_bound_sends_ids_ahead_of_their_text(patched_0523, python_0523, tokenizer_0523,
@@ -90,21 +111,25 @@ def test_series_without_its_live_list_bound_sends_ids_ahead_of_their_text(patche
 VLLM_DIALECT_CHECKS = ["logprob_token_ids", "tokenize_chat"]
 
 
-def test_vllm_dialect_checks_on_0_5_23_patched_and_stock(patched_0523, release_0523, tokenizer_0523, python_0523,
-                                                         tmp_path):
-    """logprob_token_ids and tokenize_chat pass on the patched 0.5.23; NEGATIVE CONTROL: stock
-    0.5.23 fails both, and its report says its /tokenize has a chat form of its own (the
-    release rule STOCK_TOKENIZE_CHAT_FORM) that lacks vLLM's token_strs and chat_template refusal."""
-    run = run_verify(patched_0523, harness_args(tokenizer_0523) + _checks(VLLM_DIALECT_CHECKS), tmp_path,
-                     "patched-0.5.23-dialects", python=python_0523)
+@pytest.mark.parametrize("version", LATER_RELEASES)
+def test_vllm_dialect_checks_on_later_release_patched_and_stock(later_release, version, tmp_path):
+    """logprob_token_ids and tokenize_chat pass on the patched release; NEGATIVE CONTROL: stock
+    fails both. 0.5.23's report says its /tokenize has a chat form of its own (the release rule
+    STOCK_TOKENIZE_CHAT_FORM) that lacks vLLM's token_strs and chat_template refusal;
+    0.5.10.post1's has none."""
+    chat_form = version == "0.5.23"
+    python, tokenizer = later_release.python(version), later_release.tokenizer(version)
+    run = run_verify(later_release.patched(version), harness_args(tokenizer) + _checks(VLLM_DIALECT_CHECKS), tmp_path,
+                     f"patched-{version}-dialects", python=python)
     assert run.returncode == 0, run.explain()
     details = {c["name"]: c["details"] for c in run.report["checks"]}
-    assert details["tokenize_chat"]["stock_chat_form"] is True
-    run = run_verify(release_0523, harness_args(tokenizer_0523) + _checks(VLLM_DIALECT_CHECKS), tmp_path,
-                     "unpatched-0.5.23-dialects", python=python_0523)
+    assert details["tokenize_chat"]["stock_chat_form"] is chat_form
+    run = run_verify(later_release.stock(version), harness_args(tokenizer) + _checks(VLLM_DIALECT_CHECKS), tmp_path,
+                     f"unpatched-{version}-dialects", python=python)
     assert set(run.report["failed_checks"]) == set(VLLM_DIALECT_CHECKS), run.explain()
     problems = run.problems("tokenize_chat")
-    assert not any("differ from the chat completion" in p for p in problems), run.explain()  # same ids
-    assert any("token_strs" in p for p in problems) and any("chat_template: HTTP 200" in p for p in problems)
-    assert any("has a chat form of its own" in p for p in problems)
+    if chat_form:
+        assert not any("differ from the chat completion" in p for p in problems), run.explain()  # same ids
+        assert any("token_strs" in p for p in problems) and any("chat_template: HTTP 200" in p for p in problems)
+        assert any("has a chat form of its own" in p for p in problems)
     assert any("token_id strings absent" in p for p in run.problems("logprob_token_ids")), run.explain()
