@@ -2,8 +2,8 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs
-} from "./chunk-P5WP4I7U.js";
-import "./chunk-QRGDKZYO.js";
+} from "./chunk-VSKJ5XQC.js";
+import "./chunk-RWPITNTV.js";
 import {
   imageSglangVersion,
   installCancellation,
@@ -11,20 +11,22 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-6PATVX3Q.js";
+} from "./chunk-KQ5QUEC3.js";
 import "./chunk-GOE2CSES.js";
 import {
   REPO_ROOT
 } from "./chunk-HFOA7Y4D.js";
 import {
   createLogger,
+  loadConfig
+} from "./chunk-A44IABZ7.js";
+import {
   exitCodeFor,
-  loadConfig,
   printResult,
   reportError
-} from "./chunk-ARNY27OY.js";
+} from "./chunk-ZDNMUVQU.js";
 import "./chunk-2DPQ4ZWD.js";
-import "./chunk-BZ5EBXJ5.js";
+import "./chunk-EQWIFDFB.js";
 import "./chunk-LRJ6VPQL.js";
 import "./chunk-YKZH4FPT.js";
 import "./chunk-F7NKY5RN.js";
@@ -48,7 +50,7 @@ async function verifyImage(argv) {
     }
     image = args.image;
     if (args.attestation) {
-      const { showAttestation } = await import("./show-attestation-I4PL64CG.js");
+      const { showAttestation } = await import("./show-attestation-2SLFLJOH.js");
       const shown = await showAttestation(image, args.publicKey, logger, process.env, args.keyless, args.insecureIgnoreSignature);
       printResult(shown.result);
       return shown.exitCode;
@@ -61,7 +63,7 @@ async function verifyImage(argv) {
       ...args.model ? { model: args.model } : {},
       ...args.timeoutSeconds ? { timeoutSeconds: args.timeoutSeconds } : {}
     };
-    const { DockerodeEngine } = await import("./engine-R4ZXEFBU.js");
+    const { DockerodeEngine } = await import("./engine-5RCQZKLF.js");
     const engine = new DockerodeEngine();
     await engine.ping();
     await preflightVerify(engine, settings, REPO_ROOT, config.dir);

@@ -2,7 +2,7 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   GITHUB_ACTIONS_ISSUER,
   identityPattern
-} from "./chunk-QRGDKZYO.js";
+} from "./chunk-RWPITNTV.js";
 import {
   VERIFY_MODES
 } from "./chunk-2DPQ4ZWD.js";

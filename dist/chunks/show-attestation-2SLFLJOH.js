@@ -2,19 +2,19 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   describePolicy,
   verifyKeylessBundle
-} from "./chunk-QRGDKZYO.js";
+} from "./chunk-RWPITNTV.js";
 import {
   findAttestations,
   readImage,
   readIndexEntries
-} from "./chunk-73LORHYT.js";
+} from "./chunk-H65KSGSZ.js";
 import {
   BASE_DIGEST_LABEL,
   LABEL_PREFIX
 } from "./chunk-GOE2CSES.js";
 import {
   readPublicKeyFile
-} from "./chunk-FX4O7SLT.js";
+} from "./chunk-F3X2XTX2.js";
 import {
   BUNDLE_MEDIA_TYPE,
   IN_TOTO_MEDIA_TYPE,
@@ -22,7 +22,7 @@ import {
   SIGNED_ANNOTATION,
   envelopeVerifies,
   parseStatement
-} from "./chunk-GBPBNQ2N.js";
+} from "./chunk-EOE5HTZ3.js";
 import "./chunk-LHFICXII.js";
 import {
   resolveRegistryAuth

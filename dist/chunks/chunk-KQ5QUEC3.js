@@ -6,7 +6,7 @@ import {
 } from "./chunk-GOE2CSES.js";
 import {
   require_dist
-} from "./chunk-ARNY27OY.js";
+} from "./chunk-ZDNMUVQU.js";
 import {
   join,
   mapping,
@@ -14,7 +14,7 @@ import {
 } from "./chunk-2DPQ4ZWD.js";
 import {
   require_pump
-} from "./chunk-BZ5EBXJ5.js";
+} from "./chunk-EQWIFDFB.js";
 import {
   resolveRegistryAuth
 } from "./chunk-YKZH4FPT.js";
@@ -40,16 +40,16 @@ import {
   __toESM
 } from "./chunk-U4OZQXGD.js";
 
-// node_modules/events-universal/default.js
+// ../main/node_modules/events-universal/default.js
 var require_default = __commonJS({
-  "node_modules/events-universal/default.js"(exports, module) {
+  "../main/node_modules/events-universal/default.js"(exports, module) {
     module.exports = __require("events");
   }
 });
 
-// node_modules/fast-fifo/fixed-size.js
+// ../main/node_modules/fast-fifo/fixed-size.js
 var require_fixed_size = __commonJS({
-  "node_modules/fast-fifo/fixed-size.js"(exports, module) {
+  "../main/node_modules/fast-fifo/fixed-size.js"(exports, module) {
     module.exports = class FixedFIFO {
       constructor(hwm) {
         if (!(hwm > 0) || (hwm - 1 & hwm) !== 0) throw new Error("Max size for a FixedFIFO should be a power of two");
@@ -87,9 +87,9 @@ var require_fixed_size = __commonJS({
   }
 });
 
-// node_modules/fast-fifo/index.js
+// ../main/node_modules/fast-fifo/index.js
 var require_fast_fifo = __commonJS({
-  "node_modules/fast-fifo/index.js"(exports, module) {
+  "../main/node_modules/fast-fifo/index.js"(exports, module) {
     var FixedFIFO = require_fixed_size();
     module.exports = class FastFIFO {
       constructor(hwm) {
@@ -134,9 +134,9 @@ var require_fast_fifo = __commonJS({
   }
 });
 
-// node_modules/b4a/index.js
+// ../main/node_modules/b4a/index.js
 var require_b4a = __commonJS({
-  "node_modules/b4a/index.js"(exports, module) {
+  "../main/node_modules/b4a/index.js"(exports, module) {
     function isBuffer(value) {
       return Buffer.isBuffer(value) || value instanceof Uint8Array;
     }
@@ -295,9 +295,9 @@ var require_b4a = __commonJS({
   }
 });
 
-// node_modules/text-decoder/lib/pass-through-decoder.js
+// ../main/node_modules/text-decoder/lib/pass-through-decoder.js
 var require_pass_through_decoder = __commonJS({
-  "node_modules/text-decoder/lib/pass-through-decoder.js"(exports, module) {
+  "../main/node_modules/text-decoder/lib/pass-through-decoder.js"(exports, module) {
     var b4a = require_b4a();
     module.exports = class PassThroughDecoder {
       constructor(encoding) {
@@ -316,9 +316,9 @@ var require_pass_through_decoder = __commonJS({
   }
 });
 
-// node_modules/text-decoder/lib/utf8-decoder.js
+// ../main/node_modules/text-decoder/lib/utf8-decoder.js
 var require_utf8_decoder = __commonJS({
-  "node_modules/text-decoder/lib/utf8-decoder.js"(exports, module) {
+  "../main/node_modules/text-decoder/lib/utf8-decoder.js"(exports, module) {
     var b4a = require_b4a();
     module.exports = class UTF8Decoder {
       constructor() {
@@ -463,9 +463,9 @@ var require_utf8_decoder = __commonJS({
   }
 });
 
-// node_modules/text-decoder/index.js
+// ../main/node_modules/text-decoder/index.js
 var require_text_decoder = __commonJS({
-  "node_modules/text-decoder/index.js"(exports, module) {
+  "../main/node_modules/text-decoder/index.js"(exports, module) {
     var PassThroughDecoder = require_pass_through_decoder();
     var UTF8Decoder = require_utf8_decoder();
     module.exports = class TextDecoder {
@@ -525,9 +525,9 @@ var require_text_decoder = __commonJS({
   }
 });
 
-// node_modules/streamx/lib/errors.js
+// ../main/node_modules/streamx/lib/errors.js
 var require_errors = __commonJS({
-  "node_modules/streamx/lib/errors.js"(exports, module) {
+  "../main/node_modules/streamx/lib/errors.js"(exports, module) {
     module.exports = class StreamError extends Error {
       constructor(msg, code, fn = StreamError) {
         super(msg);
@@ -567,9 +567,9 @@ var require_errors = __commonJS({
   }
 });
 
-// node_modules/streamx/index.js
+// ../main/node_modules/streamx/index.js
 var require_streamx = __commonJS({
-  "node_modules/streamx/index.js"(exports, module) {
+  "../main/node_modules/streamx/index.js"(exports, module) {
     var { EventEmitter } = require_default();
     var FIFO = require_fast_fifo();
     var TextDecoder = require_text_decoder();
@@ -1598,9 +1598,9 @@ var require_streamx = __commonJS({
   }
 });
 
-// node_modules/tar-stream/headers.js
+// ../main/node_modules/tar-stream/headers.js
 var require_headers = __commonJS({
-  "node_modules/tar-stream/headers.js"(exports) {
+  "../main/node_modules/tar-stream/headers.js"(exports) {
     var b4a = require_b4a();
     var ZEROS = "0000000000000000000";
     var SEVENS = "7777777777777777777";
@@ -1860,9 +1860,9 @@ var require_headers = __commonJS({
   }
 });
 
-// node_modules/tar-stream/extract.js
+// ../main/node_modules/tar-stream/extract.js
 var require_extract = __commonJS({
-  "node_modules/tar-stream/extract.js"(exports, module) {
+  "../main/node_modules/tar-stream/extract.js"(exports, module) {
     var { Writable, Readable, getStreamError } = require_streamx();
     var FIFO = require_fast_fifo();
     var b4a = require_b4a();
@@ -2204,9 +2204,9 @@ var require_extract = __commonJS({
   }
 });
 
-// node_modules/tar-stream/constants.js
+// ../main/node_modules/tar-stream/constants.js
 var require_constants = __commonJS({
-  "node_modules/tar-stream/constants.js"(exports, module) {
+  "../main/node_modules/tar-stream/constants.js"(exports, module) {
     var constants = {
       // just for envs without fs
       S_IFMT: 61440,
@@ -2224,9 +2224,9 @@ var require_constants = __commonJS({
   }
 });
 
-// node_modules/tar-stream/pack.js
+// ../main/node_modules/tar-stream/pack.js
 var require_pack = __commonJS({
-  "node_modules/tar-stream/pack.js"(exports, module) {
+  "../main/node_modules/tar-stream/pack.js"(exports, module) {
     var { Readable, Writable, getStreamError } = require_streamx();
     var b4a = require_b4a();
     var constants = require_constants();
@@ -2458,17 +2458,17 @@ var require_pack = __commonJS({
   }
 });
 
-// node_modules/tar-stream/index.js
+// ../main/node_modules/tar-stream/index.js
 var require_tar_stream = __commonJS({
-  "node_modules/tar-stream/index.js"(exports) {
+  "../main/node_modules/tar-stream/index.js"(exports) {
     exports.extract = require_extract();
     exports.pack = require_pack();
   }
 });
 
-// node_modules/tar-fs/index.js
+// ../main/node_modules/tar-fs/index.js
 var require_tar_fs = __commonJS({
-  "node_modules/tar-fs/index.js"(exports) {
+  "../main/node_modules/tar-fs/index.js"(exports) {
     var tar = require_tar_stream();
     var pump = require_pump();
     var fs = __require("fs");

@@ -1,12 +1,14 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
   createLogger,
+  loadConfig
+} from "./chunk-A44IABZ7.js";
+import {
   exitCodeFor,
-  loadConfig,
   printResult,
   reportError,
   require_dist
-} from "./chunk-ARNY27OY.js";
+} from "./chunk-ZDNMUVQU.js";
 import "./chunk-2DPQ4ZWD.js";
 import "./chunk-LRJ6VPQL.js";
 import {

@@ -2,8 +2,8 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs
-} from "./chunk-P5WP4I7U.js";
-import "./chunk-QRGDKZYO.js";
+} from "./chunk-VSKJ5XQC.js";
+import "./chunk-RWPITNTV.js";
 import "./chunk-2DPQ4ZWD.js";
 import "./chunk-F7NKY5RN.js";
 import "./chunk-XZ5HVHTB.js";

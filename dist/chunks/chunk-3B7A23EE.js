@@ -4,7 +4,7 @@ import {
   STATEMENT_TYPE,
   attachAttestation,
   signStatement
-} from "./chunk-GBPBNQ2N.js";
+} from "./chunk-EOE5HTZ3.js";
 import {
   MANIFEST_TYPES,
   registryBaseUrl,

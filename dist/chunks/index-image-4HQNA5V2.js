@@ -1,30 +1,32 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
   parseVerifyImageArgs
-} from "./chunk-P5WP4I7U.js";
-import "./chunk-QRGDKZYO.js";
+} from "./chunk-VSKJ5XQC.js";
+import "./chunk-RWPITNTV.js";
 import {
   makeIndex
-} from "./chunk-ET4HVLNB.js";
+} from "./chunk-3B7A23EE.js";
 import {
   readProvenance
 } from "./chunk-H2LRGXZ3.js";
 import {
   readSigningKeyFile
-} from "./chunk-FX4O7SLT.js";
+} from "./chunk-F3X2XTX2.js";
 import {
   REPO_ROOT
 } from "./chunk-HFOA7Y4D.js";
 import {
   createLogger,
+  loadConfig
+} from "./chunk-A44IABZ7.js";
+import {
   exitCodeFor,
-  loadConfig,
   printResult,
   reportError
-} from "./chunk-ARNY27OY.js";
+} from "./chunk-ZDNMUVQU.js";
 import "./chunk-2DPQ4ZWD.js";
 import "./chunk-LRJ6VPQL.js";
-import "./chunk-GBPBNQ2N.js";
+import "./chunk-EOE5HTZ3.js";
 import "./chunk-LHFICXII.js";
 import "./chunk-YKZH4FPT.js";
 import {
@@ -132,7 +134,7 @@ async function indexImage(argv) {
       (i) => args.indexes.length === 0 && args.releases.length === 0 || args.indexes.includes(i.tag) || i.targets.some((t) => args.releases.includes(config.targets.get(t).release ?? ""))
     );
     const provenance = readProvenance(REPO_ROOT, config.source);
-    const { showAttestation } = await import("./show-attestation-I4PL64CG.js");
+    const { showAttestation } = await import("./show-attestation-2SLFLJOH.js");
     for (const index of selected) {
       const targets = index.targets.map((t) => config.targets.get(t));
       const repository = args.image ?? targets[0].image;

@@ -1,7 +1,7 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
   findAttestations
-} from "./chunk-73LORHYT.js";
+} from "./chunk-H65KSGSZ.js";
 import {
   NO_GPU_HELP,
   checkCliOptions,
@@ -12,7 +12,7 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-6PATVX3Q.js";
+} from "./chunk-KQ5QUEC3.js";
 import {
   BASE_DIGEST_LABEL,
   LABEL_PREFIX,
@@ -23,23 +23,25 @@ import {
 } from "./chunk-H2LRGXZ3.js";
 import {
   readSigningKeyFile
-} from "./chunk-FX4O7SLT.js";
+} from "./chunk-F3X2XTX2.js";
 import {
   REPO_ROOT
 } from "./chunk-HFOA7Y4D.js";
 import {
   createLogger,
+  loadConfig
+} from "./chunk-A44IABZ7.js";
+import {
   exitCodeFor,
-  loadConfig,
   printResult,
   reportError
-} from "./chunk-ARNY27OY.js";
+} from "./chunk-ZDNMUVQU.js";
 import {
   BUILD_IMAGE_HELP,
   parseBuildImageArgs
 } from "./chunk-6VOV27BP.js";
 import "./chunk-2DPQ4ZWD.js";
-import "./chunk-BZ5EBXJ5.js";
+import "./chunk-EQWIFDFB.js";
 import {
   ProgressStreamError
 } from "./chunk-LRJ6VPQL.js";
@@ -49,7 +51,7 @@ import {
   attachAttestation,
   buildStatement,
   signStatement
-} from "./chunk-GBPBNQ2N.js";
+} from "./chunk-EOE5HTZ3.js";
 import {
   readRegistryTag
 } from "./chunk-LHFICXII.js";
@@ -731,14 +733,14 @@ async function buildImage(argv) {
       printResult({ ok: true, dryRun: true, config: args.config, provenance, releases: releaseSummary(config, planned), targets: planned.map((p) => p.plan), indexes: indexes2 });
       return 0;
     }
-    const { DockerodeEngine } = await import("./engine-R4ZXEFBU.js");
+    const { DockerodeEngine } = await import("./engine-5RCQZKLF.js");
     const engine = new DockerodeEngine();
     await engine.ping();
     for (const p of planned) {
       const attest = { dir: path3.resolve(args.attestationDir), builderVersion: builderVersion(), ...signingKey ? { signingKey } : {} };
       results.push(await runTarget(p, { engine, logger, repoRoot: REPO_ROOT, configDir: config.dir, signal: cancel.signal, leftovers: cancel.leftovers, attest }));
     }
-    const { indexesOfRun } = await import("./make-index-MDJ5IMKN.js");
+    const { indexesOfRun } = await import("./make-index-35RDFXUI.js");
     const indexes = await indexesOfRun(config, results, {
       force: Boolean(args.force),
       attest: { dir: path3.resolve(args.attestationDir), ...signingKey ? { signingKey } : {}, builder: { version: builderVersion(), revision: provenance.revision, source: provenance.source } },
