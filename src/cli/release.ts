@@ -32,7 +32,8 @@ is applied to it (no fuzz) and, if it applies, the core matrix runs on it.
 Options:
   --pypi-json FILE   read a recorded PyPI answer instead of asking PyPI
   --pypi-url URL     the JSON API address (default ${PYPI_JSON_URL})
-  --newest VERSION   pretend VERSION is the newest supported release (replays history)
+  --newest VERSION   ignore series and build.yaml releases after VERSION (replays history:
+                     VERSION is then the newest supported release)
   --no-probe         do not apply the nearest series to new releases
   -h, --help         show this help
 
@@ -50,7 +51,7 @@ proposal folder (series/, PORT.md, targets.yaml, SUMMARY.md, proposal.json) what
 Options:
   --out DIR          proposal folder (default proposals/sglang-vVERSION)
   --from-series DIR  port this series folder (default: the nearest release's under patches/)
-  --newest VERSION   pick the nearest series among releases up to VERSION only
+  --newest VERSION   pick the nearest series among series up to VERSION only
   --skip STEP        leave a step out (repeatable: ${STEPS.filter((s) => s !== "port").join(", ")}); a proposal
                      with a skipped step is never ok
   --pypi-json FILE   a recorded PyPI answer to check VERSION against

@@ -6,9 +6,11 @@
  */
 import type { Proposal, StepResult } from "./proposal.js";
 
-export function verdict(p: Proposal): "READY" | "CONFLICTED" | "FAILING" {
+/** READY: every step passed; CONFLICTED: hunks need a person; FAILING: a step failed; INCOMPLETE: steps left out. */
+export function verdict(p: Proposal): "READY" | "CONFLICTED" | "FAILING" | "INCOMPLETE" {
   if (p.ok) return "READY";
-  return p.diffs.some((d) => d.status === "conflict") ? "CONFLICTED" : "FAILING";
+  if (p.diffs.some((d) => d.status === "conflict")) return "CONFLICTED";
+  return p.steps.some((s) => s.status === "failed") ? "FAILING" : "INCOMPLETE";
 }
 
 const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
@@ -77,7 +79,9 @@ export function renderSummary(p: Proposal, maxDiffs = 12): string {
       ? `To adopt: move \`series/\` to \`patches/sglang-v${p.version}/\` (fill in the tag's commit in patchset.yaml), add targets.yaml's entries to build.yaml; the build-image workflow builds and pushes after merge.`
       : v === "CONFLICTED"
         ? `To finish (README, How to add a release): put \`series/\` in \`patches/sglang-v${p.version}/\`, \`npm run patches:regen -- init ${p.version}\`, redo each \`.patch.conflict\` there as a commit with its subject, \`npm run patches:regen -- export .cache/patch-work-${p.version}\`, then \`npm run patches:overlap -- ${p.version}\`.`
-        : "To finish: fix what the failed steps name (PORT.md has the record), then run the proposal again.",
+        : v === "INCOMPLETE"
+          ? `Not ready: ${p.steps.filter((s) => s.status === "skipped").map((s) => s.name).join(", ")} did not run; run \`npm run release:propose -- ${p.version}\` without --skip.`
+          : "To finish: fix what the failed steps name (PORT.md has the record), then run the proposal again.",
   );
   return `${lines.join("\n")}\n`;
 }

@@ -274,7 +274,8 @@ function lastLine(text) {
 // src/release/proposal-report.ts
 function verdict(p) {
   if (p.ok) return "READY";
-  return p.diffs.some((d) => d.status === "conflict") ? "CONFLICTED" : "FAILING";
+  if (p.diffs.some((d) => d.status === "conflict")) return "CONFLICTED";
+  return p.steps.some((s) => s.status === "failed") ? "FAILING" : "INCOMPLETE";
 }
 var cell = (s) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 var time = (s) => s.seconds === void 0 ? "-" : `${s.seconds} s`;
@@ -324,7 +325,7 @@ function renderSummary(p, maxDiffs = 12) {
   }
   lines.push(
     "",
-    v === "READY" ? `To adopt: move \`series/\` to \`patches/sglang-v${p.version}/\` (fill in the tag's commit in patchset.yaml), add targets.yaml's entries to build.yaml; the build-image workflow builds and pushes after merge.` : v === "CONFLICTED" ? `To finish (README, How to add a release): put \`series/\` in \`patches/sglang-v${p.version}/\`, \`npm run patches:regen -- init ${p.version}\`, redo each \`.patch.conflict\` there as a commit with its subject, \`npm run patches:regen -- export .cache/patch-work-${p.version}\`, then \`npm run patches:overlap -- ${p.version}\`.` : "To finish: fix what the failed steps name (PORT.md has the record), then run the proposal again."
+    v === "READY" ? `To adopt: move \`series/\` to \`patches/sglang-v${p.version}/\` (fill in the tag's commit in patchset.yaml), add targets.yaml's entries to build.yaml; the build-image workflow builds and pushes after merge.` : v === "CONFLICTED" ? `To finish (README, How to add a release): put \`series/\` in \`patches/sglang-v${p.version}/\`, \`npm run patches:regen -- init ${p.version}\`, redo each \`.patch.conflict\` there as a commit with its subject, \`npm run patches:regen -- export .cache/patch-work-${p.version}\`, then \`npm run patches:overlap -- ${p.version}\`.` : v === "INCOMPLETE" ? `Not ready: ${p.steps.filter((s) => s.status === "skipped").map((s) => s.name).join(", ")} did not run; run \`npm run release:propose -- ${p.version}\` without --skip.` : "To finish: fix what the failed steps name (PORT.md has the record), then run the proposal again."
   );
   return `${lines.join("\n")}
 `;
@@ -530,7 +531,8 @@ is applied to it (no fuzz) and, if it applies, the core matrix runs on it.
 Options:
   --pypi-json FILE   read a recorded PyPI answer instead of asking PyPI
   --pypi-url URL     the JSON API address (default ${PYPI_JSON_URL})
-  --newest VERSION   pretend VERSION is the newest supported release (replays history)
+  --newest VERSION   ignore series and build.yaml releases after VERSION (replays history:
+                     VERSION is then the newest supported release)
   --no-probe         do not apply the nearest series to new releases
   -h, --help         show this help
 
@@ -547,7 +549,7 @@ proposal folder (series/, PORT.md, targets.yaml, SUMMARY.md, proposal.json) what
 Options:
   --out DIR          proposal folder (default proposals/sglang-vVERSION)
   --from-series DIR  port this series folder (default: the nearest release's under patches/)
-  --newest VERSION   pick the nearest series among releases up to VERSION only
+  --newest VERSION   pick the nearest series among series up to VERSION only
   --skip STEP        leave a step out (repeatable: ${STEPS.filter((s) => s !== "port").join(", ")}); a proposal
                      with a skipped step is never ok
   --pypi-json FILE   a recorded PyPI answer to check VERSION against
