@@ -151,6 +151,8 @@ describe("release:watch", () => {
       calls.push(`${path.basename(argv[1]!)} ${argv[2]} ${opts.env?.SGLANG_PATCH_DIR ? path.basename(opts.env.SGLANG_PATCH_DIR) : ""}`.trim());
       const applies = argv[2] === "0.5.13";
       if (argv[1]!.endsWith("patches-check.sh")) return { code: applies ? 0 : 1, stdout: "", stderr: applies ? "" : "patch failed", seconds: 1 };
+      if (argv[1]!.endsWith("release-env.sh")) return { code: 0, stdout: "/venvs/sglang-0.5.13\n", stderr: "", seconds: 0 };
+      expect(argv.slice(-2)).toEqual(["--python", "/venvs/sglang-0.5.13/bin/python"]);
       return { code: 0, stdout: "patched: 40/40 scenarios keep the contract\nstock: 12/40 scenarios keep the contract\n", stderr: "", seconds: 30 };
     };
     const { result } = await runReleaseWatch(["--pypi-json", RECORDED], { root, runTool: tools });
@@ -162,6 +164,7 @@ describe("release:watch", () => {
     expect(calls).toContain("patches-check.sh 0.5.13 sglang-v0.5.12");
     expect(calls).toContain("patches-matrix.sh 0.5.13");
     expect(calls.filter((c) => c.startsWith("patches-matrix.sh"))).toEqual(["patches-matrix.sh 0.5.13"]);
+    expect(calls).toContain("release-env.sh 0.5.13");
   });
 
   it("PyPI unreachable: fails under CI=true (exit 1), says it could not read PyPI elsewhere", async () => {

@@ -480,7 +480,9 @@ async function watch(o) {
     const check = await o.runTool(["bash", join3(o.root, "scripts/patches-check.sh"), row.version], { cwd: o.root, env: { ...process.env, SGLANG_PATCH_DIR: series.dir }, label: `probe ${row.version}` });
     row.probe = { applies: check.code === 0, seconds: check.seconds };
     if (check.code !== 0) continue;
-    const m = await o.runTool(["bash", join3(o.root, "scripts/patches-matrix.sh"), row.version, "--series", series.dir], { cwd: o.root, label: `probe ${row.version}` });
+    const venv = await o.runTool(["bash", join3(o.root, "scripts/release-env.sh"), row.version], { cwd: o.root, label: `probe ${row.version}` });
+    const python = venv.code === 0 && lastLine(venv.stdout) ? ["--python", join3(lastLine(venv.stdout), "bin/python")] : [];
+    const m = await o.runTool(["bash", join3(o.root, "scripts/patches-matrix.sh"), row.version, "--series", series.dir, ...python], { cwd: o.root, label: `probe ${row.version}` });
     row.probe = { applies: true, matrix: lastLine(m.stdout.split("\n").filter((l) => l.startsWith("patched")).join("\n")) || lastLine(m.stderr), coreMatrixPasses: m.code === 0, seconds: Math.round((check.seconds + m.seconds) * 10) / 10 };
     if (m.code === 0) row.state = "covered-unchanged";
   }
