@@ -119,3 +119,28 @@ def test_the_adhoc_engine_borrows_the_nearest_registered_release_below():
         release_engine.adhoc_engine("0.5.1=/tmp/x")
     with pytest.raises(ValueError, match="expected VERSION=SERIES_DIR"):
         release_engine.adhoc_engine("0.5.24")
+
+
+@pytest.mark.skipif(os.environ.get("SGLANG_TEST_MATRIX") != "full",
+                    reason="the core matrix twice per copy, minutes: SGLANG_TEST_MATRIX=full (npm run test:matrix tier)")
+def test_core_matrix_and_its_unpatched_control(tmp_path):
+    """patchtools.matrix on v0.5.9: the series keeps the contract in every core scenario and stock
+    fails some (the control); the series without 0013 (<think> left in streamed reasoning, a file of
+    its own that no later diff touches) does not pass."""
+    def matrix(folder):
+        proc = subprocess.run(["bash", "scripts/patches-matrix.sh", "0.5.9", "--series", folder, "--json"], cwd=REPO,
+                              capture_output=True, text=True, timeout=3600)
+        return proc.returncode, json.loads(proc.stdout)
+    code, report = matrix(V059)
+    assert code == 0, report
+    assert report["patched"]["passed"] == report["patched"]["total"] > 0
+    assert report["stock"]["passed"] < report["stock"]["total"] and report["control_fails"]
+    broken = tmp_path / "without-0013"
+    broken.mkdir()
+    for p in series(V059):
+        if not p.name.startswith("0013"):
+            shutil.copy(p, broken / p.name)
+    code, report = matrix(broken)
+    assert code == 1 and "error" not in report["patched"], report
+    assert report["patched"]["passed"] < report["patched"]["total"]
+    assert report["patched"]["failing_by_check"].get("text_fidelity"), report["patched"]
