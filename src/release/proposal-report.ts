@@ -43,7 +43,7 @@ export function renderSummary(p: Proposal, maxDiffs = 12): string {
   const lines = [
     `# SGLang ${p.version}: ${v}`,
     "",
-    `Ported from the ${p.from.version} series: ${diffCounts(p)}.`,
+    `Ported from the ${p.from.version} series (\`${p.from.dir.split("/").slice(-2).join("/")}\`): ${diffCounts(p)}.`,
     "",
     "| step | result | time | detail |",
     "| --- | --- | --- | --- |",

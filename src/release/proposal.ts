@@ -197,6 +197,8 @@ export async function propose(o: ProposeOptions): Promise<Proposal> {
   const portMd = existsSync(join(seriesOut, "PORT.md")) ? readFileSync(join(seriesOut, "PORT.md"), "utf8") : "";
   writeFileSync(join(out, "PORT.md"), renderPortMd(p, portMd));
   writeFileSync(join(out, "SUMMARY.md"), renderSummary(p));
-  writeFileSync(join(out, "proposal.json"), `${JSON.stringify({ ...p, out: relative(o.root, out) || "." }, null, 1)}\n`);
+  // paths relative to the checkout: the folder is committed on the proposal's branch
+  const rel = (d: string) => (relative(o.root, d).startsWith("..") ? d : relative(o.root, d) || ".");
+  writeFileSync(join(out, "proposal.json"), `${JSON.stringify({ ...p, from: { ...p.from, dir: rel(p.from.dir) }, out: rel(out) }, null, 1)}\n`);
   return p;
 }

@@ -293,7 +293,7 @@ function renderSummary(p, maxDiffs = 12) {
   const lines = [
     `# SGLang ${p.version}: ${v}`,
     "",
-    `Ported from the ${p.from.version} series: ${diffCounts(p)}.`,
+    `Ported from the ${p.from.version} series (\`${p.from.dir.split("/").slice(-2).join("/")}\`): ${diffCounts(p)}.`,
     "",
     "| step | result | time | detail |",
     "| --- | --- | --- | --- |",
@@ -453,7 +453,8 @@ async function propose(o) {
   const portMd = existsSync2(join2(seriesOut, "PORT.md")) ? readFileSync2(join2(seriesOut, "PORT.md"), "utf8") : "";
   writeFileSync(join2(out, "PORT.md"), renderPortMd(p, portMd));
   writeFileSync(join2(out, "SUMMARY.md"), renderSummary(p));
-  writeFileSync(join2(out, "proposal.json"), `${JSON.stringify({ ...p, out: relative(o.root, out) || "." }, null, 1)}
+  const rel = (d) => relative(o.root, d).startsWith("..") ? d : relative(o.root, d) || ".";
+  writeFileSync(join2(out, "proposal.json"), `${JSON.stringify({ ...p, from: { ...p.from, dir: rel(p.from.dir) }, out: rel(out) }, null, 1)}
 `);
   return p;
 }
