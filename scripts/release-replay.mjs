@@ -20,7 +20,17 @@ import { parseArgs } from "node:util";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const STEPS = ["check", "matrix", "overlap", "cpu-engine", "targets"];
-export const DEFAULT_RELEASES = ["0.5.9", "0.5.10.post1", "0.5.12", "0.5.15.post1", "0.5.19", "0.5.23"];
+// 0.5.12.post1 (NeMo-RL's pin) is covered by the 0.5.12 series (its patchset.yaml releases:): the
+// replay's clean step, and the series the next step starts from.
+export const DEFAULT_RELEASES = ["0.5.9", "0.5.10.post1", "0.5.12", "0.5.12.post1", "0.5.15.post1", "0.5.19", "0.5.23"];
+
+/** patchset.yaml's releases: list (default [sglangVersion]), read without a YAML parser. */
+function coveredBy(dir) {
+  const text = readFileSync(path.join(dir, "patchset.yaml"), "utf8");
+  const own = text.match(/^sglangVersion:\s*"?([^"\s]+)"?/m)?.[1];
+  const list = text.match(/^releases:\s*\[([^\]]*)\]/m)?.[1];
+  return list ? list.split(",").map((v) => v.trim().replace(/^"|"$/g, "")) : [own];
+}
 
 function propose(version, from, out, steps) {
   const skip = STEPS.filter((s) => !steps.includes(s)).flatMap((s) => ["--skip", s]);
@@ -80,6 +90,8 @@ export function markdown(report) {
       "",
       `## Without history: each release ported straight from the ${report.releases[0]} series`,
       "",
+      `(${report.replay[0]?.release}: the replay's first step.) Port only; what taking the nearest series saves is the difference in hunks.`,
+      "",
       "| release | clean or conflicted | diffs: merged / upstream / conflicted | hunks (own) | port time |",
       "| --- | --- | --- | --- | --- |",
       ...report.straight.map((r) => `| ${r.release} | ${r.clean ? "clean" : "conflicted"} | ${r.diffs}: ${r.merged} / ${r.upstream.length} / ${r.conflicted.length} | ${r.hunks} (${r.ownHunks}) | ${r.portSeconds} s |`),
@@ -99,6 +111,12 @@ async function main() {
     const [v, dir] = s.split("=");
     where[v] = path.resolve(dir);
   }
+  // a release without a folder of its own: the series that lists it in releases:
+  for (const v of releases)
+    if (!existsSync(path.join(where[v], "patchset.yaml"))) {
+      const covering = Object.values(where).find((d) => existsSync(path.join(d, "patchset.yaml")) && coveredBy(d).includes(v));
+      if (covering) where[v] = covering;
+    }
   for (const v of releases.slice(0, -1)) if (!existsSync(path.join(where[v], "patchset.yaml"))) throw new Error(`no series for ${v} at ${where[v]} (--series ${v}=DIR)`);
   const cache = path.join(ROOT, ".cache/release-replay");
   mkdirSync(cache, { recursive: true });
@@ -108,7 +126,7 @@ async function main() {
     const [from, to] = [releases[i - 1], releases[i]];
     process.stderr.write(`replay: ${to} from the ${from} series (${path.relative(ROOT, where[from]) || where[from]})\n`);
     const { result, wall } = propose(to, where[from], path.join(cache, `sglang-v${to}`), steps);
-    replay.push(row(to, from, result, wall));
+    replay.push(row(to, result.from.version === from ? from : `${from} (the ${result.from.version} series)`, result, wall));
     process.stderr.write(`replay: ${to}: ${replay.at(-1).verdict}, ${replay.at(-1).hunks} hunks, ${wall} s\n`);
     if (values.straight && i > 1) {
       const s = propose(to, where[releases[0]], path.join(cache, `straight-sglang-v${to}`), []);
