@@ -119,6 +119,13 @@ describe("release:propose", () => {
     expect(code).toBe(1);
     expect(result).toMatchObject({ ok: false, clean: true });
     expect((result.steps as { name: string; detail: string }[]).find((s) => s.name === "matrix")!.detail).toContain("(the control must fail some)");
+    const engine = await runReleasePropose(["0.5.24", "--out", outDir(), "--pypi-json", pypiWith("0.5.24")], {
+      root: ROOT,
+      runTool: tools(MERGED, 0, { pytest: done(2, "E   ValueError: SGLANG_TEST_RELEASE_ENGINE: no registered release at or below 0.5.24\n1 error in 2.10s\n") }).run,
+      readTag: confirmAll,
+    });
+    expect(engine.code).toBe(1);
+    expect((engine.result.steps as { name: string; status: string; detail: string }[]).find((s) => s.name === "cpu-engine")).toMatchObject({ status: "failed", detail: "1 error in 2.10s: ValueError: SGLANG_TEST_RELEASE_ENGINE: no registered release at or below 0.5.24" });
     const skipped = await runReleasePropose(["0.5.24", "--out", outDir(), "--pypi-json", pypiWith("0.5.24"), "--skip", "cpu-engine"], { root: ROOT, runTool: tools(MERGED, 0).run, readTag: confirmAll });
     expect(skipped.code).toBe(1);
     expect(skipped.result).toMatchObject({ ok: false, clean: true });

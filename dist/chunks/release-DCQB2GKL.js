@@ -437,7 +437,9 @@ async function propose(o) {
     const py = existsSync2(join2(o.root, ".venv/bin/python")) ? join2(o.root, ".venv/bin/python") : "python3";
     const e = await tool([py, "-m", "pytest", "test/python/cpu_engine/test_real_server_later.py", "-k", "test_verify_suite_passes_on_the_patched_server", "-q", "-p", "no:cacheprovider", "-rs"], "cpu-engine", { SGLANG_TEST_RELEASE_ENGINE: `${o.version}=${seriesOut}`, CI: "true" }, 18e5);
     const summary = lastLine(e.stdout.split("\n").filter((l) => /passed|failed|error|skipped|no tests ran/.test(l)).join("\n")) || lastLine(e.stderr);
-    steps.push({ name: "cpu-engine", status: e.code === 0 && /\bpassed\b/.test(summary) && !/failed|error|skipped/.test(summary) ? "passed" : "failed", seconds: e.seconds, detail: summary || `exit ${e.code}` });
+    const passed = e.code === 0 && /\bpassed\b/.test(summary) && !/failed|error|skipped/.test(summary);
+    const why = passed ? "" : (e.stdout.split("\n").find((l) => /^E\s+\S/.test(l)) ?? e.stdout.split("\n").find((l) => /^SKIPPED/.test(l)) ?? "").replace(/^E\s+/, "").trim().slice(0, 200);
+    steps.push({ name: "cpu-engine", status: passed ? "passed" : "failed", seconds: e.seconds, detail: `${summary || `exit ${e.code}`}${why ? `: ${why}` : ""}` });
   }
   if (skip.has("targets")) steps.push({ name: "targets", status: "skipped", detail: "skipped (--skip)" });
   else {
