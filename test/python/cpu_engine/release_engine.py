@@ -107,10 +107,12 @@ class EngineSpec:
         return f"v{self.version}"
 
 
-REGISTERED: dict[str, EngineSpec] = {
+ENGINES: dict[str, EngineSpec] = {
     "0.5.23": EngineSpec("0.5.23", "sglang-v0.5.23", upstream_response_token_ids=True, upstream_sglext_ids=True,
                          own_env=("bash", "scripts/cpu-engine-env-0.5.23.sh")),
 }
+# The registry above; SGLANG_TEST_RELEASE_ENGINE=VERSION=DIR replaces ENGINES by one ad-hoc launch.
+REGISTERED: dict[str, EngineSpec] = dict(ENGINES)
 
 
 def _release_key(version: str) -> tuple:
@@ -133,8 +135,9 @@ def adhoc_engine(text: str, registered: dict[str, EngineSpec] = REGISTERED) -> E
                       cpu_enable_of=near.version)
 
 
-_ADHOC = os.environ.get("SGLANG_TEST_RELEASE_ENGINE")
-ENGINES: dict[str, EngineSpec] = {adhoc_engine(_ADHOC).version: adhoc_engine(_ADHOC)} if _ADHOC else REGISTERED
+if os.environ.get("SGLANG_TEST_RELEASE_ENGINE"):
+    _adhoc = adhoc_engine(os.environ["SGLANG_TEST_RELEASE_ENGINE"])
+    ENGINES = {_adhoc.version: _adhoc}
 
 
 def engine_env(spec: EngineSpec) -> str:
