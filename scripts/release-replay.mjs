@@ -13,7 +13,7 @@
 // proposal steps run (default port,check,targets: the heavy ones are minutes per release each;
 // add matrix,overlap,cpu-engine where the machine allows).
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -40,6 +40,18 @@ function propose(version, from, out, steps) {
   const result = r.stdout.trim() ? JSON.parse(r.stdout) : undefined;
   if (!result || !result.steps) throw new Error(`release:propose ${version} from ${from} gave no proposal (exit ${r.status}):\n${r.stderr.slice(-2000)}`);
   return { result, wall, code: r.status };
+}
+
+/** A series' diffs by subject (NNNN- and .patch stripped): what a diff is, whatever its number. */
+function subjects(dir) {
+  return existsSync(dir) ? readdirSync(dir).filter((f) => /^\d{4}-.*\.patch$/.test(f)).map((f) => f.slice(5, -6)) : [];
+}
+
+/** What the person who finished the next release's series changed against the series ported to it. */
+export function byHand(fromDir, toDir) {
+  const [before, after] = [subjects(fromDir), subjects(toDir)];
+  if (!after.length || fromDir === toDir) return undefined;
+  return { dropped: before.filter((x) => !after.includes(x)), added: after.filter((x) => !before.includes(x)) };
 }
 
 /** One replay row from a proposal result. */
@@ -84,6 +96,11 @@ export function markdown(report) {
     "Conflicted diffs per step (hunks, own):",
     "",
     ...report.replay.map((r) => `- ${r.release}: ${conflicts(r)}${r.upstream.length ? `; dropped as already upstream: ${r.upstream.join(", ")}` : ""}`),
+    "",
+    "What the finished series of each release changed by hand against the series ported to it (diffs by subject;",
+    "why: each series' README):",
+    "",
+    ...report.replay.filter((r) => r.byHand).map((r) => `- ${r.release}: ${r.byHand.dropped.length ? `no longer needs ${r.byHand.dropped.join(", ")}` : "drops none"}${r.byHand.added.length ? `; new or renamed: ${r.byHand.added.join(", ")}` : ""}`),
   ];
   if (report.straight?.length) {
     lines.push(
@@ -126,7 +143,7 @@ async function main() {
     const [from, to] = [releases[i - 1], releases[i]];
     process.stderr.write(`replay: ${to} from the ${from} series (${path.relative(ROOT, where[from]) || where[from]})\n`);
     const { result, wall } = propose(to, where[from], path.join(cache, `sglang-v${to}`), steps);
-    replay.push(row(to, result.from.version === from ? from : `${from} (the ${result.from.version} series)`, result, wall));
+    replay.push({ ...row(to, result.from.version === from ? from : `${from} (the ${result.from.version} series)`, result, wall), byHand: byHand(where[from], where[to]) });
     process.stderr.write(`replay: ${to}: ${replay.at(-1).verdict}, ${replay.at(-1).hunks} hunks, ${wall} s\n`);
     if (values.straight && i > 1) {
       const s = propose(to, where[releases[0]], path.join(cache, `straight-sglang-v${to}`), []);
