@@ -160,7 +160,10 @@ async function main() {
   const report = { when: new Date().toISOString().replace(/\.\d+Z$/, "Z"), machine: `the shared ${cpu}`, releases, steps, series: Object.fromEntries(Object.entries(where).map(([v, d]) => [v, path.relative(ROOT, d).startsWith("..") ? d : path.relative(ROOT, d)])), replay, straight };
   const out = values.out ?? path.join(ROOT, "bench/release-replay");
   writeFileSync(`${out}.json`, `${JSON.stringify(report, null, 1)}\n`);
-  writeFileSync(`${out}.md`, markdown(report));
+  // the last step's SUMMARY.md, as the pull request's body shows it to a reviewer
+  const shown = releases.at(-1);
+  const summary = readFileSync(path.join(cache, `sglang-v${shown}`, "SUMMARY.md"), "utf8");
+  writeFileSync(`${out}.md`, `${markdown(report)}\n## The ${shown} proposal as a reviewer sees it (its SUMMARY.md, the pull request's body)\n\n${summary.replace(/^# /, "### ")}`);
   process.stderr.write(markdown(report));
 }
 
