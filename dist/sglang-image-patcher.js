@@ -22,20 +22,20 @@ async function main(argv) {
   const asksForHelp = rest.includes("--help") || rest.includes("-h");
   if (command === "build") {
     if (asksForHelp) {
-      const { BUILD_IMAGE_HELP, parseBuildImageArgs } = await import("./chunks/build-image-args-RPPXOYFW.js");
+      const { BUILD_IMAGE_HELP, parseBuildImageArgs } = await import("./chunks/build-image-args-W5RHCPOC.js");
       if (helpRequested(() => parseBuildImageArgs(rest).help)) return printHelp(BUILD_IMAGE_HELP);
     }
-    return (await import("./chunks/build-image-YSSCNONI.js")).buildImage(rest);
+    return (await import("./chunks/build-image-OHR4WLDO.js")).buildImage(rest);
   }
   if (command === "verify") {
     if (asksForHelp) {
-      const { VERIFY_IMAGE_HELP, parseVerifyImageArgs } = await import("./chunks/verify-image-args-L3WGNI6M.js");
+      const { VERIFY_IMAGE_HELP, parseVerifyImageArgs } = await import("./chunks/verify-image-args-CTNSAVWT.js");
       if (helpRequested(() => parseVerifyImageArgs(rest).help)) return printHelp(VERIFY_IMAGE_HELP);
     }
-    return (await import("./chunks/verify-image-BQLHZYHU.js")).verifyImage(rest);
+    return (await import("./chunks/verify-image-EY3LOM75.js")).verifyImage(rest);
   }
-  if (command === "index") return (await import("./chunks/index-image-4HQNA5V2.js")).indexImage(rest);
-  if (command === "bases") return (await import("./chunks/bases-update-HZJVEKWN.js")).basesUpdate(rest);
+  if (command === "index") return (await import("./chunks/index-image-DFVE2AHU.js")).indexImage(rest);
+  if (command === "bases") return (await import("./chunks/bases-update-5DQYUT6D.js")).basesUpdate(rest);
   if (command === "release-watch") return (await import("./chunks/release-DCQB2GKL.js")).releaseWatch(rest);
   if (command === "release-propose") return (await import("./chunks/release-DCQB2GKL.js")).releasePropose(rest);
   if (command === void 0 || command === "--help" || command === "-h" || command === "help") return printHelp(USAGE);

@@ -2,9 +2,9 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs
-} from "./chunk-VSKJ5XQC.js";
+} from "./chunk-TW4Q4VT6.js";
 import "./chunk-RWPITNTV.js";
-import "./chunk-2DPQ4ZWD.js";
+import "./chunk-NHCFDP4K.js";
 import "./chunk-F7NKY5RN.js";
 import "./chunk-XZ5HVHTB.js";
 import "./chunk-U4OZQXGD.js";

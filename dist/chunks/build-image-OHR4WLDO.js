@@ -1,7 +1,7 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
   findAttestations
-} from "./chunk-H65KSGSZ.js";
+} from "./chunk-UFERYYEZ.js";
 import {
   NO_GPU_HELP,
   checkCliOptions,
@@ -12,25 +12,25 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-KQ5QUEC3.js";
+} from "./chunk-SHHNDFSU.js";
 import {
   BASE_DIGEST_LABEL,
   LABEL_PREFIX,
   newRunId
-} from "./chunk-GOE2CSES.js";
+} from "./chunk-UT77QPIQ.js";
 import {
   readProvenance
 } from "./chunk-H2LRGXZ3.js";
 import {
   readSigningKeyFile
-} from "./chunk-F3X2XTX2.js";
+} from "./chunk-OAYQ3OHT.js";
 import {
   REPO_ROOT
 } from "./chunk-HFOA7Y4D.js";
 import {
   createLogger,
   loadConfig
-} from "./chunk-A44IABZ7.js";
+} from "./chunk-OEZNK4SL.js";
 import {
   exitCodeFor,
   printResult,
@@ -39,8 +39,8 @@ import {
 import {
   BUILD_IMAGE_HELP,
   parseBuildImageArgs
-} from "./chunk-6VOV27BP.js";
-import "./chunk-2DPQ4ZWD.js";
+} from "./chunk-Q64DR4EN.js";
+import "./chunk-NHCFDP4K.js";
 import "./chunk-EQWIFDFB.js";
 import {
   ProgressStreamError
@@ -51,7 +51,7 @@ import {
   attachAttestation,
   buildStatement,
   signStatement
-} from "./chunk-EOE5HTZ3.js";
+} from "./chunk-23OKPUUQ.js";
 import {
   readRegistryTag
 } from "./chunk-LHFICXII.js";
@@ -591,7 +591,7 @@ async function runTarget(planned, deps) {
             baseDir: deps.configDir,
             repoRoot: deps.repoRoot,
             runId,
-            sglangVersion: plan.patchSet.sglangVersion,
+            sglangVersion: plan.sglangVersion,
             onOutput: (text) => logger.stream("verify", text),
             signal
           })
@@ -740,7 +740,7 @@ async function buildImage(argv) {
       const attest = { dir: path3.resolve(args.attestationDir), builderVersion: builderVersion(), ...signingKey ? { signingKey } : {} };
       results.push(await runTarget(p, { engine, logger, repoRoot: REPO_ROOT, configDir: config.dir, signal: cancel.signal, leftovers: cancel.leftovers, attest }));
     }
-    const { indexesOfRun } = await import("./make-index-35RDFXUI.js");
+    const { indexesOfRun } = await import("./make-index-QTQAFPR5.js");
     const indexes = await indexesOfRun(config, results, {
       force: Boolean(args.force),
       attest: { dir: path3.resolve(args.attestationDir), ...signingKey ? { signingKey } : {}, builder: { version: builderVersion(), revision: provenance.revision, source: provenance.source } },

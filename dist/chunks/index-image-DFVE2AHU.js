@@ -1,32 +1,32 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
   parseVerifyImageArgs
-} from "./chunk-VSKJ5XQC.js";
+} from "./chunk-TW4Q4VT6.js";
 import "./chunk-RWPITNTV.js";
 import {
   makeIndex
-} from "./chunk-3B7A23EE.js";
+} from "./chunk-WFPH3LNI.js";
 import {
   readProvenance
 } from "./chunk-H2LRGXZ3.js";
 import {
   readSigningKeyFile
-} from "./chunk-F3X2XTX2.js";
+} from "./chunk-OAYQ3OHT.js";
 import {
   REPO_ROOT
 } from "./chunk-HFOA7Y4D.js";
 import {
   createLogger,
   loadConfig
-} from "./chunk-A44IABZ7.js";
+} from "./chunk-OEZNK4SL.js";
 import {
   exitCodeFor,
   printResult,
   reportError
 } from "./chunk-ZDNMUVQU.js";
-import "./chunk-2DPQ4ZWD.js";
+import "./chunk-NHCFDP4K.js";
 import "./chunk-LRJ6VPQL.js";
-import "./chunk-EOE5HTZ3.js";
+import "./chunk-23OKPUUQ.js";
 import "./chunk-LHFICXII.js";
 import "./chunk-YKZH4FPT.js";
 import {
@@ -134,7 +134,7 @@ async function indexImage(argv) {
       (i) => args.indexes.length === 0 && args.releases.length === 0 || args.indexes.includes(i.tag) || i.targets.some((t) => args.releases.includes(config.targets.get(t).release ?? ""))
     );
     const provenance = readProvenance(REPO_ROOT, config.source);
-    const { showAttestation } = await import("./show-attestation-2SLFLJOH.js");
+    const { showAttestation } = await import("./show-attestation-2YT5P2VD.js");
     for (const index of selected) {
       const targets = index.targets.map((t) => config.targets.get(t));
       const repository = args.image ?? targets[0].image;

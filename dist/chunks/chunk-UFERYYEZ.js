@@ -4,7 +4,7 @@ import {
   BUNDLE_PREDICATE_ANNOTATION,
   INTOTO_PREDICATE_ANNOTATION,
   IN_TOTO_MEDIA_TYPE
-} from "./chunk-EOE5HTZ3.js";
+} from "./chunk-23OKPUUQ.js";
 import {
   MANIFEST_TYPES,
   registryBaseUrl,

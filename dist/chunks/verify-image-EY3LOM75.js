@@ -2,7 +2,7 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs
-} from "./chunk-VSKJ5XQC.js";
+} from "./chunk-TW4Q4VT6.js";
 import "./chunk-RWPITNTV.js";
 import {
   imageSglangVersion,
@@ -11,21 +11,21 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-KQ5QUEC3.js";
-import "./chunk-GOE2CSES.js";
+} from "./chunk-SHHNDFSU.js";
+import "./chunk-UT77QPIQ.js";
 import {
   REPO_ROOT
 } from "./chunk-HFOA7Y4D.js";
 import {
   createLogger,
   loadConfig
-} from "./chunk-A44IABZ7.js";
+} from "./chunk-OEZNK4SL.js";
 import {
   exitCodeFor,
   printResult,
   reportError
 } from "./chunk-ZDNMUVQU.js";
-import "./chunk-2DPQ4ZWD.js";
+import "./chunk-NHCFDP4K.js";
 import "./chunk-EQWIFDFB.js";
 import "./chunk-LRJ6VPQL.js";
 import "./chunk-YKZH4FPT.js";
@@ -50,7 +50,7 @@ async function verifyImage(argv) {
     }
     image = args.image;
     if (args.attestation) {
-      const { showAttestation } = await import("./show-attestation-2SLFLJOH.js");
+      const { showAttestation } = await import("./show-attestation-2YT5P2VD.js");
       const shown = await showAttestation(image, args.publicKey, logger, process.env, args.keyless, args.insecureIgnoreSignature);
       printResult(shown.result);
       return shown.exitCode;

@@ -4,7 +4,7 @@ import {
   STATEMENT_TYPE,
   attachAttestation,
   signStatement
-} from "./chunk-EOE5HTZ3.js";
+} from "./chunk-23OKPUUQ.js";
 import {
   MANIFEST_TYPES,
   registryBaseUrl,

@@ -2,14 +2,14 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   createLogger,
   loadConfig
-} from "./chunk-A44IABZ7.js";
+} from "./chunk-OEZNK4SL.js";
 import {
   exitCodeFor,
   printResult,
   reportError,
   require_dist
 } from "./chunk-ZDNMUVQU.js";
-import "./chunk-2DPQ4ZWD.js";
+import "./chunk-NHCFDP4K.js";
 import "./chunk-LRJ6VPQL.js";
 import {
   MANIFEST_TYPES,

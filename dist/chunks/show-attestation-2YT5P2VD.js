@@ -7,14 +7,14 @@ import {
   findAttestations,
   readImage,
   readIndexEntries
-} from "./chunk-H65KSGSZ.js";
+} from "./chunk-UFERYYEZ.js";
 import {
   BASE_DIGEST_LABEL,
   LABEL_PREFIX
-} from "./chunk-GOE2CSES.js";
+} from "./chunk-UT77QPIQ.js";
 import {
   readPublicKeyFile
-} from "./chunk-F3X2XTX2.js";
+} from "./chunk-OAYQ3OHT.js";
 import {
   BUNDLE_MEDIA_TYPE,
   IN_TOTO_MEDIA_TYPE,
@@ -22,7 +22,7 @@ import {
   SIGNED_ANNOTATION,
   envelopeVerifies,
   parseStatement
-} from "./chunk-EOE5HTZ3.js";
+} from "./chunk-23OKPUUQ.js";
 import "./chunk-LHFICXII.js";
 import {
   resolveRegistryAuth

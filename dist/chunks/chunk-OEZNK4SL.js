@@ -4,7 +4,7 @@ import {
 } from "./chunk-ZDNMUVQU.js";
 import {
   validateConfig
-} from "./chunk-2DPQ4ZWD.js";
+} from "./chunk-NHCFDP4K.js";
 import {
   stripAnsi
 } from "./chunk-LRJ6VPQL.js";

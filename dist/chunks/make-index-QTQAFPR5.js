@@ -3,8 +3,8 @@ import {
   indexesOfRun,
   makeIndex,
   membersFromRun
-} from "./chunk-3B7A23EE.js";
-import "./chunk-EOE5HTZ3.js";
+} from "./chunk-WFPH3LNI.js";
+import "./chunk-23OKPUUQ.js";
 import "./chunk-LHFICXII.js";
 import "./chunk-YKZH4FPT.js";
 import "./chunk-F7NKY5RN.js";

@@ -2,8 +2,8 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   BUILD_IMAGE_HELP,
   parseBuildImageArgs
-} from "./chunk-6VOV27BP.js";
-import "./chunk-2DPQ4ZWD.js";
+} from "./chunk-Q64DR4EN.js";
+import "./chunk-NHCFDP4K.js";
 import "./chunk-F7NKY5RN.js";
 import "./chunk-XZ5HVHTB.js";
 import "./chunk-U4OZQXGD.js";

@@ -2,7 +2,7 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   loadPublicKey,
   loadSigningKey
-} from "./chunk-EOE5HTZ3.js";
+} from "./chunk-23OKPUUQ.js";
 import {
   UserError
 } from "./chunk-XZ5HVHTB.js";
