@@ -70,6 +70,8 @@ export interface Proposal {
   matrix?: { patched: MatrixCounts; stock: MatrixCounts };
   clauses?: ClauseRow[];
   targets?: TargetAnswer[];
+  /** The Python layer the matrix and overlap ran with (envRelease). */
+  env?: { release: string; requirements: string | null; borrowed: boolean };
   seconds: number;
 }
 
@@ -83,6 +85,15 @@ export interface ProposeOptions {
   readTag?: TagReader;
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
+}
+
+/** Which release's Python layer (scripts/release-env.sh) imports VERSION's code: its own
+ * requirements/sglang-VERSION.txt, else the series' release's (borrowed), else neither (.venv). */
+export function envRelease(root: string, version: string, fromVersion: string): { release: string; requirements: string | null; borrowed: boolean } {
+  const req = (v: string) => `requirements/sglang-${v}.txt`;
+  if (existsSync(join(root, req(version)))) return { release: version, requirements: req(version), borrowed: false };
+  if (existsSync(join(root, req(fromVersion)))) return { release: fromVersion, requirements: req(fromVersion), borrowed: true };
+  return { release: version, requirements: null, borrowed: false };
 }
 
 function parseJson<T>(text: string): T | undefined {
@@ -144,11 +155,14 @@ export async function propose(o: ProposeOptions): Promise<Proposal> {
   }
   p.clean = steps.find((s) => s.name === "port")?.status === "passed" && steps.find((s) => s.name === "check")?.status === "passed";
 
-  // The interpreter that imports the release (its own layer when requirements/sglang-V.txt exists).
+  // The interpreter that imports the release: its own layer (requirements/sglang-V.txt), else the
+  // layer of the release the series comes from (a new release has no file yet, and the nearest
+  // release's pins are the best guess: 0.5.12's soundfile, say), else .venv.
   let python: string | undefined;
   const needsPython = ["matrix", "overlap"].some((s) => !skip.has(s as StepName)) && !blocked;
   if (needsPython) {
-    const venv = await tool(["bash", join(o.root, "scripts/release-env.sh"), o.version], "check");
+    p.env = envRelease(o.root, o.version, o.from.sglangVersion);
+    const venv = await tool(["bash", join(o.root, "scripts/release-env.sh"), p.env.release], "check");
     if (venv.code === 0 && lastLine(venv.stdout)) python = join(lastLine(venv.stdout), "bin/python");
   }
   const pythonArgs = python ? ["--python", python] : [];

@@ -8,6 +8,7 @@
 import { join, relative } from "node:path";
 import { classify, coverageUpTo, nearestSeries, supportedReleases, type Coverage, type ReleaseState } from "./coverage.js";
 import type { PypiReleases } from "./pypi-releases.js";
+import { envRelease } from "./proposal.js";
 import { lastLine, type RunTool } from "./run-tool.js";
 import { compareText } from "./versions.js";
 
@@ -64,8 +65,8 @@ export async function watch(o: WatchOptions): Promise<WatchResult> {
     const check = await o.runTool(["bash", join(o.root, "scripts/patches-check.sh"), row.version], { cwd: o.root, env: { ...process.env, SGLANG_PATCH_DIR: series.dir }, label: `probe ${row.version}` });
     row.probe = { applies: check.code === 0, seconds: check.seconds };
     if (check.code !== 0) continue;
-    // the interpreter that imports this release (its own layer when requirements/sglang-V.txt exists)
-    const venv = await o.runTool(["bash", join(o.root, "scripts/release-env.sh"), row.version], { cwd: o.root, label: `probe ${row.version}` });
+    // the interpreter that imports this release: its own layer, else the series' release's (envRelease)
+    const venv = await o.runTool(["bash", join(o.root, "scripts/release-env.sh"), envRelease(o.root, row.version, series.sglangVersion).release], { cwd: o.root, label: `probe ${row.version}` });
     const python = venv.code === 0 && lastLine(venv.stdout) ? ["--python", join(lastLine(venv.stdout), "bin/python")] : [];
     const m = await o.runTool(["bash", join(o.root, "scripts/patches-matrix.sh"), row.version, "--series", series.dir, ...python], { cwd: o.root, label: `probe ${row.version}` });
     row.probe = { applies: true, matrix: lastLine(m.stdout.split("\n").filter((l) => l.startsWith("patched")).join("\n")) || lastLine(m.stderr), coreMatrixPasses: m.code === 0, seconds: Math.round((check.seconds + m.seconds) * 10) / 10 };

@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { runReleasePropose } from "../../src/cli/release.js";
 import { candidateTargets, readTargets, targetsYaml, type TagReader } from "../../src/release/image-targets.js";
 import type { RunTool, ToolResult } from "../../src/release/run-tool.js";
+import { envRelease } from "../../src/release/proposal.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const RECORDED = path.join(ROOT, "test/unit/fixtures/pypi/sglang-recorded.json");
@@ -30,11 +31,13 @@ const CLAUSES = { clauses: [{ id: "chat.nonstream-ids", text: "t", stock: false,
 const MATRIX_OK = { patched: { passed: 40, total: 40 }, stock: { passed: 9, total: 40 }, patched_passes: true, control_fails: true };
 
 /** Stand-ins for the python tools: records each call's tool name; `port` answers as given. */
-function tools(port: unknown, portCode: number, over: Partial<Record<string, ToolResult>> = {}): { run: RunTool; calls: string[] } {
+function tools(port: unknown, portCode: number, over: Partial<Record<string, ToolResult>> = {}): { run: RunTool; calls: string[]; argv: string[][] } {
   const calls: string[] = [];
+  const seen: string[][] = [];
   const run: RunTool = async (argv, opts) => {
     const name = argv[0]!.endsWith("python") || argv[0] === "python3" ? "pytest" : path.basename(argv[1]!);
     calls.push(name);
+    seen.push(argv);
     if (over[name]) return over[name]!;
     if (name === "patches-port.sh") {
       const out = argv[argv.indexOf("--out") + 1]!;
@@ -49,7 +52,7 @@ function tools(port: unknown, portCode: number, over: Partial<Record<string, Too
     if (name === "pytest") return done(0, "1 passed, 40 deselected in 95.00s\n");
     throw new Error(`unexpected tool ${argv.join(" ")}`);
   };
-  return { run, calls };
+  return { run, calls, argv: seen };
 }
 
 const confirmAll: TagReader = async (ref) => ({ ref, present: true, manifestDigest: "sha256:abc" });
@@ -71,6 +74,22 @@ const outDir = () => path.join(mkdtempSync(path.join(os.tmpdir(), "proposal-")),
 afterEach(() => vi.restoreAllMocks());
 const quiet = () => vi.spyOn(process.stderr, "write").mockImplementation(() => true);
 
+describe("envRelease: the Python layer a proposal's matrix and overlap run with", () => {
+  const root = () => {
+    const r = mkdtempSync(path.join(os.tmpdir(), "envrel-"));
+    mkdirSync(path.join(r, "requirements"));
+    return r;
+  };
+  it("the release's own requirements file wins; else the series' release's is borrowed; else .venv", () => {
+    const r = root();
+    expect(envRelease(r, "0.5.13", "0.5.12")).toEqual({ release: "0.5.13", requirements: null, borrowed: false });
+    writeFileSync(path.join(r, "requirements/sglang-0.5.12.txt"), "soundfile==0.13.1\n");
+    expect(envRelease(r, "0.5.13", "0.5.12")).toEqual({ release: "0.5.12", requirements: "requirements/sglang-0.5.12.txt", borrowed: true });
+    writeFileSync(path.join(r, "requirements/sglang-0.5.13.txt"), "soundfile==0.13.1\n");
+    expect(envRelease(r, "0.5.13", "0.5.12")).toEqual({ release: "0.5.13", requirements: "requirements/sglang-0.5.13.txt", borrowed: false });
+  });
+});
+
 describe("release:propose", () => {
   it("every step passed: exit 0, READY, the folder holds series/, PORT.md, targets.yaml, SUMMARY.md, proposal.json", async () => {
     quiet();
@@ -80,8 +99,11 @@ describe("release:propose", () => {
     expect(code).toBe(0);
     expect(result).toMatchObject({ ok: true, clean: true, version: "0.5.24", from: { version: "0.5.23" } });
     expect(t.calls).toEqual(["patches-port.sh", "patches-check.sh", "release-env.sh", "patches-matrix.sh", "patches-overlap.sh", "pytest"]);
+    // 0.5.24 has no requirements file: the matrix and overlap ran in the 0.5.23 series' layer
+    expect(t.argv.find((a) => a[1]!.endsWith("release-env.sh"))!.slice(2)).toEqual(["0.5.23"]);
     const summary = readFileSync(path.join(out, "SUMMARY.md"), "utf8");
     expect(summary.split("\n")[0]).toBe("# SGLang 0.5.24: READY");
+    expect(summary).toContain("Python layer: the 0.5.23 one (`requirements/sglang-0.5.23.txt`; 0.5.24 has no requirements file yet)");
     expect(summary).toMatch(/\| matrix \| passed \| 1\.5 s \| patched 40\/40 scenarios keep the contract; unpatched control 9\/40 \|/);
     expect(summary).toContain("No longer needed (the release already contains them): `0002-b.patch`");
     expect(summary).toContain("stock 0.5.24 already satisfies 1 of 2 clauses (chat.flag-false-stock)");

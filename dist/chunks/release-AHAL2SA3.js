@@ -311,6 +311,7 @@ function renderSummary(p, maxDiffs = 12) {
     }
     if (conflicted.length > maxDiffs) lines.push(`- ... and ${conflicted.length - maxDiffs} more conflicted diffs in PORT.md`);
   }
+  if (p.env?.borrowed) lines.push("", `Python layer: the ${p.env.release} one (\`${p.env.requirements}\`; ${p.version} has no requirements file yet): if matrix or overlap failed on an import, add \`requirements/sglang-${p.version}.txt\`.`);
   const dropped = p.diffs.filter((d) => d.status === "upstream");
   if (dropped.length) lines.push("", `No longer needed (the release already contains them): ${dropped.map((d) => `\`${d.source}\``).join(", ")}.`);
   if (p.clauses) {
@@ -357,6 +358,12 @@ function renderPortMd(p, toolPortMd) {
 
 // src/release/proposal.ts
 var STEPS = ["port", "check", "matrix", "overlap", "cpu-engine", "targets"];
+function envRelease(root, version, fromVersion) {
+  const req = (v) => `requirements/sglang-${v}.txt`;
+  if (existsSync2(join2(root, req(version)))) return { release: version, requirements: req(version), borrowed: false };
+  if (existsSync2(join2(root, req(fromVersion)))) return { release: fromVersion, requirements: req(fromVersion), borrowed: true };
+  return { release: version, requirements: null, borrowed: false };
+}
 function parseJson(text) {
   const start = text.indexOf("{");
   if (start < 0) return void 0;
@@ -413,7 +420,8 @@ async function propose(o) {
   let python;
   const needsPython = ["matrix", "overlap"].some((s) => !skip.has(s)) && !blocked;
   if (needsPython) {
-    const venv = await tool(["bash", join2(o.root, "scripts/release-env.sh"), o.version], "check");
+    p.env = envRelease(o.root, o.version, o.from.sglangVersion);
+    const venv = await tool(["bash", join2(o.root, "scripts/release-env.sh"), p.env.release], "check");
     if (venv.code === 0 && lastLine(venv.stdout)) python = join2(lastLine(venv.stdout), "bin/python");
   }
   const pythonArgs = python ? ["--python", python] : [];
@@ -483,7 +491,7 @@ async function watch(o) {
     const check = await o.runTool(["bash", join3(o.root, "scripts/patches-check.sh"), row.version], { cwd: o.root, env: { ...process.env, SGLANG_PATCH_DIR: series.dir }, label: `probe ${row.version}` });
     row.probe = { applies: check.code === 0, seconds: check.seconds };
     if (check.code !== 0) continue;
-    const venv = await o.runTool(["bash", join3(o.root, "scripts/release-env.sh"), row.version], { cwd: o.root, label: `probe ${row.version}` });
+    const venv = await o.runTool(["bash", join3(o.root, "scripts/release-env.sh"), envRelease(o.root, row.version, series.sglangVersion).release], { cwd: o.root, label: `probe ${row.version}` });
     const python = venv.code === 0 && lastLine(venv.stdout) ? ["--python", join3(lastLine(venv.stdout), "bin/python")] : [];
     const m = await o.runTool(["bash", join3(o.root, "scripts/patches-matrix.sh"), row.version, "--series", series.dir, ...python], { cwd: o.root, label: `probe ${row.version}` });
     row.probe = { applies: true, matrix: lastLine(m.stdout.split("\n").filter((l) => l.startsWith("patched")).join("\n")) || lastLine(m.stderr), coreMatrixPasses: m.code === 0, seconds: Math.round((check.seconds + m.seconds) * 10) / 10 };
