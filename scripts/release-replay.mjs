@@ -83,7 +83,7 @@ export function markdown(report) {
   const lines = [
     "# Replay: each release proposed from the series before it",
     "",
-    `Recorded ${report.when} by \`npm run release:replay\` (scripts/release-replay.mjs) on ${report.machine}. Pretend the newest`,
+    `Recorded ${report.when} by \`npm run release:replay${report.args?.length ? ` -- ${report.args.join(" ")}` : ""}\` (scripts/release-replay.mjs) on ${report.machine}. Pretend the newest`,
     `supported release is ${report.releases[0]}, then propose each later one in turn from the nearest series that existed at`,
     `that step (the previous release's, as finished by hand). Steps run: port, ${report.steps.join(", ")}; the others were left`,
     "out (`--skip`), so no row can be READY: \"clean\" means every diff merged and the series passes patches:check.",
@@ -157,7 +157,7 @@ async function main() {
       return "unknown machine";
     }
   })();
-  const report = { when: new Date().toISOString().replace(/\.\d+Z$/, "Z"), machine: `the shared ${cpu}`, releases, steps, series: Object.fromEntries(Object.entries(where).map(([v, d]) => [v, path.relative(ROOT, d).startsWith("..") ? d : path.relative(ROOT, d)])), replay, straight };
+  const report = { when: new Date().toISOString().replace(/\.\d+Z$/, "Z"), args: process.argv.slice(2), machine: `the shared ${cpu}`, releases, steps, series: Object.fromEntries(Object.entries(where).map(([v, d]) => [v, path.relative(ROOT, d).startsWith("..") ? d : path.relative(ROOT, d)])), replay, straight };
   const out = values.out ?? path.join(ROOT, "bench/release-replay");
   writeFileSync(`${out}.json`, `${JSON.stringify(report, null, 1)}\n`);
   // the last step's SUMMARY.md, as the pull request's body shows it to a reviewer
