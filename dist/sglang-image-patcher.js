@@ -10,6 +10,10 @@ Commands:
   index            make each lane's multi-arch image index from verified per-arch images
   bases            read every target's base digest (per platform) from its registry into the
                    build file and print the diff (npm run bases:update)
+  release-watch    what PyPI has of sglang that no series covers yet (npm run release:watch)
+  release-propose VERSION
+                   port the nearest series to a new release, test it, write a proposal folder
+                   (npm run release:propose -- VERSION)
 
 Run \`sglang-image-patcher <command> --help\` for a command's options.
 `;
@@ -21,17 +25,19 @@ async function main(argv) {
       const { BUILD_IMAGE_HELP, parseBuildImageArgs } = await import("./chunks/build-image-args-W5RHCPOC.js");
       if (helpRequested(() => parseBuildImageArgs(rest).help)) return printHelp(BUILD_IMAGE_HELP);
     }
-    return (await import("./chunks/build-image-PAPWN4ZT.js")).buildImage(rest);
+    return (await import("./chunks/build-image-OHR4WLDO.js")).buildImage(rest);
   }
   if (command === "verify") {
     if (asksForHelp) {
-      const { VERIFY_IMAGE_HELP, parseVerifyImageArgs } = await import("./chunks/verify-image-args-34KPUWYJ.js");
+      const { VERIFY_IMAGE_HELP, parseVerifyImageArgs } = await import("./chunks/verify-image-args-CTNSAVWT.js");
       if (helpRequested(() => parseVerifyImageArgs(rest).help)) return printHelp(VERIFY_IMAGE_HELP);
     }
-    return (await import("./chunks/verify-image-53GZK33O.js")).verifyImage(rest);
+    return (await import("./chunks/verify-image-EY3LOM75.js")).verifyImage(rest);
   }
-  if (command === "index") return (await import("./chunks/index-image-UEWW6BY7.js")).indexImage(rest);
-  if (command === "bases") return (await import("./chunks/bases-update-56LYH4CZ.js")).basesUpdate(rest);
+  if (command === "index") return (await import("./chunks/index-image-DFVE2AHU.js")).indexImage(rest);
+  if (command === "bases") return (await import("./chunks/bases-update-5DQYUT6D.js")).basesUpdate(rest);
+  if (command === "release-watch") return (await import("./chunks/release-AHAL2SA3.js")).releaseWatch(rest);
+  if (command === "release-propose") return (await import("./chunks/release-AHAL2SA3.js")).releasePropose(rest);
   if (command === void 0 || command === "--help" || command === "-h" || command === "help") return printHelp(USAGE);
   process.stderr.write(`error: unknown command ${JSON.stringify(command)}
 ${USAGE}`);

@@ -14,6 +14,10 @@ Commands:
   index            make each lane's multi-arch image index from verified per-arch images
   bases            read every target's base digest (per platform) from its registry into the
                    build file and print the diff (npm run bases:update)
+  release-watch    what PyPI has of sglang that no series covers yet (npm run release:watch)
+  release-propose VERSION
+                   port the nearest series to a new release, test it, write a proposal folder
+                   (npm run release:propose -- VERSION)
 
 Run \`sglang-image-patcher <command> --help\` for a command's options.
 `;
@@ -37,6 +41,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === "index") return (await import("./index-image.js")).indexImage(rest);
   if (command === "bases") return (await import("./bases-update.js")).basesUpdate(rest);
+  if (command === "release-watch") return (await import("./release.js")).releaseWatch(rest);
+  if (command === "release-propose") return (await import("./release.js")).releasePropose(rest);
   if (command === undefined || command === "--help" || command === "-h" || command === "help") return printHelp(USAGE);
   process.stderr.write(`error: unknown command ${JSON.stringify(command)}\n${USAGE}`);
   return 2;

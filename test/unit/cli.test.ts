@@ -57,4 +57,19 @@ describe("the command line", () => {
     expect(failed.code).toBe(3);
     expect(JSON.parse(failed.stdout)).toMatchObject({ ok: false, verify: { outcome: "not-run" } });
   });
+
+  it("release:watch and release:propose through npm run: one JSON document, the table and help elsewhere", () => {
+    const watch = npmRun(["release:watch", "--", "--pypi-json", "test/unit/fixtures/pypi/sglang-recorded.json", "--no-probe"]);
+    expect(watch.code).toBe(0);
+    expect(JSON.parse(watch.stdout)).toMatchObject({ ok: true, newest: "0.5.23", propose: [] });
+    expect(watch.stderr).toMatch(/newest supported: 0\.5\.23; to propose: nothing new/);
+    expect(cli(["release-propose", "--help"]).stdout).toMatch(/^Usage: npm run release:propose -- VERSION \[options\]/);
+    // PyPI unreachable (nothing listens on port 9): a failure under CI=true, never "nothing new"
+    const down = cli(["release-watch", "--pypi-url", "http://127.0.0.1:9/pypi/sglang/json"], { CI: "true" });
+    expect(down.code).toBe(1);
+    expect(JSON.parse(down.stdout)).toMatchObject({ ok: false, error: { exitCode: 1, message: expect.stringContaining("PyPI could not be reached") } });
+    const bad = npmRun(["release:propose", "--", "0.5.99", "--pypi-json", "test/unit/fixtures/pypi/sglang-recorded.json"]);
+    expect(bad.code).toBe(2);
+    expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, error: { exitCode: 2 } });
+  });
 });

@@ -18,7 +18,7 @@ const readWorkflow = (file: string) => {
 };
 
 describe("workflow validation", () => {
-  it.each(["ci.yml", "build-image.yml"])("%s parses without schema errors", (file) => {
+  it.each(["ci.yml", "build-image.yml", "release-watch.yml"])("%s parses without schema errors", (file) => {
     const { content } = readWorkflow(file);
     expect(workflowErrors(file, content)).toEqual([]);
   });
@@ -134,7 +134,7 @@ describe("build-image.yml", () => {
 });
 
 describe("the publish path is pinned and audited", () => {
-  const workflows = ["ci.yml", "build-image.yml"].map((f) => ({ file: f, ...readWorkflow(f) }));
+  const workflows = ["ci.yml", "build-image.yml", "release-watch.yml"].map((f) => ({ file: f, ...readWorkflow(f) }));
 
   it("every action is pinned by a full commit sha, with its release tag in a comment", () => {
     const uses = workflows.flatMap(({ file, content }) => [...content.matchAll(/^\s*(?:-\s+)?uses:\s*(\S+)(.*)$/gm)].map((m) => ({ file, ref: m[1]!, rest: m[2]! })));
@@ -198,5 +198,47 @@ describe("a cancelled build job leaves nothing on the runner", () => {
   it("the CLI is the build step's own process, so a cancel's signals reach it", () => {
     const run: string = steps.find((s) => /Build, verify/.test(s.name ?? "")).run;
     expect(run.trim().split("\n").at(-1)).toMatch(/^exec node dist\/sglang-image-patcher\.js build /);
+  });
+});
+
+describe("release-watch.yml", () => {
+  const { content, doc } = readWorkflow("release-watch.yml");
+  const jobs = doc.jobs as Record<string, any>;
+  const runs = (job: string) => (jobs[job].steps as any[]).filter((s) => s.run).map((s) => String(s.run).trim()).join("\n");
+
+  it("runs daily and on demand (one release, or every new one)", () => {
+    expect(doc.on.schedule).toEqual([{ cron: expect.stringMatching(/^\d+ \d+ \* \* \*$/) }]);
+    expect(doc.on.workflow_dispatch.inputs.version.default).toBe("");
+    expect(doc.concurrency["cancel-in-progress"]).toBe(false);
+  });
+
+  it("least permissions: none by default, read for the jobs that run the release's code, write only where git and gh run", () => {
+    expect(doc.permissions).toEqual({});
+    expect(jobs.watch.permissions).toEqual({ contents: "read" });
+    expect(jobs.propose.permissions).toEqual({ contents: "read" });
+    expect(jobs["pull-request"].permissions).toEqual({ contents: "write", "pull-requests": "write" });
+    // the writing job runs no npm, no python: only the proposal's files, git and gh
+    expect(runs("pull-request")).toBe("bash scripts/release-pull-request.sh");
+    expect(runs("pull-request")).not.toMatch(/npm|python|pytest/);
+    for (const job of Object.values(jobs)) for (const s of job.steps) if (String(s.uses ?? "").startsWith("actions/checkout@")) expect(s.with["persist-credentials"]).toBe(false);
+  });
+
+  it("uses only the workflow token, never another secret", () => {
+    expect(content).not.toMatch(/secrets\./);
+    const step = jobs["pull-request"].steps.find((s: any) => s.run);
+    expect(step.env.GH_TOKEN).toBe("${{ github.token }}");
+  });
+
+  it("runs watch then one proposal per release; a folder-less proposal (exit 2) fails its job and opens nothing", () => {
+    expect(runs("watch")).toMatch(/npm run release:watch > watch\.json/);
+    expect(runs("watch")).toMatch(/jq -c '\.propose' watch\.json/);
+    expect(jobs.propose.strategy.matrix.version).toBe("${{ fromJSON(needs.watch.outputs.releases) }}");
+    expect(jobs.propose.strategy["fail-fast"]).toBe(false);
+    const propose = runs("propose");
+    expect(propose).toMatch(/npm run release:propose -- "\$VERSION" --out "proposal\/sglang-v\$VERSION"/);
+    expect(propose).toMatch(/if \[ "\$code" -ne 0 \] && \[ "\$code" -ne 1 \]; then/);
+    const download = jobs["pull-request"].steps.find((s: any) => String(s.uses).startsWith("actions/download-artifact@"));
+    expect(download["continue-on-error"]).toBe(true);
+    expect(jobs["pull-request"].steps.find((s: any) => s.run).if).toBe("steps.download.outcome == 'success'");
   });
 });

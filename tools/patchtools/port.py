@@ -1,7 +1,7 @@
 """Ports a release's patch series to another SGLang release (`npm run patches:port`).
 
-    python -m patchtools.port --from 0.5.9 --to 0.5.16 [--out DIR] [--force] [--commit SHA]
-                              [--no-verify] [--json]
+    python -m patchtools.port --from 0.5.9 --to 0.5.16 [--series DIR] [--out DIR] [--force]
+                              [--commit SHA] [--no-verify] [--json]
 
 Fetches both releases (scripts/fetch-sglang.sh) and replays the series with git's 3-way
 merge: a scratch repository holds the files the series touches as the source release
@@ -16,6 +16,8 @@ the source release's lines between ||||||| and =======), for a human to resolve 
 `npm run patches:regen -- init VERSION`). The series is renumbered in order; PORT.md says
 which source diff each file came from. patchset.yaml is written for the target (the tag's
 commit cannot be read from a wheel: --commit, or a placeholder the build refuses).
+--series DIR ports that folder's diffs (a series of release FROM kept elsewhere: a proposal's,
+another checkout's) instead of patches/sglang-vFROM/.
 
 The output folder is patches/sglang-vTO/ unless --out; an existing non-empty folder is
 never written over without --force. Unless --no-verify, the ported series is then checked
@@ -162,10 +164,11 @@ def subject_slug(patch: Path):
     return patch.name[5:].removesuffix(".patch")
 
 
-def port(from_v, to_v, out: Path, commit=None, log=print):
-    patches = series(patch_dir(from_v))
+def port(from_v, to_v, out: Path, commit=None, log=print, source: Path | None = None):
+    source = source or patch_dir(from_v)
+    patches = series(source)
     if not patches:
-        raise ToolError(f"no patch series for sglang {from_v} ({patch_dir(from_v)})")
+        raise ToolError(f"no patch series for sglang {from_v} ({source})")
     src, dst = fetch(from_v), fetch(to_v)
     files = touched_files(patches)
     results = []
@@ -308,6 +311,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="npm run patches:port --", description=__doc__.split("\n\n")[0])
     ap.add_argument("--from", dest="from_v", required=True, help="release whose series is ported (0.5.9)")
     ap.add_argument("--to", dest="to_v", required=True, help="target release (0.5.16)")
+    ap.add_argument("--series", type=Path, help="the series to port (default patches/sglang-vFROM/)")
     ap.add_argument("--out", type=Path, help="output folder (default patches/sglang-vTO/)")
     ap.add_argument("--force", action="store_true", help="write over a non-empty output folder")
     ap.add_argument("--commit", help="the target tag's 40-hex commit, for patchset.yaml")
@@ -326,10 +330,11 @@ def main(argv=None) -> int:
         if out.exists() and any(out.iterdir()) and not args.force:
             raise ToolError(f"{out} exists and is not empty (another series lives there); "
                             "name a scratch folder with --out DIR, or --force to replace it")
-        if out.resolve() == patch_dir(from_v).resolve():
+        source = args.series or patch_dir(from_v)
+        if out.resolve() == source.resolve():
             raise ToolError(f"{out} holds the series being ported; write the port elsewhere (--out DIR)")
         start = time.monotonic()
-        results = port(from_v, to_v, out, args.commit, log)
+        results = port(from_v, to_v, out, args.commit, log, source)
         ported = time.monotonic() - start
         log(f"patches:port: {from_v} -> {to_v} in {ported:.1f} s: " + ", ".join(
             f"{sum(e['status'] == s for e in results)} {s}" for s in ("merged", "upstream", "conflict")) + f"; written to {out}")

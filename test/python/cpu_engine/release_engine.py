@@ -13,6 +13,11 @@ elsewhere (engine_env.unavailable), as for v0.5.9.
 
 Adding a release: one ENGINES entry (and test/python/cpu_engine/cpu_enable-RELEASE/ when its
 engine needs CPU enablement diffs, as 0.5.23 does).
+
+An ad-hoc release (`npm run release:propose` starts a proposed series once):
+SGLANG_TEST_RELEASE_ENGINE=VERSION=SERIES_DIR makes ENGINES that one release alone, patched with
+the series in SERIES_DIR and the CPU enablement diffs of the nearest registered release at or
+below it (adhoc_engine); unset, ENGINES is the registry below, unchanged.
 """
 
 from __future__ import annotations
@@ -74,6 +79,10 @@ class EngineSpec:
     cut: str = "tool_call_cut"
     # The suite's own delta-streaming check starts a second server; this launch already streams.
     verify_skip: tuple[str, ...] = ("stream_output_mode",)
+    # An ad-hoc launch's series folder (anywhere) and the release whose CPU enablement diffs it
+    # borrows; None: patches/<series> and cpu_enable-<version>.
+    series_dir: Path | None = None
+    cpu_enable_of: str | None = None
 
     @property
     def mode(self) -> ReleaseServerMode:
@@ -87,11 +96,11 @@ class EngineSpec:
 
     @property
     def cpu_enable_dir(self) -> Path:
-        return HERE / f"cpu_enable-{self.version}"
+        return HERE / f"cpu_enable-{self.cpu_enable_of or self.version}"
 
     @property
     def token_ids_dir(self) -> Path:
-        return REPO / "patches" / self.series
+        return self.series_dir or REPO / "patches" / self.series
 
     @property
     def label(self) -> str:
@@ -105,6 +114,33 @@ ENGINES: dict[str, EngineSpec] = {
     "0.5.23": EngineSpec("0.5.23", "sglang-v0.5.23", upstream_response_token_ids=True, upstream_sglext_ids=True,
                          own_env=("bash", "scripts/cpu-engine-env-0.5.23.sh")),
 }
+# The registry above; SGLANG_TEST_RELEASE_ENGINE=VERSION=DIR replaces ENGINES by one ad-hoc launch.
+REGISTERED: dict[str, EngineSpec] = dict(ENGINES)
+
+
+def _release_key(version: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else -1 for p in version.replace("post", "").split("."))
+
+
+def adhoc_engine(text: str, registered: dict[str, EngineSpec] = REGISTERED) -> EngineSpec:
+    """The launch SGLANG_TEST_RELEASE_ENGINE=VERSION=SERIES_DIR names: the registered release at
+    or below VERSION nearest to it lends its CPU enablement diffs and what its stock has of its
+    own (a release between two registered ones serves like the older one until registered)."""
+    version, sep, folder = text.partition("=")
+    if not sep or not version or not folder:
+        raise ValueError(f"SGLANG_TEST_RELEASE_ENGINE={text!r}: expected VERSION=SERIES_DIR")
+    older = [v for v in registered if _release_key(v) <= _release_key(version)]
+    if not older:
+        raise ValueError(f"SGLANG_TEST_RELEASE_ENGINE: no registered release at or below {version} ({sorted(registered)})")
+    near = registered[max(older, key=_release_key)]
+    return EngineSpec(version, Path(folder).name, upstream_response_token_ids=near.upstream_response_token_ids,
+                      upstream_sglext_ids=near.upstream_sglext_ids, series_dir=Path(folder).resolve(),
+                      cpu_enable_of=near.version)
+
+
+if os.environ.get("SGLANG_TEST_RELEASE_ENGINE"):
+    _adhoc = adhoc_engine(os.environ["SGLANG_TEST_RELEASE_ENGINE"])
+    ENGINES = {_adhoc.version: _adhoc}
 
 
 def engine_env(spec: EngineSpec) -> str:
