@@ -60,9 +60,14 @@ CORE_SERVERS = (SERVER_NAMES if os.environ.get("SGLANG_TEST_MATRIX") == "full"
 # --incremental-streaming-output, measured on stock 0.5.23: a chunk reads the request's
 # live output_ids list, so a choice's last text comes on its finish chunk with
 # `token_ids: []`, its ids (EOS included) on the chunk before. The 0.5.23 series bounds the
-# read by the output's completion_tokens (its 0011), as the contract requires.
+# read by the output's completion_tokens (its 0011), as the contract requires. 0.5.12 hands
+# out the live list the same way but has no completions ids of its own: its series' ids
+# (0005) would read it so without its 0011.
 MULTI_CHOICE_STREAM_DEFECTS = ("empty or null token_ids", "the EOS id is not on the finish chunk")
-LIVE_LIST_FIX = {"0.5.23": "0011"}
+LIVE_LIST_FIX = {"0.5.12": "0011", "0.5.23": "0011"}
+# Later releases whose stock completions answer return_token_ids (vLLM's completions shape,
+# upstream since 0.5.17); the others ignore the flag (no such field).
+UPSTREAM_COMPLETIONS_IDS = {"0.5.23"}
 
 
 def run_scenarios(tree, tmp_path_factory, label, servers=None, cases=None, python=sys.executable,
@@ -637,7 +642,20 @@ def test_later_release_without_the_live_list_bound_has_the_multi_choice_defects(
     assert all(any(d in p for d in MULTI_CHOICE_STREAM_DEFECTS) for p in multi), multi
 
 
-@pytest.mark.parametrize("release", LATER)
+@pytest.mark.parametrize("release", [r for r in LATER if r not in UPSTREAM_COMPLETIONS_IDS])
+def test_later_release_stock_has_no_completions_ids(later, release):
+    """Unpatched control, measured: a release before 0.5.17 (0.5.12) has no completions id
+    field; return_token_ids true, false or absent, no response or chunk carries ids, so every
+    case fails the id checks."""
+    data = later(release, False)
+    for key, result in data["runs"].items():
+        body = body_of(result)
+        assert body and not id_keys(body), key
+    problems = later_problems(data, "true")
+    assert all(problems[k] for k in problems), [k for k in problems if not problems[k]]
+
+
+@pytest.mark.parametrize("release", sorted(UPSTREAM_COMPLETIONS_IDS))
 def test_later_release_stock_ships_ids_only_when_asked(later, release):
     """Unpatched control, measured: stock 0.5.23's completions carry vLLM's completions
     shape when return_token_ids is true (upstream since 0.5.17): exact for one choice, every
