@@ -215,9 +215,14 @@ def test_patched_scenario_ran_its_code_path(results, release, name):
     reads = [e for e in runs["stream-default"]["events"] if e[0] == "read"]
     if spec["delivery"] == "whole":
         assert len(reads) == n, f"whole answer delivered in {len(reads)} reads"
-    if spec["delivery"] == "lag" and not spec["stream_output"]:
+    finals = [len(e["output_ids"]) for e in runs["stream-default"]["engine"]]
+    some_read_before_the_end = any(reported < finals[i] for _, i, reported, _ in reads)
+    if spec["delivery"] == "lag" and not spec["stream_output"] and some_read_before_the_end:
         # The serving layer found output_ids longer than their output reports (the engine
-        # ran ahead in the live list) exactly on the release that hands out the live list.
+        # ran ahead in the live list) exactly on the releases that hand out the live list.
+        # (Only where some output was read before the end: 0.5.12's waiter wakes through
+        # asyncio.wait_for, turns later than 0.5.23's, so a 4-token answer (stop_string)
+        # may be read only once, finished, with a copy of the list.)
         ran_ahead = any(found > reported for _, _, reported, found in reads)
         assert ran_ahead == (release in LIVE_LIST_RELEASES), reads
 
