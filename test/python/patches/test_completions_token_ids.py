@@ -682,3 +682,47 @@ def test_later_release_flag_false_is_key_for_key_stock(later, release):
             body = body_of(result)
             assert body and not id_keys(body), key
             assert walk_keys(body) == walk_keys(body_of(stock["runs"][key])), key
+
+
+# Later releases whose stock completions streams cut each --incremental-streaming-output
+# delta as if it were the cumulative text (0.5.12: `delta = text[offset:]` in both modes; 0.5.23
+# has `if incremental_streaming_output: delta = text`), and the diff of their series that fixes
+# it. Found on the real 0.5.12 CPU engine ('Theswer你🙂好' for 'The answer你🙂好').
+INCREMENTAL_TEXT_FIX = {"0.5.12": "0016"}
+INCREMENTAL_SERVERS = ["so1-si1", "so1-si3"]
+INCREMENTAL_CASES = ["text", "ids_n2", "echo"]
+
+
+@pytest.mark.parametrize("release", sorted(INCREMENTAL_TEXT_FIX))
+def test_incremental_stream_text_is_the_response_text_patched_not_stock_nor_without_the_fix(
+        release_files, tmp_path_factory, release):
+    """Under --incremental-streaming-output the streamed text per index is the non-streaming
+    text on the patched release; stock and the series without its fix lose text from every
+    multi-chunk stream (each chunk after the first cut by the previous delta's length)."""
+    fix = INCREMENTAL_TEXT_FIX[release]
+    series = tmp_path_factory.mktemp(f"series-without-{fix}-{release}")
+    patches = sorted((REPO / f"patches/sglang-v{release}").glob("*.patch"))
+    assert any(p.name.startswith(fix) for p in patches)
+    for p in patches:
+        if not p.name.startswith(fix):
+            shutil.copy(p, series / p.name)
+    without = tmp_path_factory.mktemp(f"without-{fix}-{release}-tree") / "tree"
+    proc = subprocess.run(
+        ["bash", str(REPO / "scripts/patches-check.sh"), release, "--out", str(without)],
+        env=dict(os.environ, SGLANG_PATCH_DIR=str(series)), capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    trees = {"patched": release_files.patched(release), "stock": release_files.stock(release),
+             f"without-{fix}": without}
+    python = release_files.python(release)
+    with ThreadPoolExecutor(len(trees)) as pool:
+        futures = {label: pool.submit(run_scenarios, tree, tmp_path_factory, f"incremental-{label}-{release}",
+                                      INCREMENTAL_SERVERS, INCREMENTAL_CASES, python, True)
+                   for label, tree in trees.items()}
+    got = {label: text_problems(f.result(), INCREMENTAL_SERVERS, INCREMENTAL_CASES) for label, f in futures.items()}
+    assert not got["patched"], json.dumps(got["patched"], ensure_ascii=False, indent=1)[:4000]
+    for label in ("stock", f"without-{fix}"):
+        lost = got[label]
+        assert lost, f"{label} {release} streams the incremental text whole: update the tests"
+        # every streamed text that differs is shorter: text lost, never added
+        assert all(len(s) < len(w) for streamed, want in lost.values() for i, w in want.items()
+                   for s in [streamed.get(i, "")] if s != w), label
