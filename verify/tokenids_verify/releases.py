@@ -11,12 +11,13 @@ Flags, from each release's own argument definitions:
 - 0.5.10.post1 ``server_args.py``: already field ``incremental_streaming_output``, registered
   as ``--incremental-streaming-output``, with ``--stream-output`` a deprecated alias of it
   (``DeprecatedStoreTrueAction``), as in 0.5.16.
+- 0.5.12 ``server_args.py``: the same.
 - 0.5.16 ``server_args.py``: the same.
 - 0.5.23 ``arg_groups/fields/serving.py``: ``incremental_streaming_output`` only;
   ``--stream-output`` is not registered any more, so launching with it is an argparse error.
-Releases between 0.5.9 and 0.5.10.post1, and between 0.5.10.post1 and 0.5.16, were not read:
-``--stream-output`` is the spelling every read release before 0.5.23 accepts, so it is used
-below 0.5.16 except on the releases read to have the new flag (INCREMENTAL_STREAMING_RELEASES).
+Releases between 0.5.9 and 0.5.10.post1, and 0.5.11, were not read: ``--stream-output`` is
+the spelling every read release before 0.5.23 accepts, so it is used below 0.5.12 except on
+the releases read to have the new flag (INCREMENTAL_STREAMING_RELEASES).
 """
 
 from __future__ import annotations
@@ -31,16 +32,21 @@ from . import stock_keys
 _VERSION = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:[.+-]?(.*))?$")
 
 # First release whose own name for the flag is --incremental-streaming-output...
-INCREMENTAL_STREAMING_SINCE = (0, 5, 16)
+INCREMENTAL_STREAMING_SINCE = (0, 5, 12)
 # ...and earlier releases read to register it already (0.5.10.post1 server_args.py l.4139).
 # Only the read release: 0.5.10 without .post1 was not read.
 INCREMENTAL_STREAMING_RELEASES = {"0.5.10.post1"}
 # Releases whose stock /tokenize already renders `messages` (0.5.23 protocol.py TokenizeRequest:
 # messages, tools, chat_template_kwargs, add_generation_prompt; no return_token_strs/token_strs);
-# v0.5.9's and 0.5.10.post1's (the same serving_tokenize.py) take only `prompt`. Releases
-# between were not read. The tokenize_chat check judges
-# both the same way (vLLM's fields); this only tells its report what stock lacks.
-STOCK_TOKENIZE_CHAT_FORM = {"0.5.23"}
+# v0.5.9's and 0.5.10.post1's (the same serving_tokenize.py) take only `prompt`; 0.5.12's renders
+# `messages` (tools, continue_final_message, chat_template_kwargs; no add_generation_prompt
+# field, no return_token_strs/token_strs). Other releases were not read. The tokenize_chat
+# check judges all the same way (vLLM's fields); this only tells its report what stock lacks.
+STOCK_TOKENIZE_CHAT_FORM = {"0.5.12", "0.5.23"}
+# Releases whose non-streamed answer to a tool call cut by max_tokens is the raw text as
+# content: 0.5.9, 0.5.10.post1 and 0.5.12 (their _process_tool_calls has no incomplete-call
+# drop yet; read).
+CUT_TOOL_CALL_KEEPS_RAW_TEXT = {"0.5.9", "0.5.10.post1", "0.5.12"}
 # First release with upstream's own chat ids in both places the upstream_id_fields check reads:
 # choices[].response_token_ids (0.5.18) and sglext.input_ids/output_ids (0.5.20).
 UPSTREAM_ID_FIELDS_SINCE = (0, 5, 20)
@@ -83,11 +89,16 @@ class Release:
         """The tool dicts this release's server hands the chat template for ``tools`` as sent
         (``[tool.model_dump() for tool in request.tools]``), so the suite renders the prompt the
         server renders. v0.5.9: ``Tool`` is type + function (scenarios.py writes tools in that
-        full shape); 0.5.10.post1's ``Tool`` and ``Function`` are v0.5.9's. 0.5.23: ``Function`` keeps the client's keys and order and drops unset
+        full shape); 0.5.10.post1's ``Tool`` and ``Function`` are v0.5.9's. 0.5.12: as v0.5.9
+        (``Function`` dumps ``strict`` and drops an unset ``defer_loading``), and ``Tool`` dumps
+        ``defer_loading``, null included, after ``function``. 0.5.23: ``Function`` keeps the
+        client's keys and order and drops unset
         ``strict``/``defer_loading``, but ``Tool`` gained ``defer_loading`` and dumps it, null
         included, after ``function``."""
         if self.stock_keys.release in ("0.5.9", "0.5.10.post1"):
             return [dict(t) for t in tools]
+        if self.stock_keys.release == "0.5.12":
+            return [{**dict(t), "defer_loading": t.get("defer_loading")} for t in tools]
         return [{"type": t.get("type", "function"), "function": t["function"], "defer_loading": t.get("defer_loading")} for t in tools]
 
 
@@ -105,7 +116,7 @@ def release_for(version: str) -> Release:
     return Release(version=version, stream_output_flag=stream_output_flag(version), stock_keys=stock_keys.KeyTable(base, shapes),
                    upstream_id_fields=parse_version(version) >= UPSTREAM_ID_FIELDS_SINCE,
                    stock_tokenize_chat_form=base in STOCK_TOKENIZE_CHAT_FORM,
-                   cut_tool_call_keeps_raw_text=base in ("0.5.9", "0.5.10.post1"))
+                   cut_tool_call_keeps_raw_text=base in CUT_TOOL_CALL_KEEPS_RAW_TEXT)
 
 
 def installed_sglang_version() -> Optional[str]:

@@ -15,6 +15,10 @@ encodes them with msgspec structs (``StreamChunk``/``StreamDelta`` with ``omit_d
 ``usage`` is left out unless set and a delta always has ``reasoning_content`` but ``role`` and
 ``content`` only when set; tool-call and final chunks still come from the pydantic models. The
 0.5.23 chunk and delta tables therefore require only what both encodings always send.
+v0.5.12: the models are v0.5.9's (``ChatMessage`` serializes ``tool_calls``, ``UsageInfo`` has
+no ``completion_tokens_details``), but text, reasoning and finish chunks are already encoded
+with msgspec structs (``_StreamChunk``/``_StreamDelta`` in serving_chat.py, ``omit_defaults``),
+so its chunk and delta tables are 0.5.23's.
 
 With ``return_token_ids: false`` the patched server must answer key-for-key like its release.
 """
@@ -62,7 +66,9 @@ V0_5_23: Shapes = dict(
 # (routed_dp_rank, parallel_tool_calls, reasoning_effort "none") and transcription models.
 V0_5_10_POST1: Shapes = dict(V0_5_9)
 
-SHAPES_BY_RELEASE: Dict[str, Shapes] = {"0.5.9": V0_5_9, "0.5.10.post1": V0_5_10_POST1, "0.5.23": V0_5_23}
+V0_5_12: Shapes = dict(V0_5_9, chunk=V0_5_23["chunk"], delta=V0_5_23["delta"])
+
+SHAPES_BY_RELEASE: Dict[str, Shapes] = {"0.5.9": V0_5_9, "0.5.10.post1": V0_5_10_POST1, "0.5.12": V0_5_12, "0.5.23": V0_5_23}
 
 
 class KeyTable:

@@ -111,6 +111,9 @@ ENGINES: dict[str, EngineSpec] = {
     # AReaL's pin: no id fields of its own, no own environment written (the layered one only);
     # v0.5.9's cut tool call (raw text); cpu_enable-0.5.10.post1/ (sgl_kernel-free host pool).
     "0.5.10.post1": EngineSpec("0.5.10.post1", "sglang-v0.5.10.post1"),
+    # verl's pin; the series covers 0.5.12.post1 too (its engine files differ only in DeepSeek-V4
+    # code). No own environment written: the layered one (soundfile & co. over .venv).
+    "0.5.12": EngineSpec("0.5.12", "sglang-v0.5.12"),
     "0.5.23": EngineSpec("0.5.23", "sglang-v0.5.23", upstream_response_token_ids=True, upstream_sglext_ids=True,
                          own_env=("bash", "scripts/cpu-engine-env-0.5.23.sh")),
 }

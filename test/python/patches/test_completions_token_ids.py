@@ -60,11 +60,14 @@ CORE_SERVERS = (SERVER_NAMES if os.environ.get("SGLANG_TEST_MATRIX") == "full"
 # --incremental-streaming-output, measured on stock 0.5.23: a chunk reads the request's
 # live output_ids list, so a choice's last text comes on its finish chunk with
 # `token_ids: []`, its ids (EOS included) on the chunk before. The 0.5.23 series bounds the
-# read by the output's completion_tokens (its 0011), as the contract requires.
+# read by the output's completion_tokens (its 0011), as the contract requires. 0.5.12 hands
+# out the live list the same way but has no completions ids of its own: its series' ids
+# (0005) would read it so without its 0011.
 MULTI_CHOICE_STREAM_DEFECTS = ("empty or null token_ids", "the EOS id is not on the finish chunk")
-LIVE_LIST_FIX = {"0.5.23": "0011"}
-# Later releases whose stock completions ship vLLM's completions ids when asked (upstream since
-# 0.5.17); 0.5.10.post1's CompletionRequest has no return_token_ids (an ignored extra field).
+LIVE_LIST_FIX = {"0.5.12": "0011", "0.5.23": "0011"}
+# Later releases whose stock completions answer return_token_ids (vLLM's completions shape,
+# upstream since 0.5.17); the others (0.5.10.post1, 0.5.12: no such field in their
+# CompletionRequest) ignore the flag as an extra field.
 UPSTREAM_COMPLETIONS_IDS = {"0.5.23"}
 
 
@@ -642,15 +645,15 @@ def test_later_release_without_the_live_list_bound_has_the_multi_choice_defects(
 
 @pytest.mark.parametrize("release", [r for r in LATER if r not in UPSTREAM_COMPLETIONS_IDS])
 def test_later_release_stock_has_no_completions_ids(later, release):
-    """Unpatched control, measured: stock 0.5.10.post1's completions carry no ids whatever
-    return_token_ids says (the field is not in its CompletionRequest), so every case fails the
-    id checks the patched series passes."""
+    """Unpatched control, measured: a release before 0.5.17 (0.5.10.post1, 0.5.12) has no
+    completions id field; return_token_ids true, false or absent, no response or chunk carries
+    ids, so every case fails the id checks the patched series passes."""
     data = later(release, False)
     for key, result in data["runs"].items():
-        assert body_of(result), key
-        assert not id_keys(body_of(result)), key
+        body = body_of(result)
+        assert body and not id_keys(body), key
     problems = later_problems(data, "true")
-    assert all(problems.values()), {k: p for k, p in problems.items() if not p}
+    assert all(problems[k] for k in problems), [k for k in problems if not problems[k]]
 
 
 @pytest.mark.parametrize("release", sorted(UPSTREAM_COMPLETIONS_IDS))
@@ -695,3 +698,47 @@ def test_later_release_logprobs_travel_with_ids_without_a_diff(later, release):
     token_ids, 1:1, n = 2 and a batch of id prompts included."""
     problems = {k: p for k, p in logprob_runs(later(release, True), CORE_SERVERS).items() if p}
     assert not problems, json.dumps(problems, indent=1)[:4000]
+
+
+# Later releases whose stock completions streams cut each --incremental-streaming-output
+# delta as if it were the cumulative text (0.5.12: `delta = text[offset:]` in both modes; 0.5.23
+# has `if incremental_streaming_output: delta = text`), and the diff of their series that fixes
+# it. Found on the real 0.5.12 CPU engine ('Theswer你🙂好' for 'The answer你🙂好').
+INCREMENTAL_TEXT_FIX = {"0.5.12": "0016"}
+INCREMENTAL_SERVERS = ["so1-si1", "so1-si3"]
+INCREMENTAL_CASES = ["text", "ids_n2", "echo"]
+
+
+@pytest.mark.parametrize("release", sorted(INCREMENTAL_TEXT_FIX))
+def test_incremental_stream_text_is_the_response_text_patched_not_stock_nor_without_the_fix(
+        release_files, tmp_path_factory, release):
+    """Under --incremental-streaming-output the streamed text per index is the non-streaming
+    text on the patched release; stock and the series without its fix lose text from every
+    multi-chunk stream (each chunk after the first cut by the previous delta's length)."""
+    fix = INCREMENTAL_TEXT_FIX[release]
+    series = tmp_path_factory.mktemp(f"series-without-{fix}-{release}")
+    patches = sorted((REPO / f"patches/sglang-v{release}").glob("*.patch"))
+    assert any(p.name.startswith(fix) for p in patches)
+    for p in patches:
+        if not p.name.startswith(fix):
+            shutil.copy(p, series / p.name)
+    without = tmp_path_factory.mktemp(f"without-{fix}-{release}-tree") / "tree"
+    proc = subprocess.run(
+        ["bash", str(REPO / "scripts/patches-check.sh"), release, "--out", str(without)],
+        env=dict(os.environ, SGLANG_PATCH_DIR=str(series)), capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    trees = {"patched": release_files.patched(release), "stock": release_files.stock(release),
+             f"without-{fix}": without}
+    python = release_files.python(release)
+    with ThreadPoolExecutor(len(trees)) as pool:
+        futures = {label: pool.submit(run_scenarios, tree, tmp_path_factory, f"incremental-{label}-{release}",
+                                      INCREMENTAL_SERVERS, INCREMENTAL_CASES, python, True)
+                   for label, tree in trees.items()}
+    got = {label: text_problems(f.result(), INCREMENTAL_SERVERS, INCREMENTAL_CASES) for label, f in futures.items()}
+    assert not got["patched"], json.dumps(got["patched"], ensure_ascii=False, indent=1)[:4000]
+    for label in ("stock", f"without-{fix}"):
+        lost = got[label]
+        assert lost, f"{label} {release} streams the incremental text whole: update the tests"
+        # every streamed text that differs is shorter: text lost, never added
+        assert all(len(s) < len(w) for streamed, want in lost.values() for i, w in want.items()
+                   for s in [streamed.get(i, "")] if s != w), label

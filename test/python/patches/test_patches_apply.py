@@ -108,6 +108,46 @@ def test_each_release_series_applies_without_fuzz_compiles_and_imports(version, 
     assert {m: (files / f"{m}.py").read_bytes() for m in release_before} == release_before
 
 
+def listed_releases(version):
+    """patchset.yaml's `releases:` (the releases a series covers unchanged), read as the line
+    `releases: ["A", "B"]`; [] when absent."""
+    text = (REPO / f"patches/sglang-v{version}/patchset.yaml").read_text()
+    found = re.search(r"^releases:\s*\[(.*)\]\s*$", text, re.M)
+    return re.findall(r'"([^"]+)"', found.group(1)) if found else []
+
+
+# (series, another release its patchset.yaml lists): the series must apply there unchanged.
+COVERED = [(v, r) for v in RELEASES for r in listed_releases(v) if r != v]
+
+
+def test_covered_releases_listed():
+    # NeMo-RL pins 0.5.12.post1; the 0.5.12 series covers it (patchset.yaml).
+    assert ("0.5.12", "0.5.12.post1") in COVERED
+    assert all(v in listed_releases(v) for v in RELEASES if listed_releases(v))
+
+
+@pytest.mark.parametrize("version,other", COVERED)
+def test_series_applies_unchanged_to_each_listed_release(version, other, tmp_path):
+    """Each diff, in order, with `git apply` (no fuzz, no offset tolerance beyond git's
+    exact-context rule) on a copy of the other release's files, which then compile; and every
+    file the series touches is that release's byte for byte, so the same tests hold there."""
+    ours, theirs = release_files(version), release_files(other)
+    tree = tmp_path / "python"
+    shutil.copytree(theirs / "sglang", tree / "sglang")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    touched = set()
+    for p in patch_files(REPO / f"patches/sglang-v{version}"):
+        touched |= set(re.findall(r"^\+\+\+ b/python/(\S+)$", p.read_text(), re.M))
+        proc = subprocess.run(["git", "-C", str(tmp_path), "apply", "--check", str(p)],
+                              capture_output=True, text=True)
+        assert proc.returncode == 0, (p.name, proc.stderr)
+        subprocess.run(["git", "-C", str(tmp_path), "apply", str(p)], check=True)
+    for path in sorted(touched):
+        subprocess.run([sys.executable, "-m", "py_compile", str(tree / path)], check=True)
+        if (ours / path).exists():
+            assert (ours / path).read_bytes() == (theirs / path).read_bytes(), path
+
+
 def test_every_release_is_checked_by_default():
     # Every series, on every release its patchset.yaml lists (releases:, default its own).
     from patchtools.common import all_series

@@ -127,15 +127,27 @@ def test_stock_tokenize_takes_only_a_prompt(probes, release):
     assert got["tokenize_prompt_form"] == [200, ["count", "max_model_len", "tokens"]]
 
 
-def test_stock_0_5_23_tokenize_chat_form_lacks_vllms_fields(probes):
-    """0.5.23 ships a chat form of /tokenize (same ids); the series adds vLLM's token_strs,
-    refuses a per-request chat_template (stock ignores it) and takes vLLM's way to continue
-    the final message (stock: a 400)."""
-    got = probes.get("0.5.23", False)
-    assert got["tokenize"]["messages"]["body"]["tokens"] == got["tokenize"]["messages"]["chat_prompt_ids"]
+# Releases whose stock /tokenize has a chat form of its own, and what it answers vLLM's way to
+# continue the final message (continue_final_message with add_generation_prompt false): 0.5.23
+# refuses it (its add_generation_prompt field needs continue_final_message false); 0.5.12 has no
+# add_generation_prompt field, drops it, and renders the continuation as the chat completion.
+STOCK_CHAT_FORM_CONTINUE_FINAL = {"0.5.12": 200, "0.5.23": 400}
+
+
+@pytest.mark.parametrize("release", sorted(STOCK_CHAT_FORM_CONTINUE_FINAL))
+def test_stock_tokenize_chat_form_lacks_vllms_fields(probes, release):
+    """0.5.12 and 0.5.23 ship a chat form of /tokenize (same ids); the series adds vLLM's
+    token_strs, refuses a per-request chat_template (stock ignores it) and takes vLLM's way to
+    continue the final message (0.5.23's stock: a 400)."""
+    got = probes.get(release, False)
+    # Stock 0.5.12's chat completion has no ids to compare with (no return_token_ids field):
+    # the patched copy's chat prompt ids, from the same template code, stand in for them.
+    chat_ids = (got["tokenize"]["messages"]["chat_prompt_ids"]
+                or probes.get(release, True)["tokenize"]["messages"]["chat_prompt_ids"])
+    assert chat_ids and got["tokenize"]["messages"]["body"]["tokens"] == chat_ids
     assert "token_strs" not in got["tokenize_strs"][1]
     assert got["tokenize_chat_template"][0] == 200
-    assert got["tokenize"]["continue_final"]["status"] == 400
+    assert got["tokenize"]["continue_final"]["status"] == STOCK_CHAT_FORM_CONTINUE_FINAL[release]
 
 
 @pytest.mark.parametrize("release", RELEASES)

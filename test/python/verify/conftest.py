@@ -277,78 +277,62 @@ def unpatched_edge_run(sglang_release, harness_reasoning_tokenizer_dir, tmp_path
                       "--check", "stream_text_fidelity"], tmp_path_factory.mktemp("unpatched-edge-run"), "unpatched-interval3")
 
 
-# --- SGLang 0.5.23: its files, our series applied, and the interpreter of its dependency set ---
-
-@pytest.fixture(scope="session")
-def release_0523() -> Path:
-    """The real, unpatched 0.5.23 package folder (holds sglang/ and its dist-info)."""
-    return Path(_run_script(str(ROOT / "scripts/fetch-sglang.sh"), "0.5.23").strip().splitlines()[-1])
-
-
-@pytest.fixture(scope="session")
-def patched_0523(release_0523, tmp_path_factory) -> Path:
-    """0.5.23 with patches/sglang-v0.5.23 applied (holds sglang/; its version from _version.py)."""
-    out = tmp_path_factory.mktemp("verify-patched-0523") / "tree"
-    _run_script(str(ROOT / "scripts/patches-check.sh"), "0.5.23", "--out", str(out))
-    return out
-
-
-@pytest.fixture(scope="session")
-def python_0523() -> str:
-    """0.5.23's serving code needs newer transformers than .venv: the layered environment."""
-    return str(Path(_run_script(str(ROOT / "scripts/release-env.sh"), "0.5.23").strip().splitlines()[-1]) / "bin" / "python")
-
-
-@pytest.fixture(scope="session")
-def tokenizer_0523(python_0523, release_0523, tmp_path_factory) -> Path:
-    _require_harness()
-    out = tmp_path_factory.mktemp("harness-tokenizer-0523") / "tok"
-    proc = subprocess.run([python_0523, "-m", "sglang_engineless.make_tokenizer", str(out), "--reasoning"],
-                          env=harness_env(release_0523), capture_output=True, text=True, cwd=ROOT)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return out
-
-
-# --- Any later release (0.5.10.post1, 0.5.23): the same four things, per release ---
+# --- Later releases (0.5.12, 0.5.23): their files, our series applied, and the interpreter of
+# their dependency set, each made once a session on first use ---
 
 class LaterRelease:
-    """One later release's stock files, patched copy, interpreter (scripts/release-env.sh) and
-    harness tokenizer, each made once a session on first use."""
+    """One release's stock files (holds sglang/ and its dist-info), the copy with
+    patches/sglang-vRELEASE applied (holds sglang/; its version from _version.py), the Python
+    that runs its serving code (scripts/release-env.sh: a layered environment where the
+    release needs newer libraries than .venv, e.g. 0.5.23's transformers), and the harness
+    tokenizer made with it."""
 
-    def __init__(self, tmp_path_factory):
-        self._tmp, self._cache = tmp_path_factory, {}
+    def __init__(self, version: str, tmp_path_factory):
+        self.version, self._tmp, self._made = version, tmp_path_factory, {}
 
     def _once(self, key, make):
-        if key not in self._cache:
-            self._cache[key] = make()
-        return self._cache[key]
+        if key not in self._made:
+            self._made[key] = make()
+        return self._made[key]
 
-    def stock(self, version: str) -> Path:
-        return self._once(("stock", version), lambda: Path(
-            _run_script(str(ROOT / "scripts/fetch-sglang.sh"), version).strip().splitlines()[-1]))
+    @property
+    def stock(self) -> Path:
+        return self._once("stock", lambda: Path(_run_script(
+            str(ROOT / "scripts/fetch-sglang.sh"), self.version).strip().splitlines()[-1]))
 
-    def patched(self, version: str) -> Path:
+    @property
+    def patched(self) -> Path:
         def make():
-            out = self._tmp.mktemp(f"verify-patched-{version}") / "tree"
-            _run_script(str(ROOT / "scripts/patches-check.sh"), version, "--out", str(out))
+            out = self._tmp.mktemp(f"verify-patched-{self.version}") / "tree"
+            _run_script(str(ROOT / "scripts/patches-check.sh"), self.version, "--out", str(out))
             return out
-        return self._once(("patched", version), make)
+        return self._once("patched", make)
 
-    def python(self, version: str) -> str:
-        return self._once(("python", version), lambda: str(
-            Path(_run_script(str(ROOT / "scripts/release-env.sh"), version).strip().splitlines()[-1]) / "bin" / "python"))
+    @property
+    def python(self) -> str:
+        return self._once("python", lambda: str(Path(_run_script(
+            str(ROOT / "scripts/release-env.sh"), self.version).strip().splitlines()[-1]) / "bin" / "python"))
 
-    def tokenizer(self, version: str) -> Path:
+    @property
+    def tokenizer(self) -> Path:
         def make():
             _require_harness()
-            out = self._tmp.mktemp(f"harness-tokenizer-{version}") / "tok"
-            proc = subprocess.run([self.python(version), "-m", "sglang_engineless.make_tokenizer", str(out), "--reasoning"],
-                                  env=harness_env(self.stock(version)), capture_output=True, text=True, cwd=ROOT)
+            out = self._tmp.mktemp(f"harness-tokenizer-{self.version}") / "tok"
+            proc = subprocess.run([self.python, "-m", "sglang_engineless.make_tokenizer", str(out), "--reasoning"],
+                                  env=harness_env(self.stock), capture_output=True, text=True, cwd=ROOT)
             assert proc.returncode == 0, proc.stdout + proc.stderr
             return out
-        return self._once(("tokenizer", version), make)
+        return self._once("tokenizer", make)
 
 
 @pytest.fixture(scope="session")
-def later_release(tmp_path_factory) -> LaterRelease:
-    return LaterRelease(tmp_path_factory)
+def later_releases(tmp_path_factory):
+    """version -> LaterRelease, made on first use."""
+    made: Dict[str, LaterRelease] = {}
+
+    def get(version: str) -> LaterRelease:
+        if version not in made:
+            made[version] = LaterRelease(version, tmp_path_factory)
+        return made[version]
+
+    return get

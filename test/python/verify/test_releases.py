@@ -18,6 +18,8 @@ from tokenids_verify.server import server_argv
 from tokenids_verify.stock_keys import SHAPES_BY_RELEASE, chunk_key_problems, response_key_problems
 
 ROOT = Path(__file__).resolve().parents[3]
+# Cheap reads of each release's wheel: every release runs them (test_tiers).
+pytestmark = pytest.mark.every_release
 RELEASES = sorted(SHAPES_BY_RELEASE, key=parse_version)
 
 
@@ -33,7 +35,7 @@ def release_tree(request) -> Tuple[str, Path]:
 
 
 def test_the_patched_releases_are_known():
-    assert RELEASES == ["0.5.9", "0.5.10.post1", "0.5.23"]
+    assert RELEASES == ["0.5.9", "0.5.10.post1", "0.5.12", "0.5.23"]
 
 
 @pytest.mark.parametrize("version,flag", [
@@ -41,9 +43,12 @@ def test_the_patched_releases_are_known():
     # read: 0.5.10.post1 registers --incremental-streaming-output (--stream-output its alias)
     ("0.5.10.post1", "--incremental-streaming-output"),
     ("v0.5.10.post1", "--incremental-streaming-output"),
-    # not read: below 0.5.16 the old spelling, which every read release before 0.5.23 accepts
+    # not read: 0.5.10 and 0.5.11 get the old spelling, which every read release before 0.5.23 accepts
     ("0.5.10", "--stream-output"),
-    ("0.5.15", "--stream-output"),
+    ("0.5.11", "--stream-output"),
+    ("0.5.12", "--incremental-streaming-output"),
+    ("0.5.12.post1", "--incremental-streaming-output"),
+    ("0.5.15", "--incremental-streaming-output"),
     ("0.5.16", "--incremental-streaming-output"),
     ("0.5.23", "--incremental-streaming-output"),
     ("v0.6.0", "--incremental-streaming-output"),
@@ -53,13 +58,15 @@ def test_stream_output_flag_by_version(version, flag):
 
 
 def test_unknown_release_and_garbage_are_refused():
-    with pytest.raises(UnknownRelease, match="0.5.9, 0.5.10.post1, 0.5.23"):
+    with pytest.raises(UnknownRelease, match="0.5.9, 0.5.10.post1, 0.5.12, 0.5.23"):
         release_for("0.5.17")
     with pytest.raises(UnknownRelease, match="not an SGLang version"):
         release_for("latest")
     assert release_for("0.5.9.post1").stock_keys.release == "0.5.9"
     # a post release with a table of its own is judged by it
     assert release_for("0.5.10.post1").stock_keys.release == "0.5.10.post1"
+    # NeMo-RL's pin: 0.5.12's tables (its serving files are 0.5.12's byte for byte)
+    assert release_for("0.5.12.post1").stock_keys.release == "0.5.12"
 
 
 def test_server_argv_uses_the_release_flag():
@@ -127,9 +134,12 @@ def _model_fields(protocol: Path) -> Dict[str, Tuple[Set[str], Set[str], Set[str
     return out
 
 
-# table name -> sse_utils.py msgspec struct (0.5.23 encodes text and reasoning chunks with these)
-MSGSPEC_CHUNK_RELEASES = {"0.5.23"}
+# table name -> msgspec struct that encodes text and reasoning chunks: 0.5.23's sse_utils.py
+# StreamChunk..., 0.5.12's serving_chat.py _StreamChunk... (file -> prefix of the names)
+# Releases with such an encoder (0.5.9 and 0.5.10.post1 have none).
+MSGSPEC_CHUNK_RELEASES = {"0.5.12", "0.5.23"}
 STRUCTS = {"chunk": "StreamChunk", "stream_choice": "StreamChoice", "delta": "StreamDelta"}
+STRUCT_FILES = {"sse_utils.py": "", "serving_chat.py": "_"}
 
 
 def _msgspec_shapes(sse_utils: Path) -> Dict[str, Tuple[Set[str], Set[str]]]:
@@ -152,9 +162,11 @@ def test_stock_key_tables_match_the_release_models(release_tree):
     what any of them may send, except the ids a request must ask for."""
     version, tree = release_tree
     models = _model_fields(tree / "srt/entrypoints/openai/protocol.py")
-    sse_utils = tree / "srt/entrypoints/openai/sse_utils.py"
-    structs = _msgspec_shapes(sse_utils) if sse_utils.exists() else {}
-    assert bool(structs) == (version in MSGSPEC_CHUNK_RELEASES), "only 0.5.23 has a msgspec chunk encoder"
+    structs = {}
+    for name, prefix in STRUCT_FILES.items():
+        found = _msgspec_shapes(tree / "srt/entrypoints/openai" / name) if (tree / "srt/entrypoints/openai" / name).exists() else {}
+        structs.update({k.removeprefix(prefix): v for k, v in found.items() if k.removeprefix(prefix) in STRUCTS.values()})
+    assert bool(structs) == (version in MSGSPEC_CHUNK_RELEASES), "a msgspec chunk encoder where (and only where) read"
     table = SHAPES_BY_RELEASE[version]
     delta_dropped = models[CLASSES["stream_choice"]][2]
     for name, cls in CLASSES.items():
@@ -184,9 +196,11 @@ def _stock_response(release: str) -> dict:
 
 @pytest.mark.parametrize("release", RELEASES)
 def test_opt_out_tables_tell_the_releases_apart(release):
-    # 0.5.10.post1's table is v0.5.9's (test_stock_key_tables_match_the_release_models): the
-    # other release is one whose table differs.
-    other = next(r for r in RELEASES if SHAPES_BY_RELEASE[r] != SHAPES_BY_RELEASE[release])
+    # (0.5.10.post1's tables are v0.5.9's and 0.5.12's response tables too: only its chunks
+    # tell them apart) the other release is one whose response tables differ.
+    def response_tables(r):
+        return [SHAPES_BY_RELEASE[r][t] for t in ("response", "choice", "message", "usage")]
+    other = next(r for r in RELEASES if response_tables(r) != response_tables(release))
     resp = _stock_response(release)
     assert response_key_problems(release_for(release).stock_keys, resp, "r") == []
     problems = response_key_problems(release_for(other).stock_keys, resp, "r")
@@ -196,12 +210,13 @@ def test_opt_out_tables_tell_the_releases_apart(release):
     assert any("response_token_ids" in p for p in response_key_problems(release_for(release).stock_keys, resp, "r"))
 
 
-def test_msgspec_text_chunk_is_stock_only_on_0_5_23():
-    """0.5.23's text chunks (msgspec, omit_defaults): no usage, no role, no tool_calls."""
+def test_msgspec_text_chunk_is_stock_only_from_0_5_12():
+    """0.5.12's and 0.5.23's text chunks (msgspec, omit_defaults): no usage, no role, no tool_calls."""
     chunk = {"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m",
              "choices": [{"index": 0, "delta": {"reasoning_content": None, "content": "a"},
                           "logprobs": None, "finish_reason": None, "matched_stop": None}]}
     assert chunk_key_problems(release_for("0.5.23").stock_keys, chunk, "c") == []
+    assert chunk_key_problems(release_for("0.5.12").stock_keys, chunk, "c") == []
     assert chunk_key_problems(release_for("0.5.9").stock_keys, chunk, "c") == [
         "c: keys stock v0.5.9 always sends are missing: ['usage']",
         "c.choices[0].delta: keys stock v0.5.9 always sends are missing: ['role', 'tool_calls']"]
@@ -213,9 +228,10 @@ def test_msgspec_text_chunk_is_stock_only_on_0_5_23():
 def test_template_tools_are_what_each_release_dumps():
     from tokenids_verify.scenarios import WEATHER_TOOL
     assert release_for("0.5.9").template_tools([WEATHER_TOOL]) == [WEATHER_TOOL]
-    (t,) = release_for("0.5.23").template_tools([WEATHER_TOOL])
-    assert list(t) == ["type", "function", "defer_loading"] and t["defer_loading"] is None
-    assert t["function"] == WEATHER_TOOL["function"]
+    for release in ("0.5.12", "0.5.23"):
+        (t,) = release_for(release).template_tools([WEATHER_TOOL])
+        assert list(t) == ["type", "function", "defer_loading"] and t["defer_loading"] is None
+        assert t["function"] == WEATHER_TOOL["function"]
 
 
 def test_installed_version_is_read_from_the_copy_on_the_path_first(tmp_path):
