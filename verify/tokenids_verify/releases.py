@@ -8,12 +8,12 @@ without importing sglang).
 
 Flags, from each release's own argument definitions:
 - 0.5.9 ``server_args.py``: ``--stream-output`` (field ``stream_output``).
-- 0.5.16 ``server_args.py``: field ``incremental_streaming_output`` and ``--stream-output``
-  kept as a deprecated alias of it (``DeprecatedStoreTrueAction``).
+- 0.5.15.post1 and 0.5.16 ``server_args.py``: field ``incremental_streaming_output`` and
+  ``--stream-output`` kept as a deprecated alias of it (``DeprecatedStoreTrueAction``).
 - 0.5.23 ``arg_groups/fields/serving.py``: ``incremental_streaming_output`` only;
   ``--stream-output`` is not registered any more, so launching with it is an argparse error.
-Releases between 0.5.9 and 0.5.16 were not read: ``--stream-output`` is the spelling every
-read release before 0.5.23 accepts, so it is used below 0.5.16.
+Releases between 0.5.9 and 0.5.15 were not read: ``--stream-output`` is the spelling every
+read release before 0.5.23 accepts, so it is used below 0.5.15.
 """
 
 from __future__ import annotations
@@ -27,13 +27,14 @@ from . import stock_keys
 
 _VERSION = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:[.+-]?(.*))?$")
 
-# First release whose own name for the flag is --incremental-streaming-output.
-INCREMENTAL_STREAMING_SINCE = (0, 5, 16)
+# First release read whose own name for the flag is --incremental-streaming-output (0.5.15.post1).
+INCREMENTAL_STREAMING_SINCE = (0, 5, 15)
 # Releases whose stock /tokenize already renders `messages` (0.5.23 protocol.py TokenizeRequest:
-# messages, tools, chat_template_kwargs, add_generation_prompt; no return_token_strs/token_strs);
-# v0.5.9's takes only `prompt`. Releases between were not read. The tokenize_chat check judges
+# messages, tools, chat_template_kwargs, add_generation_prompt; no return_token_strs/token_strs;
+# 0.5.15.post1's: messages, tools, chat_template_kwargs, continue_final_message, without
+# add_generation_prompt); v0.5.9's takes only `prompt`. Other releases between were not read. The tokenize_chat check judges
 # both the same way (vLLM's fields); this only tells its report what stock lacks.
-STOCK_TOKENIZE_CHAT_FORM = {"0.5.23"}
+STOCK_TOKENIZE_CHAT_FORM = {"0.5.15", "0.5.23"}
 # First release with upstream's own chat ids in both places the upstream_id_fields check reads:
 # choices[].response_token_ids (0.5.18) and sglext.input_ids/output_ids (0.5.20).
 UPSTREAM_ID_FIELDS_SINCE = (0, 5, 20)
@@ -66,7 +67,8 @@ class Release:
     # Whether stock /tokenize has a chat form of its own (STOCK_TOKENIZE_CHAT_FORM).
     stock_tokenize_chat_form: bool
     # A tool call cut by max_tokens, non-streamed: v0.5.9 answers the raw text as content;
-    # 0.5.23's _process_tool_calls drops the incomplete call and keeps the normal text only.
+    # 0.5.23's and 0.5.15.post1's _process_tool_calls (through the same qwen25
+    # detect_and_parse) drop the incomplete call and keep the normal text only.
     cut_tool_call_keeps_raw_text: bool
 
     def template_tools(self, tools: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -75,10 +77,25 @@ class Release:
         server renders. v0.5.9: ``Tool`` is type + function (scenarios.py writes tools in that
         full shape). 0.5.23: ``Function`` keeps the client's keys and order and drops unset
         ``strict``/``defer_loading``, but ``Tool`` gained ``defer_loading`` and dumps it, null
-        included, after ``function``."""
+        included, after ``function``. 0.5.15.post1: ``Function`` dumps its own fields in its
+        order (description, name, parameters, strict; ``defer_loading`` only when set) and
+        ``Tool`` adds ``defer_loading`` as 0.5.23's."""
         if self.stock_keys.release == "0.5.9":
             return [dict(t) for t in tools]
+        if self.stock_keys.release == "0.5.15":
+            return [{"type": t.get("type", "function"), "function": _function_0_5_15(t["function"]),
+                     "defer_loading": t.get("defer_loading")} for t in tools]
         return [{"type": t.get("type", "function"), "function": t["function"], "defer_loading": t.get("defer_loading")} for t in tools]
+
+
+def _function_0_5_15(function: Dict[str, Any]) -> Dict[str, Any]:
+    """0.5.15.post1's Function.model_dump(): every field in declaration order, defer_loading
+    only when set (its serializer drops a None; Tool's defer_loading propagates to it)."""
+    out = {"description": function.get("description"), "name": function["name"],
+           "parameters": function.get("parameters"), "strict": function.get("strict", False)}
+    if function.get("defer_loading") is not None:
+        out["defer_loading"] = function["defer_loading"]
+    return out
 
 
 def release_for(version: str) -> Release:

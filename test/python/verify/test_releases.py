@@ -19,10 +19,13 @@ from tokenids_verify.stock_keys import SHAPES_BY_RELEASE, chunk_key_problems, re
 
 ROOT = Path(__file__).resolve().parents[3]
 RELEASES = sorted(SHAPES_BY_RELEASE, key=parse_version)
+# Key table -> the wheel it was read from, where that is a post release (slime pins 0.5.15.post1).
+WHEELS = {"0.5.15": "0.5.15.post1"}
 
 
 def fetch(version: str) -> Path:
     """The unpacked wheel of an SGLang release. No skip: without PyPI this fails (team rules)."""
+    version = WHEELS.get(version, version)
     out = subprocess.run(["bash", str(ROOT / "scripts/fetch-sglang.sh"), version], capture_output=True, text=True, check=True)
     return Path(out.stdout.strip().splitlines()[-1]) / "sglang"
 
@@ -33,13 +36,15 @@ def release_tree(request) -> Tuple[str, Path]:
 
 
 def test_both_patched_releases_are_known():
-    assert RELEASES == ["0.5.9", "0.5.23"]
+    assert RELEASES == ["0.5.9", "0.5.15", "0.5.23"]
 
 
 @pytest.mark.parametrize("version,flag", [
     ("0.5.9", "--stream-output"),
     ("0.5.10.post1", "--stream-output"),
-    ("0.5.15", "--stream-output"),
+    ("0.5.14", "--stream-output"),
+    ("0.5.15", "--incremental-streaming-output"),
+    ("0.5.15.post1", "--incremental-streaming-output"),
     ("0.5.16", "--incremental-streaming-output"),
     ("0.5.23", "--incremental-streaming-output"),
     ("v0.6.0", "--incremental-streaming-output"),
@@ -49,11 +54,12 @@ def test_stream_output_flag_by_version(version, flag):
 
 
 def test_unknown_release_and_garbage_are_refused():
-    with pytest.raises(UnknownRelease, match="0.5.9, 0.5.23"):
+    with pytest.raises(UnknownRelease, match="0.5.9, 0.5.15, 0.5.23"):
         release_for("0.5.17")
     with pytest.raises(UnknownRelease, match="not an SGLang version"):
         release_for("latest")
     assert release_for("0.5.9.post1").stock_keys.release == "0.5.9"
+    assert release_for("0.5.15.post1").stock_keys.release == "0.5.15"
 
 
 def test_server_argv_uses_the_release_flag():
@@ -88,6 +94,9 @@ def test_the_flag_is_what_the_release_registers(release_tree):
     if version == "0.5.23":
         # removed there: launching with it would be an argparse error
         assert "--stream-output" not in flags
+    if version == "0.5.15":
+        # its own name, with --stream-output kept as a deprecated alias
+        assert {"--incremental-streaming-output", "--stream-output"} <= flags
 
 
 # table name -> protocol.py class
@@ -175,9 +184,14 @@ def _stock_response(release: str) -> dict:
             "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": "stop", "matched_stop": None}]}
 
 
+RESPONSE_TABLES = ("response", "choice", "message", "usage")
+
+
 @pytest.mark.parametrize("release", RELEASES)
 def test_opt_out_tables_tell_the_releases_apart(release):
-    other = next(r for r in RELEASES if r != release)
+    # 0.5.15.post1's non-streamed response models are v0.5.9's (its chunks differ: below)
+    other = next(r for r in RELEASES if any(
+        SHAPES_BY_RELEASE[r][t] != SHAPES_BY_RELEASE[release][t] for t in RESPONSE_TABLES))
     resp = _stock_response(release)
     assert response_key_problems(release_for(release).stock_keys, resp, "r") == []
     problems = response_key_problems(release_for(other).stock_keys, resp, "r")
@@ -187,12 +201,14 @@ def test_opt_out_tables_tell_the_releases_apart(release):
     assert any("response_token_ids" in p for p in response_key_problems(release_for(release).stock_keys, resp, "r"))
 
 
-def test_msgspec_text_chunk_is_stock_only_on_0_5_23():
-    """0.5.23's text chunks (msgspec, omit_defaults): no usage, no role, no tool_calls."""
+def test_msgspec_text_chunk_is_stock_only_from_0_5_15():
+    """0.5.15.post1's and 0.5.23's text chunks (msgspec, omit_defaults): no usage, no role, no
+    tool_calls."""
     chunk = {"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m",
              "choices": [{"index": 0, "delta": {"reasoning_content": None, "content": "a"},
                           "logprobs": None, "finish_reason": None, "matched_stop": None}]}
     assert chunk_key_problems(release_for("0.5.23").stock_keys, chunk, "c") == []
+    assert chunk_key_problems(release_for("0.5.15.post1").stock_keys, chunk, "c") == []
     assert chunk_key_problems(release_for("0.5.9").stock_keys, chunk, "c") == [
         "c: keys stock v0.5.9 always sends are missing: ['usage']",
         "c.choices[0].delta: keys stock v0.5.9 always sends are missing: ['role', 'tool_calls']"]
@@ -207,6 +223,11 @@ def test_template_tools_are_what_each_release_dumps():
     (t,) = release_for("0.5.23").template_tools([WEATHER_TOOL])
     assert list(t) == ["type", "function", "defer_loading"] and t["defer_loading"] is None
     assert t["function"] == WEATHER_TOOL["function"]
+    (t,) = release_for("0.5.15.post1").template_tools([WEATHER_TOOL])
+    assert list(t) == ["type", "function", "defer_loading"] and t["defer_loading"] is None
+    # its Function dumps every field in declaration order, whatever the client sent
+    assert list(t["function"]) == ["description", "name", "parameters", "strict"]
+    assert t["function"]["name"] == WEATHER_TOOL["function"]["name"]
 
 
 def test_installed_version_is_read_from_the_copy_on_the_path_first(tmp_path):
@@ -324,9 +345,16 @@ def test_template_tool_keys_are_the_release_tool_model_dump(release_tree):
 
 def test_cut_tool_call_content_follows_the_release(release_tree):
     """0.5.23's non-streaming tool handling drops an incomplete call (content = the normal text);
-    v0.5.9 has no such branch and answers the raw text."""
+    v0.5.9 has no such branch and answers the raw text. 0.5.15.post1 has no such branch either,
+    but answers the same: its parse_non_stream (qwen25's detect_and_parse, the same code as
+    0.5.23's) returns the normal text and no call, and it answers that text."""
     version, tree = release_tree
     source = (tree / "srt/entrypoints/openai/serving_chat.py").read_text()
     drops = "dropping the incomplete call" in source
-    assert release_for(version).cut_tool_call_keeps_raw_text is not drops
     assert drops == (version == "0.5.23")
+    if version == "0.5.15":
+        assert "text, call_info_list = parser.parse_non_stream(text)" in source
+        qwen25 = (tree / "srt/function_call/qwen25_detector.py").read_text()
+        assert qwen25 == (fetch("0.5.23") / "srt/function_call/qwen25_detector.py").read_text()
+        drops = True
+    assert release_for(version).cut_tool_call_keeps_raw_text is not drops
