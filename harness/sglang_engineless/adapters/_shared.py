@@ -1,5 +1,5 @@
 """Adapter functions that are the same for every release from 0.5.15.post1 on (v0_5_15.py,
-v0_5_23.py): the request state and waiter, Req and its engine step, the log-probability
+v0_5_23.py; the top list by text also for v0_5_9.py): the request state and waiter, Req and its engine step, the log-probability
 record, and the hand-over to _handle_batch_output. sglang is imported inside them, so a
 release's adapter can import this module whatever else that release lacks."""
 
@@ -78,6 +78,13 @@ def top_logprobs_view(tokenizer, ids, values):
     """A top list as the client sees it: 0.5.23 renders every entry (TopLogprob list, no
     dict by token text), so equal texts stay separate."""
     return [(tokenizer.decode([i]), v) for i, v in zip(ids, values)]
+
+
+def top_logprobs_view_by_text(tokenizer, ids, values):
+    """A top list as the client sees it on releases whose to_openai_style_logprobs keeps a
+    dict by token text (v0.5.9, 0.5.15.post1), so equal texts (e.g. two partial UTF-8 bytes,
+    both "\ufffd") collapse."""
+    return list({tokenizer.decode([i]): v for i, v in zip(ids, values)}.items())
 
 
 async def deliver(tm, out) -> None:

@@ -10,7 +10,8 @@ v0_5_23, whose module-level imports name 0.5.16+ modules):
 - TemplateManager lives in sglang.srt.managers.template_manager (as in v0.5.9);
 - the DetokenizerManager has no tool_close_token_ids (sglang.srt.parser.response_template
   is 0.5.16+);
-- _GenerationStreamAccumulator takes no sampling-mask, rust-server or weight-version fields.
+- _GenerationStreamAccumulator takes no sampling-mask, rust-server or weight-version fields;
+- to_openai_style_logprobs still keeps a top list as a dict by token text (as v0.5.9).
 The functions that are the same in both releases come from _shared.py, which imports
 sglang only inside them.
 """
@@ -30,7 +31,9 @@ from sglang_engineless.adapters._shared import (  # noqa: F401  (the adapter int
     new_req,
     new_state,
     step,
-    top_logprobs_view,
+)
+from sglang_engineless.adapters._shared import (  # noqa: F401
+    top_logprobs_view_by_text as top_logprobs_view,  # its top lists are still dicts by text
 )
 
 RELEASE = "0.5.15.post1"
