@@ -62,7 +62,10 @@ CORE_SERVERS = (SERVER_NAMES if os.environ.get("SGLANG_TEST_MATRIX") == "full"
 # `token_ids: []`, its ids (EOS included) on the chunk before. The 0.5.23 series bounds the
 # read by the output's completion_tokens (its 0011), as the contract requires.
 MULTI_CHOICE_STREAM_DEFECTS = ("empty or null token_ids", "the EOS id is not on the finish chunk")
-LIVE_LIST_FIX = {"0.5.23": "0011"}
+LIVE_LIST_FIX = {"0.5.15.post1": "0011", "0.5.23": "0011"}
+# Later releases whose stock completions answer return_token_ids (upstream since 0.5.17); on
+# the others (0.5.15.post1) stock has no completions ids at all, flag or not.
+STOCK_COMPLETIONS_IDS = {"0.5.23"}
 
 
 def run_scenarios(tree, tmp_path_factory, label, servers=None, cases=None, python=sys.executable,
@@ -637,7 +640,7 @@ def test_later_release_without_the_live_list_bound_has_the_multi_choice_defects(
     assert all(any(d in p for d in MULTI_CHOICE_STREAM_DEFECTS) for p in multi), multi
 
 
-@pytest.mark.parametrize("release", LATER)
+@pytest.mark.parametrize("release", sorted(STOCK_COMPLETIONS_IDS))
 def test_later_release_stock_ships_ids_only_when_asked(later, release):
     """Unpatched control, measured: stock 0.5.23's completions carry vLLM's completions
     shape when return_token_ids is true (upstream since 0.5.17): exact for one choice, every
@@ -654,6 +657,20 @@ def test_later_release_stock_ships_ids_only_when_asked(later, release):
     for key, result in data["runs"].items():
         if key.endswith(("-default", "-false")):
             assert not id_keys(body_of(result)), key
+
+
+@pytest.mark.parametrize("release", [r for r in LATER if r not in STOCK_COMPLETIONS_IDS])
+def test_later_release_stock_has_no_completions_ids(later, release):
+    """Unpatched control, measured: stock 0.5.15.post1's completions have no return_token_ids
+    (it comes with 0.5.17): no id key in any answer, flag true, false or absent, and so the
+    contract's id checks fail."""
+    data = later(release, False)
+    for key, result in data["runs"].items():
+        assert body_of(result), key
+        assert not id_keys(body_of(result)), key
+    every_run = len(CORE_SERVERS) * len(CASES)
+    assert len(streamed_ids_exact(data, "true")) == every_run
+    assert len(streamed_ids_exact(data, "default")) == every_run
 
 
 @pytest.mark.parametrize("release", LATER)
