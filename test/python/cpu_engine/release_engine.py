@@ -99,6 +99,8 @@ class EngineSpec:
 
 
 ENGINES: dict[str, EngineSpec] = {
+    # slime's pin: no id fields of its own on chat but return_prompt_token_ids (non-streamed).
+    "0.5.15.post1": EngineSpec("0.5.15.post1", "sglang-v0.5.15.post1"),
     "0.5.23": EngineSpec("0.5.23", "sglang-v0.5.23", upstream_response_token_ids=True, upstream_sglext_ids=True,
                          own_env=("bash", "scripts/cpu-engine-env-0.5.23.sh")),
 }

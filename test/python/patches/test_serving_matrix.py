@@ -221,8 +221,13 @@ def test_patched_scenario_ran_its_code_path(results, release, name):
     if spec["delivery"] == "lag" and not spec["stream_output"]:
         # The serving layer found output_ids longer than their output reports (the engine
         # ran ahead in the live list) exactly on the release that hands out the live list.
+        # A choice read once got only its final output, a copy (0.5.15.post1's stop_string
+        # answer, 4 tokens, coalesces so): nothing can run ahead there.
         ran_ahead = any(found > reported for _, _, reported, found in reads)
-        assert ran_ahead == (release in LIVE_LIST_RELEASES), reads
+        if release not in LIVE_LIST_RELEASES:
+            assert not ran_ahead, reads
+        elif len(reads) > n:
+            assert ran_ahead, reads
 
 
 @pytest.mark.parametrize("release,name", CASES)
