@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -274,33 +275,40 @@ def unpatched_edge_run(sglang_release, harness_reasoning_tokenizer_dir, tmp_path
                       "--check", "stream_text_fidelity"], tmp_path_factory.mktemp("unpatched-edge-run"), "unpatched-interval3")
 
 
-# --- SGLang 0.5.23: its files, our series applied, and the interpreter of its dependency set ---
+# --- Later releases (0.5.15.post1, 0.5.23): their files, our series applied, and the interpreter
+# of their dependency set (scripts/release-env.sh) ---
+
+@dataclass
+class LaterRelease:
+    version: str
+    release: Path  # the real, unpatched package folder (holds sglang/ and its dist-info)
+    patched: Path  # with patches/sglang-vVERSION applied (its version from _version.py)
+    python: str  # the layered environment: its serving code needs newer transformers than .venv
+    tokenizer: Path  # the harness's reasoning tokenizer, made with that interpreter
+
+
+class LaterReleases:
+    """version -> LaterRelease, each made once a session on first use."""
+
+    def __init__(self, tmp_path_factory):
+        self._tmp, self._made = tmp_path_factory, {}
+
+    def __call__(self, version: str) -> LaterRelease:
+        if version not in self._made:
+            _require_harness()
+            release = Path(_run_script(str(ROOT / "scripts/fetch-sglang.sh"), version).strip().splitlines()[-1])
+            patched = self._tmp.mktemp(f"verify-patched-{version}") / "tree"
+            _run_script(str(ROOT / "scripts/patches-check.sh"), version, "--out", str(patched))
+            python = str(Path(_run_script(str(ROOT / "scripts/release-env.sh"), version).strip().splitlines()[-1])
+                         / "bin" / "python")
+            tokenizer = self._tmp.mktemp(f"harness-tokenizer-{version}") / "tok"
+            proc = subprocess.run([python, "-m", "sglang_engineless.make_tokenizer", str(tokenizer), "--reasoning"],
+                                  env=harness_env(release), capture_output=True, text=True, cwd=ROOT)
+            assert proc.returncode == 0, proc.stdout + proc.stderr
+            self._made[version] = LaterRelease(version, release, patched, python, tokenizer)
+        return self._made[version]
+
 
 @pytest.fixture(scope="session")
-def release_0523() -> Path:
-    """The real, unpatched 0.5.23 package folder (holds sglang/ and its dist-info)."""
-    return Path(_run_script(str(ROOT / "scripts/fetch-sglang.sh"), "0.5.23").strip().splitlines()[-1])
-
-
-@pytest.fixture(scope="session")
-def patched_0523(release_0523, tmp_path_factory) -> Path:
-    """0.5.23 with patches/sglang-v0.5.23 applied (holds sglang/; its version from _version.py)."""
-    out = tmp_path_factory.mktemp("verify-patched-0523") / "tree"
-    _run_script(str(ROOT / "scripts/patches-check.sh"), "0.5.23", "--out", str(out))
-    return out
-
-
-@pytest.fixture(scope="session")
-def python_0523() -> str:
-    """0.5.23's serving code needs newer transformers than .venv: the layered environment."""
-    return str(Path(_run_script(str(ROOT / "scripts/release-env.sh"), "0.5.23").strip().splitlines()[-1]) / "bin" / "python")
-
-
-@pytest.fixture(scope="session")
-def tokenizer_0523(python_0523, release_0523, tmp_path_factory) -> Path:
-    _require_harness()
-    out = tmp_path_factory.mktemp("harness-tokenizer-0523") / "tok"
-    proc = subprocess.run([python_0523, "-m", "sglang_engineless.make_tokenizer", str(out), "--reasoning"],
-                          env=harness_env(release_0523), capture_output=True, text=True, cwd=ROOT)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return out
+def later_releases(tmp_path_factory) -> LaterReleases:
+    return LaterReleases(tmp_path_factory)

@@ -1,21 +1,29 @@
-"""The verify suite on SGLang 0.5.23, end to end through its CLI against the engine-less harness
-serving the REAL 0.5.23 serving code: the checks whose expectations depend on the release.
+"""The verify suite on the later releases (0.5.15.post1, 0.5.23), end to end through its CLI
+against the engine-less harness serving each release's REAL serving code: the checks whose
+expectations depend on the release.
 
-- our patched copy: they pass, judged as 0.5.23 (the release read from the copy's files, the
-  delta-ids server started with --incremental-streaming-output, which 0.5.23 requires);
-- NEGATIVE CONTROL, stock 0.5.23: return_token_ids=false is key-for-key stock (opt_out_keys
-  passes, so the 0.5.23 key table describes what stock really sends), while the contract's ids
-  are missing and a stream asking for ids is refused (upstream's 400).
+- our patched copy: they pass, judged as that release (the release read from the copy's
+  files, the delta-ids server started with --incremental-streaming-output, each release's own
+  name for it);
+- NEGATIVE CONTROL, the stock release: return_token_ids=false is key-for-key stock (opt_out_keys
+  passes, so the release's key table describes what stock really sends), while the contract's
+  ids are missing (0.5.23 also refuses a stream asking for ids: upstream's 400).
 
-The other checks run against 0.5.23 in the harness's scenario matrix; here only the ones with
-release-specific expectations, to keep the default run short.
+The other checks run against these releases in the harness's scenario matrix; here only the
+ones with release-specific expectations, to keep the default run short.
 """
 
 from __future__ import annotations
 
 import os
 
+import pytest
+
 from conftest import harness_args, run_verify
+
+LATER = ("0.5.15.post1", "0.5.23")
+# Releases with id fields of their own that upstream_id_fields compares (0.5.20+).
+UPSTREAM_IDS = {"0.5.23"}
 
 # In the suite's own order (the report lists checks in it). completions_ids is left out here:
 # the 0.5.23 harness does not yet pair streamed completions log-probabilities the way 0.5.23's
@@ -33,34 +41,46 @@ def _checks(names):
     return [a for n in names for a in ("--check", n)]
 
 
-def test_patched_0_5_23_passes_the_release_specific_checks(patched_0523, tokenizer_0523, python_0523, tmp_path):
-    run = run_verify(patched_0523, harness_args(tokenizer_0523) + _checks(RELEASE_CHECKS), tmp_path, "patched-0.5.23",
-                     python=python_0523)
+@pytest.mark.parametrize("version", LATER)
+def test_patched_release_passes_the_release_specific_checks(later_releases, version, tmp_path):
+    r = later_releases(version)
+    run = run_verify(r.patched, harness_args(r.tokenizer) + _checks(RELEASE_CHECKS), tmp_path, f"patched-{version}",
+                     python=r.python)
     assert run.returncode == 0, run.explain()
     assert [c["name"] for c in run.report["checks"]] == RELEASE_CHECKS
-    assert run.report["skipped_checks"] == [], run.explain()
+    # before 0.5.20 stock has no id fields of its own to compare: the one allowed skip
+    want_skipped = [] if version in UPSTREAM_IDS else ["upstream_id_fields"]
+    assert run.report["skipped_checks"] == want_skipped, run.explain()
     target = run.report["target"]
-    assert (target["sglang_version"], target["stream_output_flag"]) == ("0.5.23", "--incremental-streaming-output")
+    assert (target["sglang_version"], target["stream_output_flag"]) == (version, "--incremental-streaming-output")
     details = {c["name"]: c["details"] for c in run.report["checks"]}
-    assert details["opt_out_keys"]["stock_keys_of"] == "0.5.23"
-    assert details["upstream_id_fields"]["release"] == "0.5.23"
+    assert details["opt_out_keys"]["stock_keys_of"] == ".".join(version.split(".")[:3])
+    if version in UPSTREAM_IDS:
+        assert details["upstream_id_fields"]["release"] == version
 
 
-def test_stock_0_5_23_is_key_for_key_itself_and_has_no_contract_ids(release_0523, tokenizer_0523, python_0523, tmp_path):
-    run = run_verify(release_0523, harness_args(tokenizer_0523) + _checks(["nonstream_ids", "opt_out_keys", "upstream_id_fields"]),
-                     tmp_path, "unpatched-0.5.23", python=python_0523)
+@pytest.mark.parametrize("version", LATER)
+def test_stock_release_is_key_for_key_itself_and_has_no_contract_ids(later_releases, version, tmp_path):
+    r = later_releases(version)
+    run = run_verify(r.release, harness_args(r.tokenizer) + _checks(["nonstream_ids", "opt_out_keys", "upstream_id_fields"]),
+                     tmp_path, f"unpatched-{version}", python=r.python)
     assert run.returncode == 1, run.explain()
     assert run.status("opt_out_keys") == "passed", run.explain()
-    assert set(run.report["failed_checks"]) == {"nonstream_ids", "upstream_id_fields"}, run.explain()
     assert any("no top-level prompt_token_ids" in p for p in run.problems("nonstream_ids"))
-    assert any("HTTP 400" in p and "not supported with streaming" in p for p in run.problems("upstream_id_fields"))
+    if version in UPSTREAM_IDS:
+        assert set(run.report["failed_checks"]) == {"nonstream_ids", "upstream_id_fields"}, run.explain()
+        assert any("HTTP 400" in p and "not supported with streaming" in p for p in run.problems("upstream_id_fields"))
+    else:
+        assert set(run.report["failed_checks"]) == {"nonstream_ids"}, run.explain()
+        assert run.status("upstream_id_fields") == "skipped", run.explain()
 
 
-def test_series_without_its_live_list_bound_sends_ids_ahead_of_their_text(patched_0523, python_0523, tokenizer_0523,
-                                                                           tmp_path):
-    """Negative control for 0.5.23's 0011: without it an n = 2 stream's chunks carry ids whose
-    text comes on a later chunk (read from the live list), and the suite says so; the patched
-    series passes the same checks against the same lagging readers."""
+@pytest.mark.parametrize("version", LATER)
+def test_series_without_its_live_list_bound_sends_ids_ahead_of_their_text(later_releases, version, tmp_path):
+    """Negative control for the series' 0011 (0.5.15.post1 and 0.5.23 both hand out the live
+    list): without it an n = 2 stream's chunks carry ids whose text comes on a later chunk (read
+    from the live list), and the suite says so; the patched series passes the same checks
+    against the same lagging readers."""
     import shutil
     import subprocess
 
@@ -68,40 +88,42 @@ def test_series_without_its_live_list_bound_sends_ids_ahead_of_their_text(patche
 
     series = tmp_path / "series"
     series.mkdir()
-    patches = sorted((ROOT / "patches/sglang-v0.5.23").glob("*.patch"))
+    r = later_releases(version)
+    patches = sorted((ROOT / f"patches/sglang-v{version}").glob("*.patch"))
     assert any(p.name.startswith("0011-stream-ids-bounded") for p in patches)
     for p in patches:
         if not p.name.startswith("0011-"):
             shutil.copy(p, series / p.name)
     tree = tmp_path / "tree"
-    proc = subprocess.run(["bash", str(ROOT / "scripts/patches-check.sh"), "0.5.23", "--out", str(tree)],
+    proc = subprocess.run(["bash", str(ROOT / "scripts/patches-check.sh"), version, "--out", str(tree)],
                           env=dict(os.environ, SGLANG_PATCH_DIR=str(series)), capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    run = run_verify(tree, harness_args(tokenizer_0523) + _checks(LIVE_LIST_CHECKS) + LAGGING_READERS, tmp_path,
-                     "without-0011-0.5.23", python=python_0523)
+    run = run_verify(tree, harness_args(r.tokenizer) + _checks(LIVE_LIST_CHECKS) + LAGGING_READERS, tmp_path,
+                     f"without-0011-{version}", python=r.python)
     assert run.returncode == 1, run.explain()
     assert "n2_choices" in run.report["failed_checks"], run.explain()
     assert any("ahead of its content" in p for p in run.problems("n2_choices")), run.explain()
-    run = run_verify(patched_0523, harness_args(tokenizer_0523) + _checks(LIVE_LIST_CHECKS) + LAGGING_READERS,
-                     tmp_path, "patched-lagging-0.5.23", python=python_0523)
+    run = run_verify(r.patched, harness_args(r.tokenizer) + _checks(LIVE_LIST_CHECKS) + LAGGING_READERS,
+                     tmp_path, f"patched-lagging-{version}", python=r.python)
     assert run.returncode == 0, run.explain()
 
 
 VLLM_DIALECT_CHECKS = ["logprob_token_ids", "tokenize_chat"]
 
 
-def test_vllm_dialect_checks_on_0_5_23_patched_and_stock(patched_0523, release_0523, tokenizer_0523, python_0523,
-                                                         tmp_path):
-    """logprob_token_ids and tokenize_chat pass on the patched 0.5.23; NEGATIVE CONTROL: stock
-    0.5.23 fails both, and its report says its /tokenize has a chat form of its own (the
+@pytest.mark.parametrize("version", LATER)
+def test_vllm_dialect_checks_patched_and_stock(later_releases, version, tmp_path):
+    """logprob_token_ids and tokenize_chat pass on the patched release; NEGATIVE CONTROL: the
+    stock release fails both, and its report says its /tokenize has a chat form of its own (the
     release rule STOCK_TOKENIZE_CHAT_FORM) that lacks vLLM's token_strs and chat_template refusal."""
-    run = run_verify(patched_0523, harness_args(tokenizer_0523) + _checks(VLLM_DIALECT_CHECKS), tmp_path,
-                     "patched-0.5.23-dialects", python=python_0523)
+    r = later_releases(version)
+    run = run_verify(r.patched, harness_args(r.tokenizer) + _checks(VLLM_DIALECT_CHECKS), tmp_path,
+                     f"patched-{version}-dialects", python=r.python)
     assert run.returncode == 0, run.explain()
     details = {c["name"]: c["details"] for c in run.report["checks"]}
     assert details["tokenize_chat"]["stock_chat_form"] is True
-    run = run_verify(release_0523, harness_args(tokenizer_0523) + _checks(VLLM_DIALECT_CHECKS), tmp_path,
-                     "unpatched-0.5.23-dialects", python=python_0523)
+    run = run_verify(r.release, harness_args(r.tokenizer) + _checks(VLLM_DIALECT_CHECKS), tmp_path,
+                     f"unpatched-{version}-dialects", python=r.python)
     assert set(run.report["failed_checks"]) == set(VLLM_DIALECT_CHECKS), run.explain()
     problems = run.problems("tokenize_chat")
     assert not any("differ from the chat completion" in p for p in problems), run.explain()  # same ids
