@@ -66,9 +66,10 @@ class Release:
     upstream_id_fields: bool
     # Whether stock /tokenize has a chat form of its own (STOCK_TOKENIZE_CHAT_FORM).
     stock_tokenize_chat_form: bool
-    # A tool call cut by max_tokens, non-streamed: v0.5.9 answers the raw text as content;
-    # 0.5.23's and 0.5.15.post1's _process_tool_calls (through the same qwen25
-    # detect_and_parse) drop the incomplete call and keep the normal text only.
+    # A tool call cut by max_tokens, non-streamed: v0.5.9 and 0.5.15.post1 answer the raw text
+    # as content (FunctionCallParser.parse_non_stream returns the full text when no call
+    # parsed); 0.5.23's _process_tool_calls drops the incomplete call and keeps the normal
+    # text only (parse_non_stream's `or has_tool_call`).
     cut_tool_call_keeps_raw_text: bool
 
     def template_tools(self, tools: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -109,7 +110,7 @@ def release_for(version: str) -> Release:
     return Release(version=version, stream_output_flag=stream_output_flag(version), stock_keys=stock_keys.KeyTable(base, shapes),
                    upstream_id_fields=parse_version(version) >= UPSTREAM_ID_FIELDS_SINCE,
                    stock_tokenize_chat_form=base in STOCK_TOKENIZE_CHAT_FORM,
-                   cut_tool_call_keeps_raw_text=base == "0.5.9")
+                   cut_tool_call_keeps_raw_text=base in ("0.5.9", "0.5.15"))
 
 
 def installed_sglang_version() -> Optional[str]:

@@ -74,9 +74,14 @@ def test_a_cut_tool_call_keeps_its_ids_and_only_the_normal_text(patched):
     assert resp["prompt_token_ids"] == patched.prompt_ids(body)
     assert choice["token_ids"] == want
     assert choice["finish_reason"] == "length"
-    # later releases' _process_tool_calls drop the incomplete call and keep the text before it
-    head = patched.model.script(cut).full_text().partition("<tool_call>")[0]
-    assert (choice["message"]["content"] or "").strip() == head.strip()
+    full = patched.model.script(cut).full_text()
+    if patched.release.cut_tool_call_keeps_raw_text:
+        # 0.5.15.post1's parse_non_stream answers the raw text when no call parsed (as v0.5.9)
+        assert (choice["message"]["content"] or "").strip() == patched.tokenizer.decode(want).strip()
+    else:
+        # later releases' _process_tool_calls drop the incomplete call and keep the text before it
+        head = full.partition("<tool_call>")[0]
+        assert (choice["message"]["content"] or "").strip() == head.strip()
     assert not choice["message"].get("tool_calls")
     sresp = patched.client.chat_stream(body)
     streamed = assemble_stream(sresp.chunks, sresp.sse.done)

@@ -681,3 +681,43 @@ def test_later_release_flag_false_is_key_for_key_stock(later, release):
             body = body_of(result)
             assert body and not id_keys(body), key
             assert walk_keys(body) == walk_keys(body_of(stock["runs"][key])), key
+
+
+# Later releases whose completions stream under --incremental-streaming-output cut each
+# output's text (already its delta) at the length of the previous delta, and the diff that
+# fixes it: measured on the real 0.5.15.post1 engine on CPU ("Theswer" for "The answer"),
+# fixed upstream by 0.5.19. CORE_SERVERS (cumulative) cannot show it: these run so1-si1.
+INCREMENTAL_TEXT_FIX = {"0.5.15.post1": "0016"}
+INCREMENTAL_SERVERS = ["so1-si1"]
+
+
+@pytest.mark.parametrize("release", sorted(INCREMENTAL_TEXT_FIX))
+def test_later_release_incremental_stream_text_is_the_response_text(release_files, tmp_path_factory, release):
+    """Patched: the streamed text per index is the non-streaming text under
+    --incremental-streaming-output, every case, ids on or off. Controls: stock and the series
+    without the fix lose generated text on every case with several chunks per choice."""
+    fix = INCREMENTAL_TEXT_FIX[release]
+    python = release_files.python(release)
+    series = tmp_path_factory.mktemp(f"series-without-{fix}-{release}")
+    for p in sorted((REPO / f"patches/sglang-v{release}").glob("*.patch")):
+        if not p.name.startswith(fix):
+            shutil.copy(p, series / p.name)
+    without = tmp_path_factory.mktemp(f"without-{fix}-{release}") / "tree"
+    proc = subprocess.run(
+        ["bash", str(REPO / "scripts/patches-check.sh"), release, "--out", str(without)],
+        env=dict(os.environ, SGLANG_PATCH_DIR=str(series)), capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    trees = {"patched": release_files.patched(release), "stock": release_files.stock(release),
+             f"without-{fix}": without}
+    with ThreadPoolExecutor(len(trees)) as pool:
+        runs = dict(zip(trees, pool.map(
+            lambda item: run_scenarios(item[1], tmp_path_factory, f"incremental-{item[0]}-{release}",
+                                       INCREMENTAL_SERVERS, python=python), trees.items())))
+    problems = text_problems(runs["patched"], INCREMENTAL_SERVERS, CASES)
+    assert not problems, json.dumps(problems, ensure_ascii=False, indent=1)[:4000]
+    for label in ("stock", f"without-{fix}"):
+        problems = text_problems(runs[label], INCREMENTAL_SERVERS, CASES)
+        assert problems, f"{label}: incremental completions streams keep their text"
+        for got, want in problems.values():
+            # generated text goes missing, never added
+            assert all(len(got[i]) < len(want[i]) for i in want), (label, got, want)
