@@ -4,7 +4,7 @@
 
 Runs every scenario streaming and not, with return_token_ids unset (server default) and
 false (the log-probability kinds also with vLLM's return_tokens_as_token_ids: TOKEN_ID_RUNS); on releases with id fields of their own (0.5.23) also with upstream's requests
-(UPSTREAM_RUNS), so the unpatched control asserts what stock ships. Writes what the client saw (parsed SSE chunks in order, interleaved with the
+(UPSTREAM_RUNS; 0.5.15.post1: PROMPT_IDS_RUNS), so the unpatched control asserts what stock ships. Writes what the client saw (parsed SSE chunks in order, interleaved with the
 engine reads the serving layer made; responses) together with what the scripted engine
 consumed and produced (ids, log-probabilities). Tests assert on that file; the matrix is
 defined here so tests can parametrize over it without importing sglang.
@@ -94,6 +94,13 @@ UPSTREAM_RUNS = {
     "full-sglext": (False, SGLEXT_FLAGS),
 }
 UPSTREAM_RUNS_RELEASES = {"0.5.23"}
+# 0.5.15.post1's own id request (0.5.16's field, already in 0.5.15.post1): chat
+# return_prompt_token_ids, per-choice prompt_token_ids non-streamed, a 400 streamed.
+PROMPT_IDS_RUNS = {
+    "stream-prompt-ids": (True, {"return_prompt_token_ids": True}),
+    "full-prompt-ids": (False, {"return_prompt_token_ids": True}),
+}
+PROMPT_IDS_RUNS_RELEASES = {"0.5.15.post1"}
 # vLLM's return_tokens_as_token_ids, on the kinds that ask log-probabilities (top_logprobs
 # 0 / 5 / unset; tools, reasoning, held-back multi-byte text, n 1 and 2 across the modes).
 TOKEN_ID_LOGPROB_KINDS = {"logprobs_top0", "logprobs_top5", "logprobs_unset"}
@@ -108,6 +115,8 @@ def run_names(release):
     runs = dict(BASE_RUNS)
     if release in UPSTREAM_RUNS_RELEASES:
         runs.update(UPSTREAM_RUNS)
+    if release in PROMPT_IDS_RUNS_RELEASES:
+        runs.update(PROMPT_IDS_RUNS)
     return runs
 TOOLS = [
     {

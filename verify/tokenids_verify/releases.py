@@ -11,8 +11,7 @@ Flags, from each release's own argument definitions:
 - 0.5.10.post1 ``server_args.py``: already field ``incremental_streaming_output``, registered
   as ``--incremental-streaming-output``, with ``--stream-output`` a deprecated alias of it
   (``DeprecatedStoreTrueAction``), as in 0.5.16.
-- 0.5.12 ``server_args.py``: the same.
-- 0.5.16 ``server_args.py``: the same.
+- 0.5.12, 0.5.15.post1 and 0.5.16 ``server_args.py``: the same.
 - 0.5.23 ``arg_groups/fields/serving.py``: ``incremental_streaming_output`` only;
   ``--stream-output`` is not registered any more, so launching with it is an argparse error.
 Releases between 0.5.9 and 0.5.10.post1, and 0.5.11, were not read: ``--stream-output`` is
@@ -38,15 +37,16 @@ INCREMENTAL_STREAMING_SINCE = (0, 5, 12)
 INCREMENTAL_STREAMING_RELEASES = {"0.5.10.post1"}
 # Releases whose stock /tokenize already renders `messages` (0.5.23 protocol.py TokenizeRequest:
 # messages, tools, chat_template_kwargs, add_generation_prompt; no return_token_strs/token_strs);
-# v0.5.9's and 0.5.10.post1's (the same serving_tokenize.py) take only `prompt`; 0.5.12's renders
-# `messages` (tools, continue_final_message, chat_template_kwargs; no add_generation_prompt
-# field, no return_token_strs/token_strs). Other releases were not read. The tokenize_chat
-# check judges all the same way (vLLM's fields); this only tells its report what stock lacks.
-STOCK_TOKENIZE_CHAT_FORM = {"0.5.12", "0.5.23"}
+# v0.5.9's and 0.5.10.post1's (the same serving_tokenize.py) take only `prompt`; 0.5.12's and
+# 0.5.15.post1's render `messages` (tools, continue_final_message, chat_template_kwargs; no
+# add_generation_prompt field, no return_token_strs/token_strs). Other releases were not read.
+# The tokenize_chat check judges all the same way (vLLM's fields); this only tells its report
+# what stock lacks. Keyed by the key table's release (0.5.15 for 0.5.15.post1).
+STOCK_TOKENIZE_CHAT_FORM = {"0.5.12", "0.5.15", "0.5.23"}
 # Releases whose non-streamed answer to a tool call cut by max_tokens is the raw text as
-# content: 0.5.9, 0.5.10.post1 and 0.5.12 (their _process_tool_calls has no incomplete-call
-# drop yet; read).
-CUT_TOOL_CALL_KEEPS_RAW_TEXT = {"0.5.9", "0.5.10.post1", "0.5.12"}
+# content: 0.5.9, 0.5.10.post1, 0.5.12 and 0.5.15(.post1) (FunctionCallParser.parse_non_stream
+# returns the full text when no call parsed; no incomplete-call drop yet; read).
+CUT_TOOL_CALL_KEEPS_RAW_TEXT = {"0.5.9", "0.5.10.post1", "0.5.12", "0.5.15"}
 # First release with upstream's own chat ids in both places the upstream_id_fields check reads:
 # choices[].response_token_ids (0.5.18) and sglext.input_ids/output_ids (0.5.20).
 UPSTREAM_ID_FIELDS_SINCE = (0, 5, 20)
@@ -80,9 +80,10 @@ class Release:
     upstream_id_fields: bool
     # Whether stock /tokenize has a chat form of its own (STOCK_TOKENIZE_CHAT_FORM).
     stock_tokenize_chat_form: bool
-    # A tool call cut by max_tokens, non-streamed: v0.5.9 (and 0.5.10.post1, whose
-    # _process_tool_calls is v0.5.9's) answers the raw text as content;
-    # 0.5.23's _process_tool_calls drops the incomplete call and keeps the normal text only.
+    # A tool call cut by max_tokens, non-streamed: v0.5.9 (and 0.5.10.post1, 0.5.12,
+    # 0.5.15.post1: CUT_TOOL_CALL_KEEPS_RAW_TEXT) answers the raw text as content; 0.5.23's
+    # _process_tool_calls drops the incomplete call and keeps the normal text only
+    # (parse_non_stream's `or has_tool_call`).
     cut_tool_call_keeps_raw_text: bool
 
     def template_tools(self, tools: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -94,12 +95,27 @@ class Release:
         ``defer_loading``, null included, after ``function``. 0.5.23: ``Function`` keeps the
         client's keys and order and drops unset
         ``strict``/``defer_loading``, but ``Tool`` gained ``defer_loading`` and dumps it, null
-        included, after ``function``."""
+        included, after ``function``. 0.5.15.post1: ``Function`` dumps its own fields in its
+        order (description, name, parameters, strict; ``defer_loading`` only when set) and
+        ``Tool`` adds ``defer_loading`` as 0.5.23's."""
         if self.stock_keys.release in ("0.5.9", "0.5.10.post1"):
             return [dict(t) for t in tools]
         if self.stock_keys.release == "0.5.12":
             return [{**dict(t), "defer_loading": t.get("defer_loading")} for t in tools]
+        if self.stock_keys.release == "0.5.15":
+            return [{"type": t.get("type", "function"), "function": _function_0_5_15(t["function"]),
+                     "defer_loading": t.get("defer_loading")} for t in tools]
         return [{"type": t.get("type", "function"), "function": t["function"], "defer_loading": t.get("defer_loading")} for t in tools]
+
+
+def _function_0_5_15(function: Dict[str, Any]) -> Dict[str, Any]:
+    """0.5.15.post1's Function.model_dump(): every field in declaration order, defer_loading
+    only when set (its serializer drops a None; Tool's defer_loading propagates to it)."""
+    out = {"description": function.get("description"), "name": function["name"],
+           "parameters": function.get("parameters"), "strict": function.get("strict", False)}
+    if function.get("defer_loading") is not None:
+        out["defer_loading"] = function["defer_loading"]
+    return out
 
 
 def release_for(version: str) -> Release:

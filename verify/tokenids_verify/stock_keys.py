@@ -10,6 +10,10 @@ v0.5.23: the same models in 0.5.23's protocol.py. Differences: ``UsageInfo`` gai
 the per-choice id fields upstream added (chat ``prompt_token_ids``/``response_token_ids``/
 ``meta_info``, completions ``prompt_token_ids``/``token_ids``) are dropped when None, so a
 request that does not ask for them (as the opt-out checks here) never carries them.
+v0.5.15.post1: its protocol.py models are v0.5.9's (``ChatMessage`` always sends ``tool_calls``,
+``UsageInfo`` has no ``completion_tokens_details``; the choice's ``prompt_token_ids``/``meta_info``
+are dropped when None), but its text and reasoning chunks already go through ``sse_utils.py``'s
+msgspec structs as 0.5.23's do, so its chunk and delta tables are 0.5.23's.
 Stream chunks with text or reasoning no longer go through those models: ``sse_utils.py``
 encodes them with msgspec structs (``StreamChunk``/``StreamDelta`` with ``omit_defaults``), so
 ``usage`` is left out unless set and a delta always has ``reasoning_content`` but ``role`` and
@@ -68,7 +72,10 @@ V0_5_10_POST1: Shapes = dict(V0_5_9)
 
 V0_5_12: Shapes = dict(V0_5_9, chunk=V0_5_23["chunk"], delta=V0_5_23["delta"])
 
-SHAPES_BY_RELEASE: Dict[str, Shapes] = {"0.5.9": V0_5_9, "0.5.10.post1": V0_5_10_POST1, "0.5.12": V0_5_12, "0.5.23": V0_5_23}
+V0_5_15: Shapes = dict(V0_5_9, chunk=V0_5_23["chunk"], delta=V0_5_23["delta"])
+
+SHAPES_BY_RELEASE: Dict[str, Shapes] = {"0.5.9": V0_5_9, "0.5.10.post1": V0_5_10_POST1, "0.5.12": V0_5_12,
+                                        "0.5.15": V0_5_15, "0.5.23": V0_5_23}
 
 
 class KeyTable:

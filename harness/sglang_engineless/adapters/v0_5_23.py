@@ -12,23 +12,30 @@
   _handle_batch_output is a coroutine, its waiter takes the state from rid_to_state and
   coalesces queued incremental chunks; prompt ids travel in the state (return_prompt_token_ids);
 - TemplateManager lives in sglang.srt.parser.template_manager.
+The functions 0.5.15.post1 shares (request state, Req and its step, logprob records, the
+hand-over) are in _shared.py.
 """
-
-import asyncio
-from array import array
 
 from sglang.srt.disaggregation.utils import DisaggregationMode
 from sglang.srt.managers import detokenizer_manager as _detok
 from sglang.srt.managers.detokenizer_manager import DetokenizerManager, LimitedCapacityDict
-from sglang.srt.managers.schedule_batch import Req
 from sglang.srt.managers.scheduler_components import output_streamer
-from sglang.srt.managers.tokenizer_manager import ReqState, TokenizerManager
-from sglang.srt.observability.req_time_stats import APIServerReqTimeStats
+from sglang.srt.managers.tokenizer_manager import TokenizerManager
 from sglang.srt.parser.response_template import tool_close_token_ids
 from sglang.srt.parser.template_manager import TemplateManager
 from sglang.srt.runtime_context import get_serving, publish
 from sglang.srt.server_args import ServerArgs
 from sglang.srt.speculative.spec_info import SpeculativeAlgorithm
+
+from sglang_engineless.adapters._shared import (  # noqa: F401  (the adapter interface)
+    add_logprob,
+    deliver,
+    new_req,
+    new_state,
+    step,
+    top_logprobs_view,
+    waiter,
+)
 
 RELEASE = "0.5.23"
 # Server-wide sglext ids (--return-input-ids/--return-output-ids, from 0.5.20).
@@ -113,72 +120,10 @@ def make_template_manager(tm):
     return template_manager
 
 
-def new_state(tm, obj, input_ids):
-    """TokenizerManager._init_req_state for one request, and what generate_request keeps of
-    the tokenized input (prompt ids when return_prompt_token_ids)."""
-    state = ReqState([], False, asyncio.Event(), obj,
-                     APIServerReqTimeStats(disagg_mode=tm.disaggregation_mode))
-    if getattr(obj, "return_prompt_token_ids", False):
-        state.prompt_token_ids = list(input_ids)
-    tm.rid_to_state[obj.rid] = state
-    return state
 
 
-def waiter(tm, obj, state, request):
-    return tm._wait_one_response(obj, request)
 
 
-def new_req(tm, obj, input_ids, sampling_params):
-    req = Req(
-        obj.rid,
-        obj.text or "",
-        array("q", input_ids),  # as TokenizedGenerateReqInput carries them
-        sampling_params,
-        return_logprob=bool(obj.return_logprob),
-        top_logprobs_num=(obj.top_logprobs_num or 0) if obj.return_logprob else 0,
-        stream=bool(obj.stream),
-        eos_token_ids={tm.tokenizer.eos_token_id},
-        vocab_size=len(tm.tokenizer),
-    )
-    req.tokenizer = tm.tokenizer
-    if req.return_logprob:
-        # What the prefill's logprob pass leaves for the output streamer (input logprobs
-        # from the last prompt position: its value is None).
-        req.logprob.input_token_logprobs_val = [None]
-        req.logprob.input_token_logprobs_idx = [req.origin_input_ids[-1]]
-        req.logprob.input_top_logprobs_val = [None]
-        req.logprob.input_top_logprobs_idx = [None]
-        req.logprob.input_token_ids_logprobs_val = []
-        req.logprob.input_token_ids_logprobs_idx = []
-    return req
-
-
-def step(req, tokens, record_logprobs) -> None:
-    """One engine step of len(tokens) tokens: the decode step appends them (and their
-    log-probabilities), then Req.update_finish_state checks the whole step at once (stop
-    strings before EOS before length, finished_len capping what a step overshot)."""
-    for token in tokens:
-        pos = len(req.output_ids)
-        req.output_ids.append(token)
-        if req.return_logprob:
-            record_logprobs(pos, token)
-    req.update_finish_state(new_accepted_len=len(tokens))
-
-
-def add_logprob(req, value, token_id, top_ids=None, top_values=None) -> None:
-    lp = req.logprob
-    lp.output_token_logprobs_val.append(value)
-    lp.output_token_logprobs_idx.append(token_id)
-    lp.output_top_logprobs_val.append(top_values if top_ids is not None else [])
-    lp.output_top_logprobs_idx.append(top_ids if top_ids is not None else [])
-    lp.output_token_ids_logprobs_val.append([])
-    lp.output_token_ids_logprobs_idx.append([])
-
-
-def top_logprobs_view(tokenizer, ids, values):
-    """A top list as the client sees it: 0.5.23 renders every entry (TopLogprob list, no
-    dict by token text), so equal texts stay separate."""
-    return [(tokenizer.decode([i]), v) for i, v in zip(ids, values)]
 
 
 def output(tm, req):
@@ -205,7 +150,3 @@ def output(tm, req):
     if payload is None:
         return None
     return tm.detokenizer.handle_batch_token_id_out(payload)
-
-
-async def deliver(tm, out) -> None:
-    await tm._handle_batch_output(out)

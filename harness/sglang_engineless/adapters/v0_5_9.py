@@ -15,6 +15,10 @@ from sglang.srt.server_args import ServerArgs
 from sglang.srt.utils.hf_transformers_utils import get_tokenizer
 from sglang.srt.utils.request_logger import RequestLogger
 
+from sglang_engineless.adapters._shared import (  # noqa: F401
+    top_logprobs_view_by_text as top_logprobs_view,  # to_openai_style_logprobs: a dict by text
+)
+
 RELEASE = "0.5.9"
 # The launch_server flag under which streamed output_ids are deltas (cumulative otherwise).
 # Server-wide sglext ids (--return-input-ids/--return-output-ids, from 0.5.20).
@@ -139,12 +143,6 @@ def add_logprob(req, value, token_id, top_ids=None, top_values=None) -> None:
     if top_ids is not None:
         req.output_top_logprobs_val.append(top_values)
         req.output_top_logprobs_idx.append(top_ids)
-
-
-def top_logprobs_view(tokenizer, ids, values):
-    """A top list as the client sees it: v0.5.9's to_openai_style_logprobs keeps a dict by
-    token text, so equal texts (e.g. two partial UTF-8 bytes, both "\ufffd") collapse."""
-    return list({tokenizer.decode([i]): v for i, v in zip(ids, values)}.items())
 
 
 def output(tm, req):

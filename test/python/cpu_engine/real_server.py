@@ -58,10 +58,20 @@ class ServerFailed(RuntimeError):
     pass
 
 
+# 0.5.15.post1's ServerArgs derives grpc_port = port + 10000 (SGLANG_GRPC_PORT unset) and
+# refuses to start when that passes 65535, even with gRPC off: an ephemeral port above 55535
+# failed its start ("SGLANG_GRPC_PORT (69507) must be between 1 and 65535").
+MAX_PORT = 65535 - 10000
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    for _ in range(200):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port <= MAX_PORT:
+            return port
+    raise RuntimeError(f"no free port at or below {MAX_PORT}")
 
 
 class RealServer:

@@ -114,6 +114,8 @@ ENGINES: dict[str, EngineSpec] = {
     # verl's pin; the series covers 0.5.12.post1 too (its engine files differ only in DeepSeek-V4
     # code). No own environment written: the layered one (soundfile & co. over .venv).
     "0.5.12": EngineSpec("0.5.12", "sglang-v0.5.12"),
+    # slime's pin: no id fields of its own on chat but return_prompt_token_ids (non-streamed).
+    "0.5.15.post1": EngineSpec("0.5.15.post1", "sglang-v0.5.15.post1"),
     "0.5.23": EngineSpec("0.5.23", "sglang-v0.5.23", upstream_response_token_ids=True, upstream_sglext_ids=True,
                          own_env=("bash", "scripts/cpu-engine-env-0.5.23.sh")),
 }

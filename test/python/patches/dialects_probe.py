@@ -108,8 +108,10 @@ async def probe(model):
         for name, fields in cases.items():
             tok = await c.post("/tokenize", json=dict(fields, model="default"))
             chat_fields = {k: v for k, v in fields.items() if k != "add_generation_prompt"}
+            # return_prompt_token_ids: a stock release's own prompt ids (0.5.15.post1 has no
+            # return_token_ids; v0.5.9 neither, and ignores both).
             comp = await c.post("/v1/chat/completions", json=dict(
-                chat_fields, max_tokens=1, return_token_ids=True))
+                chat_fields, max_tokens=1, return_token_ids=True, return_prompt_token_ids=True))
             out["tokenize"][name] = {
                 "status": tok.status_code, "body": tok.json(),
                 "chat_prompt_ids": comp.json().get("prompt_token_ids") or

@@ -64,10 +64,10 @@ CORE_SERVERS = (SERVER_NAMES if os.environ.get("SGLANG_TEST_MATRIX") == "full"
 # out the live list the same way but has no completions ids of its own: its series' ids
 # (0005) would read it so without its 0011.
 MULTI_CHOICE_STREAM_DEFECTS = ("empty or null token_ids", "the EOS id is not on the finish chunk")
-LIVE_LIST_FIX = {"0.5.12": "0011", "0.5.23": "0011"}
+LIVE_LIST_FIX = {"0.5.12": "0011", "0.5.15.post1": "0011", "0.5.23": "0011"}
 # Later releases whose stock completions answer return_token_ids (vLLM's completions shape,
-# upstream since 0.5.17); the others (0.5.10.post1, 0.5.12: no such field in their
-# CompletionRequest) ignore the flag as an extra field.
+# upstream since 0.5.17); the others (0.5.10.post1, 0.5.12, 0.5.15.post1: no such field in
+# their CompletionRequest) have no completions ids at all, flag or not.
 UPSTREAM_COMPLETIONS_IDS = {"0.5.23"}
 
 
@@ -645,7 +645,7 @@ def test_later_release_without_the_live_list_bound_has_the_multi_choice_defects(
 
 @pytest.mark.parametrize("release", [r for r in LATER if r not in UPSTREAM_COMPLETIONS_IDS])
 def test_later_release_stock_has_no_completions_ids(later, release):
-    """Unpatched control, measured: a release before 0.5.17 (0.5.10.post1, 0.5.12) has no
+    """Unpatched control, measured: a release before 0.5.17 (0.5.10.post1, 0.5.12, 0.5.15.post1) has no
     completions id field; return_token_ids true, false or absent, no response or chunk carries
     ids, so every case fails the id checks the patched series passes."""
     data = later(release, False)
@@ -703,8 +703,9 @@ def test_later_release_logprobs_travel_with_ids_without_a_diff(later, release):
 # Later releases whose stock completions streams cut each --incremental-streaming-output
 # delta as if it were the cumulative text (0.5.12: `delta = text[offset:]` in both modes; 0.5.23
 # has `if incremental_streaming_output: delta = text`), and the diff of their series that fixes
-# it. Found on the real 0.5.12 CPU engine ('Theswer你🙂好' for 'The answer你🙂好').
-INCREMENTAL_TEXT_FIX = {"0.5.12": "0016"}
+# it. Found on the real 0.5.12 and 0.5.15.post1 CPU engines ('Theswer你🙂好' for 'The answer你🙂好');
+# fixed upstream by 0.5.19.
+INCREMENTAL_TEXT_FIX = {"0.5.12": "0016", "0.5.15.post1": "0016"}
 INCREMENTAL_SERVERS = ["so1-si1", "so1-si3"]
 INCREMENTAL_CASES = ["text", "ids_n2", "echo"]
 

@@ -29,6 +29,7 @@ from stream_checks import CHECKS, stream_ids, violations, walk_keys
 from sglang_engineless.adapters import tier_of  # noqa: E402  (no sglang import)
 from sglang_engineless.scenarios import (  # noqa: E402  (no sglang import)
     BASE_RUNS,
+    PROMPT_IDS_RUNS_RELEASES,
     UPSTREAM_RUNS_RELEASES,
     matrix,
 )
@@ -46,10 +47,12 @@ def scenarios_of(release):
 SPECS = {release: dict(scenarios_of(release)) for release in RELEASES}
 CASES = [(release, name) for release in RELEASES for name, _ in scenarios_of(release)]
 UPSTREAM_CASES = [(r, n) for r, n in CASES if r in UPSTREAM_RUNS_RELEASES]
+PROMPT_IDS_CASES = [(r, n) for r, n in CASES if r in PROMPT_IDS_RUNS_RELEASES]
 # Keys that carry ids: vLLM's shape, 0.5.17+'s per-choice response_token_ids, 0.5.20+'s sglext.
 ID_KEYS = {"token_ids", "prompt_token_ids", "response_token_ids", "sglext"}
 RUN_NAMES = tuple(BASE_RUNS)
 STREAM_TRUE_400 = "return_token_ids is not supported with streaming on /v1/chat/completions"
+PROMPT_IDS_STREAM_400 = "return_prompt_token_ids is not supported with streaming"
 
 
 def start_matrix(tree, python, tmp_path_factory, label, release, kinds=()):
@@ -242,11 +245,15 @@ def test_patched_scenario_ran_its_code_path(results, release, name):
     if spec["delivery"] == "lag" and not spec["stream_output"] and some_read_before_the_end:
         # The serving layer found output_ids longer than their output reports (the engine
         # ran ahead in the live list) exactly on the releases that hand out the live list.
-        # (Only where some output was read before the end: 0.5.12's waiter wakes through
-        # asyncio.wait_for, turns later than 0.5.23's, so a 4-token answer (stop_string)
-        # may be read only once, finished, with a copy of the list.)
+        # (Only where some output was read before the end: a choice read once got only its
+        # final output, a copy. 0.5.12's waiter wakes through asyncio.wait_for, turns later than
+        # 0.5.23's, and 0.5.15.post1's 4-token stop_string answer coalesces, so they may be
+        # read only once, finished.)
         ran_ahead = any(found > reported for _, _, reported, found in reads)
-        assert ran_ahead == (release in LIVE_LIST_RELEASES), reads
+        if release not in LIVE_LIST_RELEASES:
+            assert not ran_ahead, reads
+        elif len(reads) > n:
+            assert ran_ahead, reads
 
 
 # Release -> the diff whose fix of stock's streamed text changes a stream's keys: the opt-out is
@@ -346,9 +353,40 @@ def test_patched_answers_both_shapes(results, release, name):
         assert set(got_ext[0]) == set(want_ext[0])
 
 
+@pytest.mark.parametrize("release,name", PROMPT_IDS_CASES)
+@pytest.mark.parametrize("patched", [False, True], ids=["stock", "patched"])
+def test_return_prompt_token_ids_as_the_release_ships_it(results, release, name, patched):
+    """0.5.15.post1's own id request, measured on the harness, stock and (unchanged) patched:
+    chat return_prompt_token_ids -> per-choice prompt_token_ids non-streamed (the engine's
+    prompt ids), a 400 streamed. The patched release adds vLLM's fields next to it (default
+    on), never upstream's per-choice field without the flag."""
+    runs = results.get(release, patched)[name]
+    refused = runs["stream-prompt-ids"]
+    assert refused["status"] == 400 and PROMPT_IDS_STREAM_400 in refused["error"]["message"]
+    full = runs["full-prompt-ids"]
+    resp, engine = full["response"], full["engine"]
+    for choice in resp["choices"]:
+        assert choice["prompt_token_ids"] == engine[choice["index"]]["prompt_ids"]
+        assert ("token_ids" in choice) == patched
+    assert ("prompt_token_ids" in resp) == patched
+    if patched:
+        assert resp["prompt_token_ids"] == engine[0]["prompt_ids"]
+        assert all(c["token_ids"] == engine[c["index"]]["output_ids"] for c in resp["choices"])
+    for choice in runs["full-default"]["response"]["choices"]:
+        assert "prompt_token_ids" not in choice, "upstream's per-choice field without its flag"
+
+
 # Releases whose TokenizerManager hands intermediate cumulative outputs the request's live
 # output_ids list (no copy).
-LIVE_LIST_RELEASES = {"0.5.12", "0.5.23"}
+LIVE_LIST_RELEASES = {"0.5.12", "0.5.15.post1", "0.5.23"}
+# Per release: the diff that bounds stream ids by the output (the live list) and the one that
+# streams every tool call of one piece; their controls assert where the defect shows.
+LIVE_LIST_DIFF = {"0.5.12": "0011", "0.5.15.post1": "0011", "0.5.23": "0011"}
+EVERY_CALL_DIFF = {"0.5.15.post1": "0009", "0.5.23": "0009"}
+# ...and the deliveries whose pieces hold a whole call and more without it, measured (token by
+# token both stream the second call; 0.5.15.post1 also loses it at 3 tokens per engine step).
+EVERY_CALL_DELIVERIES = {"0.5.15.post1": ("whole", "lag", "bunched", "step3"),
+                         "0.5.23": ("whole", "lag", "bunched")}
 # Defects a stock later release still ships, measured on its core matrix: check -> kinds
 # each of which fails it in at least one scenario (function_call's lost text and arguments,
 # the second call of one piece and text after a call, the detokenizer re-sending text;
@@ -368,6 +406,14 @@ STOCK_DEFECTS = {
     },
     # 0.5.12 also keeps <think> in the reasoning parser's buffer (v0.5.9's 0013; fixed by 0.5.23).
     "0.5.12": {
+        "text_fidelity": ("tool_call", "text_before_tool_call", "multibyte_edge",
+                          "text_and_tool_call_one_step", "reasoning_tool", "two_tool_calls",
+                          "required_two_calls", "text_after_tool_call", "reasoning_not_streamed"),
+        "logprobs_alignment": ("logprobs_top0", "logprobs_top5", "logprobs_unset"),
+        "logprob_token_ids": ("logprobs_top0", "logprobs_top5", "logprobs_unset"),
+    },
+    "0.5.15.post1": {
+        # 0.5.23's, and the reasoning markup v0.5.9's 0013 (0.5.15.post1's 0012) strips.
         "text_fidelity": ("tool_call", "text_before_tool_call", "multibyte_edge",
                           "text_and_tool_call_one_step", "reasoning_tool", "two_tool_calls",
                           "required_two_calls", "text_after_tool_call", "reasoning_not_streamed"),
@@ -431,6 +477,14 @@ DEFECTS = {
         "0009": ("text_fidelity", ("two_tool_calls", "required_two_calls")),
         "0010": ("text_fidelity", ("text_after_tool_call",)),
         "0011": ("ids_placement", ("plain", "stop_string", "two_tool_calls", "logprobs_unset")),
+        "0012": ("text_fidelity", ("reasoning_not_streamed",)),
+        "0013": ("logprob_token_ids", ("logprobs_top0", "logprobs_top5", "logprobs_unset")),
+    },
+    "0.5.15.post1": {
+        "0009": ("text_fidelity", ("two_tool_calls", "required_two_calls")),
+        "0010": ("text_fidelity", ("text_after_tool_call",)),
+        "0011": ("ids_placement", ("plain", "stop_string", "two_tool_calls", "logprobs_unset")),
+        # v0.5.9's 0013: 0.5.15.post1 still keeps <think> in the buffer it sends at </think>.
         "0012": ("text_fidelity", ("reasoning_not_streamed",)),
         "0013": ("logprob_token_ids", ("logprobs_top0", "logprobs_top5", "logprobs_unset")),
     },
@@ -532,12 +586,17 @@ CONTROLS = {
     ("0.5.12", "without-0011"): ("0011", "0011", None),
     ("0.5.12", "without-0012"): ("0012", "0012", None),
     ("0.5.12", "tokens-as-token-ids-off"): ("0013", None, tokens_as_token_ids_off),
+    ("0.5.15.post1", "without-0009"): ("0009", "0009", None),
+    ("0.5.15.post1", "without-0010"): ("0010", "0010", None),
+    ("0.5.15.post1", "without-0011"): ("0011", "0011", None),
+    ("0.5.15.post1", "without-0012"): ("0012", "0012", None),
     ("0.5.23", "without-0009"): ("0009", "0009", None),
     ("0.5.23", "without-0010"): ("0010", "0010", None),
     ("0.5.23", "without-0011"): ("0011", "0011", None),
     # The diffs after return_tokens_as_token_ids build on its protocol lines: its control is
     # an edit (flag never read).
     ("0.5.9", "tokens-as-token-ids-off"): ("0014", None, tokens_as_token_ids_off),
+    ("0.5.15.post1", "tokens-as-token-ids-off"): ("0013", None, tokens_as_token_ids_off),
     ("0.5.23", "tokens-as-token-ids-off"): ("0012", None, tokens_as_token_ids_off),
 }
 
@@ -583,10 +642,12 @@ def test_series_without_a_diff_fails_its_scenarios(release_files, tmp_path_facto
     if (release, diff) == ("0.5.10.post1", "0001"):
         # The cut text: only where the TokenizerManager hands text deltas.
         assert all(specs[name]["stream_output"] for name in broken), sorted(broken)
-    if (release, diff) in (("0.5.12", "0011"), ("0.5.23", "0011")):
+    if diff == LIVE_LIST_DIFF.get(release):
         # The live list: only in cumulative mode, and with the readers lagging (n = 2) too.
         assert not any(specs[name]["stream_output"] for name in broken), sorted(broken)
         assert any(specs[name]["delivery"] == "lag" for name in broken), sorted(broken)
-    if (release, diff) == ("0.5.23", "0009"):
-        # 0.5.23 streams a second call token by token; it loses it from a piece holding both.
-        assert all(specs[name]["delivery"] in ("whole", "lag", "bunched") for name in broken), sorted(broken)
+    if diff == EVERY_CALL_DIFF.get(release):
+        # 0.5.15.post1 and 0.5.23 stream a second call token by token; they lose it from a piece
+        # holding both.
+        deliveries = EVERY_CALL_DELIVERIES[release]
+        assert all(specs[name]["delivery"] in deliveries for name in broken), sorted(broken)

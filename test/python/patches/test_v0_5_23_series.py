@@ -8,8 +8,8 @@ release and compare what comes out: upstream's own fields exactly as stock, both
 one request, stream=true with return_token_ids not refused, false key-for-key stock, the
 server default reaching vLLM's fields only. Also the stock-release bugs the series still
 fixes in 0.5.23 (detokenizer, function-call parser), each shown on stock and fixed on the
-patched copy; those two run on every release of SERIES_PARTS_RELEASES (0.5.10.post1 too, in
-its own environment), the rest is 0.5.23's own fields.
+patched copy; those two run on every release of SERIES_PARTS_RELEASES (0.5.10.post1 and
+0.5.15.post1 too, each in its own environment), the rest is 0.5.23's own fields.
 
 0.5.23's serving code needs newer libraries than .venv (transformers 5.x, xgrammar 0.2.7, ...):
 the probe runs in the release's environment (scripts/release-env.sh 0.5.23), one process per
@@ -282,7 +282,7 @@ print("PROBE-JSON " + json.dumps(out))
 # Releases whose series carries v0.5.9's parser and detokenizer fixes unchanged (keep normal
 # text before a call, arguments sent with the name, parse on after a whole call, never re-send
 # streamed text) against a stock parser and detokenizer that still have the bugs.
-SERIES_PARTS_RELEASES = ("0.5.10.post1", "0.5.23")
+SERIES_PARTS_RELEASES = ("0.5.10.post1", "0.5.15.post1", "0.5.23")
 
 
 def _start_probe(python, copy_dir, tokenizer_dir, probe=PROBE):
@@ -302,12 +302,8 @@ def _result(proc):
     return json.loads(lines[-1][len("PROBE-JSON ") :])
 
 
-@pytest.fixture(scope="module")
-def probes(release_files, tmp_path_factory):
-    """The probe's answers from the stock and the patched copy, run side by side."""
-    # SGLANG_V0_5_23_PYTHON runs the probes with another interpreter holding 0.5.23's libraries.
-    python = os.environ.get("SGLANG_V0_5_23_PYTHON") or release_files.python(VERSION)
-    tokenizer = tmp_path_factory.mktemp("tokenizer-0.5.23")
+def _tokenizer(tmp_path_factory, label):
+    tokenizer = tmp_path_factory.mktemp(f"tokenizer-{label}")
     subprocess.run(
         [sys.executable, "-m", "sglang_engineless.make_tokenizer", str(tokenizer)],
         cwd=ROOT,
@@ -315,6 +311,15 @@ def probes(release_files, tmp_path_factory):
         capture_output=True,
         env={**os.environ, "PYTHONPATH": str(ROOT / "harness")},
     )
+    return tokenizer
+
+
+@pytest.fixture(scope="module")
+def probes(release_files, tmp_path_factory):
+    """The probe's answers from the stock and the patched copy, run side by side."""
+    # SGLANG_V0_5_23_PYTHON runs the probes with another interpreter holding 0.5.23's libraries.
+    python = os.environ.get("SGLANG_V0_5_23_PYTHON") or release_files.python(VERSION)
+    tokenizer = _tokenizer(tmp_path_factory, VERSION)
     running = {
         "stock": _start_probe(python, release_files.stock(VERSION), tokenizer),
         "patched": _start_probe(python, release_files.patched(VERSION), tokenizer),
@@ -556,7 +561,7 @@ def test_completions_logprobs_travel_with_ids(stock, patched):
 
 @pytest.mark.parametrize("release", SERIES_PARTS_RELEASES)
 def test_parser_keeps_text_and_arguments_that_come_with_the_call(parts, release):
-    """0.5.23's 0006/0007/0009 (0.5.10.post1's 0006/0007/0010): stock drops the text before a call in the same piece, records
+    """0.5.23's and 0.5.15.post1's 0006/0007/0009 (0.5.10.post1's 0006/0007/0010): stock drops the text before a call in the same piece, records
     nothing for a call whose name and arguments came in one piece and sends only its name;
     patched, the arguments follow in the same piece (the parse-on after a whole call)."""
     stock, patched = parts(release)
@@ -577,7 +582,7 @@ def _repeats(run, text):
 
 @pytest.mark.parametrize("release", SERIES_PARTS_RELEASES)
 def test_detokenizer_never_resends_streamed_text(parts, release):
-    """0.5.23's 0004 (0.5.10.post1's 0005): stock moves sent_offset back when the printable
+    """0.5.23's and 0.5.15.post1's 0004 (0.5.10.post1's 0005): stock moves sent_offset back when the printable
     prefix of held-back UTF-8 shrinks, and sends text again; patched, every chunking streams
     the text once."""
     stock, patched = parts(release)

@@ -21,10 +21,13 @@ ROOT = Path(__file__).resolve().parents[3]
 # Cheap reads of each release's wheel: every release runs them (test_tiers).
 pytestmark = pytest.mark.every_release
 RELEASES = sorted(SHAPES_BY_RELEASE, key=parse_version)
+# Key table -> the wheel it was read from, where that is a post release (slime pins 0.5.15.post1).
+WHEELS = {"0.5.15": "0.5.15.post1"}
 
 
 def fetch(version: str) -> Path:
     """The unpacked wheel of an SGLang release. No skip: without PyPI this fails (team rules)."""
+    version = WHEELS.get(version, version)
     out = subprocess.run(["bash", str(ROOT / "scripts/fetch-sglang.sh"), version], capture_output=True, text=True, check=True)
     return Path(out.stdout.strip().splitlines()[-1]) / "sglang"
 
@@ -35,7 +38,7 @@ def release_tree(request) -> Tuple[str, Path]:
 
 
 def test_the_patched_releases_are_known():
-    assert RELEASES == ["0.5.9", "0.5.10.post1", "0.5.12", "0.5.23"]
+    assert RELEASES == ["0.5.9", "0.5.10.post1", "0.5.12", "0.5.15", "0.5.23"]
 
 
 @pytest.mark.parametrize("version,flag", [
@@ -48,7 +51,9 @@ def test_the_patched_releases_are_known():
     ("0.5.11", "--stream-output"),
     ("0.5.12", "--incremental-streaming-output"),
     ("0.5.12.post1", "--incremental-streaming-output"),
+    ("0.5.14", "--incremental-streaming-output"),
     ("0.5.15", "--incremental-streaming-output"),
+    ("0.5.15.post1", "--incremental-streaming-output"),
     ("0.5.16", "--incremental-streaming-output"),
     ("0.5.23", "--incremental-streaming-output"),
     ("v0.6.0", "--incremental-streaming-output"),
@@ -58,7 +63,7 @@ def test_stream_output_flag_by_version(version, flag):
 
 
 def test_unknown_release_and_garbage_are_refused():
-    with pytest.raises(UnknownRelease, match="0.5.9, 0.5.10.post1, 0.5.12, 0.5.23"):
+    with pytest.raises(UnknownRelease, match="0.5.9, 0.5.10.post1, 0.5.12, 0.5.15, 0.5.23"):
         release_for("0.5.17")
     with pytest.raises(UnknownRelease, match="not an SGLang version"):
         release_for("latest")
@@ -67,6 +72,7 @@ def test_unknown_release_and_garbage_are_refused():
     assert release_for("0.5.10.post1").stock_keys.release == "0.5.10.post1"
     # NeMo-RL's pin: 0.5.12's tables (its serving files are 0.5.12's byte for byte)
     assert release_for("0.5.12.post1").stock_keys.release == "0.5.12"
+    assert release_for("0.5.15.post1").stock_keys.release == "0.5.15"
 
 
 def test_server_argv_uses_the_release_flag():
@@ -101,6 +107,9 @@ def test_the_flag_is_what_the_release_registers(release_tree):
     if version == "0.5.23":
         # removed there: launching with it would be an argparse error
         assert "--stream-output" not in flags
+    if version == "0.5.15":
+        # its own name, with --stream-output kept as a deprecated alias
+        assert {"--incremental-streaming-output", "--stream-output"} <= flags
 
 
 # table name -> protocol.py class
@@ -137,7 +146,7 @@ def _model_fields(protocol: Path) -> Dict[str, Tuple[Set[str], Set[str], Set[str
 # table name -> msgspec struct that encodes text and reasoning chunks: 0.5.23's sse_utils.py
 # StreamChunk..., 0.5.12's serving_chat.py _StreamChunk... (file -> prefix of the names)
 # Releases with such an encoder (0.5.9 and 0.5.10.post1 have none).
-MSGSPEC_CHUNK_RELEASES = {"0.5.12", "0.5.23"}
+MSGSPEC_CHUNK_RELEASES = {"0.5.12", "0.5.15", "0.5.23"}
 STRUCTS = {"chunk": "StreamChunk", "stream_choice": "StreamChoice", "delta": "StreamDelta"}
 STRUCT_FILES = {"sse_utils.py": "", "serving_chat.py": "_"}
 
@@ -194,13 +203,16 @@ def _stock_response(release: str) -> dict:
             "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": "stop", "matched_stop": None}]}
 
 
+RESPONSE_TABLES = ("response", "choice", "message", "usage")
+
+
 @pytest.mark.parametrize("release", RELEASES)
 def test_opt_out_tables_tell_the_releases_apart(release):
-    # (0.5.10.post1's tables are v0.5.9's and 0.5.12's response tables too: only its chunks
-    # tell them apart) the other release is one whose response tables differ.
-    def response_tables(r):
-        return [SHAPES_BY_RELEASE[r][t] for t in ("response", "choice", "message", "usage")]
-    other = next(r for r in RELEASES if response_tables(r) != response_tables(release))
+    # (0.5.10.post1's tables are v0.5.9's, and 0.5.12's and 0.5.15.post1's non-streamed response
+    # tables too: only their chunks tell them apart) the other release is one whose response
+    # tables differ.
+    other = next(r for r in RELEASES if any(
+        SHAPES_BY_RELEASE[r][t] != SHAPES_BY_RELEASE[release][t] for t in RESPONSE_TABLES))
     resp = _stock_response(release)
     assert response_key_problems(release_for(release).stock_keys, resp, "r") == []
     problems = response_key_problems(release_for(other).stock_keys, resp, "r")
@@ -211,12 +223,14 @@ def test_opt_out_tables_tell_the_releases_apart(release):
 
 
 def test_msgspec_text_chunk_is_stock_only_from_0_5_12():
-    """0.5.12's and 0.5.23's text chunks (msgspec, omit_defaults): no usage, no role, no tool_calls."""
+    """0.5.12's, 0.5.15.post1's and 0.5.23's text chunks (msgspec, omit_defaults): no usage, no
+    role, no tool_calls."""
     chunk = {"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m",
              "choices": [{"index": 0, "delta": {"reasoning_content": None, "content": "a"},
                           "logprobs": None, "finish_reason": None, "matched_stop": None}]}
     assert chunk_key_problems(release_for("0.5.23").stock_keys, chunk, "c") == []
     assert chunk_key_problems(release_for("0.5.12").stock_keys, chunk, "c") == []
+    assert chunk_key_problems(release_for("0.5.15.post1").stock_keys, chunk, "c") == []
     assert chunk_key_problems(release_for("0.5.9").stock_keys, chunk, "c") == [
         "c: keys stock v0.5.9 always sends are missing: ['usage']",
         "c.choices[0].delta: keys stock v0.5.9 always sends are missing: ['role', 'tool_calls']"]
@@ -232,6 +246,11 @@ def test_template_tools_are_what_each_release_dumps():
         (t,) = release_for(release).template_tools([WEATHER_TOOL])
         assert list(t) == ["type", "function", "defer_loading"] and t["defer_loading"] is None
         assert t["function"] == WEATHER_TOOL["function"]
+    (t,) = release_for("0.5.15.post1").template_tools([WEATHER_TOOL])
+    assert list(t) == ["type", "function", "defer_loading"] and t["defer_loading"] is None
+    # its Function dumps every field in declaration order, whatever the client sent
+    assert list(t["function"]) == ["description", "name", "parameters", "strict"]
+    assert t["function"]["name"] == WEATHER_TOOL["function"]["name"]
 
 
 def test_installed_version_is_read_from_the_copy_on_the_path_first(tmp_path):
@@ -348,10 +367,13 @@ def test_template_tool_keys_are_the_release_tool_model_dump(release_tree):
 
 
 def test_cut_tool_call_content_follows_the_release(release_tree):
-    """0.5.23's non-streaming tool handling drops an incomplete call (content = the normal text);
-    v0.5.9 has no such branch and answers the raw text."""
+    """0.5.23's non-streaming tool handling drops an incomplete call (content = the normal text):
+    its serving_chat drops it and its parse_non_stream returns the normal text for a call
+    marker without a complete call. v0.5.9 and 0.5.15.post1 have neither and answer the raw
+    text (measured on the real 0.5.15.post1 engine: the verify suite's cut check)."""
     version, tree = release_tree
     source = (tree / "srt/entrypoints/openai/serving_chat.py").read_text()
-    drops = "dropping the incomplete call" in source
+    parser = (tree / "srt/function_call/function_call_parser.py").read_text()
+    drops = "dropping the incomplete call" in source and "if tool_call_list or has_tool_call:" in parser
     assert release_for(version).cut_tool_call_keeps_raw_text is not drops
     assert drops == (version == "0.5.23")
