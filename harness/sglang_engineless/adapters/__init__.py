@@ -4,7 +4,8 @@ The scenario definitions, the scripted model and the engine loop (engine.py) are
 moved between releases (how server args are built and published, which TokenizerManager
 attributes the output path reads, the scheduler's output rule, the detokenizer's state,
 sync/async output handling, where TemplateManager lives) sits in one module per release:
-v0_5_9.py, v0_5_23.py. The adapter is chosen by the version of the sglang copy on sys.path
+v0_5_9.py, v0_5_23.py, v0_5_19.py (0.5.23's, less what 0.5.19 lacks). The adapter is chosen
+by the version of the sglang copy on sys.path
 (sglang/version.py), or named with SGLANG_HARNESS_RELEASE; an unknown release is an error,
 not a guess.
 """
@@ -15,7 +16,7 @@ import re
 from types import SimpleNamespace
 
 # release -> adapter module (relative to this package)
-ADAPTERS = {"0.5.9": "v0_5_9", "0.5.23": "v0_5_23"}
+ADAPTERS = {"0.5.9": "v0_5_9", "0.5.19": "v0_5_19", "0.5.23": "v0_5_23"}
 RELEASES = tuple(ADAPTERS)
 
 
@@ -24,6 +25,8 @@ RELEASES = tuple(ADAPTERS)
 RELEASE_FLAGS = {
     "0.5.9": SimpleNamespace(RELEASE="0.5.9", STREAM_OUTPUT_FLAG="--stream-output",
                              SGLEXT_IDS=False),
+    "0.5.19": SimpleNamespace(RELEASE="0.5.19", STREAM_OUTPUT_FLAG="--incremental-streaming-output",
+                              SGLEXT_IDS=False),
     "0.5.23": SimpleNamespace(RELEASE="0.5.23", STREAM_OUTPUT_FLAG="--incremental-streaming-output",
                               SGLEXT_IDS=True),
 }
