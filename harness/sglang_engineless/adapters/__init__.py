@@ -5,9 +5,8 @@ moved between releases (how server args are built and published, which Tokenizer
 attributes the output path reads, the scheduler's output rule, the detokenizer's state,
 sync/async output handling, where TemplateManager lives) sits in one module per release:
 v0_5_9.py, v0_5_23.py, v0_5_19.py (0.5.23's, less what 0.5.19 lacks). The adapter is chosen
-by the version of the sglang copy on sys.path
-(sglang/version.py), or named with SGLANG_HARNESS_RELEASE; an unknown release is an error,
-not a guess.
+by the version of the sglang copy on sys.path (sglang/version.py), or named with
+SGLANG_HARNESS_RELEASE; an unknown release is an error, not a guess.
 """
 
 import importlib
