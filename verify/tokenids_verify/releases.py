@@ -10,6 +10,8 @@ Flags, from each release's own argument definitions:
 - 0.5.9 ``server_args.py``: ``--stream-output`` (field ``stream_output``).
 - 0.5.16 ``server_args.py``: field ``incremental_streaming_output`` and ``--stream-output``
   kept as a deprecated alias of it (``DeprecatedStoreTrueAction``).
+- 0.5.19 ``server_args.py`` l.3855: ``--stream-output`` still the deprecated alias of
+  ``--incremental-streaming-output``.
 - 0.5.23 ``arg_groups/fields/serving.py``: ``incremental_streaming_output`` only;
   ``--stream-output`` is not registered any more, so launching with it is an argparse error.
 Releases between 0.5.9 and 0.5.16 were not read: ``--stream-output`` is the spelling every
@@ -30,10 +32,11 @@ _VERSION = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:[.+-]?(.*))?$")
 # First release whose own name for the flag is --incremental-streaming-output.
 INCREMENTAL_STREAMING_SINCE = (0, 5, 16)
 # Releases whose stock /tokenize already renders `messages` (0.5.23 protocol.py TokenizeRequest:
-# messages, tools, chat_template_kwargs, add_generation_prompt; no return_token_strs/token_strs);
-# v0.5.9's takes only `prompt`. Releases between were not read. The tokenize_chat check judges
+# messages, tools, chat_template_kwargs, add_generation_prompt; no return_token_strs/token_strs;
+# 0.5.19's: the same without add_generation_prompt, always rendered as a chat completion);
+# v0.5.9's takes only `prompt`. Other releases were not read. The tokenize_chat check judges
 # both the same way (vLLM's fields); this only tells its report what stock lacks.
-STOCK_TOKENIZE_CHAT_FORM = {"0.5.23"}
+STOCK_TOKENIZE_CHAT_FORM = {"0.5.19", "0.5.23"}
 # First release with upstream's own chat ids in both places the upstream_id_fields check reads:
 # choices[].response_token_ids (0.5.18) and sglext.input_ids/output_ids (0.5.20).
 UPSTREAM_ID_FIELDS_SINCE = (0, 5, 20)
@@ -66,7 +69,8 @@ class Release:
     # Whether stock /tokenize has a chat form of its own (STOCK_TOKENIZE_CHAT_FORM).
     stock_tokenize_chat_form: bool
     # A tool call cut by max_tokens, non-streamed: v0.5.9 answers the raw text as content;
-    # 0.5.23's _process_tool_calls drops the incomplete call and keeps the normal text only.
+    # 0.5.19's and 0.5.23's _process_tool_calls drop the incomplete call and keep the normal
+    # text only.
     cut_tool_call_keeps_raw_text: bool
 
     def template_tools(self, tools: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -75,10 +79,28 @@ class Release:
         server renders. v0.5.9: ``Tool`` is type + function (scenarios.py writes tools in that
         full shape). 0.5.23: ``Function`` keeps the client's keys and order and drops unset
         ``strict``/``defer_loading``, but ``Tool`` gained ``defer_loading`` and dumps it, null
-        included, after ``function``."""
+        included, after ``function``. 0.5.19: ``Tool`` as 0.5.23's, but ``Function`` dumps its
+        own fields in its own order (``description``, ``name``, ``parameters``, ``strict``
+        (default false), then ``defer_loading`` only when set, the tool's copied in when the
+        function has none: ``Tool._propagate_defer_loading``)."""
         if self.stock_keys.release == "0.5.9":
             return [dict(t) for t in tools]
+        if self.stock_keys.release == "0.5.19":
+            return [_v0_5_19_template_tool(t) for t in tools]
         return [{"type": t.get("type", "function"), "function": t["function"], "defer_loading": t.get("defer_loading")} for t in tools]
+
+
+def _v0_5_19_template_tool(tool: Dict[str, Any]) -> Dict[str, Any]:
+    """0.5.19's ``Tool.model_dump()`` of a tool sent as ``tool`` (protocol.py Function/Tool)."""
+    fn = tool["function"]
+    out = {"description": fn.get("description"), "name": fn["name"], "parameters": fn.get("parameters"),
+           "strict": fn.get("strict", False)}
+    defer = fn.get("defer_loading")
+    if defer is None:
+        defer = tool.get("defer_loading")
+    if defer is not None:
+        out["defer_loading"] = defer
+    return {"type": tool.get("type", "function"), "function": out, "defer_loading": tool.get("defer_loading")}
 
 
 def release_for(version: str) -> Release:

@@ -16,6 +16,11 @@ encodes them with msgspec structs (``StreamChunk``/``StreamDelta`` with ``omit_d
 ``content`` only when set; tool-call and final chunks still come from the pydantic models. The
 0.5.23 chunk and delta tables therefore require only what both encodings always send.
 
+v0.5.19: between the two. Its chat and completions models are v0.5.9's (``ChatMessage`` keeps
+``tool_calls``, null included; ``UsageInfo`` has no ``completion_tokens_details``; the stream
+choice has no serializer, so a pydantic delta keeps ``tool_calls``), but its text and reasoning
+chunks already go through 0.5.23's msgspec ``sse_utils.py``: chunk and delta tables as 0.5.23's.
+
 With ``return_token_ids: false`` the patched server must answer key-for-key like its release.
 """
 
@@ -57,7 +62,9 @@ V0_5_23: Shapes = dict(
     ),
 )
 
-SHAPES_BY_RELEASE: Dict[str, Shapes] = {"0.5.9": V0_5_9, "0.5.23": V0_5_23}
+V0_5_19: Shapes = dict(V0_5_9, chunk=V0_5_23["chunk"], delta=V0_5_23["delta"])
+
+SHAPES_BY_RELEASE: Dict[str, Shapes] = {"0.5.9": V0_5_9, "0.5.19": V0_5_19, "0.5.23": V0_5_23}
 
 
 class KeyTable:

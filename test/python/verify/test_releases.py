@@ -33,7 +33,7 @@ def release_tree(request) -> Tuple[str, Path]:
 
 
 def test_both_patched_releases_are_known():
-    assert RELEASES == ["0.5.9", "0.5.23"]
+    assert RELEASES == ["0.5.9", "0.5.19", "0.5.23"]
 
 
 @pytest.mark.parametrize("version,flag", [
@@ -41,6 +41,7 @@ def test_both_patched_releases_are_known():
     ("0.5.10.post1", "--stream-output"),
     ("0.5.15", "--stream-output"),
     ("0.5.16", "--incremental-streaming-output"),
+    ("0.5.19", "--incremental-streaming-output"),
     ("0.5.23", "--incremental-streaming-output"),
     ("v0.6.0", "--incremental-streaming-output"),
 ])
@@ -49,7 +50,7 @@ def test_stream_output_flag_by_version(version, flag):
 
 
 def test_unknown_release_and_garbage_are_refused():
-    with pytest.raises(UnknownRelease, match="0.5.9, 0.5.23"):
+    with pytest.raises(UnknownRelease, match="0.5.9, 0.5.19, 0.5.23"):
         release_for("0.5.17")
     with pytest.raises(UnknownRelease, match="not an SGLang version"):
         release_for("latest")
@@ -88,6 +89,9 @@ def test_the_flag_is_what_the_release_registers(release_tree):
     if version == "0.5.23":
         # removed there: launching with it would be an argparse error
         assert "--stream-output" not in flags
+    if version == "0.5.19":
+        # still registered there, as the deprecated alias (the suite launches with the new name)
+        assert "--stream-output" in flags
 
 
 # table name -> protocol.py class
@@ -177,7 +181,9 @@ def _stock_response(release: str) -> dict:
 
 @pytest.mark.parametrize("release", RELEASES)
 def test_opt_out_tables_tell_the_releases_apart(release):
-    other = next(r for r in RELEASES if r != release)
+    # 0.5.19's response models are v0.5.9's (only its chunks differ: the msgspec test below)
+    other = next(r for r in RELEASES if r != release and
+                 SHAPES_BY_RELEASE[r]["usage"] != SHAPES_BY_RELEASE[release]["usage"])
     resp = _stock_response(release)
     assert response_key_problems(release_for(release).stock_keys, resp, "r") == []
     problems = response_key_problems(release_for(other).stock_keys, resp, "r")
@@ -187,18 +193,21 @@ def test_opt_out_tables_tell_the_releases_apart(release):
     assert any("response_token_ids" in p for p in response_key_problems(release_for(release).stock_keys, resp, "r"))
 
 
-def test_msgspec_text_chunk_is_stock_only_on_0_5_23():
-    """0.5.23's text chunks (msgspec, omit_defaults): no usage, no role, no tool_calls."""
+@pytest.mark.parametrize("msgspec_release", ["0.5.19", "0.5.23"])
+def test_msgspec_text_chunk_is_stock_only_where_sse_utils_encodes_it(msgspec_release):
+    """0.5.19's and 0.5.23's text chunks (msgspec, omit_defaults): no usage, no role, no
+    tool_calls; v0.5.9 sends all three."""
     chunk = {"id": "x", "object": "chat.completion.chunk", "created": 1, "model": "m",
              "choices": [{"index": 0, "delta": {"reasoning_content": None, "content": "a"},
                           "logprobs": None, "finish_reason": None, "matched_stop": None}]}
-    assert chunk_key_problems(release_for("0.5.23").stock_keys, chunk, "c") == []
+    assert chunk_key_problems(release_for(msgspec_release).stock_keys, chunk, "c") == []
     assert chunk_key_problems(release_for("0.5.9").stock_keys, chunk, "c") == [
         "c: keys stock v0.5.9 always sends are missing: ['usage']",
         "c.choices[0].delta: keys stock v0.5.9 always sends are missing: ['role', 'tool_calls']"]
     # a key of neither encoding is still caught on 0.5.23
     chunk["choices"][0]["token_ids"] = [5]
-    assert chunk_key_problems(release_for("0.5.23").stock_keys, chunk, "c") == ["c.choices[0]: keys not in stock v0.5.23: ['token_ids']"]
+    assert chunk_key_problems(release_for(msgspec_release).stock_keys, chunk, "c") == [
+        f"c.choices[0]: keys not in stock v{msgspec_release}: ['token_ids']"]
 
 
 def test_template_tools_are_what_each_release_dumps():
@@ -207,6 +216,14 @@ def test_template_tools_are_what_each_release_dumps():
     (t,) = release_for("0.5.23").template_tools([WEATHER_TOOL])
     assert list(t) == ["type", "function", "defer_loading"] and t["defer_loading"] is None
     assert t["function"] == WEATHER_TOOL["function"]
+    # 0.5.19's Function dumps its own fields in its own order, strict false by default
+    (t,) = release_for("0.5.19").template_tools([WEATHER_TOOL])
+    assert list(t) == ["type", "function", "defer_loading"] and t["defer_loading"] is None
+    assert list(t["function"]) == ["description", "name", "parameters", "strict"]
+    assert t["function"]["strict"] is False
+    assert {k: t["function"][k] for k in WEATHER_TOOL["function"]} == WEATHER_TOOL["function"]
+    (t,) = release_for("0.5.19").template_tools([dict(WEATHER_TOOL, defer_loading=True)])
+    assert t["defer_loading"] is True and t["function"]["defer_loading"] is True
 
 
 def test_installed_version_is_read_from_the_copy_on_the_path_first(tmp_path):
@@ -306,6 +323,8 @@ def test_upstream_id_fields_is_skipped_with_its_reason_on_0_5_9(byte_tokenizer):
         check_upstream_id_fields(_ctx(client, byte_tokenizer, "0.5.9"))
     assert client.bodies == []
     assert release_for("0.5.23").upstream_id_fields and not release_for("0.5.9").upstream_id_fields
+    # 0.5.19 has response_token_ids but no sglext ids yet (0.5.20): nothing to compare both with
+    assert not release_for("0.5.19").upstream_id_fields
 
 
 def test_template_tool_keys_are_the_release_tool_model_dump(release_tree):
@@ -320,13 +339,19 @@ def test_template_tool_keys_are_the_release_tool_model_dump(release_tree):
     assert not any(isinstance(n, ast.FunctionDef) and n.name == "_serialize" for n in tool.body)
     (rendered,) = release_for(version).template_tools([WEATHER_TOOL])
     assert list(rendered) == fields
+    if version == "0.5.19":
+        # its Function's fields in order, defer_loading dropped when None by its serializer
+        function = next(n for n in ast.parse((tree / "srt/entrypoints/openai/protocol.py").read_text()).body
+                        if isinstance(n, ast.ClassDef) and n.name == "Function")
+        fn_fields = [s.target.id for s in function.body if isinstance(s, ast.AnnAssign)]
+        assert list(rendered["function"]) == [f for f in fn_fields if f != "defer_loading"]
 
 
 def test_cut_tool_call_content_follows_the_release(release_tree):
-    """0.5.23's non-streaming tool handling drops an incomplete call (content = the normal text);
-    v0.5.9 has no such branch and answers the raw text."""
+    """0.5.19's and 0.5.23's non-streaming tool handling drops an incomplete call (content =
+    the normal text); v0.5.9 has no such branch and answers the raw text."""
     version, tree = release_tree
     source = (tree / "srt/entrypoints/openai/serving_chat.py").read_text()
     drops = "dropping the incomplete call" in source
     assert release_for(version).cut_tool_call_keeps_raw_text is not drops
-    assert drops == (version == "0.5.23")
+    assert drops == (version != "0.5.9")
