@@ -5,7 +5,9 @@ TemplateManager in sglang.srt.parser). What 0.5.19 lacks:
 - DetokenizerManager has no tool_close_token_ids (sglang.srt.parser.response_template came
   later), so the detokenizer state is built without it;
 - _GenerationStreamAccumulator takes no is_request_level_customized_info_key/rust_server_mode;
-- no server-wide sglext ids (--return-input-ids/--return-output-ids came in 0.5.20).
+- no server-wide sglext ids (--return-input-ids/--return-output-ids came in 0.5.20);
+- chat log-probabilities go through utils.to_openai_style_logprobs (0.5.23 builds them from
+  the raw triples), whose top list is a dict by token text, as v0.5.9's.
 """
 
 from sglang.srt.disaggregation.utils import DisaggregationMode
@@ -26,13 +28,18 @@ from sglang_engineless.adapters.v0_5_23 import (  # noqa: F401  (the adapter int
     new_state,
     step,
     stream_deltas,
-    top_logprobs_view,
     waiter,
 )
 
 RELEASE = "0.5.19"
 SGLEXT_IDS = False
 STREAM_OUTPUT_FLAG = "--incremental-streaming-output"
+
+
+def top_logprobs_view(tokenizer, ids, values):
+    """A top list as the client sees it: 0.5.19's to_openai_style_logprobs keeps a dict by
+    token text (as v0.5.9's), so equal texts (e.g. two partial UTF-8 bytes) collapse."""
+    return list({tokenizer.decode([i]): v for i, v in zip(ids, values)}.items())
 
 
 def make_detokenizer(tm):

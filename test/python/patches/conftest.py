@@ -36,7 +36,7 @@ def patched_release(sglang_release, tmp_path_factory) -> Path:
 
 
 # Releases whose serving code the harness drives (harness/sglang_engineless/adapters).
-RELEASES = ("0.5.9", "0.5.23")
+RELEASES = ("0.5.9", "0.5.19", "0.5.23")
 
 
 class ReleaseFiles:

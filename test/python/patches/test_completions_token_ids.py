@@ -57,12 +57,12 @@ LATER = RELEASES[1:]
 CORE_SERVERS = (SERVER_NAMES if os.environ.get("SGLANG_TEST_MATRIX") == "full"
                 else ["so0-si1"])
 # Upstream's completions streams with several choices (n > 1, batches) without
-# --incremental-streaming-output, measured on stock 0.5.23: a chunk reads the request's
+# --incremental-streaming-output, measured on stock 0.5.23 and 0.5.19: a chunk reads the request's
 # live output_ids list, so a choice's last text comes on its finish chunk with
-# `token_ids: []`, its ids (EOS included) on the chunk before. The 0.5.23 series bounds the
+# `token_ids: []`, its ids (EOS included) on the chunk before. Each later series bounds the
 # read by the output's completion_tokens (its 0011), as the contract requires.
 MULTI_CHOICE_STREAM_DEFECTS = ("empty or null token_ids", "the EOS id is not on the finish chunk")
-LIVE_LIST_FIX = {"0.5.23": "0011"}
+LIVE_LIST_FIX = {"0.5.19": "0011", "0.5.23": "0011"}
 
 
 def run_scenarios(tree, tmp_path_factory, label, servers=None, cases=None, python=sys.executable,
@@ -639,7 +639,7 @@ def test_later_release_without_the_live_list_bound_has_the_multi_choice_defects(
 
 @pytest.mark.parametrize("release", LATER)
 def test_later_release_stock_ships_ids_only_when_asked(later, release):
-    """Unpatched control, measured: stock 0.5.23's completions carry vLLM's completions
+    """Unpatched control, measured: stock 0.5.19's and 0.5.23's completions carry vLLM's completions
     shape when return_token_ids is true (upstream since 0.5.17): exact for one choice, every
     choice's ids exact in total with several, but then MULTI_CHOICE_STREAM_DEFECTS; absent
     or false, no ids."""
