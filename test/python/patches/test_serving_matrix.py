@@ -506,5 +506,8 @@ def test_series_without_a_diff_fails_its_scenarios(release_files, tmp_path_facto
         assert not any(specs[name]["stream_output"] for name in broken), sorted(broken)
         assert any(specs[name]["delivery"] == "lag" for name in broken), sorted(broken)
     if release in ("0.5.19", "0.5.23") and diff == "0009":
-        # Both stream a second call token by token; they lose it from a piece holding both.
-        assert all(specs[name]["delivery"] in ("whole", "lag", "bunched") for name in broken), sorted(broken)
+        # Both stream a second call token by token; they lose it from a piece holding both
+        # (0.5.19, measured: also from three-token engine steps, a piece that holds the end
+        # of one call and the start of the next).
+        pieces = ("whole", "lag", "bunched") + (("step3",) if release == "0.5.19" else ())
+        assert all(specs[name]["delivery"] in pieces for name in broken), sorted(broken)
