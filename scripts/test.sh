@@ -8,6 +8,11 @@
 # it uses running ones (CI's .ci/run starts them first) and otherwise starts dockerd (when
 # installed and run as root) and a registry on a free loopback port, stopping them at the end;
 # what it cannot provide is printed loudly, before and after the results.
+# The python and integration stages run side by side: one is CPU-bound (the harness matrices and
+# the real CPU engines), the other mostly waits on the Docker Engine and the registry, so on a
+# 2-core CI machine the pair takes about as long as the python stage alone. The integration
+# stage's output goes to .cache/test-results/integration.log and is printed when it ends, so
+# the two never interleave. SGLANG_TEST_SERIAL=1 runs them one after the other.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 results=.cache/test-results
@@ -37,9 +42,44 @@ stage typecheck npx tsc --noEmit
 stage lint bash scripts/lint.sh
 stage unit npx vitest run --config vitest.config.ts \
   --reporter=default --reporter=json --outputFile.json="$results/unit.json"
-stage python .venv/bin/python -m pytest test/python -q -rs --junitxml="$results/python.xml"
-stage integration npx vitest run --config vitest.integration.config.ts \
-  --reporter=default --reporter=json --outputFile.json="$results/integration.json"
+# A stage in the background: its output to $results/NAME.log, its exit code to NAME.rc.
+background_stage() {
+  local name=$1; shift
+  echo "=== $name: $* (in the background; output in $results/$name.log)" >&2
+  ( start=$SECONDS; "$@" >"$results/$name.log" 2>&1; rc=$?; echo "$rc $((SECONDS - start))" >"$results/$name.rc" ) &
+  background_pids+=("$!")
+  background_names+=("$name")
+}
+
+# Waits for every background stage, prints its output and records it like stage() does.
+finish_background_stages() {
+  local i name rc secs
+  for i in "${!background_pids[@]}"; do
+    name=${background_names[$i]}
+    wait "${background_pids[$i]}"
+    cat "$results/$name.log" >&2
+    read -r rc secs <"$results/$name.rc" 2>/dev/null || { rc=1; secs="?"; }
+    if [ "$rc" = 0 ]; then
+      echo "=== $name: ok ($secs s)" >&2
+    else
+      echo "=== $name: FAILED ($secs s)" >&2
+      failed+=("$name")
+    fi
+  done
+}
+
+background_pids=()
+background_names=()
+integration=(npx vitest run --config vitest.integration.config.ts
+  --reporter=default --reporter=json --outputFile.json="$results/integration.json")
+if [ "${SGLANG_TEST_SERIAL:-}" = 1 ]; then
+  stage python .venv/bin/python -m pytest test/python -q -rs --junitxml="$results/python.xml"
+  stage integration "${integration[@]}"
+else
+  background_stage integration "${integration[@]}"
+  stage python .venv/bin/python -m pytest test/python -q -rs --junitxml="$results/python.xml"
+  finish_background_stages
+fi
 
 node scripts/summarize-tests.mjs "$results"
 services_summary

@@ -68,3 +68,28 @@ def load(release: str = None):
     the sglang copy on sys.path). Importing it imports that release's serving code."""
     release = release or os.environ.get("SGLANG_HARNESS_RELEASE") or installed_release()
     return importlib.import_module(f"{__name__}.{ADAPTERS[release_key(release)]}")
+
+
+# How much of each release the default test run (`npm test`, CI) drives. "full": the default
+# scenario matrix, each diff's negative control and every release-specific test; "core": the
+# core matrix patched and stock (the unpatched control), the series applying, and one start of
+# the release's real engine on CPU. The default release (the tool's defaultTargets) and the
+# newest are full; every release between is core, so CI time grows by a core share per added
+# release. SGLANG_TEST_MATRIX=full (`npm run test:matrix`) drives every release in full.
+DEFAULT_RELEASE = "0.5.9"
+
+
+def _version_key(release: str):
+    from packaging.version import Version
+
+    return Version(release)
+
+
+NEWEST_RELEASE = max(RELEASES, key=_version_key)
+
+
+def tier_of(release: str) -> str:
+    """'full' or 'core' (above) for a release the harness drives."""
+    if os.environ.get("SGLANG_TEST_MATRIX") == "full":
+        return "full"
+    return "full" if release_key(release) in (DEFAULT_RELEASE, NEWEST_RELEASE) else "core"

@@ -1,13 +1,18 @@
-"""What the real-engine tests of a LATER release (0.5.23) need: that release's own CPU
-environment (scripts/cpu-engine-env-0.5.23.sh), its release files, runnable sglang trees
-(patched or not), its server flags and the server fixture.
+"""What the real-engine tests of the LATER releases (every release after v0.5.9) need: a registry
+of their launches (ENGINES: release -> EngineSpec), each release's CPU environment, its release
+files, runnable sglang trees (patched or not), its server flags and the server fixture.
 
-The patched launch runs in every test run: one real start of the 0.5.23 engine, on the
-harness's layered environment (scripts/release-env.sh: about 160 MB over .venv, so .venv's torch
-2.9.0, not the 2.14.1 that 0.5.23 pins). Its own environment, with its torch pin, is a second
-torch of about 6 GB, which CI machines cannot spare; SGLANG_TEST_RELEASE_ENGINES=1 or
-SGLANG_TEST_MATRIX=full switch to it and add the unpatched control. A missing piece fails under
-CI=true and skips elsewhere (engine_env.unavailable), as for v0.5.9.
+The patched launch of every release in ENGINES runs in every test run (one real start of each
+release's engine, test_real_server_later.py), on the harness's layered environment
+(scripts/release-env.sh: a small layer over .venv, so .venv's torch 2.9.0, not the torch the
+release pins). A release's own environment, with its torch pin, is a second torch of about
+6 GB, which CI machines cannot spare; where one is written (EngineSpec.own_env),
+SGLANG_TEST_RELEASE_ENGINES=1 or SGLANG_TEST_MATRIX=full switch to it and add the unpatched
+control (test_real_server_later_unpatched.py). A missing piece fails under CI=true and skips
+elsewhere (engine_env.unavailable), as for v0.5.9.
+
+Adding a release: one ENGINES entry (and test/python/cpu_engine/cpu_enable-RELEASE/ when its
+engine needs CPU enablement diffs, as 0.5.23 does).
 """
 
 from __future__ import annotations
@@ -30,13 +35,10 @@ from engine_env import HERE, REPO, _run_script, build_sglang_tree
 from launches import TIMINGS
 from real_server import RealServer, ServerMode
 
-VERSION = "0.5.23"
-# The unpatched control and the release's own ~6 GB environment are opt-in.
+# The unpatched control and a release's own ~6 GB environment are opt-in.
 ENABLED = os.environ.get("SGLANG_TEST_RELEASE_ENGINES") == "1" or os.environ.get("SGLANG_TEST_MATRIX") == "full"
-OPT_IN = ("the unpatched 0.5.23 control on the real engine runs with its own ~6 GB environment: "
-          "SGLANG_TEST_RELEASE_ENGINES=1 or SGLANG_TEST_MATRIX=full")
-CPU_ENABLE_DIR = HERE / f"cpu_enable-{VERSION}"
-TOKEN_IDS_PATCH_DIR = REPO / "patches" / f"sglang-v{VERSION}"
+OPT_IN = ("the unpatched control on a later release's real engine runs with that release's own ~6 GB "
+          "environment: SGLANG_TEST_RELEASE_ENGINES=1 or SGLANG_TEST_MATRIX=full")
 
 
 @dataclass(frozen=True)
@@ -44,59 +46,102 @@ class ReleaseServerMode(ServerMode):
     """ServerMode with the release's own spelling of the delta-streaming flag: 0.5.23 has only
     --incremental-streaming-output (--stream-output is an argparse error there)."""
 
-    version: str = VERSION
+    version: str = "0.5.23"
 
     def flags(self) -> list[str]:
         return [stream_output_flag(self.version) if f == "--stream-output" else f for f in super().flags()]
 
 
-# The launch of both 0.5.23 modules: deltas (--incremental-streaming-output) at interval 3 with
-# the qwen25 tool and qwen3 reasoning parsers, multibyte_edge answering a plain conversation
-# (its multi-byte characters fall on the chunk edges at interval 3).
-MODE = ReleaseServerMode(stream_output=True, stream_interval=3, tool_call_parser="qwen25", reasoning_parser="qwen3")
-ROUTING = Routing(default_script="multibyte_edge", thinking_by_default=True)
-# The suite's own delta-streaming check starts a second server; this launch already streams deltas.
-VERIFY_SKIP = ("stream_output_mode",)
-# 0.5.23 answers a tool call cut by max_tokens differently from v0.5.9 (expectations.py's
-# model: the raw text): it drops the incomplete call and keeps the text before it.
-CUT = "tool_call_cut"
+@dataclass(frozen=True)
+class EngineSpec:
+    """One later release's real-engine launch and what its stock server has of its own."""
+
+    version: str
+    # The series that patches it (a series may cover several releases: patchset.yaml releases).
+    series: str
+    # Deltas at interval 3 with the qwen25 tool and qwen3 reasoning parsers: the multi-byte
+    # characters of multibyte_edge fall on chunk edges at interval 3.
+    stream_output: bool = True
+    stream_interval: int = 3
+    # Chat's own return_token_ids with choices[].response_token_ids (0.5.18+), and sglext
+    # input_ids/output_ids at the end of a stream (0.5.20+).
+    upstream_response_token_ids: bool = False
+    upstream_sglext_ids: bool = False
+    # The release's own CPU environment with its torch pin (opt-in), or None: layered only.
+    own_env: tuple[str, ...] | None = None
+    # A tool call cut by max_tokens (expectations.py's model is v0.5.9's raw text; later
+    # releases drop the incomplete call and keep the text before it).
+    cut: str = "tool_call_cut"
+    # The suite's own delta-streaming check starts a second server; this launch already streams.
+    verify_skip: tuple[str, ...] = ("stream_output_mode",)
+
+    @property
+    def mode(self) -> ReleaseServerMode:
+        return ReleaseServerMode(stream_output=self.stream_output, stream_interval=self.stream_interval,
+                                 tool_call_parser="qwen25", reasoning_parser="qwen3", version=self.version)
+
+    @property
+    def routing(self) -> Routing:
+        # multibyte_edge answers a plain conversation; thinking on by default (qwen3 parser)
+        return Routing(default_script="multibyte_edge", thinking_by_default=True)
+
+    @property
+    def cpu_enable_dir(self) -> Path:
+        return HERE / f"cpu_enable-{self.version}"
+
+    @property
+    def token_ids_dir(self) -> Path:
+        return REPO / "patches" / self.series
+
+    @property
+    def label(self) -> str:
+        return f"v{self.version}"
 
 
-# Which environment runs the engine. "own": 0.5.23's own CPU set with its torch pin,
-# requirements/cpu-engine-0.5.23.txt (~6 GB; the default when the opt-in above is on).
-# "layered" (the default otherwise): .venv-sglang-0.5.23 (scripts/release-env.sh, the harness's
-# ~160 MB layer over .venv), i.e. the same 0.5.23 server on .venv's torch 2.9.0 and no second
-# torch: not the release's pin, but it starts and serves the same ids.
-ENGINE_ENV = os.environ.get("SGLANG_TEST_RELEASE_ENGINE_ENV", "own" if ENABLED else "layered")
-ENV_SCRIPTS = {
-    "own": ["bash", "scripts/cpu-engine-env-0.5.23.sh"],
-    "layered": ["bash", "scripts/release-env.sh", VERSION],
+ENGINES: dict[str, EngineSpec] = {
+    "0.5.23": EngineSpec("0.5.23", "sglang-v0.5.23", upstream_response_token_ids=True, upstream_sglext_ids=True,
+                         own_env=("bash", "scripts/cpu-engine-env-0.5.23.sh")),
 }
 
 
-def engine_python() -> Path:
-    if ENGINE_ENV not in ENV_SCRIPTS:
-        pytest.fail(f"SGLANG_TEST_RELEASE_ENGINE_ENV={ENGINE_ENV!r}: expected one of {sorted(ENV_SCRIPTS)}")
-    script = ENV_SCRIPTS[ENGINE_ENV]
+def engine_env(spec: EngineSpec) -> str:
+    """Which environment runs the engine: "own" (the release's CPU set with its torch pin, where
+    one is written; the default when the opt-in above is on) or "layered" (the harness's layer
+    over .venv: the same server on .venv's torch 2.9.0, no second torch; it starts and serves
+    the same ids). SGLANG_TEST_RELEASE_ENGINE_ENV names one."""
+    default = "own" if ENABLED and spec.own_env else "layered"
+    return os.environ.get("SGLANG_TEST_RELEASE_ENGINE_ENV", default)
+
+
+def engine_python(spec: EngineSpec) -> Path:
+    scripts = {"layered": ["bash", "scripts/release-env.sh", spec.version]}
+    if spec.own_env:
+        scripts["own"] = list(spec.own_env)
+    env = engine_env(spec)
+    if env not in scripts:
+        pytest.fail(f"SGLANG_TEST_RELEASE_ENGINE_ENV={env!r}: {spec.version} has {sorted(scripts)}")
+    script = scripts[env]
     venv = _run_script(script, 3600, " ".join(script[1:]))
     return Path(venv) / "bin" / "python"
 
 
-def release_dir() -> Path:
-    return Path(_run_script(["bash", "scripts/fetch-sglang.sh", VERSION], 600, f"scripts/fetch-sglang.sh {VERSION}"))
+def release_dir(spec: EngineSpec) -> Path:
+    v = spec.version
+    return Path(_run_script(["bash", "scripts/fetch-sglang.sh", v], 600, f"scripts/fetch-sglang.sh {v}"))
 
 
-def build_release_tree(dest: Path, with_token_ids_patches: bool) -> Path:
+def build_release_tree(spec: EngineSpec, dest: Path, with_token_ids_patches: bool) -> Path:
     """dest/python laid out like the repository, with the release's CPU enablement diffs and,
     if asked, the token-ids series applied (engine_env.build_sglang_tree, on this release's
     files and folders). Returns the folder to put on PYTHONPATH."""
-    return build_sglang_tree(dest, with_token_ids_patches, release=release_dir(), version=VERSION,
-                             cpu_enable_dir=CPU_ENABLE_DIR, token_ids_dir=TOKEN_IDS_PATCH_DIR, missing_patches=pytest.fail)
+    return build_sglang_tree(dest, with_token_ids_patches, release=release_dir(spec), version=spec.version,
+                             cpu_enable_dir=spec.cpu_enable_dir, token_ids_dir=spec.token_ids_dir, missing_patches=pytest.fail)
 
 
 @dataclass
 class ReleaseServed:
     name: str
+    spec: EngineSpec
     release: Release
     mode: ReleaseServerMode
     server: RealServer
@@ -131,21 +176,26 @@ class ReleaseServed:
         return results
 
 
-def serve_release(name: str, patched: bool, mode: ReleaseServerMode, routing: Routing, engine_py: Path, tree: Path,
-                  tmp_path_factory):
-    """Generator for a module-scoped fixture: one started 0.5.23 server."""
+def serve_release(spec: EngineSpec, patched: bool, tmp_path_factory):
+    """Generator for a fixture: one started server of spec's release, patched or stock."""
+    name = f"{spec.label}-{'patched' if patched else 'unpatched'}-{spec.mode.label}"
+    tree = build_release_tree(spec, tmp_path_factory.mktemp(f"sglang-{spec.version}-{'patched' if patched else 'stock'}"),
+                              with_token_ids_patches=patched)
+    engine_py = engine_python(spec)
+    mode = spec.mode
     work = tmp_path_factory.mktemp(name)
-    model = build_checkpoint(work / "model", routing)
+    model = build_checkpoint(work / "model", spec.routing)
     server = RealServer(engine_py, tree, model.path, mode, work / "server.log")
-    record = TIMINGS["launches"][name] = {"release": VERSION, "engine_env": ENGINE_ENV, "patched": patched, "mode": mode.label,
-                                          "requests": []}
+    record = TIMINGS["launches"][name] = {"release": spec.version, "engine_env": engine_env(spec), "patched": patched,
+                                          "mode": mode.label, "requests": []}
     server.start()
     record["startup_s"] = round(server.startup_seconds, 1)
     began = time.monotonic()
     try:
         yield ReleaseServed(
             name=name,
-            release=release_for(VERSION),
+            spec=spec,
+            release=release_for(spec.version),
             mode=mode,
             server=server,
             model=model,

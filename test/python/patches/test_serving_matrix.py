@@ -8,9 +8,11 @@ per-choice ids non-streamed, a 400 for return_token_ids with stream=true, sglext
 end of a stream), and on v0.5.9 the series without each diff fails the scenarios that diff
 is for.
 
-The first release (v0.5.9) runs the default matrix, later ones its core subset (every kind
-under four server modes, scenarios.CORE_MODES) to keep CI fast; SGLANG_TEST_MATRIX=full
-(`npm run test:matrix`) runs n 1 and 2 under every delivery mode for every release.
+Tiers (sglang_engineless.adapters.tier_of): the default release (v0.5.9) and the newest run the
+default matrix and every diff's negative control; the releases between run their core subset
+(every kind under four server modes, scenarios.CORE_MODES), patched and stock, to keep CI
+within its budget as releases are added; SGLANG_TEST_MATRIX=full (`npm run test:matrix`) runs
+n 1 and 2 under every delivery mode, and every control, for every release.
 """
 
 import json
@@ -24,7 +26,7 @@ import pytest
 from conftest import RELEASES, REPO
 from stream_checks import CHECKS, stream_ids, violations, walk_keys
 
-from sglang_engineless.adapters import RELEASE_FLAGS  # noqa: E402  (no sglang import)
+from sglang_engineless.adapters import RELEASE_FLAGS, tier_of  # noqa: E402  (no sglang import)
 from sglang_engineless.scenarios import (  # noqa: E402  (no sglang import)
     BASE_RUNS,
     UPSTREAM_RUNS_RELEASES,
@@ -36,7 +38,7 @@ FIRST = RELEASES[0]
 
 
 def scenarios_of(release):
-    return matrix(full=FULL, core=release != FIRST)
+    return matrix(full=FULL, core=tier_of(release) == "core")
 
 
 SPECS = {release: dict(scenarios_of(release)) for release in RELEASES}
@@ -57,7 +59,7 @@ def start_matrix(tree, python, tmp_path_factory, label, release, kinds=()):
     args = [python, "-W", "ignore", "-m", "sglang_engineless.scenarios", str(out), str(work)]
     if FULL:
         args.append("--full")
-    elif release != FIRST:
+    elif tier_of(release) == "core":
         args.append("--core")
     if kinds:
         args += ["--kinds", ",".join(kinds)]
@@ -110,7 +112,7 @@ def series_tree(sglang_release, tmp_path_factory, label, leave_out=None, edit=No
 
 class MatrixResults:
     """The matrix of each (release, patched or not), run once a session on first use; a
-    later release's stock and patched runs go side by side (two processes), to keep CI fast."""
+    release's stock and patched runs go side by side (two processes), to keep CI fast."""
 
     def __init__(self, release_files, tmp_path_factory):
         self.files, self.tmp, self.cache, self.started = release_files, tmp_path_factory, {}, {}
@@ -126,7 +128,7 @@ class MatrixResults:
         key = (release, patched)
         if key not in self.cache:
             self._start(release, patched)
-            if release != FIRST and (self.files.has_patches(release) or patched):
+            if self.files.has_patches(release) or patched:
                 self._start(release, not patched)
             try:
                 self.cache[key] = finish_matrix(self.started.pop(key))
@@ -470,7 +472,8 @@ ALSO_BROKEN = {("0.5.9", "without-0004"): {"logprob_token_ids"},
                ("0.5.19", "without-0003"): {"logprob_token_ids"}}
 
 
-@pytest.mark.parametrize("release,label", sorted(CONTROLS))
+# A core-tier release's controls run under SGLANG_TEST_MATRIX=full (each is a matrix run).
+@pytest.mark.parametrize("release,label", sorted(k for k in CONTROLS if tier_of(k[0]) == "full"))
 def test_series_without_a_diff_fails_its_scenarios(release_files, tmp_path_factory, release, label):
     """Negative control per diff: the series without it (or, for 0002's remaining-arguments
     placement, without that one line) breaks exactly the check that diff is for."""
