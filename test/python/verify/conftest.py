@@ -274,33 +274,42 @@ def unpatched_edge_run(sglang_release, harness_reasoning_tokenizer_dir, tmp_path
                       "--check", "stream_text_fidelity"], tmp_path_factory.mktemp("unpatched-edge-run"), "unpatched-interval3")
 
 
-# --- SGLang 0.5.23: its files, our series applied, and the interpreter of its dependency set ---
+# --- The later releases (LATER_RELEASES): their files, our series applied, and the interpreter of
+# their dependency set; module-scoped and parametrised, so a test using them runs once per release ---
 
-@pytest.fixture(scope="session")
-def release_0523() -> Path:
-    """The real, unpatched 0.5.23 package folder (holds sglang/ and its dist-info)."""
-    return Path(_run_script(str(ROOT / "scripts/fetch-sglang.sh"), "0.5.23").strip().splitlines()[-1])
+LATER_RELEASES = ("0.5.19", "0.5.23")
 
 
-@pytest.fixture(scope="session")
-def patched_0523(release_0523, tmp_path_factory) -> Path:
-    """0.5.23 with patches/sglang-v0.5.23 applied (holds sglang/; its version from _version.py)."""
-    out = tmp_path_factory.mktemp("verify-patched-0523") / "tree"
-    _run_script(str(ROOT / "scripts/patches-check.sh"), "0.5.23", "--out", str(out))
+@pytest.fixture(scope="module", params=LATER_RELEASES)
+def later_release(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def release_later(later_release) -> Path:
+    """The real, unpatched package folder of the release (holds sglang/ and its dist-info)."""
+    return Path(_run_script(str(ROOT / "scripts/fetch-sglang.sh"), later_release).strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def patched_later(later_release, release_later, tmp_path_factory) -> Path:
+    """The release with patches/sglang-vRELEASE applied (holds sglang/; its version from _version.py)."""
+    out = tmp_path_factory.mktemp(f"verify-patched-{later_release}") / "tree"
+    _run_script(str(ROOT / "scripts/patches-check.sh"), later_release, "--out", str(out))
     return out
 
 
-@pytest.fixture(scope="session")
-def python_0523() -> str:
-    """0.5.23's serving code needs newer transformers than .venv: the layered environment."""
-    return str(Path(_run_script(str(ROOT / "scripts/release-env.sh"), "0.5.23").strip().splitlines()[-1]) / "bin" / "python")
+@pytest.fixture(scope="module")
+def python_later(later_release) -> str:
+    """Their serving code needs newer transformers than .venv: the layered environment."""
+    return str(Path(_run_script(str(ROOT / "scripts/release-env.sh"), later_release).strip().splitlines()[-1]) / "bin" / "python")
 
 
-@pytest.fixture(scope="session")
-def tokenizer_0523(python_0523, release_0523, tmp_path_factory) -> Path:
+@pytest.fixture(scope="module")
+def tokenizer_later(later_release, python_later, release_later, tmp_path_factory) -> Path:
     _require_harness()
-    out = tmp_path_factory.mktemp("harness-tokenizer-0523") / "tok"
-    proc = subprocess.run([python_0523, "-m", "sglang_engineless.make_tokenizer", str(out), "--reasoning"],
-                          env=harness_env(release_0523), capture_output=True, text=True, cwd=ROOT)
+    out = tmp_path_factory.mktemp(f"harness-tokenizer-{later_release}") / "tok"
+    proc = subprocess.run([python_later, "-m", "sglang_engineless.make_tokenizer", str(out), "--reasoning"],
+                          env=harness_env(release_later), capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return out
