@@ -18,20 +18,20 @@ async function main(argv) {
   const asksForHelp = rest.includes("--help") || rest.includes("-h");
   if (command === "build") {
     if (asksForHelp) {
-      const { BUILD_IMAGE_HELP, parseBuildImageArgs } = await import("./chunks/build-image-args-RPPXOYFW.js");
+      const { BUILD_IMAGE_HELP, parseBuildImageArgs } = await import("./chunks/build-image-args-W5RHCPOC.js");
       if (helpRequested(() => parseBuildImageArgs(rest).help)) return printHelp(BUILD_IMAGE_HELP);
     }
-    return (await import("./chunks/build-image-UHZE3PR5.js")).buildImage(rest);
+    return (await import("./chunks/build-image-PAPWN4ZT.js")).buildImage(rest);
   }
   if (command === "verify") {
     if (asksForHelp) {
-      const { VERIFY_IMAGE_HELP, parseVerifyImageArgs } = await import("./chunks/verify-image-args-5M7DZWOG.js");
+      const { VERIFY_IMAGE_HELP, parseVerifyImageArgs } = await import("./chunks/verify-image-args-34KPUWYJ.js");
       if (helpRequested(() => parseVerifyImageArgs(rest).help)) return printHelp(VERIFY_IMAGE_HELP);
     }
-    return (await import("./chunks/verify-image-FPI7UQEV.js")).verifyImage(rest);
+    return (await import("./chunks/verify-image-53GZK33O.js")).verifyImage(rest);
   }
-  if (command === "index") return (await import("./chunks/index-image-CIM24V6I.js")).indexImage(rest);
-  if (command === "bases") return (await import("./chunks/bases-update-BZL4Z2IZ.js")).basesUpdate(rest);
+  if (command === "index") return (await import("./chunks/index-image-UEWW6BY7.js")).indexImage(rest);
+  if (command === "bases") return (await import("./chunks/bases-update-56LYH4CZ.js")).basesUpdate(rest);
   if (command === void 0 || command === "--help" || command === "-h" || command === "help") return printHelp(USAGE);
   process.stderr.write(`error: unknown command ${JSON.stringify(command)}
 ${USAGE}`);

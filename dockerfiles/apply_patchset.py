@@ -5,9 +5,12 @@ python3, standard library only, and needs no other tool: no git, no patch(1). St
 failing the build with one message naming what is wrong:
   1. locate the installed sglang package WITHOUT importing it (importing pulls in torch and
      CUDA; find_spec on a top-level name only reads the import path);
-  2. refuse a base whose SGLang is not the patch set's version: the git HEAD of the checkout
-     equals the pinned upstream commit, or the installed distribution's version equals the
-     expected one;
+  2. refuse a base whose SGLang is not the release the target builds (the plan's sglangVersion,
+     one of the releases the series covers): the git HEAD of the checkout equals the pinned
+     upstream commit (which proves only the release the series was written on, writtenOn), or
+     the installed distribution's version equals the expected one. A base of another release
+     the series covers is refused too, naming it: the image's labels are set before the build
+     and name the target's release, so they must be the release actually found;
   3. parse every patch, refusing any path outside the `sglang` package (`../`, absolute, a
      sibling package, a name that is not UTF-8), binary patches and symlinked targets, and
      apply the whole series IN MEMORY, hunk by hunk, with the rules of `git apply` (exact
@@ -112,16 +115,29 @@ def installed_version():
         return None
 
 
-def check_version(package_dir, expected_version, pinned_commit):
+def check_version(package_dir, expected_version, pinned_commit, written_on=None, releases=None):
+    """How the base was found to be SGLang `expected_version`, with the release found
+    (sglangRelease); PatchSetError otherwise. written_on: the release pinned_commit is the tag
+    of (default expected_version); releases: every release the series covers (for messages)."""
+    written_on = written_on or expected_version
+    releases = releases or [expected_version]
     checkout = find_checkout(package_dir)
     head, problem = checkout_head(checkout) if checkout else (None, None)
     version = installed_version()
-    if head is not None and head == pinned_commit:
-        return {"method": "git-head", "gitHead": head, "installedVersion": version}
+    # The pinned commit is the tag of the release the series was written on: a checkout at it
+    # proves that release and no other one the series covers.
+    if head is not None and head == pinned_commit and expected_version == written_on:
+        return {"method": "git-head", "gitHead": head, "installedVersion": version, "sglangRelease": written_on}
     if version == expected_version:
         if problem:
             print("apply-patchset: warning: %s" % problem)
-        return {"method": "installed-version", "gitHead": head, "installedVersion": version}
+        return {"method": "installed-version", "gitHead": head, "installedVersion": version, "sglangRelease": version}
+    if version is not None and version in releases:
+        raise PatchSetError(
+            "base image has SGLang %s at %s, which this patch set also covers (%s), but the target builds "
+            "SGLang %s and the image's labels would name %s; build it as a target of release %s"
+            % (version, package_dir, ", ".join(releases), expected_version, expected_version, version)
+        )
     hint = ""
     if problem and "not installed" in problem:
         hint = "; or install git in the base (apt-get install git) so its checkout's commit can be checked"
@@ -626,7 +642,9 @@ def main():
     # packages too (torch/ beside sglang/ in site-packages): strip_path admits sglang/... only,
     # and refuse_symlinks keeps every write inside it.
     root = os.path.dirname(package_dir)
-    version_check = check_version(package_dir, plan["sglangVersion"], plan["upstreamCommit"])
+    version_check = check_version(
+        package_dir, plan["sglangVersion"], plan["upstreamCommit"], plan.get("writtenOn"), plan.get("releases")
+    )
     print("apply-patchset: sglang at %s, version check passed (%s)" % (package_dir, version_check["method"]))
 
     results = apply_series(patches, root)
@@ -653,6 +671,8 @@ def main():
     record = {
         "patchSet": plan["name"],
         "sglangVersion": plan["sglangVersion"],
+        "sglangRelease": version_check["sglangRelease"],
+        "seriesReleases": plan.get("releases", [plan["sglangVersion"]]),
         "upstreamCommit": plan["upstreamCommit"],
         "sglangPackageDir": package_dir,
         "versionCheck": version_check,

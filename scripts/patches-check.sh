@@ -2,13 +2,20 @@
 # Checks a release's token-ids patch set against that release's real SGLang files
 # (`npm run patches:check [-- VERSION...]`).
 #
-#   bash scripts/patches-check.sh                     # every release under patches/
+#   bash scripts/patches-check.sh                     # every series, on every release it lists
 #   bash scripts/patches-check.sh 0.5.23 [--out DIR]  # one release, files from fetch-sglang.sh
 #   bash scripts/patches-check.sh [VERSION] SRC_DIR [--out DIR]
+#   bash scripts/patches-check.sh --series DIR        # one series, on every release it lists
+#   bash scripts/patches-check.sh --all-releases [--json] [--readme]
+#                                                     # coverage of every release on PyPI
 #
-# A release VERSION (0.5.9, v0.5.23) checks patches/sglang-vVERSION/ against the files
-# scripts/fetch-sglang.sh VERSION unpacks. SRC_DIR holds either sglang/ (an unpacked wheel)
-# or python/sglang/ (a git checkout of the repository); without VERSION its release is read
+# A release VERSION (0.5.9, v0.5.23, 0.5.12.post1) checks the series that lists it in its
+# patchset.yaml `releases:` (default: its sglangVersion; patches/sglang-v0.5.12 may cover
+# 0.5.12.post1 too) against the files scripts/fetch-sglang.sh VERSION unpacks. A series is
+# proven only when it applies and compiles on EVERY release it lists (--series, and the run
+# without arguments). --all-releases: tools/patchtools/coverage.py (see its --help).
+# SRC_DIR holds either sglang/ (an unpacked wheel) or python/sglang/ (a git checkout of the
+# repository); without VERSION its release is read
 # from SRC_DIR (sglang/_version.py, the dist-info folder, or the git tag). The source is
 # never modified: the patched files go into a temporary copy laid out as the repository
 # (python/sglang/...). Each patch, in lexical order, is checked with `git apply --check`
@@ -23,13 +30,36 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 src=""
 out=""
 version=""
+series_dir=""
+# The project's Python (it has PyYAML and packaging, which the series lookups need).
+py() { if [ -x "$root/.venv/bin/python" ]; then echo "$root/.venv/bin/python"; else echo python3; fi; }
+lookup() {
+  if [ -f "$root/tools/patchtools/lookup.py" ]; then
+    PYTHONPATH="$root/tools" "$(py)" -m patchtools.lookup "$@"
+    return
+  fi
+  # A copy of scripts/ without tools/ (the regen tests make one): each folder covers its own
+  # release only, as before series could list several.
+  case "$1" in
+    covering) [ -d "$root/patches/sglang-v$2" ] || { echo "no series folder patches/sglang-v$2" >&2; return 3; }
+              echo "$root/patches/sglang-v$2" ;;
+    releases) basename "$2" | sed 's/^sglang-v//' ;;
+    series) for d in "$root"/patches/sglang-v*/; do [ -d "$d" ] && echo "${d%/}"; done ;;
+  esac
+}
 while [ $# -gt 0 ]; do
   case "$1" in
+    --all-releases)
+      shift
+      cd "$root/tools" && exec env PYTHONPATH="$root/tools" "$(py)" -m patchtools.coverage "$@" ;;
+    --series)
+      [ $# -ge 2 ] || { echo "patches-check: --series needs a series folder" >&2; exit 2; }
+      series_dir=$2; shift 2 ;;
     --out)
       [ $# -ge 2 ] || { echo "patches-check: --out needs a directory" >&2; exit 2; }
       out=$2; shift 2 ;;
     -h|--help)
-      sed -n '2,20p' "$0"; exit 0 ;;
+      sed -n '2,26p' "$0"; exit 0 ;;
     -*)
       echo "patches-check: unknown option $1" >&2; exit 2 ;;
     *)
@@ -45,23 +75,41 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-# No release and no source: every release under patches/, one after the other.
+# One series: every release its patchset.yaml lists, each on that release's real files.
+if [ -n "$series_dir" ]; then
+  [ -z "$version$src$out" ] || { echo "patches-check: --series checks every release it lists; leave out VERSION, SRC_DIR and --out" >&2; exit 2; }
+  [ -d "$series_dir" ] || { echo "patches-check: no series folder $series_dir" >&2; exit 2; }
+  series_dir=$(cd "$series_dir" && pwd)
+  listed=$(lookup releases "$series_dir") || exit 2
+  failed=()
+  for v in $listed; do
+    echo "== $(basename "$series_dir") on sglang $v"
+    SGLANG_PATCH_DIR=$series_dir bash "$0" "$v" || failed+=("$v")
+  done
+  if [ ${#failed[@]} -gt 0 ]; then
+    echo "patches-check: series $(basename "$series_dir") does not apply to ${failed[*]}, which its releases: lists" >&2
+    exit 1
+  fi
+  echo "patches-check: series $(basename "$series_dir") applies to every release it lists ($(printf '%s\n' "$listed" | paste -sd, -))"
+  exit 0
+fi
+
+# No release and no source: every series under patches/, each on every release it lists.
 if [ -z "$version" ] && [ -z "$src" ] && [ -z "${SGLANG_PATCH_DIR:-}" ]; then
   [ -z "$out" ] || { echo "patches-check: --out needs one release (VERSION or SRC_DIR)" >&2; exit 2; }
-  shopt -s nullglob
-  dirs=("$root"/patches/sglang-v*/)
-  [ ${#dirs[@]} -gt 0 ] || { echo "patches-check: no patches/sglang-v*/ folders" >&2; exit 1; }
+  dirs=$(lookup series) || exit 2
+  [ -n "$dirs" ] || { echo "patches-check: no patches/sglang-v*/ folders" >&2; exit 1; }
   failed=()
-  for d in "${dirs[@]}"; do
-    v=$(basename "$d"); v=${v#sglang-v}
-    echo "== sglang $v"
-    bash "$0" "$v" || failed+=("$v")
+  n=0
+  for d in $dirs; do
+    n=$((n + 1))
+    bash "$0" --series "$d" || failed+=("$(basename "$d")")
   done
   if [ ${#failed[@]} -gt 0 ]; then
     echo "patches-check: failed for ${failed[*]}" >&2
     exit 1
   fi
-  echo "patches-check: every release passed (${#dirs[@]})"
+  echo "patches-check: every series passed on every release it lists ($n series)"
   exit 0
 fi
 
@@ -100,7 +148,8 @@ src_version() {
 # SGLANG_PATCH_DIR lets the tests and tools feed another series (a broken one, a subset)
 # through this script; it is checked against whatever source is given.
 if [ -n "${SGLANG_PATCH_DIR:-}" ]; then
-  patch_dir=$SGLANG_PATCH_DIR
+  # Absolute: git apply runs in the scratch copy, where a relative path names nothing.
+  patch_dir=$(cd "$SGLANG_PATCH_DIR" && pwd)
 else
   found=$(src_version)
   if [ -z "$version" ]; then
@@ -113,12 +162,13 @@ else
     echo "patches-check: $src is sglang $found, not $version" >&2
     exit 2
   fi
-  patch_dir="$root/patches/sglang-v$version"
-  if [ ! -d "$patch_dir" ]; then
-    echo "patches-check: no patch set for sglang $version ($patch_dir); releases:" \
-      "$(cd "$root/patches" && printf '%s ' sglang-v* | sed 's/sglang-v//g')" >&2
+  # The series whose releases: lists this release (0.5.12.post1 may be patches/sglang-v0.5.12's).
+  if ! patch_dir=$(lookup covering "$version" 2>"${TMPDIR:-/tmp}/patches-check.lookup.$$"); then
+    echo "patches-check: no patch set for sglang $version: $(cat "${TMPDIR:-/tmp}/patches-check.lookup.$$")" >&2
+    rm -f "${TMPDIR:-/tmp}/patches-check.lookup.$$"
     exit 2
   fi
+  rm -f "${TMPDIR:-/tmp}/patches-check.lookup.$$"
 fi
 
 shopt -s nullglob
@@ -131,7 +181,19 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/patches-check.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/python"
-cp -r "$pkg" "$tmp/python/sglang"
+if [ -n "$out" ]; then
+  cp -r "$pkg" "$tmp/python/sglang"
+else
+  # Only a check: the files the series touches are enough (copying the whole package, tens of
+  # MB, was most of the time of a check; --all-releases checks twenty releases). A file the
+  # release lacks stays absent, so its patch fails as it would on the whole package.
+  while IFS= read -r f; do
+    if [ -f "$pkg/$f" ]; then
+      mkdir -p "$(dirname "$tmp/python/sglang/$f")"
+      cp "$pkg/$f" "$tmp/python/sglang/$f"
+    fi
+  done < <(cat "${patches[@]}" | sed -n 's|^--- a/python/sglang/||p' | sort -u)
+fi
 # A repository of its own, so git apply resolves a/python/... against this copy only.
 git -C "$tmp" init -q
 
@@ -149,8 +211,7 @@ for p in "${patches[@]}"; do
 done
 
 changed=$(cat "${patches[@]}" | sed -n 's|^+++ b/||p' | sort -u)
-python_bin=python3
-[ -x "$root/.venv/bin/python" ] && python_bin="$root/.venv/bin/python"
+python_bin=$(py)
 for f in $changed; do
   if ! "$python_bin" -m py_compile "$tmp/$f" 2>"$tmp/err"; then
     echo "patches-check: $f does not compile after patching:" >&2

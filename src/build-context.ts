@@ -117,15 +117,23 @@ export interface PatchedImageContextInputs {
   /** Repository root (dockerfiles/ and verify/ are found there). */
   repoRoot: string;
   patchSet: PatchSet;
+  /** The release the image is built on (one the series covers; default the series' own). */
+  release?: string;
   /** Folder of the verify package (its contents land in /opt/sglang-image-patcher/verify). */
   verifyDir?: string;
 }
 
-/** The plan the in-image script reads: which patches, for which SGLang. */
-export function patchSetPlan(patchSet: PatchSet): Buffer {
+/**
+ * The plan the in-image script reads: which patches, for which SGLang. sglangVersion is the
+ * release the base must have (the target's); writtenOn and upstreamCommit are the series' own
+ * release and its commit (a checkout's git HEAD proves only that release); releases: all it covers.
+ */
+export function patchSetPlan(patchSet: PatchSet, release = patchSet.sglangVersion): Buffer {
   const plan = {
     name: patchSet.name,
-    sglangVersion: patchSet.sglangVersion,
+    sglangVersion: release,
+    writtenOn: patchSet.sglangVersion,
+    releases: patchSet.releases,
     upstreamCommit: patchSet.upstream.commit,
     patches: patchSet.patches.map((p) => p.name),
     sha256: Object.fromEntries(patchSet.patches.map((p) => [p.name, p.sha256])),
@@ -137,7 +145,7 @@ export async function buildPatchedImageContext(inputs: PatchedImageContextInputs
   const dockerfiles = path.join(inputs.repoRoot, "dockerfiles");
   const verifyDir = inputs.verifyDir ?? path.join(inputs.repoRoot, "verify");
   const generated: GeneratedFile[] = [
-    { name: "patchset/patchset.json", content: patchSetPlan(inputs.patchSet) },
+    { name: "patchset/patchset.json", content: patchSetPlan(inputs.patchSet, inputs.release) },
     ...inputs.patchSet.patches.map((p) => ({ name: `patchset/${p.name}`, content: p.bytes })),
   ];
   const sources: ContextSource[] = [{ from: dockerfiles, to: "", only: [DOCKERFILE_NAME, "apply_patchset.py"] }];

@@ -13,15 +13,16 @@ export const LABEL_PREFIX = "io.github.sglang-image-patcher";
 export const BASE_NAME_LABEL = "org.opencontainers.image.base.name";
 export const BASE_DIGEST_LABEL = "org.opencontainers.image.base.digest";
 
-export function imageLabels(patchSet: PatchSet, baseRef: string, contextSha256: string, provenance: Provenance): Record<string, string> {
+/** `release`: the SGLang release the image is built on (a series may cover several; default its own). */
+export function imageLabels(patchSet: PatchSet, baseRef: string, contextSha256: string, provenance: Provenance, release = patchSet.sglangVersion): Record<string, string> {
   const labels: Record<string, string> = {
     [BASE_NAME_LABEL]: baseRef,
-    "org.opencontainers.image.version": `${patchSet.sglangVersion}+${patchSet.name}`,
+    "org.opencontainers.image.version": `${release}+${patchSet.name}`,
     "org.opencontainers.image.source": provenance.source,
     "org.opencontainers.image.revision": provenance.revision,
     "org.opencontainers.image.created": provenance.created,
     [`${LABEL_PREFIX}.patch-set`]: patchSet.name,
-    [`${LABEL_PREFIX}.sglang-version`]: patchSet.sglangVersion,
+    [`${LABEL_PREFIX}.sglang-version`]: release,
     [`${LABEL_PREFIX}.upstream-commit`]: patchSet.upstream.commit,
     [`${LABEL_PREFIX}.context-sha256`]: contextSha256,
   };

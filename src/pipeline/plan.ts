@@ -9,7 +9,7 @@ import { UserError } from "../errors.js";
 import { buildPatchedImageContext, DOCKERFILE_NAME, type BuildContext } from "../build-context.js";
 import { IMAGE_REF, classifyTagArgument } from "../image-ref.js";
 import { imageLabels } from "../labels.js";
-import { loadPatchSet, type PatchSet } from "../patch-set.js";
+import { coversRelease, loadPatchSet, MANIFEST, type PatchSet } from "../patch-set.js";
 import type { Provenance } from "../provenance.js";
 import { publicVerifySettings } from "../verify/host-env.js";
 import { checkPushDestinations, explainBadTag, refusedDestinationMessage } from "./tag-checks.js";
@@ -45,10 +45,15 @@ export interface TargetPlan {
   patchSet: {
     name: string;
     dir: string;
+    /** The release the series was written on (its upstream commit is that release's). */
     sglangVersion: string;
+    /** Every release the series covers. */
+    releases: string[];
     upstreamCommit: string;
     patches: { name: string; sha256: string }[];
   };
+  /** The SGLang release this target builds (one of patchSet.releases): labels and verify name it. */
+  sglangVersion: string;
   context: { sha256: string; bytes: number; entries: string[] };
   dockerfile: string;
   noCache: boolean;
@@ -148,13 +153,17 @@ export async function planTarget(
 ): Promise<PlannedTarget> {
   const patchSetDir = path.resolve(config.dir, target.patchSet);
   const patchSet = await loadPatchSet(patchSetDir);
-  if (target.sglangVersion !== undefined && target.sglangVersion !== patchSet.sglangVersion) {
+  // The release the target builds: a series may cover several (patchset.yaml releases:), and
+  // the labels, the in-image version check and verify all name this one, not the series' own.
+  const release = target.sglangVersion ?? patchSet.sglangVersion;
+  if (!coversRelease(patchSet, release)) {
     throw new UserError(
-      `target ${target.name} ${target.release !== undefined ? `(release ${target.release}) ` : ""}expects SGLang ${target.sglangVersion} ` +
-        `but patch set ${patchSet.name} (${patchSetDir}) is for ${patchSet.sglangVersion}`,
+      `target ${target.name} ${target.release !== undefined ? `(release ${target.release}) ` : ""}expects SGLang ${release} ` +
+        `but patch set ${patchSet.name} (${patchSetDir}) covers ${patchSet.releases.join(", ")}: ` +
+        `add ${release} to its releases: in ${MANIFEST} once \`npm run patches:check -- ${release}\` passes, or point the release at its own series`,
     );
   }
-  const context = await buildPatchedImageContext({ repoRoot, patchSet });
+  const context = await buildPatchedImageContext({ repoRoot, patchSet, release });
   const baseRef = opts.base ?? (target.baseDigest ? `${target.base}@${target.baseDigest}` : target.base);
   const verifySettings: VerifySettings = { ...target.verify, ...(opts.verifyMode ? { mode: opts.verifyMode } : {}) };
   const refs = resolveRefs(target, opts.tags);
@@ -177,9 +186,11 @@ export async function planTarget(
       name: patchSet.name,
       dir: patchSetDir,
       sglangVersion: patchSet.sglangVersion,
+      releases: patchSet.releases,
       upstreamCommit: patchSet.upstream.commit,
       patches: patchSet.patches.map((p) => ({ name: p.name, sha256: p.sha256 })),
     },
+    sglangVersion: release,
     context: { sha256: context.sha256, bytes: context.tar.length, entries: context.entries },
     dockerfile: DOCKERFILE_NAME,
     noCache: Boolean(opts.noCache),
@@ -189,7 +200,7 @@ export async function planTarget(
     attest: { push: opts.attest ?? target.attest, signed: opts.signKey !== undefined },
     warnings,
     verify: { skipped: opts.skipVerify, settings: publicVerifySettings(verifySettings) },
-    labels: imageLabels(patchSet, baseRef, context.sha256, provenance),
+    labels: imageLabels(patchSet, baseRef, context.sha256, provenance, release),
   };
   return { plan, verifySettings, context, patchSet };
 }

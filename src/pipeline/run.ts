@@ -269,7 +269,7 @@ export async function runTarget(planned: PlannedTarget, deps: RunDeps): Promise<
             baseDir: deps.configDir,
             repoRoot: deps.repoRoot,
             runId,
-            sglangVersion: plan.patchSet.sglangVersion,
+            sglangVersion: plan.sglangVersion,
             onOutput: (text) => logger.stream("verify", text),
             signal,
           }),

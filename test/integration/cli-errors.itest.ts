@@ -149,7 +149,7 @@ describe("the CLI with two releases, without a daemon", () => {
 
     const wrong = await runBuildImage(["--config", config(`  wrong: { release: "0.5.40", base: "b:1", tags: [w] }\n`), "--release", "0.5.40", "--skip-verify"]);
     expect(wrong.code).toBe(2);
-    expect(wrong.stderr).toMatch(/target wrong \(release 0\.5\.40\) expects SGLang 0\.5\.40 but patch set sglang-v0\.5\.9-tokenids .* is for 0\.5\.9/);
+    expect(wrong.stderr).toMatch(/target wrong \(release 0\.5\.40\) expects SGLang 0\.5\.40 but patch set sglang-v0\.5\.9-tokenids .* covers 0\.5\.9: add 0\.5\.40 to its releases: in patchset\.yaml/);
     expect(wrong.json).toMatchObject({ ok: false, targets: [], error: { exitCode: 2 } });
     // A release folder without patchset.yaml and a target naming an undeclared release: the
     // same exit 2 path, covered by the unit tests (plan.test.ts, config.test.ts).

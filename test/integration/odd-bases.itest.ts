@@ -123,7 +123,7 @@ describe.skipIf(skip)("bases that are not quite like the official ones", () => {
     expect({ uid: file.uid, gid: file.gid, mode: file.mode }).toEqual({ uid: BASE_USER.uid, gid: BASE_USER.gid, mode: "0444" });
     expect(before.files[`${root}/${rel}`]!.pyc).toBeNull();
     expect(file.pyc).toMatchObject({ uid: BASE_USER.uid, gid: BASE_USER.gid, dirUid: BASE_USER.uid, checkedHashOfSource: true });
-    expect(applied(image).versionCheck).toEqual({ method: "git-head", gitHead: PINNED_COMMIT, installedVersion: DEV_VERSION });
+    expect(applied(image).versionCheck).toEqual({ method: "git-head", gitHead: PINNED_COMMIT, installedVersion: DEV_VERSION, sglangRelease: "0.5.9" });
   });
 });
 

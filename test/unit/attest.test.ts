@@ -27,7 +27,8 @@ function pushedResult(over: { mode?: string; outcome?: TargetResult["verify"]["o
     target: "t1",
     status: "pushed",
     plan: {
-      patchSet: { name: "tokenids", dir: "/p", sglangVersion: "0.5.9", upstreamCommit: "f".repeat(40), patches: PATCHES },
+      sglangVersion: "0.5.9",
+      patchSet: { name: "tokenids", dir: "/p", sglangVersion: "0.5.9", releases: ["0.5.9"], upstreamCommit: "f".repeat(40), patches: PATCHES },
       verify: { skipped: false, settings: { mode, model: "Qwen/Qwen2.5-0.5B-Instruct", toolCallParser: "qwen25", extraArgs: ["--server-arg", "--mem-fraction-static=0.5"] } },
     } as unknown as TargetResult["plan"],
     base: { ref: "lmsysorg/sglang:v0.5.9", imageId: `sha256:${"b".repeat(64)}`, digest: `sha256:${"a".repeat(64)}`, pulled: false },

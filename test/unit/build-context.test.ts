@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import tarStream from "tar-stream";
 import { describe, expect, it } from "vitest";
-import { buildPatchedImageContext, packContext } from "../../src/build-context.js";
+import { buildPatchedImageContext, packContext, patchSetPlan } from "../../src/build-context.js";
 import { loadPatchSet } from "../../src/patch-set.js";
 
 const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
@@ -80,5 +80,14 @@ describe("deterministic build context", () => {
     ]));
     const withoutVerify = await buildPatchedImageContext({ repoRoot: REPO_ROOT, patchSet, verifyDir: "/nonexistent" });
     expect(withoutVerify.entries).toContain("verify/.keep");
+  });
+
+  it("the in-image plan names the release the base must have, the series' own release and every release it covers", async () => {
+    const patchSet = { ...(await loadPatchSet(FIXTURE_SET)), releases: ["0.5.9", "0.5.9.post1"] };
+    const own = JSON.parse(patchSetPlan(patchSet).toString());
+    expect(own).toMatchObject({ sglangVersion: "0.5.9", writtenOn: "0.5.9", releases: ["0.5.9", "0.5.9.post1"] });
+    const post = JSON.parse(patchSetPlan(patchSet, "0.5.9.post1").toString());
+    // apply_patchset.py accepts the pinned commit only for writtenOn, the installed version for sglangVersion
+    expect(post).toMatchObject({ sglangVersion: "0.5.9.post1", writtenOn: "0.5.9", upstreamCommit: patchSet.upstream.commit });
   });
 });

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadPatchSet } from "../../src/patch-set.js";
+import { coversRelease, loadPatchSet } from "../../src/patch-set.js";
 
 const FIXTURE = path.resolve(import.meta.dirname, "../fixtures/patchsets/fixture-v0.5.9");
 function copy(): string {
@@ -64,3 +64,33 @@ describe("patch sets", () => {
 function require_manifest(dir: string): string {
   return readFileSync(path.join(dir, "patchset.yaml"), "utf8");
 }
+
+describe("a series covering several releases (releases:)", () => {
+  const withReleases = (dir: string, line: string) => writeFileSync(path.join(dir, "patchset.yaml"), require_manifest(dir).replace("sglangVersion: 0.5.9\n", `sglangVersion: 0.5.9\n${line}\n`));
+
+  it("defaults to the release the series was written on", async () => {
+    expect((await loadPatchSet(FIXTURE)).releases).toEqual(["0.5.9"]);
+  });
+
+  it("reads the list and answers coversRelease with or without a leading v", async () => {
+    const dir = copy();
+    withReleases(dir, 'releases: ["0.5.9", "0.5.9.post1"]');
+    const ps = await loadPatchSet(dir);
+    expect(ps.releases).toEqual(["0.5.9", "0.5.9.post1"]);
+    expect(ps.sglangVersion).toBe("0.5.9");
+    expect(coversRelease(ps, "v0.5.9.post1")).toBe(true);
+    expect(coversRelease(ps, "0.5.10")).toBe(false);
+  });
+
+  it.each([
+    ['releases: ["0.5.9.post1"]', "releases: must list sglangVersion 0.5.9 (the release the series was written on), got 0.5.9.post1"],
+    ['releases: ["0.5.9", "0.5.9"]', "releases[1]: 0.5.9 is listed twice"],
+    ["releases: []", "releases: expected a non-empty list of SGLang versions"],
+    ["releases: 0.5.9", "releases: expected a non-empty list of SGLang versions"],
+    ['releases: ["0.5.9", "latest"]', 'releases[1]: "latest" is not a quoted SGLang version like "0.5.12.post1"'],
+  ])("refuses %s", async (line, message) => {
+    const dir = copy();
+    withReleases(dir, line);
+    await expect(loadPatchSet(dir)).rejects.toThrow(message);
+  });
+});

@@ -1,3 +1,5 @@
+import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseConfigText } from "../../src/config/load.js";
@@ -82,7 +84,7 @@ describe("planning", () => {
 
   it("refuses a target whose expected SGLang version is not the patch set's", async () => {
     await expect(planTarget(CONFIG, CONFIG.targets.get("old")!, opts(), REPO_ROOT, PROVENANCE)).rejects.toThrow(
-      /target old expects SGLang 0\.5\.8 but patch set fixture-v0\.5\.9 .* is for 0\.5\.9/,
+      /target old expects SGLang 0\.5\.8 but patch set fixture-v0\.5\.9 .* covers 0\.5\.9: add 0\.5\.8 to its releases:/,
     );
   });
 
@@ -156,9 +158,47 @@ targets:
     expect(plan).toMatchObject({ target: "old-arm64", release: "0.5.9", patchSet: { sglangVersion: "0.5.9" }, base: { platform: "linux/arm64" } });
     const wrong = planTarget(RELEASES, RELEASES.targets.get("new-amd64")!, opts(), REPO_ROOT, PROVENANCE);
     await expect(wrong).rejects.toThrow(UserError);
-    await expect(wrong).rejects.toThrow(/target new-amd64 \(release 0\.5\.23\) expects SGLang 0\.5\.23 but patch set fixture-v0\.5\.9 .* is for 0\.5\.9/);
+    await expect(wrong).rejects.toThrow(/target new-amd64 \(release 0\.5\.23\) expects SGLang 0\.5\.23 but patch set fixture-v0\.5\.9 .* covers 0\.5\.9: add 0\.5\.23 to its releases:/);
     await expect(planTarget(RELEASES, RELEASES.targets.get("missing")!, opts(), REPO_ROOT, PROVENANCE)).rejects.toThrow(
       /patch set .*test\/fixtures\/patchsets: missing patchset\.yaml/,
+    );
+  });
+
+  it("a release may point at a series that covers several: the plan, labels and in-image plan name the target's release", async () => {
+    // A temporary series "written on" 0.5.12 that also covers 0.5.12.post1 (the real folders
+    // for those releases come from the teammates' branches; this test builds its own).
+    const dir = mkdtempSync(path.join(os.tmpdir(), "sip-multi-"));
+    cpSync(path.join(REPO_ROOT, "test/fixtures/patchsets/fixture-v0.5.9"), dir, { recursive: true });
+    writeFileSync(
+      path.join(dir, "patchset.yaml"),
+      'name: multi\nsglangVersion: 0.5.12\nreleases: ["0.5.12", "0.5.12.post1"]\nupstream:\n  repository: https://github.com/sgl-project/sglang\n  tag: v0.5.12\n  commit: "' + "1".repeat(40) + '"\n',
+    );
+    const config = parseConfigText(
+      `
+defaults: { image: 127.0.0.1:5000/team/sglang }
+releases:
+  "0.5.12": { patchSet: ${dir} }
+  "0.5.12.post1": { patchSet: ${dir} }
+  "0.5.13": { patchSet: ${dir} }
+targets:
+  post: { release: "0.5.12.post1", base: "example/base:1", tags: [p] }
+  first: { release: "0.5.12", base: "example/base:1", tags: [f] }
+  beyond: { release: "0.5.13", base: "example/base:1", tags: [b] }
+`,
+      FILE,
+      REPO_ROOT,
+    );
+    const { plan, context } = await planTarget(config, config.targets.get("post")!, opts(), REPO_ROOT, PROVENANCE);
+    expect(plan).toMatchObject({ release: "0.5.12.post1", sglangVersion: "0.5.12.post1", patchSet: { sglangVersion: "0.5.12", releases: ["0.5.12", "0.5.12.post1"] } });
+    expect(plan.labels["io.github.sglang-image-patcher.sglang-version"]).toBe("0.5.12.post1");
+    expect(plan.labels["org.opencontainers.image.version"]).toBe("0.5.12.post1+multi");
+    expect(context.entries).toContain("patchset/patchset.json");
+    const first = await planTarget(config, config.targets.get("first")!, opts(), REPO_ROOT, PROVENANCE);
+    expect(first.plan.labels["io.github.sglang-image-patcher.sglang-version"]).toBe("0.5.12");
+    // The two releases' contexts differ (the in-image check expects another version), so a cached build of one is never the other's.
+    expect(first.plan.context.sha256).not.toBe(plan.context.sha256);
+    await expect(planTarget(config, config.targets.get("beyond")!, opts(), REPO_ROOT, PROVENANCE)).rejects.toThrow(
+      `target beyond (release 0.5.13) expects SGLang 0.5.13 but patch set multi (${dir}) covers 0.5.12, 0.5.12.post1: add 0.5.13 to its releases:`,
     );
   });
 

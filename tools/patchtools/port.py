@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 
 from patchtools.common import (
-    ToolError, fetch, hunks, patch_dir, run, series, version_of, PYTHON, REPO,
+    ToolError, fetch, hunks, new_series_dir, patch_dir, run, series, version_of, PYTHON, REPO,
 )
 
 GIT_ID = ["-c", "user.name=patchtools", "-c", "user.email=patchtools@sglang-image-patcher.invalid",
@@ -321,7 +321,8 @@ def main(argv=None) -> int:
         from_v, to_v = version_of(args.from_v), version_of(args.to_v)
         if args.commit and not re.fullmatch(r"[0-9a-f]{40}", args.commit):
             raise ToolError("--commit must be a full 40-hex commit id")
-        out = args.out or patch_dir(to_v)
+        # A new series goes into its own folder, even when an existing one already lists to_v.
+        out = args.out or new_series_dir(to_v)
         if out.exists() and any(out.iterdir()) and not args.force:
             raise ToolError(f"{out} exists and is not empty (another series lives there); "
                             "name a scratch folder with --out DIR, or --force to replace it")

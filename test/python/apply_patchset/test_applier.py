@@ -358,3 +358,34 @@ def test_a_new_file_over_a_dangling_symlink_is_refused(tmp_path):
     with pytest.raises(applier.PatchSetError, match="is a symlink"):
         applier.apply_series([str(patch)], str(root))
     assert not (tmp_path / "nowhere.py").exists()
+
+
+# --- a series that covers several releases (patchset.yaml releases:) -------------------------
+
+
+def test_a_base_of_the_targets_covered_release_passes_and_is_recorded(tmp_path, monkeypatch):
+    repo, head = checkout_at(tmp_path)
+    monkeypatch.setattr(applier, "installed_version", lambda: "0.5.12.post1")
+    check = applier.check_version(str(repo / "python" / "sglang"), "0.5.12.post1", head, "0.5.12", ["0.5.12", "0.5.12.post1"])
+    # HEAD is the pinned commit, but that proves 0.5.12 only: the installed version decides.
+    assert check["method"] == "installed-version"
+    assert check["sglangRelease"] == "0.5.12.post1"
+
+
+def test_the_pinned_commit_proves_only_the_release_the_series_was_written_on(tmp_path, monkeypatch):
+    repo, head = checkout_at(tmp_path)
+    monkeypatch.setattr(applier, "installed_version", lambda: None)
+    check = applier.check_version(str(repo / "python" / "sglang"), "0.5.12", head, "0.5.12", ["0.5.12", "0.5.12.post1"])
+    assert (check["method"], check["sglangRelease"]) == ("git-head", "0.5.12")
+    with pytest.raises(applier.PatchSetError, match="is for SGLang 0.5.12.post1"):
+        applier.check_version(str(repo / "python" / "sglang"), "0.5.12.post1", head, "0.5.12", ["0.5.12", "0.5.12.post1"])
+
+
+def test_a_base_of_another_covered_release_is_named_not_labelled_wrong(tmp_path, monkeypatch):
+    repo, _ = checkout_at(tmp_path)
+    monkeypatch.setattr(applier, "installed_version", lambda: "0.5.12")
+    with pytest.raises(applier.PatchSetError) as err:
+        applier.check_version(str(repo / "python" / "sglang"), "0.5.12.post1", "b" * 40, "0.5.12", ["0.5.12", "0.5.12.post1"])
+    message = str(err.value)
+    assert "base image has SGLang 0.5.12" in message and "also covers (0.5.12, 0.5.12.post1)" in message
+    assert "build it as a target of release 0.5.12" in message

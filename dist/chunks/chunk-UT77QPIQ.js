@@ -8,15 +8,15 @@ import { randomBytes } from "node:crypto";
 var LABEL_PREFIX = "io.github.sglang-image-patcher";
 var BASE_NAME_LABEL = "org.opencontainers.image.base.name";
 var BASE_DIGEST_LABEL = "org.opencontainers.image.base.digest";
-function imageLabels(patchSet, baseRef, contextSha256, provenance) {
+function imageLabels(patchSet, baseRef, contextSha256, provenance, release = patchSet.sglangVersion) {
   const labels = {
     [BASE_NAME_LABEL]: baseRef,
-    "org.opencontainers.image.version": `${patchSet.sglangVersion}+${patchSet.name}`,
+    "org.opencontainers.image.version": `${release}+${patchSet.name}`,
     "org.opencontainers.image.source": provenance.source,
     "org.opencontainers.image.revision": provenance.revision,
     "org.opencontainers.image.created": provenance.created,
     [`${LABEL_PREFIX}.patch-set`]: patchSet.name,
-    [`${LABEL_PREFIX}.sglang-version`]: patchSet.sglangVersion,
+    [`${LABEL_PREFIX}.sglang-version`]: release,
     [`${LABEL_PREFIX}.upstream-commit`]: patchSet.upstream.commit,
     [`${LABEL_PREFIX}.context-sha256`]: contextSha256
   };

@@ -5,7 +5,7 @@ import {
 } from "./chunk-QRGDKZYO.js";
 import {
   VERIFY_MODES
-} from "./chunk-2DPQ4ZWD.js";
+} from "./chunk-NHCFDP4K.js";
 import {
   IMAGE_ID,
   IMAGE_REF

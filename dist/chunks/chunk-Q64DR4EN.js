@@ -1,7 +1,7 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
   VERIFY_MODES
-} from "./chunk-2DPQ4ZWD.js";
+} from "./chunk-NHCFDP4K.js";
 import {
   UserError
 } from "./chunk-XZ5HVHTB.js";

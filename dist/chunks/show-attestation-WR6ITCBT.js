@@ -7,14 +7,14 @@ import {
   findAttestations,
   readImage,
   readIndexEntries
-} from "./chunk-73LORHYT.js";
+} from "./chunk-LXUZCJ36.js";
 import {
   BASE_DIGEST_LABEL,
   LABEL_PREFIX
-} from "./chunk-GOE2CSES.js";
+} from "./chunk-UT77QPIQ.js";
 import {
   readPublicKeyFile
-} from "./chunk-FX4O7SLT.js";
+} from "./chunk-AGASZDDO.js";
 import {
   BUNDLE_MEDIA_TYPE,
   IN_TOTO_MEDIA_TYPE,
@@ -22,7 +22,7 @@ import {
   SIGNED_ANNOTATION,
   envelopeVerifies,
   parseStatement
-} from "./chunk-GBPBNQ2N.js";
+} from "./chunk-2NBR4ABL.js";
 import "./chunk-LHFICXII.js";
 import {
   resolveRegistryAuth

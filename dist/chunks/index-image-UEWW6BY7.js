@@ -1,17 +1,17 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
   parseVerifyImageArgs
-} from "./chunk-P5WP4I7U.js";
+} from "./chunk-UO6Y646E.js";
 import "./chunk-QRGDKZYO.js";
 import {
   makeIndex
-} from "./chunk-ET4HVLNB.js";
+} from "./chunk-6RALTO6T.js";
 import {
   readProvenance
 } from "./chunk-H2LRGXZ3.js";
 import {
   readSigningKeyFile
-} from "./chunk-FX4O7SLT.js";
+} from "./chunk-AGASZDDO.js";
 import {
   REPO_ROOT
 } from "./chunk-HFOA7Y4D.js";
@@ -21,10 +21,10 @@ import {
   loadConfig,
   printResult,
   reportError
-} from "./chunk-ARNY27OY.js";
-import "./chunk-2DPQ4ZWD.js";
+} from "./chunk-6HYUXR5J.js";
+import "./chunk-NHCFDP4K.js";
 import "./chunk-LRJ6VPQL.js";
-import "./chunk-GBPBNQ2N.js";
+import "./chunk-2NBR4ABL.js";
 import "./chunk-LHFICXII.js";
 import "./chunk-YKZH4FPT.js";
 import {
@@ -132,7 +132,7 @@ async function indexImage(argv) {
       (i) => args.indexes.length === 0 && args.releases.length === 0 || args.indexes.includes(i.tag) || i.targets.some((t) => args.releases.includes(config.targets.get(t).release ?? ""))
     );
     const provenance = readProvenance(REPO_ROOT, config.source);
-    const { showAttestation } = await import("./show-attestation-I4PL64CG.js");
+    const { showAttestation } = await import("./show-attestation-WR6ITCBT.js");
     for (const index of selected) {
       const targets = index.targets.map((t) => config.targets.get(t));
       const repository = args.image ?? targets[0].image;

@@ -1,7 +1,7 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
   findAttestations
-} from "./chunk-73LORHYT.js";
+} from "./chunk-LXUZCJ36.js";
 import {
   NO_GPU_HELP,
   checkCliOptions,
@@ -12,18 +12,18 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-6PATVX3Q.js";
+} from "./chunk-DDDCXL7W.js";
 import {
   BASE_DIGEST_LABEL,
   LABEL_PREFIX,
   newRunId
-} from "./chunk-GOE2CSES.js";
+} from "./chunk-UT77QPIQ.js";
 import {
   readProvenance
 } from "./chunk-H2LRGXZ3.js";
 import {
   readSigningKeyFile
-} from "./chunk-FX4O7SLT.js";
+} from "./chunk-AGASZDDO.js";
 import {
   REPO_ROOT
 } from "./chunk-HFOA7Y4D.js";
@@ -33,12 +33,12 @@ import {
   loadConfig,
   printResult,
   reportError
-} from "./chunk-ARNY27OY.js";
+} from "./chunk-6HYUXR5J.js";
 import {
   BUILD_IMAGE_HELP,
   parseBuildImageArgs
-} from "./chunk-6VOV27BP.js";
-import "./chunk-2DPQ4ZWD.js";
+} from "./chunk-Q64DR4EN.js";
+import "./chunk-NHCFDP4K.js";
 import "./chunk-BZ5EBXJ5.js";
 import {
   ProgressStreamError
@@ -49,7 +49,7 @@ import {
   attachAttestation,
   buildStatement,
   signStatement
-} from "./chunk-GBPBNQ2N.js";
+} from "./chunk-2NBR4ABL.js";
 import {
   readRegistryTag
 } from "./chunk-LHFICXII.js";
@@ -589,7 +589,7 @@ async function runTarget(planned, deps) {
             baseDir: deps.configDir,
             repoRoot: deps.repoRoot,
             runId,
-            sglangVersion: plan.patchSet.sglangVersion,
+            sglangVersion: plan.sglangVersion,
             onOutput: (text) => logger.stream("verify", text),
             signal
           })
@@ -738,7 +738,7 @@ async function buildImage(argv) {
       const attest = { dir: path3.resolve(args.attestationDir), builderVersion: builderVersion(), ...signingKey ? { signingKey } : {} };
       results.push(await runTarget(p, { engine, logger, repoRoot: REPO_ROOT, configDir: config.dir, signal: cancel.signal, leftovers: cancel.leftovers, attest }));
     }
-    const { indexesOfRun } = await import("./make-index-MDJ5IMKN.js");
+    const { indexesOfRun } = await import("./make-index-B7LZNW5R.js");
     const indexes = await indexesOfRun(config, results, {
       force: Boolean(args.force),
       attest: { dir: path3.resolve(args.attestationDir), ...signingKey ? { signingKey } : {}, builder: { version: builderVersion(), revision: provenance.revision, source: provenance.source } },

@@ -2,9 +2,9 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs
-} from "./chunk-P5WP4I7U.js";
+} from "./chunk-UO6Y646E.js";
 import "./chunk-QRGDKZYO.js";
-import "./chunk-2DPQ4ZWD.js";
+import "./chunk-NHCFDP4K.js";
 import "./chunk-F7NKY5RN.js";
 import "./chunk-XZ5HVHTB.js";
 import "./chunk-U4OZQXGD.js";

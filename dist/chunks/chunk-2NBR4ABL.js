@@ -2386,7 +2386,7 @@ function buildStatement(input) {
       },
       image: { configDigest: result.image.id, refs: [...result.image.refs] },
       base: { ref: result.base.ref, ...result.base.digest ? { digest: result.base.digest } : {} },
-      sglang: { version: result.plan.patchSet.sglangVersion, upstream: { ...upstream } },
+      sglang: { version: result.plan.sglangVersion, upstream: { ...upstream } },
       patchSet: { name: result.plan.patchSet.name, patches: result.plan.patchSet.patches.map((p) => ({ name: p.name, sha256: p.sha256 })) },
       builder: { name: "sglang-image-patcher", ...builder },
       timings: { ...result.timings },

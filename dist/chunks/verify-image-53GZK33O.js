@@ -2,7 +2,7 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs
-} from "./chunk-P5WP4I7U.js";
+} from "./chunk-UO6Y646E.js";
 import "./chunk-QRGDKZYO.js";
 import {
   imageSglangVersion,
@@ -11,8 +11,8 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-6PATVX3Q.js";
-import "./chunk-GOE2CSES.js";
+} from "./chunk-DDDCXL7W.js";
+import "./chunk-UT77QPIQ.js";
 import {
   REPO_ROOT
 } from "./chunk-HFOA7Y4D.js";
@@ -22,8 +22,8 @@ import {
   loadConfig,
   printResult,
   reportError
-} from "./chunk-ARNY27OY.js";
-import "./chunk-2DPQ4ZWD.js";
+} from "./chunk-6HYUXR5J.js";
+import "./chunk-NHCFDP4K.js";
 import "./chunk-BZ5EBXJ5.js";
 import "./chunk-LRJ6VPQL.js";
 import "./chunk-YKZH4FPT.js";
@@ -48,7 +48,7 @@ async function verifyImage(argv) {
     }
     image = args.image;
     if (args.attestation) {
-      const { showAttestation } = await import("./show-attestation-I4PL64CG.js");
+      const { showAttestation } = await import("./show-attestation-WR6ITCBT.js");
       const shown = await showAttestation(image, args.publicKey, logger, process.env, args.keyless, args.insecureIgnoreSignature);
       printResult(shown.result);
       return shown.exitCode;

@@ -1,17 +1,13 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
-  indexesOfRun,
-  makeIndex,
-  membersFromRun
-} from "./chunk-ET4HVLNB.js";
-import "./chunk-GBPBNQ2N.js";
-import "./chunk-LHFICXII.js";
-import "./chunk-YKZH4FPT.js";
+  BUILD_IMAGE_HELP,
+  parseBuildImageArgs
+} from "./chunk-Q64DR4EN.js";
+import "./chunk-NHCFDP4K.js";
 import "./chunk-F7NKY5RN.js";
 import "./chunk-XZ5HVHTB.js";
 import "./chunk-U4OZQXGD.js";
 export {
-  indexesOfRun,
-  makeIndex,
-  membersFromRun
+  BUILD_IMAGE_HELP,
+  parseBuildImageArgs
 };

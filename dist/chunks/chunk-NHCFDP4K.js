@@ -310,5 +310,6 @@ export {
   mapping,
   str,
   VERIFY_MODES,
+  VERSION,
   validateConfig
 };

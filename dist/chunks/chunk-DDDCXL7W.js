@@ -3,15 +3,16 @@ import {
   LABEL_PREFIX,
   containerLabels,
   imageLabels
-} from "./chunk-GOE2CSES.js";
+} from "./chunk-UT77QPIQ.js";
 import {
   require_dist
-} from "./chunk-ARNY27OY.js";
+} from "./chunk-6HYUXR5J.js";
 import {
+  VERSION,
   join,
   mapping,
   str
-} from "./chunk-2DPQ4ZWD.js";
+} from "./chunk-NHCFDP4K.js";
 import {
   require_pump
 } from "./chunk-BZ5EBXJ5.js";
@@ -2939,10 +2940,12 @@ async function packContext(generated, sources) {
   const tar = Buffer.concat(chunks);
   return { tar, sha256: createHash("sha256").update(tar).digest("hex"), entries };
 }
-function patchSetPlan(patchSet) {
+function patchSetPlan(patchSet, release = patchSet.sglangVersion) {
   const plan = {
     name: patchSet.name,
-    sglangVersion: patchSet.sglangVersion,
+    sglangVersion: release,
+    writtenOn: patchSet.sglangVersion,
+    releases: patchSet.releases,
     upstreamCommit: patchSet.upstream.commit,
     patches: patchSet.patches.map((p) => p.name),
     sha256: Object.fromEntries(patchSet.patches.map((p) => [p.name, p.sha256]))
@@ -2954,7 +2957,7 @@ async function buildPatchedImageContext(inputs) {
   const dockerfiles = path.join(inputs.repoRoot, "dockerfiles");
   const verifyDir = inputs.verifyDir ?? path.join(inputs.repoRoot, "verify");
   const generated = [
-    { name: "patchset/patchset.json", content: patchSetPlan(inputs.patchSet) },
+    { name: "patchset/patchset.json", content: patchSetPlan(inputs.patchSet, inputs.release) },
     ...inputs.patchSet.patches.map((p) => ({ name: `patchset/${p.name}`, content: p.bytes }))
   ];
   const sources = [{ from: dockerfiles, to: "", only: [DOCKERFILE_NAME, "apply_patchset.py"] }];
@@ -2984,7 +2987,7 @@ async function loadPatchSet(dir) {
   const doc = (0, import_yaml.parseDocument)(text, { uniqueKeys: true });
   if (doc.errors.length > 0) throw new ConfigError(manifestPath, doc.errors.map((e) => `YAML: ${e.message.split("\n")[0]}`));
   const problems = [];
-  const m = mapping(doc.toJS(), "", ["name", "sglangVersion", "upstream", "patches"], problems);
+  const m = mapping(doc.toJS(), "", ["name", "sglangVersion", "releases", "upstream", "patches"], problems);
   const name = str(m?.name, "name", problems);
   const sglangVersion = str(m?.sglangVersion, "sglangVersion", problems);
   const up = mapping(m?.upstream, "upstream", ["repository", "tag", "commit"], problems);
@@ -2994,12 +2997,13 @@ async function loadPatchSet(dir) {
     pattern: /^[0-9a-f]{40}$/,
     what: typeof up?.commit === "number" ? 'a full 40-hex commit id in quotes (YAML read this one as a number; write commit: "...")' : "a full 40-hex commit id"
   });
+  const releases = coveredReleases(m?.releases, sglangVersion, problems);
   let listed;
   if (m?.patches !== void 0) {
     if (!Array.isArray(m.patches) || m.patches.some((x) => typeof x !== "string")) problems.push("patches: expected a list of file names");
     else listed = m.patches;
   }
-  if (problems.length > 0 || !name || !sglangVersion || !repository || !tag || !commit) throw new ConfigError(manifestPath, problems);
+  if (problems.length > 0 || !name || !sglangVersion || !releases || !repository || !tag || !commit) throw new ConfigError(manifestPath, problems);
   const files = (await readdir(dir)).filter((f) => f.endsWith(".patch")).sort();
   const bad = files.filter((f) => !PATCH_NAME.test(f));
   if (bad.length > 0) throw new UserError(`patch set ${dir}: file names must look like NNNN-short-name.patch: ${bad.join(", ")}`);
@@ -3020,7 +3024,28 @@ async function loadPatchSet(dir) {
       return { name: f, path: p, sha256: sha256(bytes), bytes };
     })
   );
-  return { name, dir, sglangVersion, upstream: { repository, tag, commit }, patches };
+  return { name, dir, sglangVersion, releases, upstream: { repository, tag, commit }, patches };
+}
+function coveredReleases(raw, sglangVersion, problems) {
+  if (raw === void 0) return sglangVersion === void 0 ? void 0 : [sglangVersion];
+  if (!Array.isArray(raw) || raw.length === 0) {
+    problems.push('releases: expected a non-empty list of SGLang versions, e.g. ["0.5.12", "0.5.12.post1"]');
+    return void 0;
+  }
+  const out = [];
+  raw.forEach((v, i) => {
+    const s = str(v, join("releases", i), problems, { pattern: VERSION, what: 'a quoted SGLang version like "0.5.12.post1"' });
+    if (s === void 0) return;
+    if (out.includes(s)) problems.push(`${join("releases", i)}: ${s} is listed twice`);
+    else out.push(s);
+  });
+  if (sglangVersion !== void 0 && out.length === raw.length && !out.includes(sglangVersion)) {
+    problems.push(`releases: must list sglangVersion ${sglangVersion} (the release the series was written on), got ${out.join(", ")}`);
+  }
+  return out.length === raw.length ? out : void 0;
+}
+function coversRelease(patchSet, release) {
+  return patchSet.releases.includes(release.replace(/^v/, ""));
 }
 
 // src/verify/host-env.ts
@@ -3121,12 +3146,13 @@ function decidePush(target, opts, verifyMode) {
 async function planTarget(config, target, opts, repoRoot, provenance) {
   const patchSetDir = path3.resolve(config.dir, target.patchSet);
   const patchSet = await loadPatchSet(patchSetDir);
-  if (target.sglangVersion !== void 0 && target.sglangVersion !== patchSet.sglangVersion) {
+  const release = target.sglangVersion ?? patchSet.sglangVersion;
+  if (!coversRelease(patchSet, release)) {
     throw new UserError(
-      `target ${target.name} ${target.release !== void 0 ? `(release ${target.release}) ` : ""}expects SGLang ${target.sglangVersion} but patch set ${patchSet.name} (${patchSetDir}) is for ${patchSet.sglangVersion}`
+      `target ${target.name} ${target.release !== void 0 ? `(release ${target.release}) ` : ""}expects SGLang ${release} but patch set ${patchSet.name} (${patchSetDir}) covers ${patchSet.releases.join(", ")}: add ${release} to its releases: in ${MANIFEST} once \`npm run patches:check -- ${release}\` passes, or point the release at its own series`
     );
   }
-  const context = await buildPatchedImageContext({ repoRoot, patchSet });
+  const context = await buildPatchedImageContext({ repoRoot, patchSet, release });
   const baseRef = opts.base ?? (target.baseDigest ? `${target.base}@${target.baseDigest}` : target.base);
   const verifySettings = { ...target.verify, ...opts.verifyMode ? { mode: opts.verifyMode } : {} };
   const refs = resolveRefs(target, opts.tags);
@@ -3149,9 +3175,11 @@ async function planTarget(config, target, opts, repoRoot, provenance) {
       name: patchSet.name,
       dir: patchSetDir,
       sglangVersion: patchSet.sglangVersion,
+      releases: patchSet.releases,
       upstreamCommit: patchSet.upstream.commit,
       patches: patchSet.patches.map((p) => ({ name: p.name, sha256: p.sha256 }))
     },
+    sglangVersion: release,
     context: { sha256: context.sha256, bytes: context.tar.length, entries: context.entries },
     dockerfile: DOCKERFILE_NAME,
     noCache: Boolean(opts.noCache),
@@ -3161,7 +3189,7 @@ async function planTarget(config, target, opts, repoRoot, provenance) {
     attest: { push: opts.attest ?? target.attest, signed: opts.signKey !== void 0 },
     warnings,
     verify: { skipped: opts.skipVerify, settings: publicVerifySettings(verifySettings) },
-    labels: imageLabels(patchSet, baseRef, context.sha256, provenance)
+    labels: imageLabels(patchSet, baseRef, context.sha256, provenance, release)
   };
   return { plan, verifySettings, context, patchSet };
 }

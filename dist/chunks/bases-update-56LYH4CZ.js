@@ -6,8 +6,8 @@ import {
   printResult,
   reportError,
   require_dist
-} from "./chunk-ARNY27OY.js";
-import "./chunk-2DPQ4ZWD.js";
+} from "./chunk-6HYUXR5J.js";
+import "./chunk-NHCFDP4K.js";
 import "./chunk-LRJ6VPQL.js";
 import {
   MANIFEST_TYPES,

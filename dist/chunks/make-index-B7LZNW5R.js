@@ -1,13 +1,17 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
-  BUILD_IMAGE_HELP,
-  parseBuildImageArgs
-} from "./chunk-6VOV27BP.js";
-import "./chunk-2DPQ4ZWD.js";
+  indexesOfRun,
+  makeIndex,
+  membersFromRun
+} from "./chunk-6RALTO6T.js";
+import "./chunk-2NBR4ABL.js";
+import "./chunk-LHFICXII.js";
+import "./chunk-YKZH4FPT.js";
 import "./chunk-F7NKY5RN.js";
 import "./chunk-XZ5HVHTB.js";
 import "./chunk-U4OZQXGD.js";
 export {
-  BUILD_IMAGE_HELP,
-  parseBuildImageArgs
+  indexesOfRun,
+  makeIndex,
+  membersFromRun
 };

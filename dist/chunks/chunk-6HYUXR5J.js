@@ -1,7 +1,7 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
   validateConfig
-} from "./chunk-2DPQ4ZWD.js";
+} from "./chunk-NHCFDP4K.js";
 import {
   stripAnsi
 } from "./chunk-LRJ6VPQL.js";
