@@ -27,6 +27,8 @@ import json
 import os
 import sys
 
+from sglang_engineless.adapters import RELEASE_FLAGS  # constants only: no sglang import
+
 # kind -> what it exercises. Request bodies: request_body(); servers: server_config().
 KINDS = {
     "plain": "plain answer, multi-byte characters",
@@ -85,7 +87,8 @@ BASE_RUNS = {
     "full-false": (False, {"return_token_ids": False}),
 }
 # Upstream's own id requests, on releases that have them: 0.5.17+ return_token_ids (chat:
-# per-choice ids non-streamed, a 400 streamed), 0.5.20+ sglext ids at the end of a stream.
+# per-choice ids non-streamed, a 400 streamed), 0.5.20+ sglext ids at the end of a stream
+# (the sglext runs only where adapters.RELEASE_FLAGS says SGLEXT_IDS).
 SGLEXT_FLAGS = {"return_input_ids_in_sglext": True, "return_output_ids_in_sglext": True}
 UPSTREAM_RUNS = {
     "stream-true": (True, {"return_token_ids": True}),
@@ -93,7 +96,7 @@ UPSTREAM_RUNS = {
     "stream-sglext": (True, SGLEXT_FLAGS),
     "full-sglext": (False, SGLEXT_FLAGS),
 }
-UPSTREAM_RUNS_RELEASES = {"0.5.23"}
+UPSTREAM_RUNS_RELEASES = {"0.5.19", "0.5.23"}
 # 0.5.15.post1's own id request (0.5.16's field, already in 0.5.15.post1): chat
 # return_prompt_token_ids, per-choice prompt_token_ids non-streamed, a 400 streamed.
 PROMPT_IDS_RUNS = {
@@ -114,7 +117,9 @@ def run_names(release):
     """The runs each scenario of `release` has."""
     runs = dict(BASE_RUNS)
     if release in UPSTREAM_RUNS_RELEASES:
-        runs.update(UPSTREAM_RUNS)
+        sglext = RELEASE_FLAGS[release].SGLEXT_IDS
+        runs.update({name: run for name, run in UPSTREAM_RUNS.items()
+                     if sglext or "sglext" not in name})
     if release in PROMPT_IDS_RUNS_RELEASES:
         runs.update(PROMPT_IDS_RUNS)
     return runs

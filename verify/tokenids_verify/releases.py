@@ -12,6 +12,8 @@ Flags, from each release's own argument definitions:
   as ``--incremental-streaming-output``, with ``--stream-output`` a deprecated alias of it
   (``DeprecatedStoreTrueAction``), as in 0.5.16.
 - 0.5.12, 0.5.15.post1 and 0.5.16 ``server_args.py``: the same.
+- 0.5.19 ``server_args.py`` l.3855: ``--stream-output`` still the deprecated alias of
+  ``--incremental-streaming-output``.
 - 0.5.23 ``arg_groups/fields/serving.py``: ``incremental_streaming_output`` only;
   ``--stream-output`` is not registered any more, so launching with it is an argparse error.
 Releases between 0.5.9 and 0.5.10.post1, and 0.5.11, were not read: ``--stream-output`` is
@@ -37,15 +39,17 @@ INCREMENTAL_STREAMING_SINCE = (0, 5, 12)
 INCREMENTAL_STREAMING_RELEASES = {"0.5.10.post1"}
 # Releases whose stock /tokenize already renders `messages` (0.5.23 protocol.py TokenizeRequest:
 # messages, tools, chat_template_kwargs, add_generation_prompt; no return_token_strs/token_strs);
-# v0.5.9's and 0.5.10.post1's (the same serving_tokenize.py) take only `prompt`; 0.5.12's and
-# 0.5.15.post1's render `messages` (tools, continue_final_message, chat_template_kwargs; no
-# add_generation_prompt field, no return_token_strs/token_strs). Other releases were not read.
-# The tokenize_chat check judges all the same way (vLLM's fields); this only tells its report
-# what stock lacks. Keyed by the key table's release (0.5.15 for 0.5.15.post1).
-STOCK_TOKENIZE_CHAT_FORM = {"0.5.12", "0.5.15", "0.5.23"}
+# v0.5.9's and 0.5.10.post1's (the same serving_tokenize.py) take only `prompt`; 0.5.12's,
+# 0.5.15.post1's and 0.5.19's render `messages` (tools, continue_final_message,
+# chat_template_kwargs; no add_generation_prompt field, always rendered as a chat completion; no
+# return_token_strs/token_strs). Other releases were not read. The tokenize_chat check judges
+# all the same way (vLLM's fields); this only tells its report what stock lacks. Keyed by the
+# key table's release (0.5.15 for 0.5.15.post1).
+STOCK_TOKENIZE_CHAT_FORM = {"0.5.12", "0.5.15", "0.5.19", "0.5.23"}
 # Releases whose non-streamed answer to a tool call cut by max_tokens is the raw text as
 # content: 0.5.9, 0.5.10.post1, 0.5.12 and 0.5.15(.post1) (FunctionCallParser.parse_non_stream
-# returns the full text when no call parsed; no incomplete-call drop yet; read).
+# returns the full text when no call parsed; no incomplete-call drop yet; read). 0.5.19's and
+# 0.5.23's _process_tool_calls drop the incomplete call and keep the normal text only.
 CUT_TOOL_CALL_KEEPS_RAW_TEXT = {"0.5.9", "0.5.10.post1", "0.5.12", "0.5.15"}
 # First release with upstream's own chat ids in both places the upstream_id_fields check reads:
 # choices[].response_token_ids (0.5.18) and sglext.input_ids/output_ids (0.5.20).
@@ -97,7 +101,9 @@ class Release:
         ``strict``/``defer_loading``, but ``Tool`` gained ``defer_loading`` and dumps it, null
         included, after ``function``. 0.5.15.post1: ``Function`` dumps its own fields in its
         order (description, name, parameters, strict; ``defer_loading`` only when set) and
-        ``Tool`` adds ``defer_loading`` as 0.5.23's."""
+        ``Tool`` adds ``defer_loading`` as 0.5.23's. 0.5.19: the same, the tool's
+        ``defer_loading`` copied into the function when it has none
+        (``Tool._propagate_defer_loading``)."""
         if self.stock_keys.release in ("0.5.9", "0.5.10.post1"):
             return [dict(t) for t in tools]
         if self.stock_keys.release == "0.5.12":
@@ -105,6 +111,8 @@ class Release:
         if self.stock_keys.release == "0.5.15":
             return [{"type": t.get("type", "function"), "function": _function_0_5_15(t["function"]),
                      "defer_loading": t.get("defer_loading")} for t in tools]
+        if self.stock_keys.release == "0.5.19":
+            return [_v0_5_19_template_tool(t) for t in tools]
         return [{"type": t.get("type", "function"), "function": t["function"], "defer_loading": t.get("defer_loading")} for t in tools]
 
 
@@ -116,6 +124,19 @@ def _function_0_5_15(function: Dict[str, Any]) -> Dict[str, Any]:
     if function.get("defer_loading") is not None:
         out["defer_loading"] = function["defer_loading"]
     return out
+
+
+def _v0_5_19_template_tool(tool: Dict[str, Any]) -> Dict[str, Any]:
+    """0.5.19's ``Tool.model_dump()`` of a tool sent as ``tool`` (protocol.py Function/Tool)."""
+    fn = tool["function"]
+    out = {"description": fn.get("description"), "name": fn["name"], "parameters": fn.get("parameters"),
+           "strict": fn.get("strict", False)}
+    defer = fn.get("defer_loading")
+    if defer is None:
+        defer = tool.get("defer_loading")
+    if defer is not None:
+        out["defer_loading"] = defer
+    return {"type": tool.get("type", "function"), "function": out, "defer_loading": tool.get("defer_loading")}
 
 
 def release_for(version: str) -> Release:

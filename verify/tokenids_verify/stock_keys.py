@@ -24,6 +24,11 @@ no ``completion_tokens_details``), but text, reasoning and finish chunks are alr
 with msgspec structs (``_StreamChunk``/``_StreamDelta`` in serving_chat.py, ``omit_defaults``),
 so its chunk and delta tables are 0.5.23's.
 
+v0.5.19: between the two. Its chat and completions models are v0.5.9's (``ChatMessage`` keeps
+``tool_calls``, null included; ``UsageInfo`` has no ``completion_tokens_details``; the stream
+choice has no serializer, so a pydantic delta keeps ``tool_calls``), but its text and reasoning
+chunks already go through 0.5.23's msgspec ``sse_utils.py``: chunk and delta tables as 0.5.23's.
+
 With ``return_token_ids: false`` the patched server must answer key-for-key like its release.
 """
 
@@ -70,12 +75,13 @@ V0_5_23: Shapes = dict(
 # (routed_dp_rank, parallel_tool_calls, reasoning_effort "none") and transcription models.
 V0_5_10_POST1: Shapes = dict(V0_5_9)
 
+# 0.5.12, 0.5.15(.post1), 0.5.19: v0.5.9's response models, 0.5.23's msgspec text chunks.
 V0_5_12: Shapes = dict(V0_5_9, chunk=V0_5_23["chunk"], delta=V0_5_23["delta"])
-
-V0_5_15: Shapes = dict(V0_5_9, chunk=V0_5_23["chunk"], delta=V0_5_23["delta"])
+V0_5_15: Shapes = dict(V0_5_12)
+V0_5_19: Shapes = dict(V0_5_12)
 
 SHAPES_BY_RELEASE: Dict[str, Shapes] = {"0.5.9": V0_5_9, "0.5.10.post1": V0_5_10_POST1, "0.5.12": V0_5_12,
-                                        "0.5.15": V0_5_15, "0.5.23": V0_5_23}
+                                        "0.5.15": V0_5_15, "0.5.19": V0_5_19, "0.5.23": V0_5_23}
 
 
 class KeyTable:

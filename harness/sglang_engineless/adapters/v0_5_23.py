@@ -21,7 +21,6 @@ from sglang.srt.managers import detokenizer_manager as _detok
 from sglang.srt.managers.detokenizer_manager import DetokenizerManager, LimitedCapacityDict
 from sglang.srt.managers.scheduler_components import output_streamer
 from sglang.srt.managers.tokenizer_manager import TokenizerManager
-from sglang.srt.parser.response_template import tool_close_token_ids
 from sglang.srt.parser.template_manager import TemplateManager
 from sglang.srt.runtime_context import get_serving, publish
 from sglang.srt.server_args import ServerArgs
@@ -98,6 +97,9 @@ def init_manager(tm, server_args) -> None:
 def make_detokenizer(tm):
     """DetokenizerManager's state (init_tokenizer / init_running_status without the watchdog
     thread and sockets)."""
+    # Imported here: 0.5.19 (whose adapter reuses this module) has no response_template.
+    from sglang.srt.parser.response_template import tool_close_token_ids
+
     detok = DetokenizerManager.__new__(DetokenizerManager)
     detok.tokenizer = tm.tokenizer
     detok.vocab_size = len(tm.tokenizer)

@@ -116,6 +116,10 @@ ENGINES: dict[str, EngineSpec] = {
     "0.5.12": EngineSpec("0.5.12", "sglang-v0.5.12"),
     # slime's pin: no id fields of its own on chat but return_prompt_token_ids (non-streamed).
     "0.5.15.post1": EngineSpec("0.5.15.post1", "sglang-v0.5.15.post1"),
+    # 0.5.19: response_token_ids (0.5.18), no sglext ids yet; CPU enablement as 0.5.23's
+    # (cpu_enable-0.5.19: the same diffs on 0.5.19's lines, without spec_tree.py, which has no
+    # CPU sgl_kernel import there); no own environment written: the layered one only.
+    "0.5.19": EngineSpec("0.5.19", "sglang-v0.5.19", upstream_response_token_ids=True),
     "0.5.23": EngineSpec("0.5.23", "sglang-v0.5.23", upstream_response_token_ids=True, upstream_sglext_ids=True,
                          own_env=("bash", "scripts/cpu-engine-env-0.5.23.sh")),
 }

@@ -57,18 +57,18 @@ LATER = RELEASES[1:]
 CORE_SERVERS = (SERVER_NAMES if os.environ.get("SGLANG_TEST_MATRIX") == "full"
                 else ["so0-si1"])
 # Upstream's completions streams with several choices (n > 1, batches) without
-# --incremental-streaming-output, measured on stock 0.5.23: a chunk reads the request's
+# --incremental-streaming-output, measured on stock 0.5.23 and 0.5.19: a chunk reads the request's
 # live output_ids list, so a choice's last text comes on its finish chunk with
-# `token_ids: []`, its ids (EOS included) on the chunk before. The 0.5.23 series bounds the
-# read by the output's completion_tokens (its 0011), as the contract requires. 0.5.12 hands
-# out the live list the same way but has no completions ids of its own: its series' ids
-# (0005) would read it so without its 0011.
+# `token_ids: []`, its ids (EOS included) on the chunk before (measured on stock 0.5.23 and
+# 0.5.19). Each later series bounds the read by the output's completion_tokens (its 0011), as
+# the contract requires. 0.5.12 and 0.5.15.post1 hand out the live list the same way but have no
+# completions ids of their own: their series' ids would read it so without their 0011.
 MULTI_CHOICE_STREAM_DEFECTS = ("empty or null token_ids", "the EOS id is not on the finish chunk")
-LIVE_LIST_FIX = {"0.5.12": "0011", "0.5.15.post1": "0011", "0.5.23": "0011"}
+LIVE_LIST_FIX = {"0.5.12": "0011", "0.5.15.post1": "0011", "0.5.19": "0011", "0.5.23": "0011"}
 # Later releases whose stock completions answer return_token_ids (vLLM's completions shape,
 # upstream since 0.5.17); the others (0.5.10.post1, 0.5.12, 0.5.15.post1: no such field in
 # their CompletionRequest) have no completions ids at all, flag or not.
-UPSTREAM_COMPLETIONS_IDS = {"0.5.23"}
+UPSTREAM_COMPLETIONS_IDS = {"0.5.19", "0.5.23"}
 
 
 def run_scenarios(tree, tmp_path_factory, label, servers=None, cases=None, python=sys.executable,
@@ -658,7 +658,7 @@ def test_later_release_stock_has_no_completions_ids(later, release):
 
 @pytest.mark.parametrize("release", sorted(UPSTREAM_COMPLETIONS_IDS))
 def test_later_release_stock_ships_ids_only_when_asked(later, release):
-    """Unpatched control, measured: stock 0.5.23's completions carry vLLM's completions
+    """Unpatched control, measured: stock 0.5.19's and 0.5.23's completions carry vLLM's completions
     shape when return_token_ids is true (upstream since 0.5.17): exact for one choice, every
     choice's ids exact in total with several, but then MULTI_CHOICE_STREAM_DEFECTS; absent
     or false, no ids."""

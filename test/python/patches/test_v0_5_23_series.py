@@ -1,19 +1,26 @@
-"""The v0.5.23 series against stock 0.5.23, through 0.5.23's own serving code.
+"""The series of each later release (0.5.19, 0.5.23: SERIES_RELEASES) against its stock
+release, through that release's own serving code; every test runs once per release.
 
-0.5.23 ships id fields of its own (return_prompt_token_ids, return_token_ids ->
+Both ship id fields of their own (return_prompt_token_ids, return_token_ids ->
 choices[].prompt_token_ids + response_token_ids, sglext input_ids/output_ids, completions'
 token_ids). The series adds vLLM's shape next to them. These tests feed the same engine
 outputs to the real OpenAIServingChat / OpenAIServingCompletion of the stock and the patched
 release and compare what comes out: upstream's own fields exactly as stock, both shapes in
 one request, stream=true with return_token_ids not refused, false key-for-key stock, the
 server default reaching vLLM's fields only. Also the stock-release bugs the series still
-fixes in 0.5.23 (detokenizer, function-call parser), each shown on stock and fixed on the
-patched copy; those two run on every release of SERIES_PARTS_RELEASES (0.5.10.post1 and
-0.5.15.post1 too, each in its own environment), the rest is 0.5.23's own fields.
+fixes there (detokenizer, function-call parser), each shown on stock and fixed on the
+patched copy; those two also run on the releases of SERIES_PARTS_RELEASES (0.5.10.post1,
+0.5.15.post1: the same fixes in their series, their serving code not the probe's), each in its
+own environment, through PARTS_PROBE.
 
-0.5.23's serving code needs newer libraries than .venv (transformers 5.x, xgrammar 0.2.7, ...):
-the probe runs in the release's environment (scripts/release-env.sh 0.5.23), one process per
-copy, the two at once (importing 0.5.23's serving code is most of the cost).
+0.5.19 ships the same fields but sglext's ids (0.5.20+): there its sglext flags are unknown
+fields, ignored by stock and patched alike (checked as such). Its serving code reads
+server_args.incremental_streaming_output where 0.5.23 reads get_serving(): the probe's stand-in
+tokenizer manager answers both.
+
+Their serving code needs newer libraries than .venv (transformers 5.x, xgrammar 0.2.x, ...):
+the probe runs in the release's environment (scripts/release-env.sh RELEASE), one process per
+copy, the two at once (importing the serving code is most of the cost).
 """
 
 import json
@@ -24,8 +31,10 @@ from pathlib import Path
 
 import pytest
 
+from sglang_engineless.adapters import RELEASE_FLAGS  # noqa: E402  (no sglang import)
+
 ROOT = Path(__file__).resolve().parents[3]
-VERSION = "0.5.23"
+SERIES_RELEASES = ("0.5.19", "0.5.23")
 
 
 # The release-independent parts of the probe (function-call parser, detokenizer): they run on
@@ -68,7 +77,7 @@ def detokenize(k):
 TEXT = "The answer你🙂好"
 '''
 
-# Runs inside the 0.5.23 environment with one sglang copy first on sys.path; prints JSON.
+# Runs inside the release's environment with one sglang copy first on sys.path; prints JSON.
 PROBE = r'''
 import asyncio, json, os, sys, types
 sys.path[:0] = [sys.argv[1], sys.argv[2]]
@@ -97,7 +106,8 @@ def logprob(pos, tid):
 
 class TM:
     tokenizer = None
-    server_args = types.SimpleNamespace()
+    # 0.5.19 reads the flags from the manager's server_args, 0.5.23 from get_serving()
+    server_args = property(lambda self: serving())
     model_config = types.SimpleNamespace(is_multimodal=False)
     def __init__(self, n=1):
         self.n = n
@@ -156,6 +166,7 @@ def chat_serving(n=1):
     s.chat_encoding_spec = None
     s._encoding_adapter = None
     s.is_gpt_oss = False
+    s.is_gemma4 = False  # 0.5.19's request conversion reads it
     if hasattr(sc, "_token_ids_default_from_env"):
         s.token_ids_default = sc._token_ids_default_from_env()
     if hasattr(sc, "tokens_as_token_ids_default"):  # the patched __init__ sets it (0012)
@@ -266,7 +277,7 @@ out["detokenizer"] = {"text": TEXT, "runs": {str(k): detokenize(k) for k in (1, 
 print("PROBE-JSON " + json.dumps(out))
 '''
 
-# The parser and detokenizer parts alone, for the other releases of SERIES_PARTS_RELEASES.
+# The parser and detokenizer parts alone, for the releases of SERIES_PARTS_RELEASES.
 PARTS_PROBE = r'''
 import json, os, sys, types
 sys.path[:0] = [sys.argv[1], sys.argv[2]]
@@ -282,7 +293,7 @@ print("PROBE-JSON " + json.dumps(out))
 # Releases whose series carries v0.5.9's parser and detokenizer fixes unchanged (keep normal
 # text before a call, arguments sent with the name, parse on after a whole call, never re-send
 # streamed text) against a stock parser and detokenizer that still have the bugs.
-SERIES_PARTS_RELEASES = ("0.5.10.post1", "0.5.15.post1", "0.5.23")
+SERIES_PARTS_RELEASES = ("0.5.10.post1", "0.5.15.post1")
 
 
 def _start_probe(python, copy_dir, tokenizer_dir, probe=PROBE):
@@ -314,30 +325,32 @@ def _tokenizer(tmp_path_factory, label):
     return tokenizer
 
 
+@pytest.fixture(scope="module", params=SERIES_RELEASES)
+def release(request):
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def probes(release_files, tmp_path_factory):
+def probes(release_files, tmp_path_factory, release):
     """The probe's answers from the stock and the patched copy, run side by side."""
-    # SGLANG_V0_5_23_PYTHON runs the probes with another interpreter holding 0.5.23's libraries.
-    python = os.environ.get("SGLANG_V0_5_23_PYTHON") or release_files.python(VERSION)
-    tokenizer = _tokenizer(tmp_path_factory, VERSION)
+    # SGLANG_V0_5_23_PYTHON runs 0.5.23's probes with another interpreter holding its libraries.
+    python = (os.environ.get("SGLANG_V0_5_23_PYTHON") if release == "0.5.23" else None) \
+        or release_files.python(release)
+    tokenizer = _tokenizer(tmp_path_factory, release)
     running = {
-        "stock": _start_probe(python, release_files.stock(VERSION), tokenizer),
-        "patched": _start_probe(python, release_files.patched(VERSION), tokenizer),
+        "stock": _start_probe(python, release_files.stock(release), tokenizer),
+        "patched": _start_probe(python, release_files.patched(release), tokenizer),
     }
     return {name: _result(proc) for name, proc in running.items()}
 
 
 @pytest.fixture(scope="module")
-def parts(request, release_files, tmp_path_factory):
-    """release -> (stock, patched) answers of the parser and detokenizer parts: 0.5.23's from
-    its full probe (run only when asked for), another release's from PARTS_PROBE in that
-    release's environment."""
+def parts(release_files, tmp_path_factory):
+    """release -> (stock, patched) answers of the parser and detokenizer parts, from PARTS_PROBE
+    in that release's environment."""
     cache = {}
 
     def get(release):
-        if release == VERSION and release not in cache:
-            probes = request.getfixturevalue("probes")
-            cache[release] = (probes["stock"], probes["patched"])
         if release not in cache:
             python = release_files.python(release)
             tokenizer = tmp_path_factory.mktemp(f"tokenizer-{release}")
@@ -416,7 +429,7 @@ def test_upstream_fields_and_false_are_stock_key_for_key(stock, patched, mode, n
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_upstream_fields_present_exactly_as_stock(stock, patched, mode):
+def test_upstream_fields_present_exactly_as_stock(stock, patched, mode, release):
     s = stock["chat"][mode]
     p = patched["chat"][mode]
     # return_prompt_token_ids: choices[].prompt_token_ids as stock, no response ids
@@ -425,15 +438,20 @@ def test_upstream_fields_present_exactly_as_stock(stock, patched, mode):
         _without_vllm_chat(p["prompt_only"]["nonstream"])
         == s["prompt_only"]["nonstream"]
     )
-    # sglext input_ids/output_ids, streamed once at the end and non-streamed, as stock
-    assert s["sglext"]["nonstream"]["sglext"] == {
-        "input_ids": PROMPT,
-        "output_ids": [ENGINE_IDS],
-    }
-    assert p["sglext"]["nonstream"]["sglext"] == s["sglext"]["nonstream"]["sglext"]
-    assert [c for c in p["sglext"]["stream"] if "sglext" in c] == [
-        c for c in s["sglext"]["stream"] if "sglext" in c
-    ]
+    if not RELEASE_FLAGS[release].SGLEXT_IDS:
+        # before 0.5.20 the sglext flags are unknown fields: no sglext, streamed or not
+        assert "sglext" not in s["sglext"]["nonstream"]
+        assert not [c for c in s["sglext"]["stream"] + p["sglext"]["stream"] if "sglext" in c]
+    else:
+        # sglext input_ids/output_ids, streamed once at the end and non-streamed, as stock
+        assert s["sglext"]["nonstream"]["sglext"] == {
+            "input_ids": PROMPT,
+            "output_ids": [ENGINE_IDS],
+        }
+        assert p["sglext"]["nonstream"]["sglext"] == s["sglext"]["nonstream"]["sglext"]
+        assert [c for c in p["sglext"]["stream"] if "sglext" in c] == [
+            c for c in s["sglext"]["stream"] if "sglext" in c
+        ]
     # return_token_ids true: upstream's per-choice fields unchanged
     up = s["true"]["nonstream"]["choices"][0]
     assert up["prompt_token_ids"] == PROMPT and up["response_token_ids"] == ENGINE_IDS
@@ -446,9 +464,9 @@ def test_return_token_ids_true_answers_both_shapes(patched, mode):
     choice = resp["choices"][0]
     assert resp["prompt_token_ids"] == PROMPT  # vLLM: top level
     assert choice["token_ids"] == ENGINE_IDS
-    assert choice["prompt_token_ids"] == PROMPT  # 0.5.23's own
+    assert choice["prompt_token_ids"] == PROMPT  # the release's own
     assert choice["response_token_ids"] == ENGINE_IDS
-    # streamed: vLLM's shape (0.5.23 has no streamed shape for this flag)
+    # streamed: vLLM's shape (the release has no streamed shape for this flag)
     chunks = patched["chat"][mode]["true"]["stream"]
     assert chunks[0][VLLM_TOP] == PROMPT and "token_ids" not in chunks[0]["choices"][0]
     assert [c for c in chunks if VLLM_TOP in c] == chunks[:1]
@@ -559,12 +577,20 @@ def test_completions_logprobs_travel_with_ids(stock, patched):
     assert patched["completions_live"]["false"] == stock["completions_live"]["false"]
 
 
-@pytest.mark.parametrize("release", SERIES_PARTS_RELEASES)
-def test_parser_keeps_text_and_arguments_that_come_with_the_call(parts, release):
-    """0.5.23's and 0.5.15.post1's 0006/0007/0009 (0.5.10.post1's 0006/0007/0010): stock drops the text before a call in the same piece, records
+def test_parser_keeps_text_and_arguments_that_come_with_the_call(stock, patched):
+    """0006/0007/0009: stock drops the text before a call in the same piece, records
     nothing for a call whose name and arguments came in one piece and sends only its name;
-    patched, the arguments follow in the same piece (the parse-on after a whole call)."""
-    stock, patched = parts(release)
+    patched, the arguments follow in the same piece (0009 parses on after a whole call)."""
+    assert_parser_fixed(stock, patched)
+
+
+@pytest.mark.parametrize("release", SERIES_PARTS_RELEASES)
+def test_parser_fix_on_the_releases_probed_in_part(parts, release):
+    """The same on 0.5.15.post1 (its 0006/0007/0009) and 0.5.10.post1 (its 0006/0007/0010)."""
+    assert_parser_fixed(*parts(release))
+
+
+def assert_parser_fixed(stock, patched):
     assert stock["parser"]["normal_text"] == ""
     assert stock["parser"]["recorded"] == []
     assert stock["parser"]["names"] == ["get_weather"] and stock["parser"]["arguments"] == ""
@@ -580,12 +606,19 @@ def _repeats(run, text):
     return "".join(run) != text
 
 
+def test_detokenizer_never_resends_streamed_text(stock, patched):
+    """0004: stock moves sent_offset back when the printable prefix of held-back
+    UTF-8 shrinks, and sends text again; patched, every chunking streams the text once."""
+    assert_detokenizer_fixed(stock, patched)
+
+
 @pytest.mark.parametrize("release", SERIES_PARTS_RELEASES)
-def test_detokenizer_never_resends_streamed_text(parts, release):
-    """0.5.23's and 0.5.15.post1's 0004 (0.5.10.post1's 0005): stock moves sent_offset back when the printable
-    prefix of held-back UTF-8 shrinks, and sends text again; patched, every chunking streams
-    the text once."""
-    stock, patched = parts(release)
+def test_detokenizer_fix_on_the_releases_probed_in_part(parts, release):
+    """The same on 0.5.15.post1 (its 0004) and 0.5.10.post1 (its 0005)."""
+    assert_detokenizer_fixed(*parts(release))
+
+
+def assert_detokenizer_fixed(stock, patched):
     text = stock["detokenizer"]["text"]
     assert any(_repeats(run, text) for run in stock["detokenizer"]["runs"].values())
     for k, run in patched["detokenizer"]["runs"].items():

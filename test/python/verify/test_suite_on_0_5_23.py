@@ -1,4 +1,4 @@
-"""The verify suite on the later releases (0.5.23, and 0.5.10.post1, 0.5.12 and 0.5.15.post1 beside it), end to end through its
+"""The verify suite on the later releases (0.5.23, and 0.5.10.post1, 0.5.12, 0.5.15.post1 and 0.5.19 beside it), end to end through its
 CLI against the engine-less harness serving the REAL serving code of the release: the checks
 whose expectations depend on the release. (The file keeps its first release's name.)
 
@@ -21,11 +21,11 @@ import pytest
 
 from conftest import harness_args, run_verify
 
-LATER = ["0.5.10.post1", "0.5.12", "0.5.15.post1", "0.5.23"]
+LATER = ["0.5.10.post1", "0.5.12", "0.5.15.post1", "0.5.19", "0.5.23"]
 # Releases whose TokenizerManager hands out the live output_ids list (their series' 0011 bounds it).
-LIVE_LIST = ["0.5.12", "0.5.15.post1", "0.5.23"]
+LIVE_LIST = ["0.5.12", "0.5.15.post1", "0.5.19", "0.5.23"]
 # Releases whose stock /tokenize has a chat form of its own (release rule STOCK_TOKENIZE_CHAT_FORM).
-STOCK_CHAT_FORM = {"0.5.12", "0.5.15.post1", "0.5.23"}
+STOCK_CHAT_FORM = {"0.5.12", "0.5.15.post1", "0.5.19", "0.5.23"}
 # Releases with upstream's own chat ids (response_token_ids, sglext ids: 0.5.20+), which the
 # upstream_id_fields check compares; before them it has nothing to compare and skips.
 UPSTREAM_IDS = {"0.5.23"}
@@ -37,7 +37,7 @@ UPSTREAM_IDS = {"0.5.23"}
 RELEASE_CHECKS = ["stream_ids", "prompt_matches_chat_template", "n2_choices", "opt_out_keys", "stream_text_fidelity",
                   "upstream_id_fields", "stream_output_mode"]
 # The checks that see ids taken from the live output_ids list ahead of their text (n = 2:
-# n2_choices; the harness's readers lag the engine). 0.5.12 and 0.5.23 hand out the live list.
+# n2_choices; the harness's readers lag the engine): the releases of LIVE_LIST.
 LIVE_LIST_CHECKS = ["stream_ids", "n2_choices"]
 LAGGING_READERS = ["--server-arg=--delivery", "--server-arg=lag"]
 
@@ -84,7 +84,7 @@ def test_stock_release_is_key_for_key_itself_and_has_no_contract_ids(later_relea
 
 @pytest.mark.parametrize("release", LIVE_LIST)
 def test_series_without_its_live_list_bound_sends_ids_ahead_of_their_text(later_releases, release, tmp_path):
-    """Negative control for the series' 0011 (0.5.12, 0.5.15.post1 and 0.5.23 alike): without it an n = 2
+    """Negative control for the series' 0011 (0.5.12, 0.5.15.post1, 0.5.19 and 0.5.23 alike): without it an n = 2
     stream's chunks carry ids whose text comes on a later chunk (read from the live list), and
     the suite says so; the patched series passes the same checks against the same lagging
     readers."""
