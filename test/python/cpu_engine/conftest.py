@@ -11,6 +11,9 @@ REPO = Path(__file__).resolve().parents[3]
 
 from scripted_models import Routing, build_checkpoint  # noqa: E402
 
+# The default run's release tiers (core-tier releases run only their every_release tests).
+from sglang_engineless.test_tiers import pytest_collection_modifyitems, pytest_configure  # noqa: E402,F401
+
 
 @pytest.fixture(scope="session")
 def plain_default_model(tmp_path_factory):

@@ -16,6 +16,10 @@ from expectations import nonstream_script_problems, stream_script_problems
 from release_engine import ENGINES, serve_release
 from tokenids_verify.stream_assembly import assemble_stream
 
+# The one real start a core-tier release gets by default (test_tiers); the unpatched control
+# (test_real_server_later_unpatched.py) starts a second server, so it runs in the full tier.
+pytestmark = pytest.mark.every_release
+
 
 
 # One server per release at a time: module scope with the release as its parameter makes

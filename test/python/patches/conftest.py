@@ -5,6 +5,9 @@ from pathlib import Path
 
 import pytest
 
+# The default run's release tiers (core-tier releases run only their every_release tests).
+from sglang_engineless.test_tiers import pytest_collection_modifyitems, pytest_configure  # noqa: E402,F401
+
 REPO = Path(__file__).resolve().parents[3]
 
 

@@ -34,6 +34,8 @@ from sglang_engineless.scenarios import (  # noqa: E402  (no sglang import)
 )
 
 FULL = os.environ.get("SGLANG_TEST_MATRIX") == "full"
+# The matrix tiers itself (scenarios_of, the controls below), so every release keeps it.
+pytestmark = pytest.mark.every_release
 FIRST = RELEASES[0]
 
 

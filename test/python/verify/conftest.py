@@ -20,6 +20,9 @@ ROOT = Path(__file__).resolve().parents[3]
 from scripted_models.byte_level import byte_to_char  # noqa: E402  (the byte alphabet)
 from tokenids_verify.tokenizer import ModelTokenizer, load_tokenizer  # noqa: E402
 
+# The default run's release tiers (core-tier releases run only their every_release tests).
+from sglang_engineless.test_tiers import pytest_collection_modifyitems, pytest_configure  # noqa: E402,F401
+
 CHATML = (
     "{%- for message in messages %}"
     "{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>\\n' }}"
