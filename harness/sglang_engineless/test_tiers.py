@@ -17,7 +17,7 @@ from .adapters import RELEASES as RELEASES_OF_HARNESS  # noqa: F401  (the releas
 from .adapters import tier_of
 
 # Argument / fixture names whose parameter is an SGLang release.
-RELEASE_PARAMS = ("release", "later_release", "patched", "stock")  # later_release: verify/conftest.py
+RELEASE_PARAMS = ("release", "patched", "stock")
 MARKER = "every_release"
 MARKER_HELP = f"{MARKER}: runs for core-tier releases too (sglang_engineless.test_tiers)"
 
