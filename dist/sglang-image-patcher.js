@@ -36,8 +36,8 @@ async function main(argv) {
   }
   if (command === "index") return (await import("./chunks/index-image-DFVE2AHU.js")).indexImage(rest);
   if (command === "bases") return (await import("./chunks/bases-update-5DQYUT6D.js")).basesUpdate(rest);
-  if (command === "release-watch") return (await import("./chunks/release-AHAL2SA3.js")).releaseWatch(rest);
-  if (command === "release-propose") return (await import("./chunks/release-AHAL2SA3.js")).releasePropose(rest);
+  if (command === "release-watch") return (await import("./chunks/release-CI7ZPYUZ.js")).releaseWatch(rest);
+  if (command === "release-propose") return (await import("./chunks/release-CI7ZPYUZ.js")).releasePropose(rest);
   if (command === void 0 || command === "--help" || command === "-h" || command === "help") return printHelp(USAGE);
   process.stderr.write(`error: unknown command ${JSON.stringify(command)}
 ${USAGE}`);

@@ -96,6 +96,16 @@ export function envRelease(root: string, version: string, fromVersion: string): 
   return { release: version, requirements: null, borrowed: false };
 }
 
+/** Why a CPU-engine start failed, from pytest's `E   ...` lines: the last exception named there
+ * (a server's own traceback ends in its cause: ModuleNotFoundError), else the first E line (not
+ * -q's progress line, "E   [100%]"), else a SKIPPED line. */
+export function engineFailure(stdout: string): string {
+  const lines = stdout.split("\n");
+  const e = lines.filter((l) => /^E\s+\S/.test(l) && !/^E\s+\[\s*\d+%\]\s*$/.test(l)).map((l) => l.replace(/^E\s+/, "").trim());
+  const raised = e.filter((l) => /^[\w.]*(Error|Exception|Failed)\b:/.test(l));
+  return (raised.at(-1) ?? e[0] ?? lines.find((l) => /^SKIPPED/.test(l)) ?? "").slice(0, 200);
+}
+
 function parseJson<T>(text: string): T | undefined {
   const start = text.indexOf("{");
   if (start < 0) return undefined;
@@ -193,8 +203,7 @@ export async function propose(o: ProposeOptions): Promise<Proposal> {
     const e = await tool([py, "-m", "pytest", "test/python/cpu_engine/test_real_server_later.py", "-k", "test_verify_suite_passes_on_the_patched_server", "-q", "-p", "no:cacheprovider", "-rs"], "cpu-engine", { SGLANG_TEST_RELEASE_ENGINE: `${o.version}=${seriesOut}`, CI: "true" }, 1_800_000);
     const summary = lastLine(e.stdout.split("\n").filter((l) => /passed|failed|error|skipped|no tests ran/.test(l)).join("\n")) || lastLine(e.stderr);
     const passed = e.code === 0 && /\bpassed\b/.test(summary) && !/failed|error|skipped/.test(summary);
-    // pytest's own `E   ...` lines say why (a release the verify suite or ENGINES does not know)
-    const why = passed ? "" : (e.stdout.split("\n").find((l) => /^E\s+\S/.test(l)) ?? e.stdout.split("\n").find((l) => /^SKIPPED/.test(l)) ?? "").replace(/^E\s+/, "").trim().slice(0, 200);
+    const why = passed ? "" : engineFailure(e.stdout);
     steps.push({ name: "cpu-engine", status: passed ? "passed" : "failed", seconds: e.seconds, detail: `${summary || `exit ${e.code}`}${why ? `: ${why}` : ""}` });
   }
 

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { runReleasePropose } from "../../src/cli/release.js";
 import { candidateTargets, readTargets, targetsYaml, type TagReader } from "../../src/release/image-targets.js";
 import type { RunTool, ToolResult } from "../../src/release/run-tool.js";
-import { envRelease } from "../../src/release/proposal.js";
+import { engineFailure, envRelease } from "../../src/release/proposal.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const RECORDED = path.join(ROOT, "test/unit/fixtures/pypi/sglang-recorded.json");
@@ -87,6 +87,17 @@ describe("envRelease: the Python layer a proposal's matrix and overlap run with"
     expect(envRelease(r, "0.5.13", "0.5.12")).toEqual({ release: "0.5.12", requirements: "requirements/sglang-0.5.12.txt", borrowed: true });
     writeFileSync(path.join(r, "requirements/sglang-0.5.13.txt"), "soundfile==0.13.1\n");
     expect(envRelease(r, "0.5.13", "0.5.12")).toEqual({ release: "0.5.13", requirements: "requirements/sglang-0.5.13.txt", borrowed: false });
+  });
+});
+
+describe("engineFailure: why the CPU-engine start failed, in one table cell", () => {
+  it("the last exception pytest's E lines name, not -q's progress line", () => {
+    const out = ["E                                                                        [100%]", "==== ERRORS ====",
+      "E               real_server.ServerFailed: server exited with 1 before it was ready:", "E               Traceback (most recent call last):",
+      "E                   import soundfile as sf", "E               ModuleNotFoundError: No module named 'soundfile'", "13 deselected, 1 error in 29.53s"].join("\n");
+    expect(engineFailure(out)).toBe("ModuleNotFoundError: No module named 'soundfile'");
+    expect(engineFailure("E   [100%]\nE   ValueError: SGLANG_TEST_RELEASE_ENGINE: no registered release\n")).toBe("ValueError: SGLANG_TEST_RELEASE_ENGINE: no registered release");
+    expect(engineFailure("SKIPPED [1] x.py:3: no engine\n1 skipped")).toBe("SKIPPED [1] x.py:3: no engine");
   });
 });
 

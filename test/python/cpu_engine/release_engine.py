@@ -83,6 +83,10 @@ class EngineSpec:
     # borrows; None: patches/<series> and cpu_enable-<version>.
     series_dir: Path | None = None
     cpu_enable_of: str | None = None
+    # The release whose Python layer (scripts/release-env.sh) runs it; None: its own. An ad-hoc
+    # release without requirements/sglang-VERSION.txt borrows the lender's (0.5.12.post1 in .venv
+    # lacks 0.5.12's soundfile: http_server does not import).
+    env_of: str | None = None
 
     @property
     def mode(self) -> ReleaseServerMode:
@@ -133,8 +137,9 @@ def _release_key(version: str) -> tuple:
 
 def adhoc_engine(text: str, registered: dict[str, EngineSpec] = REGISTERED) -> EngineSpec:
     """The launch SGLANG_TEST_RELEASE_ENGINE=VERSION=SERIES_DIR names: the registered release at
-    or below VERSION nearest to it lends its CPU enablement diffs and what its stock has of its
-    own (a release between two registered ones serves like the older one until registered)."""
+    or below VERSION nearest to it lends its CPU enablement diffs, what its stock has of its own
+    (a release between two registered ones serves like the older one until registered) and,
+    while VERSION has no requirements file of its own, its Python layer."""
     version, sep, folder = text.partition("=")
     if not sep or not version or not folder:
         raise ValueError(f"SGLANG_TEST_RELEASE_ENGINE={text!r}: expected VERSION=SERIES_DIR")
@@ -144,7 +149,8 @@ def adhoc_engine(text: str, registered: dict[str, EngineSpec] = REGISTERED) -> E
     near = registered[max(older, key=_release_key)]
     return EngineSpec(version, Path(folder).name, upstream_response_token_ids=near.upstream_response_token_ids,
                       upstream_sglext_ids=near.upstream_sglext_ids, series_dir=Path(folder).resolve(),
-                      cpu_enable_of=near.version)
+                      cpu_enable_of=near.version,
+                      env_of=None if (REPO / f"requirements/sglang-{version}.txt").exists() else near.version)
 
 
 if os.environ.get("SGLANG_TEST_RELEASE_ENGINE"):
@@ -162,7 +168,7 @@ def engine_env(spec: EngineSpec) -> str:
 
 
 def engine_python(spec: EngineSpec) -> Path:
-    scripts = {"layered": ["bash", "scripts/release-env.sh", spec.version]}
+    scripts = {"layered": ["bash", "scripts/release-env.sh", spec.env_of or spec.version]}
     if spec.own_env:
         scripts["own"] = list(spec.own_env)
     env = engine_env(spec)

@@ -115,6 +115,9 @@ def test_the_adhoc_engine_borrows_the_nearest_registered_release_below():
     assert (spec.version, spec.cpu_enable_of, spec.token_ids_dir) == ("0.5.24", "0.5.23", Path("/tmp/x/series"))
     assert spec.upstream_response_token_ids and spec.upstream_sglext_ids
     assert spec.cpu_enable_dir.name == "cpu_enable-0.5.23"
+    # no requirements/sglang-0.5.24.txt: the engine runs in the lender's layer (its imports)
+    assert spec.env_of == "0.5.23"
+    assert release_engine.adhoc_engine("0.5.23=/tmp/x/series").env_of is None
     with pytest.raises(ValueError, match="no registered release at or below 0.5.1"):
         release_engine.adhoc_engine("0.5.1=/tmp/x")
     with pytest.raises(ValueError, match="expected VERSION=SERIES_DIR"):

@@ -364,6 +364,12 @@ function envRelease(root, version, fromVersion) {
   if (existsSync2(join2(root, req(fromVersion)))) return { release: fromVersion, requirements: req(fromVersion), borrowed: true };
   return { release: version, requirements: null, borrowed: false };
 }
+function engineFailure(stdout) {
+  const lines = stdout.split("\n");
+  const e = lines.filter((l) => /^E\s+\S/.test(l) && !/^E\s+\[\s*\d+%\]\s*$/.test(l)).map((l) => l.replace(/^E\s+/, "").trim());
+  const raised = e.filter((l) => /^[\w.]*(Error|Exception|Failed)\b:/.test(l));
+  return (raised.at(-1) ?? e[0] ?? lines.find((l) => /^SKIPPED/.test(l)) ?? "").slice(0, 200);
+}
 function parseJson(text) {
   const start = text.indexOf("{");
   if (start < 0) return void 0;
@@ -446,7 +452,7 @@ async function propose(o) {
     const e = await tool([py, "-m", "pytest", "test/python/cpu_engine/test_real_server_later.py", "-k", "test_verify_suite_passes_on_the_patched_server", "-q", "-p", "no:cacheprovider", "-rs"], "cpu-engine", { SGLANG_TEST_RELEASE_ENGINE: `${o.version}=${seriesOut}`, CI: "true" }, 18e5);
     const summary = lastLine(e.stdout.split("\n").filter((l) => /passed|failed|error|skipped|no tests ran/.test(l)).join("\n")) || lastLine(e.stderr);
     const passed = e.code === 0 && /\bpassed\b/.test(summary) && !/failed|error|skipped/.test(summary);
-    const why = passed ? "" : (e.stdout.split("\n").find((l) => /^E\s+\S/.test(l)) ?? e.stdout.split("\n").find((l) => /^SKIPPED/.test(l)) ?? "").replace(/^E\s+/, "").trim().slice(0, 200);
+    const why = passed ? "" : engineFailure(e.stdout);
     steps.push({ name: "cpu-engine", status: passed ? "passed" : "failed", seconds: e.seconds, detail: `${summary || `exit ${e.code}`}${why ? `: ${why}` : ""}` });
   }
   if (skip.has("targets")) steps.push({ name: "targets", status: "skipped", detail: "skipped (--skip)" });
