@@ -25,19 +25,19 @@ async function main(argv) {
       const { BUILD_IMAGE_HELP, parseBuildImageArgs } = await import("./chunks/build-image-args-W5RHCPOC.js");
       if (helpRequested(() => parseBuildImageArgs(rest).help)) return printHelp(BUILD_IMAGE_HELP);
     }
-    return (await import("./chunks/build-image-OHR4WLDO.js")).buildImage(rest);
+    return (await import("./chunks/build-image-2HRDATX7.js")).buildImage(rest);
   }
   if (command === "verify") {
     if (asksForHelp) {
-      const { VERIFY_IMAGE_HELP, parseVerifyImageArgs } = await import("./chunks/verify-image-args-CTNSAVWT.js");
+      const { VERIFY_IMAGE_HELP, parseVerifyImageArgs } = await import("./chunks/verify-image-args-34KPUWYJ.js");
       if (helpRequested(() => parseVerifyImageArgs(rest).help)) return printHelp(VERIFY_IMAGE_HELP);
     }
-    return (await import("./chunks/verify-image-EY3LOM75.js")).verifyImage(rest);
+    return (await import("./chunks/verify-image-HWWKFCVV.js")).verifyImage(rest);
   }
-  if (command === "index") return (await import("./chunks/index-image-DFVE2AHU.js")).indexImage(rest);
-  if (command === "bases") return (await import("./chunks/bases-update-5DQYUT6D.js")).basesUpdate(rest);
-  if (command === "release-watch") return (await import("./chunks/release-CI7ZPYUZ.js")).releaseWatch(rest);
-  if (command === "release-propose") return (await import("./chunks/release-CI7ZPYUZ.js")).releasePropose(rest);
+  if (command === "index") return (await import("./chunks/index-image-XKMESQGC.js")).indexImage(rest);
+  if (command === "bases") return (await import("./chunks/bases-update-HIERGBBA.js")).basesUpdate(rest);
+  if (command === "release-watch") return (await import("./chunks/release-D3XEPAND.js")).releaseWatch(rest);
+  if (command === "release-propose") return (await import("./chunks/release-D3XEPAND.js")).releasePropose(rest);
   if (command === void 0 || command === "--help" || command === "-h" || command === "help") return printHelp(USAGE);
   process.stderr.write(`error: unknown command ${JSON.stringify(command)}
 ${USAGE}`);

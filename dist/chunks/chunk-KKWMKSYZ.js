@@ -1,7 +1,7 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
   require_dist
-} from "./chunk-ZDNMUVQU.js";
+} from "./chunk-JCS6RWPE.js";
 import {
   validateConfig
 } from "./chunk-NHCFDP4K.js";

@@ -4,7 +4,7 @@ import {
   STATEMENT_TYPE,
   attachAttestation,
   signStatement
-} from "./chunk-23OKPUUQ.js";
+} from "./chunk-2NBR4ABL.js";
 import {
   MANIFEST_TYPES,
   registryBaseUrl,

@@ -1,14 +1,14 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
   require_dist
-} from "./chunk-HXHTYKT3.js";
+} from "./chunk-SUZ5OTCJ.js";
 import {
   __commonJS
 } from "./chunk-U4OZQXGD.js";
 
-// ../main/node_modules/@sigstore/bundle/dist/bundle.js
+// node_modules/@sigstore/bundle/dist/bundle.js
 var require_bundle = __commonJS({
-  "../main/node_modules/@sigstore/bundle/dist/bundle.js"(exports) {
+  "node_modules/@sigstore/bundle/dist/bundle.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.BUNDLE_V03_MEDIA_TYPE = exports.BUNDLE_V03_LEGACY_MEDIA_TYPE = exports.BUNDLE_V02_MEDIA_TYPE = exports.BUNDLE_V01_MEDIA_TYPE = void 0;
@@ -35,9 +35,9 @@ var require_bundle = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/bundle/dist/build.js
+// node_modules/@sigstore/bundle/dist/build.js
 var require_build = __commonJS({
-  "../main/node_modules/@sigstore/bundle/dist/build.js"(exports) {
+  "node_modules/@sigstore/bundle/dist/build.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.toMessageSignatureBundle = toMessageSignatureBundle;
@@ -117,9 +117,9 @@ var require_build = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/bundle/dist/error.js
+// node_modules/@sigstore/bundle/dist/error.js
 var require_error = __commonJS({
-  "../main/node_modules/@sigstore/bundle/dist/error.js"(exports) {
+  "node_modules/@sigstore/bundle/dist/error.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.ValidationError = void 0;
@@ -133,9 +133,9 @@ var require_error = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/bundle/dist/validate.js
+// node_modules/@sigstore/bundle/dist/validate.js
 var require_validate = __commonJS({
-  "../main/node_modules/@sigstore/bundle/dist/validate.js"(exports) {
+  "node_modules/@sigstore/bundle/dist/validate.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.assertBundle = assertBundle;
@@ -295,9 +295,9 @@ var require_validate = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/bundle/dist/serialized.js
+// node_modules/@sigstore/bundle/dist/serialized.js
 var require_serialized = __commonJS({
-  "../main/node_modules/@sigstore/bundle/dist/serialized.js"(exports) {
+  "node_modules/@sigstore/bundle/dist/serialized.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.envelopeToJSON = exports.envelopeFromJSON = exports.bundleToJSON = exports.bundleFromJSON = void 0;
@@ -335,9 +335,9 @@ var require_serialized = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/bundle/dist/index.js
+// node_modules/@sigstore/bundle/dist/index.js
 var require_dist2 = __commonJS({
-  "../main/node_modules/@sigstore/bundle/dist/index.js"(exports) {
+  "node_modules/@sigstore/bundle/dist/index.js"(exports) {
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.isBundleV01 = exports.assertBundleV02 = exports.assertBundleV01 = exports.assertBundleLatest = exports.assertBundle = exports.envelopeToJSON = exports.envelopeFromJSON = exports.bundleToJSON = exports.bundleFromJSON = exports.ValidationError = exports.isBundleWithPublicKey = exports.isBundleWithMessageSignature = exports.isBundleWithDsseEnvelope = exports.isBundleWithCertificateChain = exports.BUNDLE_V03_MEDIA_TYPE = exports.BUNDLE_V03_LEGACY_MEDIA_TYPE = exports.BUNDLE_V02_MEDIA_TYPE = exports.BUNDLE_V01_MEDIA_TYPE = exports.toMessageSignatureBundle = exports.toDSSEBundle = void 0;
     var build_1 = require_build();

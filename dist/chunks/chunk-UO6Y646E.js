@@ -2,7 +2,7 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   GITHUB_ACTIONS_ISSUER,
   identityPattern
-} from "./chunk-RWPITNTV.js";
+} from "./chunk-QRGDKZYO.js";
 import {
   VERIFY_MODES
 } from "./chunk-NHCFDP4K.js";

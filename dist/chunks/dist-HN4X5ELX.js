@@ -1,15 +1,15 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
   require_src
-} from "./chunk-WXCU2WGK.js";
+} from "./chunk-DTUBI63E.js";
 import {
   __commonJS,
   __require
 } from "./chunk-U4OZQXGD.js";
 
-// ../main/node_modules/@sigstore/oci/dist/constants.js
+// node_modules/@sigstore/oci/dist/constants.js
 var require_constants = __commonJS({
-  "../main/node_modules/@sigstore/oci/dist/constants.js"(exports) {
+  "node_modules/@sigstore/oci/dist/constants.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.HEADER_OCI_SUBJECT = exports.HEADER_LOCATION = exports.HEADER_IF_MATCH = exports.HEADER_ETAG = exports.HEADER_DIGEST = exports.HEADER_CONTENT_TYPE = exports.HEADER_CONTENT_LENGTH = exports.HEADER_AUTHORIZATION = exports.HEADER_AUTHENTICATE = exports.HEADER_API_VERSION = exports.HEADER_ACCEPT = exports.CONTENT_TYPE_EMPTY_DESCRIPTOR = exports.CONTENT_TYPE_OCTET_STREAM = exports.CONTENT_TYPE_DOCKER_MANIFEST_LIST = exports.CONTENT_TYPE_DOCKER_MANIFEST = exports.CONTENT_TYPE_OCI_MANIFEST = exports.CONTENT_TYPE_OCI_INDEX = void 0;
@@ -33,9 +33,9 @@ var require_constants = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/oci/dist/error.js
+// node_modules/@sigstore/oci/dist/error.js
 var require_error = __commonJS({
-  "../main/node_modules/@sigstore/oci/dist/error.js"(exports) {
+  "node_modules/@sigstore/oci/dist/error.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.OCIError = exports.ensureStatus = exports.HTTPError = void 0;
@@ -69,9 +69,9 @@ var require_error = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/oci/dist/name.js
+// node_modules/@sigstore/oci/dist/name.js
 var require_name = __commonJS({
-  "../main/node_modules/@sigstore/oci/dist/name.js"(exports) {
+  "node_modules/@sigstore/oci/dist/name.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.parseImageName = void 0;
@@ -102,9 +102,9 @@ var require_name = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/oci/dist/credentials.js
+// node_modules/@sigstore/oci/dist/credentials.js
 var require_credentials = __commonJS({
-  "../main/node_modules/@sigstore/oci/dist/credentials.js"(exports) {
+  "node_modules/@sigstore/oci/dist/credentials.js"(exports) {
     "use strict";
     var __importDefault = exports && exports.__importDefault || function(mod) {
       return mod && mod.__esModule ? mod : { "default": mod };
@@ -146,9 +146,9 @@ var require_credentials = __commonJS({
   }
 });
 
-// ../main/node_modules/minipass/dist/commonjs/index.js
+// node_modules/minipass/dist/commonjs/index.js
 var require_commonjs = __commonJS({
-  "../main/node_modules/minipass/dist/commonjs/index.js"(exports) {
+  "node_modules/minipass/dist/commonjs/index.js"(exports) {
     "use strict";
     var __importDefault = exports && exports.__importDefault || function(mod) {
       return mod && mod.__esModule ? mod : { "default": mod };
@@ -1042,9 +1042,9 @@ var require_commonjs = __commonJS({
   }
 });
 
-// ../main/node_modules/minizlib/dist/commonjs/constants.js
+// node_modules/minizlib/dist/commonjs/constants.js
 var require_constants2 = __commonJS({
-  "../main/node_modules/minizlib/dist/commonjs/constants.js"(exports) {
+  "node_modules/minizlib/dist/commonjs/constants.js"(exports) {
     "use strict";
     var __importDefault = exports && exports.__importDefault || function(mod) {
       return mod && mod.__esModule ? mod : { "default": mod };
@@ -1164,9 +1164,9 @@ var require_constants2 = __commonJS({
   }
 });
 
-// ../main/node_modules/minizlib/dist/commonjs/index.js
+// node_modules/minizlib/dist/commonjs/index.js
 var require_commonjs2 = __commonJS({
-  "../main/node_modules/minizlib/dist/commonjs/index.js"(exports) {
+  "node_modules/minizlib/dist/commonjs/index.js"(exports) {
     "use strict";
     var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
       if (k2 === void 0) k2 = k;
@@ -1529,9 +1529,9 @@ var require_commonjs2 = __commonJS({
   }
 });
 
-// ../main/node_modules/minipass-sized/dist/commonjs/index.js
+// node_modules/minipass-sized/dist/commonjs/index.js
 var require_commonjs3 = __commonJS({
-  "../main/node_modules/minipass-sized/dist/commonjs/index.js"(exports) {
+  "node_modules/minipass-sized/dist/commonjs/index.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.MinipassSized = exports.SizeError = void 0;
@@ -1594,9 +1594,9 @@ var require_commonjs3 = __commonJS({
   }
 });
 
-// ../main/node_modules/minipass-fetch/lib/blob.js
+// node_modules/minipass-fetch/lib/blob.js
 var require_blob = __commonJS({
-  "../main/node_modules/minipass-fetch/lib/blob.js"(exports, module) {
+  "node_modules/minipass-fetch/lib/blob.js"(exports, module) {
     "use strict";
     var { Minipass } = require_commonjs();
     var TYPE = /* @__PURE__ */ Symbol("type");
@@ -1670,9 +1670,9 @@ var require_blob = __commonJS({
   }
 });
 
-// ../main/node_modules/minipass-fetch/lib/fetch-error.js
+// node_modules/minipass-fetch/lib/fetch-error.js
 var require_fetch_error = __commonJS({
-  "../main/node_modules/minipass-fetch/lib/fetch-error.js"(exports, module) {
+  "node_modules/minipass-fetch/lib/fetch-error.js"(exports, module) {
     "use strict";
     var FetchError = class extends Error {
       constructor(message, type, systemError) {
@@ -1700,9 +1700,9 @@ var require_fetch_error = __commonJS({
   }
 });
 
-// ../main/node_modules/safer-buffer/safer.js
+// node_modules/safer-buffer/safer.js
 var require_safer = __commonJS({
-  "../main/node_modules/safer-buffer/safer.js"(exports, module) {
+  "node_modules/safer-buffer/safer.js"(exports, module) {
     "use strict";
     var buffer = __require("buffer");
     var Buffer2 = buffer.Buffer;
@@ -1768,9 +1768,9 @@ var require_safer = __commonJS({
   }
 });
 
-// ../main/node_modules/iconv-lite/lib/bom-handling.js
+// node_modules/iconv-lite/lib/bom-handling.js
 var require_bom_handling = __commonJS({
-  "../main/node_modules/iconv-lite/lib/bom-handling.js"(exports) {
+  "node_modules/iconv-lite/lib/bom-handling.js"(exports) {
     "use strict";
     var BOMChar = "\uFEFF";
     exports.PrependBOM = PrependBOMWrapper;
@@ -1814,9 +1814,9 @@ var require_bom_handling = __commonJS({
   }
 });
 
-// ../main/node_modules/iconv-lite/lib/helpers/merge-exports.js
+// node_modules/iconv-lite/lib/helpers/merge-exports.js
 var require_merge_exports = __commonJS({
-  "../main/node_modules/iconv-lite/lib/helpers/merge-exports.js"(exports, module) {
+  "node_modules/iconv-lite/lib/helpers/merge-exports.js"(exports, module) {
     "use strict";
     var hasOwn = typeof Object.hasOwn === "undefined" ? Function.call.bind(Object.prototype.hasOwnProperty) : Object.hasOwn;
     function mergeModules(target, module2) {
@@ -1830,9 +1830,9 @@ var require_merge_exports = __commonJS({
   }
 });
 
-// ../main/node_modules/iconv-lite/encodings/internal.js
+// node_modules/iconv-lite/encodings/internal.js
 var require_internal = __commonJS({
-  "../main/node_modules/iconv-lite/encodings/internal.js"(exports, module) {
+  "node_modules/iconv-lite/encodings/internal.js"(exports, module) {
     "use strict";
     var Buffer2 = require_safer().Buffer;
     module.exports = {
@@ -2011,9 +2011,9 @@ var require_internal = __commonJS({
   }
 });
 
-// ../main/node_modules/iconv-lite/encodings/utf32.js
+// node_modules/iconv-lite/encodings/utf32.js
 var require_utf32 = __commonJS({
-  "../main/node_modules/iconv-lite/encodings/utf32.js"(exports) {
+  "node_modules/iconv-lite/encodings/utf32.js"(exports) {
     "use strict";
     var Buffer2 = require_safer().Buffer;
     exports._utf32 = Utf32Codec;
@@ -2246,9 +2246,9 @@ var require_utf32 = __commonJS({
   }
 });
 
-// ../main/node_modules/iconv-lite/encodings/utf16.js
+// node_modules/iconv-lite/encodings/utf16.js
 var require_utf16 = __commonJS({
-  "../main/node_modules/iconv-lite/encodings/utf16.js"(exports) {
+  "node_modules/iconv-lite/encodings/utf16.js"(exports) {
     "use strict";
     var Buffer2 = require_safer().Buffer;
     exports.utf16be = Utf16BECodec;
@@ -2389,9 +2389,9 @@ var require_utf16 = __commonJS({
   }
 });
 
-// ../main/node_modules/iconv-lite/encodings/utf7.js
+// node_modules/iconv-lite/encodings/utf7.js
 var require_utf7 = __commonJS({
-  "../main/node_modules/iconv-lite/encodings/utf7.js"(exports) {
+  "node_modules/iconv-lite/encodings/utf7.js"(exports) {
     "use strict";
     var Buffer2 = require_safer().Buffer;
     exports.utf7 = Utf7Codec;
@@ -2607,9 +2607,9 @@ var require_utf7 = __commonJS({
   }
 });
 
-// ../main/node_modules/iconv-lite/encodings/sbcs-codec.js
+// node_modules/iconv-lite/encodings/sbcs-codec.js
 var require_sbcs_codec = __commonJS({
-  "../main/node_modules/iconv-lite/encodings/sbcs-codec.js"(exports) {
+  "node_modules/iconv-lite/encodings/sbcs-codec.js"(exports) {
     "use strict";
     var Buffer2 = require_safer().Buffer;
     exports._sbcs = SBCSCodec;
@@ -2669,9 +2669,9 @@ var require_sbcs_codec = __commonJS({
   }
 });
 
-// ../main/node_modules/iconv-lite/encodings/sbcs-data.js
+// node_modules/iconv-lite/encodings/sbcs-data.js
 var require_sbcs_data = __commonJS({
-  "../main/node_modules/iconv-lite/encodings/sbcs-data.js"(exports, module) {
+  "node_modules/iconv-lite/encodings/sbcs-data.js"(exports, module) {
     "use strict";
     module.exports = {
       // Not supported by iconv, not sure why.
@@ -2824,9 +2824,9 @@ var require_sbcs_data = __commonJS({
   }
 });
 
-// ../main/node_modules/iconv-lite/encodings/sbcs-data-generated.js
+// node_modules/iconv-lite/encodings/sbcs-data-generated.js
 var require_sbcs_data_generated = __commonJS({
-  "../main/node_modules/iconv-lite/encodings/sbcs-data-generated.js"(exports, module) {
+  "node_modules/iconv-lite/encodings/sbcs-data-generated.js"(exports, module) {
     "use strict";
     module.exports = {
       "437": "cp437",
@@ -3279,9 +3279,9 @@ var require_sbcs_data_generated = __commonJS({
   }
 });
 
-// ../main/node_modules/iconv-lite/encodings/dbcs-codec.js
+// node_modules/iconv-lite/encodings/dbcs-codec.js
 var require_dbcs_codec = __commonJS({
-  "../main/node_modules/iconv-lite/encodings/dbcs-codec.js"(exports) {
+  "node_modules/iconv-lite/encodings/dbcs-codec.js"(exports) {
     "use strict";
     var Buffer2 = require_safer().Buffer;
     exports._dbcs = DBCSCodec;
@@ -3739,9 +3739,9 @@ var require_dbcs_codec = __commonJS({
   }
 });
 
-// ../main/node_modules/iconv-lite/encodings/tables/shiftjis.json
+// node_modules/iconv-lite/encodings/tables/shiftjis.json
 var require_shiftjis = __commonJS({
-  "../main/node_modules/iconv-lite/encodings/tables/shiftjis.json"(exports, module) {
+  "node_modules/iconv-lite/encodings/tables/shiftjis.json"(exports, module) {
     module.exports = [
       ["0", "\0", 128],
       ["a1", "\uFF61", 62],
@@ -3870,9 +3870,9 @@ var require_shiftjis = __commonJS({
   }
 });
 
-// ../main/node_modules/iconv-lite/encodings/tables/eucjp.json
+// node_modules/iconv-lite/encodings/tables/eucjp.json
 var require_eucjp = __commonJS({
-  "../main/node_modules/iconv-lite/encodings/tables/eucjp.json"(exports, module) {
+  "node_modules/iconv-lite/encodings/tables/eucjp.json"(exports, module) {
     module.exports = [
       ["0", "\0", 127],
       ["8ea1", "\uFF61", 62],
@@ -4058,9 +4058,9 @@ var require_eucjp = __commonJS({
   }
 });
 
-// ../main/node_modules/iconv-lite/encodings/tables/cp936.json
+// node_modules/iconv-lite/encodings/tables/cp936.json
 var require_cp936 = __commonJS({
-  "../main/node_modules/iconv-lite/encodings/tables/cp936.json"(exports, module) {
+  "node_modules/iconv-lite/encodings/tables/cp936.json"(exports, module) {
     module.exports = [
       ["0", "\0", 127, "\u20AC"],
       ["8140", "\u4E02\u4E04\u4E05\u4E06\u4E0F\u4E12\u4E17\u4E1F\u4E20\u4E21\u4E23\u4E26\u4E29\u4E2E\u4E2F\u4E31\u4E33\u4E35\u4E37\u4E3C\u4E40\u4E41\u4E42\u4E44\u4E46\u4E4A\u4E51\u4E55\u4E57\u4E5A\u4E5B\u4E62\u4E63\u4E64\u4E65\u4E67\u4E68\u4E6A", 5, "\u4E72\u4E74", 9, "\u4E7F", 6, "\u4E87\u4E8A"],
@@ -4328,9 +4328,9 @@ var require_cp936 = __commonJS({
   }
 });
 
-// ../main/node_modules/iconv-lite/encodings/tables/gbk-added.json
+// node_modules/iconv-lite/encodings/tables/gbk-added.json
 var require_gbk_added = __commonJS({
-  "../main/node_modules/iconv-lite/encodings/tables/gbk-added.json"(exports, module) {
+  "node_modules/iconv-lite/encodings/tables/gbk-added.json"(exports, module) {
     module.exports = [
       ["a140", "\uE4C6", 62],
       ["a180", "\uE505", 32],
@@ -4390,16 +4390,16 @@ var require_gbk_added = __commonJS({
   }
 });
 
-// ../main/node_modules/iconv-lite/encodings/tables/gb18030-ranges.json
+// node_modules/iconv-lite/encodings/tables/gb18030-ranges.json
 var require_gb18030_ranges = __commonJS({
-  "../main/node_modules/iconv-lite/encodings/tables/gb18030-ranges.json"(exports, module) {
+  "node_modules/iconv-lite/encodings/tables/gb18030-ranges.json"(exports, module) {
     module.exports = { uChars: [128, 165, 169, 178, 184, 216, 226, 235, 238, 244, 248, 251, 253, 258, 276, 284, 300, 325, 329, 334, 364, 463, 465, 467, 469, 471, 473, 475, 477, 506, 594, 610, 712, 716, 730, 930, 938, 962, 970, 1026, 1104, 1106, 8209, 8215, 8218, 8222, 8231, 8241, 8244, 8246, 8252, 8365, 8452, 8454, 8458, 8471, 8482, 8556, 8570, 8596, 8602, 8713, 8720, 8722, 8726, 8731, 8737, 8740, 8742, 8748, 8751, 8760, 8766, 8777, 8781, 8787, 8802, 8808, 8816, 8854, 8858, 8870, 8896, 8979, 9322, 9372, 9548, 9588, 9616, 9622, 9634, 9652, 9662, 9672, 9676, 9680, 9702, 9735, 9738, 9793, 9795, 11906, 11909, 11913, 11917, 11928, 11944, 11947, 11951, 11956, 11960, 11964, 11979, 12284, 12292, 12312, 12319, 12330, 12351, 12436, 12447, 12535, 12543, 12586, 12842, 12850, 12964, 13200, 13215, 13218, 13253, 13263, 13267, 13270, 13384, 13428, 13727, 13839, 13851, 14617, 14703, 14801, 14816, 14964, 15183, 15471, 15585, 16471, 16736, 17208, 17325, 17330, 17374, 17623, 17997, 18018, 18212, 18218, 18301, 18318, 18760, 18811, 18814, 18820, 18823, 18844, 18848, 18872, 19576, 19620, 19738, 19887, 40870, 59244, 59336, 59367, 59413, 59417, 59423, 59431, 59437, 59443, 59452, 59460, 59478, 59493, 63789, 63866, 63894, 63976, 63986, 64016, 64018, 64021, 64025, 64034, 64037, 64042, 65074, 65093, 65107, 65112, 65127, 65132, 65375, 65510, 65536], gbChars: [0, 36, 38, 45, 50, 81, 89, 95, 96, 100, 103, 104, 105, 109, 126, 133, 148, 172, 175, 179, 208, 306, 307, 308, 309, 310, 311, 312, 313, 341, 428, 443, 544, 545, 558, 741, 742, 749, 750, 805, 819, 820, 7922, 7924, 7925, 7927, 7934, 7943, 7944, 7945, 7950, 8062, 8148, 8149, 8152, 8164, 8174, 8236, 8240, 8262, 8264, 8374, 8380, 8381, 8384, 8388, 8390, 8392, 8393, 8394, 8396, 8401, 8406, 8416, 8419, 8424, 8437, 8439, 8445, 8482, 8485, 8496, 8521, 8603, 8936, 8946, 9046, 9050, 9063, 9066, 9076, 9092, 9100, 9108, 9111, 9113, 9131, 9162, 9164, 9218, 9219, 11329, 11331, 11334, 11336, 11346, 11361, 11363, 11366, 11370, 11372, 11375, 11389, 11682, 11686, 11687, 11692, 11694, 11714, 11716, 11723, 11725, 11730, 11736, 11982, 11989, 12102, 12336, 12348, 12350, 12384, 12393, 12395, 12397, 12510, 12553, 12851, 12962, 12973, 13738, 13823, 13919, 13933, 14080, 14298, 14585, 14698, 15583, 15847, 16318, 16434, 16438, 16481, 16729, 17102, 17122, 17315, 17320, 17402, 17418, 17859, 17909, 17911, 17915, 17916, 17936, 17939, 17961, 18664, 18703, 18814, 18962, 19043, 33469, 33470, 33471, 33484, 33485, 33490, 33497, 33501, 33505, 33513, 33520, 33536, 33550, 37845, 37921, 37948, 38029, 38038, 38064, 38065, 38066, 38069, 38075, 38076, 38078, 39108, 39109, 39113, 39114, 39115, 39116, 39265, 39394, 189e3] };
   }
 });
 
-// ../main/node_modules/iconv-lite/encodings/tables/cp949.json
+// node_modules/iconv-lite/encodings/tables/cp949.json
 var require_cp949 = __commonJS({
-  "../main/node_modules/iconv-lite/encodings/tables/cp949.json"(exports, module) {
+  "node_modules/iconv-lite/encodings/tables/cp949.json"(exports, module) {
     module.exports = [
       ["0", "\0", 127],
       ["8141", "\uAC02\uAC03\uAC05\uAC06\uAC0B", 4, "\uAC18\uAC1E\uAC1F\uAC21\uAC22\uAC23\uAC25", 6, "\uAC2E\uAC32\uAC33\uAC34"],
@@ -4676,9 +4676,9 @@ var require_cp949 = __commonJS({
   }
 });
 
-// ../main/node_modules/iconv-lite/encodings/tables/cp950.json
+// node_modules/iconv-lite/encodings/tables/cp950.json
 var require_cp950 = __commonJS({
-  "../main/node_modules/iconv-lite/encodings/tables/cp950.json"(exports, module) {
+  "node_modules/iconv-lite/encodings/tables/cp950.json"(exports, module) {
     module.exports = [
       ["0", "\0", 127],
       ["a140", "\u3000\uFF0C\u3001\u3002\uFF0E\u2027\uFF1B\uFF1A\uFF1F\uFF01\uFE30\u2026\u2025\uFE50\uFE51\uFE52\xB7\uFE54\uFE55\uFE56\uFE57\uFF5C\u2013\uFE31\u2014\uFE33\u2574\uFE34\uFE4F\uFF08\uFF09\uFE35\uFE36\uFF5B\uFF5D\uFE37\uFE38\u3014\u3015\uFE39\uFE3A\u3010\u3011\uFE3B\uFE3C\u300A\u300B\uFE3D\uFE3E\u3008\u3009\uFE3F\uFE40\u300C\u300D\uFE41\uFE42\u300E\u300F\uFE43\uFE44\uFE59\uFE5A"],
@@ -4859,9 +4859,9 @@ var require_cp950 = __commonJS({
   }
 });
 
-// ../main/node_modules/iconv-lite/encodings/tables/big5-added.json
+// node_modules/iconv-lite/encodings/tables/big5-added.json
 var require_big5_added = __commonJS({
-  "../main/node_modules/iconv-lite/encodings/tables/big5-added.json"(exports, module) {
+  "node_modules/iconv-lite/encodings/tables/big5-added.json"(exports, module) {
     module.exports = [
       ["8740", "\u43F0\u4C32\u4603\u45A6\u4578\u{27267}\u4D77\u45B3\u{27CB1}\u4CE2\u{27CC5}\u3B95\u4736\u4744\u4C47\u4C40\u{242BF}\u{23617}\u{27352}\u{26E8B}\u{270D2}\u4C57\u{2A351}\u474F\u45DA\u4C85\u{27C6C}\u4D07\u4AA4\u46A1\u{26B23}\u7225\u{25A54}\u{21A63}\u{23E06}\u{23F61}\u664D\u56FB"],
       ["8767", "\u7D95\u591D\u{28BB9}\u3DF4\u9734\u{27BEF}\u5BDB\u{21D5E}\u5AA4\u3625\u{29EB0}\u5AD1\u5BB7\u5CFC\u676E\u8593\u{29945}\u7461\u749D\u3875\u{21D53}\u{2369E}\u{26021}\u3EEC"],
@@ -4987,9 +4987,9 @@ var require_big5_added = __commonJS({
   }
 });
 
-// ../main/node_modules/iconv-lite/encodings/dbcs-data.js
+// node_modules/iconv-lite/encodings/dbcs-data.js
 var require_dbcs_data = __commonJS({
-  "../main/node_modules/iconv-lite/encodings/dbcs-data.js"(exports, module) {
+  "node_modules/iconv-lite/encodings/dbcs-data.js"(exports, module) {
     "use strict";
     module.exports = {
       // == Japanese/ShiftJIS ====================================================
@@ -5234,9 +5234,9 @@ var require_dbcs_data = __commonJS({
   }
 });
 
-// ../main/node_modules/iconv-lite/encodings/index.js
+// node_modules/iconv-lite/encodings/index.js
 var require_encodings = __commonJS({
-  "../main/node_modules/iconv-lite/encodings/index.js"(exports, module) {
+  "node_modules/iconv-lite/encodings/index.js"(exports, module) {
     "use strict";
     var mergeModules = require_merge_exports();
     var modules = [
@@ -5259,9 +5259,9 @@ var require_encodings = __commonJS({
   }
 });
 
-// ../main/node_modules/iconv-lite/lib/streams.js
+// node_modules/iconv-lite/lib/streams.js
 var require_streams = __commonJS({
-  "../main/node_modules/iconv-lite/lib/streams.js"(exports, module) {
+  "node_modules/iconv-lite/lib/streams.js"(exports, module) {
     "use strict";
     var Buffer2 = require_safer().Buffer;
     module.exports = function(streamModule) {
@@ -5356,9 +5356,9 @@ var require_streams = __commonJS({
   }
 });
 
-// ../main/node_modules/iconv-lite/lib/index.js
+// node_modules/iconv-lite/lib/index.js
 var require_lib = __commonJS({
-  "../main/node_modules/iconv-lite/lib/index.js"(exports, module) {
+  "node_modules/iconv-lite/lib/index.js"(exports, module) {
     "use strict";
     var Buffer2 = require_safer().Buffer;
     var bomHandling = require_bom_handling();
@@ -5488,9 +5488,9 @@ var require_lib = __commonJS({
   }
 });
 
-// ../main/node_modules/minipass-fetch/lib/body.js
+// node_modules/minipass-fetch/lib/body.js
 var require_body = __commonJS({
-  "../main/node_modules/minipass-fetch/lib/body.js"(exports, module) {
+  "node_modules/minipass-fetch/lib/body.js"(exports, module) {
     "use strict";
     var { Minipass } = require_commonjs();
     var { MinipassSized } = require_commonjs3();
@@ -5714,9 +5714,9 @@ var require_body = __commonJS({
   }
 });
 
-// ../main/node_modules/minipass-fetch/lib/headers.js
+// node_modules/minipass-fetch/lib/headers.js
 var require_headers = __commonJS({
-  "../main/node_modules/minipass-fetch/lib/headers.js"(exports, module) {
+  "node_modules/minipass-fetch/lib/headers.js"(exports, module) {
     "use strict";
     var invalidTokenRegex = /[^^_`a-zA-Z\-0-9!#$%&'*+.|~]/;
     var invalidHeaderCharRegex = /[^\t\x20-\x7e\x80-\xff]/;
@@ -5938,9 +5938,9 @@ var require_headers = __commonJS({
   }
 });
 
-// ../main/node_modules/minipass-fetch/lib/response.js
+// node_modules/minipass-fetch/lib/response.js
 var require_response = __commonJS({
-  "../main/node_modules/minipass-fetch/lib/response.js"(exports, module) {
+  "node_modules/minipass-fetch/lib/response.js"(exports, module) {
     "use strict";
     var http = __require("http");
     var { STATUS_CODES } = http;
@@ -6017,9 +6017,9 @@ var require_response = __commonJS({
   }
 });
 
-// ../main/node_modules/minipass-fetch/package.json
+// node_modules/minipass-fetch/package.json
 var require_package = __commonJS({
-  "../main/node_modules/minipass-fetch/package.json"(exports, module) {
+  "node_modules/minipass-fetch/package.json"(exports, module) {
     module.exports = {
       name: "minipass-fetch",
       version: "5.0.2",
@@ -6093,9 +6093,9 @@ var require_package = __commonJS({
   }
 });
 
-// ../main/node_modules/minipass-fetch/lib/request.js
+// node_modules/minipass-fetch/lib/request.js
 var require_request = __commonJS({
-  "../main/node_modules/minipass-fetch/lib/request.js"(exports, module) {
+  "node_modules/minipass-fetch/lib/request.js"(exports, module) {
     "use strict";
     var { URL: URL2 } = __require("url");
     var { Minipass } = require_commonjs();
@@ -6302,9 +6302,9 @@ var require_request = __commonJS({
   }
 });
 
-// ../main/node_modules/minipass-fetch/lib/abort-error.js
+// node_modules/minipass-fetch/lib/abort-error.js
 var require_abort_error = __commonJS({
-  "../main/node_modules/minipass-fetch/lib/abort-error.js"(exports, module) {
+  "node_modules/minipass-fetch/lib/abort-error.js"(exports, module) {
     "use strict";
     var AbortError = class extends Error {
       constructor(message) {
@@ -6324,9 +6324,9 @@ var require_abort_error = __commonJS({
   }
 });
 
-// ../main/node_modules/minipass-fetch/lib/index.js
+// node_modules/minipass-fetch/lib/index.js
 var require_lib2 = __commonJS({
-  "../main/node_modules/minipass-fetch/lib/index.js"(exports, module) {
+  "node_modules/minipass-fetch/lib/index.js"(exports, module) {
     "use strict";
     var { URL: URL2 } = __require("url");
     var http = __require("http");
@@ -6587,9 +6587,9 @@ var require_lib2 = __commonJS({
   }
 });
 
-// ../main/node_modules/make-fetch-happen/lib/options.js
+// node_modules/make-fetch-happen/lib/options.js
 var require_options = __commonJS({
-  "../main/node_modules/make-fetch-happen/lib/options.js"(exports, module) {
+  "node_modules/make-fetch-happen/lib/options.js"(exports, module) {
     var dns = __require("dns");
     var conditionalHeaders = [
       "if-modified-since",
@@ -6640,9 +6640,9 @@ var require_options = __commonJS({
   }
 });
 
-// ../main/node_modules/http-cache-semantics/index.js
+// node_modules/http-cache-semantics/index.js
 var require_http_cache_semantics = __commonJS({
-  "../main/node_modules/http-cache-semantics/index.js"(exports, module) {
+  "node_modules/http-cache-semantics/index.js"(exports, module) {
     "use strict";
     var statusCodeCacheableByDefault = /* @__PURE__ */ new Set([
       200,
@@ -7300,9 +7300,9 @@ var require_http_cache_semantics = __commonJS({
   }
 });
 
-// ../main/node_modules/content-type/dist/index.js
+// node_modules/content-type/dist/index.js
 var require_dist = __commonJS({
-  "../main/node_modules/content-type/dist/index.js"(exports) {
+  "node_modules/content-type/dist/index.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.format = format;
@@ -7439,9 +7439,9 @@ var require_dist = __commonJS({
   }
 });
 
-// ../main/node_modules/negotiator/lib/accept.js
+// node_modules/negotiator/lib/accept.js
 var require_accept = __commonJS({
-  "../main/node_modules/negotiator/lib/accept.js"(exports, module) {
+  "node_modules/negotiator/lib/accept.js"(exports, module) {
     "use strict";
     var contentType = require_dist();
     module.exports = parseAccept;
@@ -7467,9 +7467,9 @@ var require_accept = __commonJS({
   }
 });
 
-// ../main/node_modules/negotiator/lib/charset.js
+// node_modules/negotiator/lib/charset.js
 var require_charset = __commonJS({
-  "../main/node_modules/negotiator/lib/charset.js"(exports, module) {
+  "node_modules/negotiator/lib/charset.js"(exports, module) {
     "use strict";
     var parseAccept = require_accept();
     module.exports = preferredCharsets;
@@ -7539,9 +7539,9 @@ var require_charset = __commonJS({
   }
 });
 
-// ../main/node_modules/negotiator/lib/encoding.js
+// node_modules/negotiator/lib/encoding.js
 var require_encoding = __commonJS({
-  "../main/node_modules/negotiator/lib/encoding.js"(exports, module) {
+  "node_modules/negotiator/lib/encoding.js"(exports, module) {
     "use strict";
     var parseAccept = require_accept();
     module.exports = preferredEncodings;
@@ -7639,9 +7639,9 @@ var require_encoding = __commonJS({
   }
 });
 
-// ../main/node_modules/negotiator/lib/language.js
+// node_modules/negotiator/lib/language.js
 var require_language = __commonJS({
-  "../main/node_modules/negotiator/lib/language.js"(exports, module) {
+  "node_modules/negotiator/lib/language.js"(exports, module) {
     "use strict";
     var contentType = require_dist();
     var parseAccept = require_accept();
@@ -7723,9 +7723,9 @@ var require_language = __commonJS({
   }
 });
 
-// ../main/node_modules/negotiator/lib/mediaType.js
+// node_modules/negotiator/lib/mediaType.js
 var require_mediaType = __commonJS({
-  "../main/node_modules/negotiator/lib/mediaType.js"(exports, module) {
+  "node_modules/negotiator/lib/mediaType.js"(exports, module) {
     "use strict";
     var contentType = require_dist();
     var parseAcceptHeader = require_accept();
@@ -7820,9 +7820,9 @@ var require_mediaType = __commonJS({
   }
 });
 
-// ../main/node_modules/negotiator/index.js
+// node_modules/negotiator/index.js
 var require_negotiator = __commonJS({
-  "../main/node_modules/negotiator/index.js"(exports, module) {
+  "node_modules/negotiator/index.js"(exports, module) {
     "use strict";
     var preferredCharsets = require_charset();
     var preferredEncodings = require_encoding();
@@ -7876,9 +7876,9 @@ var require_negotiator = __commonJS({
   }
 });
 
-// ../main/node_modules/ssri/lib/index.js
+// node_modules/ssri/lib/index.js
 var require_lib3 = __commonJS({
-  "../main/node_modules/ssri/lib/index.js"(exports, module) {
+  "node_modules/ssri/lib/index.js"(exports, module) {
     "use strict";
     var crypto = __require("crypto");
     var { Minipass } = require_commonjs();
@@ -8352,9 +8352,9 @@ var require_lib3 = __commonJS({
   }
 });
 
-// ../main/node_modules/make-fetch-happen/lib/cache/policy.js
+// node_modules/make-fetch-happen/lib/cache/policy.js
 var require_policy = __commonJS({
-  "../main/node_modules/make-fetch-happen/lib/cache/policy.js"(exports, module) {
+  "node_modules/make-fetch-happen/lib/cache/policy.js"(exports, module) {
     var CacheSemantics = require_http_cache_semantics();
     var Negotiator = require_negotiator();
     var ssri = require_lib3();
@@ -8474,9 +8474,9 @@ var require_policy = __commonJS({
   }
 });
 
-// ../main/node_modules/make-fetch-happen/lib/cache/errors.js
+// node_modules/make-fetch-happen/lib/cache/errors.js
 var require_errors = __commonJS({
-  "../main/node_modules/make-fetch-happen/lib/cache/errors.js"(exports, module) {
+  "node_modules/make-fetch-happen/lib/cache/errors.js"(exports, module) {
     var NotCachedError = class extends Error {
       constructor(url) {
         super(`request to ${url} failed: cache mode is 'only-if-cached' but no cached response is available.`);
@@ -8489,9 +8489,9 @@ var require_errors = __commonJS({
   }
 });
 
-// ../main/node_modules/minipass-flush/node_modules/minipass/index.js
+// node_modules/minipass-flush/node_modules/minipass/index.js
 var require_minipass = __commonJS({
-  "../main/node_modules/minipass-flush/node_modules/minipass/index.js"(exports, module) {
+  "node_modules/minipass-flush/node_modules/minipass/index.js"(exports, module) {
     "use strict";
     var proc = typeof process === "object" && process ? process : {
       stdout: null,
@@ -9013,9 +9013,9 @@ var require_minipass = __commonJS({
   }
 });
 
-// ../main/node_modules/minipass-flush/index.js
+// node_modules/minipass-flush/index.js
 var require_minipass_flush = __commonJS({
-  "../main/node_modules/minipass-flush/index.js"(exports, module) {
+  "node_modules/minipass-flush/index.js"(exports, module) {
     var Minipass = require_minipass();
     var _flush = /* @__PURE__ */ Symbol("_flush");
     var _flushed = /* @__PURE__ */ Symbol("_flushed");
@@ -9048,9 +9048,9 @@ var require_minipass_flush = __commonJS({
   }
 });
 
-// ../main/node_modules/minipass-collect/index.js
+// node_modules/minipass-collect/index.js
 var require_minipass_collect = __commonJS({
-  "../main/node_modules/minipass-collect/index.js"(exports, module) {
+  "node_modules/minipass-collect/index.js"(exports, module) {
     var { Minipass } = require_commonjs();
     var _data = /* @__PURE__ */ Symbol("_data");
     var _length = /* @__PURE__ */ Symbol("_length");
@@ -9117,9 +9117,9 @@ var require_minipass_collect = __commonJS({
   }
 });
 
-// ../main/node_modules/minipass-pipeline/node_modules/minipass/index.js
+// node_modules/minipass-pipeline/node_modules/minipass/index.js
 var require_minipass2 = __commonJS({
-  "../main/node_modules/minipass-pipeline/node_modules/minipass/index.js"(exports, module) {
+  "node_modules/minipass-pipeline/node_modules/minipass/index.js"(exports, module) {
     "use strict";
     var proc = typeof process === "object" && process ? process : {
       stdout: null,
@@ -9641,9 +9641,9 @@ var require_minipass2 = __commonJS({
   }
 });
 
-// ../main/node_modules/minipass-pipeline/index.js
+// node_modules/minipass-pipeline/index.js
 var require_minipass_pipeline = __commonJS({
-  "../main/node_modules/minipass-pipeline/index.js"(exports, module) {
+  "node_modules/minipass-pipeline/index.js"(exports, module) {
     var Minipass = require_minipass2();
     var EE = __require("events");
     var isStream = (s) => s && s instanceof EE && (typeof s.pipe === "function" || // readable
@@ -9754,9 +9754,9 @@ var require_minipass_pipeline = __commonJS({
   }
 });
 
-// ../main/node_modules/@npmcli/fs/lib/common/get-options.js
+// node_modules/@npmcli/fs/lib/common/get-options.js
 var require_get_options = __commonJS({
-  "../main/node_modules/@npmcli/fs/lib/common/get-options.js"(exports, module) {
+  "node_modules/@npmcli/fs/lib/common/get-options.js"(exports, module) {
     var getOptions = (input, { copy, wrap }) => {
       const result = {};
       if (input && typeof input === "object") {
@@ -9774,9 +9774,9 @@ var require_get_options = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/internal/constants.js
+// node_modules/semver/internal/constants.js
 var require_constants3 = __commonJS({
-  "../main/node_modules/semver/internal/constants.js"(exports, module) {
+  "node_modules/semver/internal/constants.js"(exports, module) {
     "use strict";
     var SEMVER_SPEC_VERSION = "2.0.0";
     var MAX_LENGTH = 256;
@@ -9834,9 +9834,9 @@ var require_constants3 = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/internal/debug.js
+// node_modules/semver/internal/debug.js
 var require_debug = __commonJS({
-  "../main/node_modules/semver/internal/debug.js"(exports, module) {
+  "node_modules/semver/internal/debug.js"(exports, module) {
     "use strict";
     var debug = typeof process === "object" && process.env && process.env.NODE_DEBUG && /\bsemver\b/i.test(process.env.NODE_DEBUG) ? (...args) => console.error("SEMVER", ...args) : () => {
     };
@@ -9844,9 +9844,9 @@ var require_debug = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/internal/re.js
+// node_modules/semver/internal/re.js
 var require_re = __commonJS({
-  "../main/node_modules/semver/internal/re.js"(exports, module) {
+  "node_modules/semver/internal/re.js"(exports, module) {
     "use strict";
     var {
       MAX_SAFE_COMPONENT_LENGTH,
@@ -9932,9 +9932,9 @@ var require_re = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/internal/parse-options.js
+// node_modules/semver/internal/parse-options.js
 var require_parse_options = __commonJS({
-  "../main/node_modules/semver/internal/parse-options.js"(exports, module) {
+  "node_modules/semver/internal/parse-options.js"(exports, module) {
     "use strict";
     var looseOption = Object.freeze({ loose: true });
     var emptyOpts = Object.freeze({});
@@ -9951,9 +9951,9 @@ var require_parse_options = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/internal/identifiers.js
+// node_modules/semver/internal/identifiers.js
 var require_identifiers = __commonJS({
-  "../main/node_modules/semver/internal/identifiers.js"(exports, module) {
+  "node_modules/semver/internal/identifiers.js"(exports, module) {
     "use strict";
     var numeric = /^[0-9]+$/;
     var compareIdentifiers = (a, b) => {
@@ -9976,9 +9976,9 @@ var require_identifiers = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/classes/semver.js
+// node_modules/semver/classes/semver.js
 var require_semver = __commonJS({
-  "../main/node_modules/semver/classes/semver.js"(exports, module) {
+  "node_modules/semver/classes/semver.js"(exports, module) {
     "use strict";
     var debug = require_debug();
     var { MAX_LENGTH, MAX_SAFE_INTEGER } = require_constants3();
@@ -10268,9 +10268,9 @@ var require_semver = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/functions/parse.js
+// node_modules/semver/functions/parse.js
 var require_parse = __commonJS({
-  "../main/node_modules/semver/functions/parse.js"(exports, module) {
+  "node_modules/semver/functions/parse.js"(exports, module) {
     "use strict";
     var SemVer = require_semver();
     var parse = (version, options, throwErrors = false) => {
@@ -10290,9 +10290,9 @@ var require_parse = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/functions/valid.js
+// node_modules/semver/functions/valid.js
 var require_valid = __commonJS({
-  "../main/node_modules/semver/functions/valid.js"(exports, module) {
+  "node_modules/semver/functions/valid.js"(exports, module) {
     "use strict";
     var parse = require_parse();
     var valid = (version, options) => {
@@ -10303,9 +10303,9 @@ var require_valid = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/functions/clean.js
+// node_modules/semver/functions/clean.js
 var require_clean = __commonJS({
-  "../main/node_modules/semver/functions/clean.js"(exports, module) {
+  "node_modules/semver/functions/clean.js"(exports, module) {
     "use strict";
     var parse = require_parse();
     var clean = (version, options) => {
@@ -10316,9 +10316,9 @@ var require_clean = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/functions/inc.js
+// node_modules/semver/functions/inc.js
 var require_inc = __commonJS({
-  "../main/node_modules/semver/functions/inc.js"(exports, module) {
+  "node_modules/semver/functions/inc.js"(exports, module) {
     "use strict";
     var SemVer = require_semver();
     var inc = (version, release, options, identifier, identifierBase) => {
@@ -10340,9 +10340,9 @@ var require_inc = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/functions/diff.js
+// node_modules/semver/functions/diff.js
 var require_diff = __commonJS({
-  "../main/node_modules/semver/functions/diff.js"(exports, module) {
+  "node_modules/semver/functions/diff.js"(exports, module) {
     "use strict";
     var parse = require_parse();
     var diff = (version1, version2) => {
@@ -10384,9 +10384,9 @@ var require_diff = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/functions/major.js
+// node_modules/semver/functions/major.js
 var require_major = __commonJS({
-  "../main/node_modules/semver/functions/major.js"(exports, module) {
+  "node_modules/semver/functions/major.js"(exports, module) {
     "use strict";
     var SemVer = require_semver();
     var major = (a, loose) => new SemVer(a, loose).major;
@@ -10394,9 +10394,9 @@ var require_major = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/functions/minor.js
+// node_modules/semver/functions/minor.js
 var require_minor = __commonJS({
-  "../main/node_modules/semver/functions/minor.js"(exports, module) {
+  "node_modules/semver/functions/minor.js"(exports, module) {
     "use strict";
     var SemVer = require_semver();
     var minor = (a, loose) => new SemVer(a, loose).minor;
@@ -10404,9 +10404,9 @@ var require_minor = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/functions/patch.js
+// node_modules/semver/functions/patch.js
 var require_patch = __commonJS({
-  "../main/node_modules/semver/functions/patch.js"(exports, module) {
+  "node_modules/semver/functions/patch.js"(exports, module) {
     "use strict";
     var SemVer = require_semver();
     var patch = (a, loose) => new SemVer(a, loose).patch;
@@ -10414,9 +10414,9 @@ var require_patch = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/functions/prerelease.js
+// node_modules/semver/functions/prerelease.js
 var require_prerelease = __commonJS({
-  "../main/node_modules/semver/functions/prerelease.js"(exports, module) {
+  "node_modules/semver/functions/prerelease.js"(exports, module) {
     "use strict";
     var parse = require_parse();
     var prerelease = (version, options) => {
@@ -10427,9 +10427,9 @@ var require_prerelease = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/functions/compare.js
+// node_modules/semver/functions/compare.js
 var require_compare = __commonJS({
-  "../main/node_modules/semver/functions/compare.js"(exports, module) {
+  "node_modules/semver/functions/compare.js"(exports, module) {
     "use strict";
     var SemVer = require_semver();
     var compare = (a, b, loose) => new SemVer(a, loose).compare(new SemVer(b, loose));
@@ -10437,9 +10437,9 @@ var require_compare = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/functions/rcompare.js
+// node_modules/semver/functions/rcompare.js
 var require_rcompare = __commonJS({
-  "../main/node_modules/semver/functions/rcompare.js"(exports, module) {
+  "node_modules/semver/functions/rcompare.js"(exports, module) {
     "use strict";
     var compare = require_compare();
     var rcompare = (a, b, loose) => compare(b, a, loose);
@@ -10447,9 +10447,9 @@ var require_rcompare = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/functions/compare-loose.js
+// node_modules/semver/functions/compare-loose.js
 var require_compare_loose = __commonJS({
-  "../main/node_modules/semver/functions/compare-loose.js"(exports, module) {
+  "node_modules/semver/functions/compare-loose.js"(exports, module) {
     "use strict";
     var compare = require_compare();
     var compareLoose = (a, b) => compare(a, b, true);
@@ -10457,9 +10457,9 @@ var require_compare_loose = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/functions/compare-build.js
+// node_modules/semver/functions/compare-build.js
 var require_compare_build = __commonJS({
-  "../main/node_modules/semver/functions/compare-build.js"(exports, module) {
+  "node_modules/semver/functions/compare-build.js"(exports, module) {
     "use strict";
     var SemVer = require_semver();
     var compareBuild = (a, b, loose) => {
@@ -10471,9 +10471,9 @@ var require_compare_build = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/functions/sort.js
+// node_modules/semver/functions/sort.js
 var require_sort = __commonJS({
-  "../main/node_modules/semver/functions/sort.js"(exports, module) {
+  "node_modules/semver/functions/sort.js"(exports, module) {
     "use strict";
     var compareBuild = require_compare_build();
     var sort = (list, loose) => list.sort((a, b) => compareBuild(a, b, loose));
@@ -10481,9 +10481,9 @@ var require_sort = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/functions/rsort.js
+// node_modules/semver/functions/rsort.js
 var require_rsort = __commonJS({
-  "../main/node_modules/semver/functions/rsort.js"(exports, module) {
+  "node_modules/semver/functions/rsort.js"(exports, module) {
     "use strict";
     var compareBuild = require_compare_build();
     var rsort = (list, loose) => list.sort((a, b) => compareBuild(b, a, loose));
@@ -10491,9 +10491,9 @@ var require_rsort = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/functions/gt.js
+// node_modules/semver/functions/gt.js
 var require_gt = __commonJS({
-  "../main/node_modules/semver/functions/gt.js"(exports, module) {
+  "node_modules/semver/functions/gt.js"(exports, module) {
     "use strict";
     var compare = require_compare();
     var gt = (a, b, loose) => compare(a, b, loose) > 0;
@@ -10501,9 +10501,9 @@ var require_gt = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/functions/lt.js
+// node_modules/semver/functions/lt.js
 var require_lt = __commonJS({
-  "../main/node_modules/semver/functions/lt.js"(exports, module) {
+  "node_modules/semver/functions/lt.js"(exports, module) {
     "use strict";
     var compare = require_compare();
     var lt = (a, b, loose) => compare(a, b, loose) < 0;
@@ -10511,9 +10511,9 @@ var require_lt = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/functions/eq.js
+// node_modules/semver/functions/eq.js
 var require_eq = __commonJS({
-  "../main/node_modules/semver/functions/eq.js"(exports, module) {
+  "node_modules/semver/functions/eq.js"(exports, module) {
     "use strict";
     var compare = require_compare();
     var eq = (a, b, loose) => compare(a, b, loose) === 0;
@@ -10521,9 +10521,9 @@ var require_eq = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/functions/neq.js
+// node_modules/semver/functions/neq.js
 var require_neq = __commonJS({
-  "../main/node_modules/semver/functions/neq.js"(exports, module) {
+  "node_modules/semver/functions/neq.js"(exports, module) {
     "use strict";
     var compare = require_compare();
     var neq = (a, b, loose) => compare(a, b, loose) !== 0;
@@ -10531,9 +10531,9 @@ var require_neq = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/functions/gte.js
+// node_modules/semver/functions/gte.js
 var require_gte = __commonJS({
-  "../main/node_modules/semver/functions/gte.js"(exports, module) {
+  "node_modules/semver/functions/gte.js"(exports, module) {
     "use strict";
     var compare = require_compare();
     var gte = (a, b, loose) => compare(a, b, loose) >= 0;
@@ -10541,9 +10541,9 @@ var require_gte = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/functions/lte.js
+// node_modules/semver/functions/lte.js
 var require_lte = __commonJS({
-  "../main/node_modules/semver/functions/lte.js"(exports, module) {
+  "node_modules/semver/functions/lte.js"(exports, module) {
     "use strict";
     var compare = require_compare();
     var lte = (a, b, loose) => compare(a, b, loose) <= 0;
@@ -10551,9 +10551,9 @@ var require_lte = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/functions/cmp.js
+// node_modules/semver/functions/cmp.js
 var require_cmp = __commonJS({
-  "../main/node_modules/semver/functions/cmp.js"(exports, module) {
+  "node_modules/semver/functions/cmp.js"(exports, module) {
     "use strict";
     var eq = require_eq();
     var neq = require_neq();
@@ -10601,9 +10601,9 @@ var require_cmp = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/functions/coerce.js
+// node_modules/semver/functions/coerce.js
 var require_coerce = __commonJS({
-  "../main/node_modules/semver/functions/coerce.js"(exports, module) {
+  "node_modules/semver/functions/coerce.js"(exports, module) {
     "use strict";
     var SemVer = require_semver();
     var parse = require_parse();
@@ -10647,9 +10647,9 @@ var require_coerce = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/functions/truncate.js
+// node_modules/semver/functions/truncate.js
 var require_truncate = __commonJS({
-  "../main/node_modules/semver/functions/truncate.js"(exports, module) {
+  "node_modules/semver/functions/truncate.js"(exports, module) {
     "use strict";
     var parse = require_parse();
     var constants = require_constants3();
@@ -10688,9 +10688,9 @@ var require_truncate = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/internal/lrucache.js
+// node_modules/semver/internal/lrucache.js
 var require_lrucache = __commonJS({
-  "../main/node_modules/semver/internal/lrucache.js"(exports, module) {
+  "node_modules/semver/internal/lrucache.js"(exports, module) {
     "use strict";
     var LRUCache = class {
       constructor() {
@@ -10726,9 +10726,9 @@ var require_lrucache = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/internal/trim-comparator-whitespace.js
+// node_modules/semver/internal/trim-comparator-whitespace.js
 var require_trim_comparator_whitespace = __commonJS({
-  "../main/node_modules/semver/internal/trim-comparator-whitespace.js"(exports, module) {
+  "node_modules/semver/internal/trim-comparator-whitespace.js"(exports, module) {
     "use strict";
     var {
       MAX_LENGTH,
@@ -10917,9 +10917,9 @@ var require_trim_comparator_whitespace = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/classes/range.js
+// node_modules/semver/classes/range.js
 var require_range = __commonJS({
-  "../main/node_modules/semver/classes/range.js"(exports, module) {
+  "node_modules/semver/classes/range.js"(exports, module) {
     "use strict";
     var SPACE_CHARACTERS = /\s+/g;
     var Range = class _Range {
@@ -11302,9 +11302,9 @@ var require_range = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/classes/comparator.js
+// node_modules/semver/classes/comparator.js
 var require_comparator = __commonJS({
-  "../main/node_modules/semver/classes/comparator.js"(exports, module) {
+  "node_modules/semver/classes/comparator.js"(exports, module) {
     "use strict";
     var ANY = /* @__PURE__ */ Symbol("SemVer ANY");
     var Comparator = class _Comparator {
@@ -11415,9 +11415,9 @@ var require_comparator = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/functions/satisfies.js
+// node_modules/semver/functions/satisfies.js
 var require_satisfies = __commonJS({
-  "../main/node_modules/semver/functions/satisfies.js"(exports, module) {
+  "node_modules/semver/functions/satisfies.js"(exports, module) {
     "use strict";
     var Range = require_range();
     var satisfies = (version, range, options) => {
@@ -11432,9 +11432,9 @@ var require_satisfies = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/ranges/to-comparators.js
+// node_modules/semver/ranges/to-comparators.js
 var require_to_comparators = __commonJS({
-  "../main/node_modules/semver/ranges/to-comparators.js"(exports, module) {
+  "node_modules/semver/ranges/to-comparators.js"(exports, module) {
     "use strict";
     var Range = require_range();
     var toComparators = (range, options) => new Range(range, options).set.map((comp) => comp.map((c) => c.value).join(" ").trim().split(" "));
@@ -11442,9 +11442,9 @@ var require_to_comparators = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/ranges/max-satisfying.js
+// node_modules/semver/ranges/max-satisfying.js
 var require_max_satisfying = __commonJS({
-  "../main/node_modules/semver/ranges/max-satisfying.js"(exports, module) {
+  "node_modules/semver/ranges/max-satisfying.js"(exports, module) {
     "use strict";
     var SemVer = require_semver();
     var Range = require_range();
@@ -11471,9 +11471,9 @@ var require_max_satisfying = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/ranges/min-satisfying.js
+// node_modules/semver/ranges/min-satisfying.js
 var require_min_satisfying = __commonJS({
-  "../main/node_modules/semver/ranges/min-satisfying.js"(exports, module) {
+  "node_modules/semver/ranges/min-satisfying.js"(exports, module) {
     "use strict";
     var SemVer = require_semver();
     var Range = require_range();
@@ -11500,9 +11500,9 @@ var require_min_satisfying = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/ranges/min-version.js
+// node_modules/semver/ranges/min-version.js
 var require_min_version = __commonJS({
-  "../main/node_modules/semver/ranges/min-version.js"(exports, module) {
+  "node_modules/semver/ranges/min-version.js"(exports, module) {
     "use strict";
     var SemVer = require_semver();
     var Range = require_range();
@@ -11559,9 +11559,9 @@ var require_min_version = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/ranges/valid.js
+// node_modules/semver/ranges/valid.js
 var require_valid2 = __commonJS({
-  "../main/node_modules/semver/ranges/valid.js"(exports, module) {
+  "node_modules/semver/ranges/valid.js"(exports, module) {
     "use strict";
     var Range = require_range();
     var validRange = (range, options) => {
@@ -11575,9 +11575,9 @@ var require_valid2 = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/ranges/outside.js
+// node_modules/semver/ranges/outside.js
 var require_outside = __commonJS({
-  "../main/node_modules/semver/ranges/outside.js"(exports, module) {
+  "node_modules/semver/ranges/outside.js"(exports, module) {
     "use strict";
     var SemVer = require_semver();
     var Comparator = require_comparator();
@@ -11644,9 +11644,9 @@ var require_outside = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/ranges/gtr.js
+// node_modules/semver/ranges/gtr.js
 var require_gtr = __commonJS({
-  "../main/node_modules/semver/ranges/gtr.js"(exports, module) {
+  "node_modules/semver/ranges/gtr.js"(exports, module) {
     "use strict";
     var outside = require_outside();
     var gtr = (version, range, options) => outside(version, range, ">", options);
@@ -11654,9 +11654,9 @@ var require_gtr = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/ranges/ltr.js
+// node_modules/semver/ranges/ltr.js
 var require_ltr = __commonJS({
-  "../main/node_modules/semver/ranges/ltr.js"(exports, module) {
+  "node_modules/semver/ranges/ltr.js"(exports, module) {
     "use strict";
     var outside = require_outside();
     var ltr = (version, range, options) => outside(version, range, "<", options);
@@ -11664,9 +11664,9 @@ var require_ltr = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/ranges/intersects.js
+// node_modules/semver/ranges/intersects.js
 var require_intersects = __commonJS({
-  "../main/node_modules/semver/ranges/intersects.js"(exports, module) {
+  "node_modules/semver/ranges/intersects.js"(exports, module) {
     "use strict";
     var Range = require_range();
     var intersects = (r1, r2, options) => {
@@ -11678,9 +11678,9 @@ var require_intersects = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/ranges/simplify.js
+// node_modules/semver/ranges/simplify.js
 var require_simplify = __commonJS({
-  "../main/node_modules/semver/ranges/simplify.js"(exports, module) {
+  "node_modules/semver/ranges/simplify.js"(exports, module) {
     "use strict";
     var satisfies = require_satisfies();
     var compare = require_compare();
@@ -11728,9 +11728,9 @@ var require_simplify = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/ranges/subset.js
+// node_modules/semver/ranges/subset.js
 var require_subset = __commonJS({
-  "../main/node_modules/semver/ranges/subset.js"(exports, module) {
+  "node_modules/semver/ranges/subset.js"(exports, module) {
     "use strict";
     var Range = require_range();
     var Comparator = require_comparator();
@@ -11890,9 +11890,9 @@ var require_subset = __commonJS({
   }
 });
 
-// ../main/node_modules/semver/index.js
+// node_modules/semver/index.js
 var require_semver2 = __commonJS({
-  "../main/node_modules/semver/index.js"(exports, module) {
+  "node_modules/semver/index.js"(exports, module) {
     "use strict";
     var internalRe = require_re();
     var constants = require_constants3();
@@ -11987,9 +11987,9 @@ var require_semver2 = __commonJS({
   }
 });
 
-// ../main/node_modules/@npmcli/fs/lib/common/node.js
+// node_modules/@npmcli/fs/lib/common/node.js
 var require_node = __commonJS({
-  "../main/node_modules/@npmcli/fs/lib/common/node.js"(exports, module) {
+  "node_modules/@npmcli/fs/lib/common/node.js"(exports, module) {
     var semver = require_semver2();
     var satisfies = (range) => {
       return semver.satisfies(process.version, range, { includePrerelease: true });
@@ -12000,9 +12000,9 @@ var require_node = __commonJS({
   }
 });
 
-// ../main/node_modules/@npmcli/fs/lib/cp/errors.js
+// node_modules/@npmcli/fs/lib/cp/errors.js
 var require_errors2 = __commonJS({
-  "../main/node_modules/@npmcli/fs/lib/cp/errors.js"(exports, module) {
+  "node_modules/@npmcli/fs/lib/cp/errors.js"(exports, module) {
     "use strict";
     var { inspect } = __require("util");
     var SystemError = class {
@@ -12117,9 +12117,9 @@ var require_errors2 = __commonJS({
   }
 });
 
-// ../main/node_modules/@npmcli/fs/lib/cp/polyfill.js
+// node_modules/@npmcli/fs/lib/cp/polyfill.js
 var require_polyfill = __commonJS({
-  "../main/node_modules/@npmcli/fs/lib/cp/polyfill.js"(exports, module) {
+  "node_modules/@npmcli/fs/lib/cp/polyfill.js"(exports, module) {
     "use strict";
     var {
       ERR_FS_CP_DIR_TO_NON_DIR,
@@ -12468,9 +12468,9 @@ var require_polyfill = __commonJS({
   }
 });
 
-// ../main/node_modules/@npmcli/fs/lib/cp/index.js
+// node_modules/@npmcli/fs/lib/cp/index.js
 var require_cp = __commonJS({
-  "../main/node_modules/@npmcli/fs/lib/cp/index.js"(exports, module) {
+  "node_modules/@npmcli/fs/lib/cp/index.js"(exports, module) {
     var fs = __require("fs/promises");
     var getOptions = require_get_options();
     var node = require_node();
@@ -12486,9 +12486,9 @@ var require_cp = __commonJS({
   }
 });
 
-// ../main/node_modules/@npmcli/fs/lib/with-temp-dir.js
+// node_modules/@npmcli/fs/lib/with-temp-dir.js
 var require_with_temp_dir = __commonJS({
-  "../main/node_modules/@npmcli/fs/lib/with-temp-dir.js"(exports, module) {
+  "node_modules/@npmcli/fs/lib/with-temp-dir.js"(exports, module) {
     var { join, sep } = __require("path");
     var getOptions = require_get_options();
     var { mkdir, mkdtemp, rm } = __require("fs/promises");
@@ -12518,9 +12518,9 @@ var require_with_temp_dir = __commonJS({
   }
 });
 
-// ../main/node_modules/@npmcli/fs/lib/readdir-scoped.js
+// node_modules/@npmcli/fs/lib/readdir-scoped.js
 var require_readdir_scoped = __commonJS({
-  "../main/node_modules/@npmcli/fs/lib/readdir-scoped.js"(exports, module) {
+  "node_modules/@npmcli/fs/lib/readdir-scoped.js"(exports, module) {
     var { readdir } = __require("fs/promises");
     var { join } = __require("path");
     var readdirScoped = async (dir) => {
@@ -12540,9 +12540,9 @@ var require_readdir_scoped = __commonJS({
   }
 });
 
-// ../main/node_modules/@npmcli/fs/lib/move-file.js
+// node_modules/@npmcli/fs/lib/move-file.js
 var require_move_file = __commonJS({
-  "../main/node_modules/@npmcli/fs/lib/move-file.js"(exports, module) {
+  "node_modules/@npmcli/fs/lib/move-file.js"(exports, module) {
     var { dirname, join, resolve, relative, isAbsolute } = __require("path");
     var fs = __require("fs/promises");
     var pathExists = async (path) => {
@@ -12611,9 +12611,9 @@ var require_move_file = __commonJS({
   }
 });
 
-// ../main/node_modules/@npmcli/fs/lib/index.js
+// node_modules/@npmcli/fs/lib/index.js
 var require_lib4 = __commonJS({
-  "../main/node_modules/@npmcli/fs/lib/index.js"(exports, module) {
+  "node_modules/@npmcli/fs/lib/index.js"(exports, module) {
     "use strict";
     var cp = require_cp();
     var withTempDir = require_with_temp_dir();
@@ -12628,9 +12628,9 @@ var require_lib4 = __commonJS({
   }
 });
 
-// ../main/node_modules/cacache/lib/util/tmp.js
+// node_modules/cacache/lib/util/tmp.js
 var require_tmp = __commonJS({
-  "../main/node_modules/cacache/lib/util/tmp.js"(exports, module) {
+  "node_modules/cacache/lib/util/tmp.js"(exports, module) {
     "use strict";
     var crypto = __require("crypto");
     var { withTempDir } = require_lib4();
@@ -12659,9 +12659,9 @@ var require_tmp = __commonJS({
   }
 });
 
-// ../main/node_modules/cacache/package.json
+// node_modules/cacache/package.json
 var require_package2 = __commonJS({
-  "../main/node_modules/cacache/package.json"(exports, module) {
+  "node_modules/cacache/package.json"(exports, module) {
     module.exports = {
       name: "cacache",
       version: "20.0.4",
@@ -12746,9 +12746,9 @@ var require_package2 = __commonJS({
   }
 });
 
-// ../main/node_modules/cacache/lib/util/hash-to-segments.js
+// node_modules/cacache/lib/util/hash-to-segments.js
 var require_hash_to_segments = __commonJS({
-  "../main/node_modules/cacache/lib/util/hash-to-segments.js"(exports, module) {
+  "node_modules/cacache/lib/util/hash-to-segments.js"(exports, module) {
     "use strict";
     module.exports = hashToSegments;
     function hashToSegments(hash) {
@@ -12757,9 +12757,9 @@ var require_hash_to_segments = __commonJS({
   }
 });
 
-// ../main/node_modules/cacache/lib/content/path.js
+// node_modules/cacache/lib/content/path.js
 var require_path = __commonJS({
-  "../main/node_modules/cacache/lib/content/path.js"(exports, module) {
+  "node_modules/cacache/lib/content/path.js"(exports, module) {
     "use strict";
     var contentVer = require_package2()["cache-version"].content;
     var hashToSegments = require_hash_to_segments();
@@ -12781,9 +12781,9 @@ var require_path = __commonJS({
   }
 });
 
-// ../main/node_modules/cacache/lib/entry-index.js
+// node_modules/cacache/lib/entry-index.js
 var require_entry_index = __commonJS({
-  "../main/node_modules/cacache/lib/entry-index.js"(exports, module) {
+  "node_modules/cacache/lib/entry-index.js"(exports, module) {
     "use strict";
     var crypto = __require("crypto");
     var {
@@ -12914,7 +12914,7 @@ ${hashEntry(stringified)}	${stringified}`);
       const indexDir = bucketDir(cache);
       const stream = new Minipass({ objectMode: true });
       Promise.resolve().then(async () => {
-        const { default: pMap } = await import("./p-map-GDB7FBYF.js");
+        const { default: pMap } = await import("./p-map-Y4GJ3VOO.js");
         const buckets = await readdirOrEmpty(indexDir);
         await pMap(
           buckets,
@@ -13043,9 +13043,9 @@ ${hashEntry(stringified)}	${stringified}`);
   }
 });
 
-// ../main/node_modules/lru-cache/dist/commonjs/node/index.min.js
+// node_modules/lru-cache/dist/commonjs/node/index.min.js
 var require_index_min = __commonJS({
-  "../main/node_modules/lru-cache/dist/commonjs/node/index.min.js"(exports) {
+  "node_modules/lru-cache/dist/commonjs/node/index.min.js"(exports) {
     "use strict";
     var j = (u, t) => () => (t || u((t = { exports: {} }).exports, t), t.exports);
     var I = j((O) => {
@@ -13649,9 +13649,9 @@ var require_index_min = __commonJS({
   }
 });
 
-// ../main/node_modules/cacache/lib/memoization.js
+// node_modules/cacache/lib/memoization.js
 var require_memoization = __commonJS({
-  "../main/node_modules/cacache/lib/memoization.js"(exports, module) {
+  "node_modules/cacache/lib/memoization.js"(exports, module) {
     "use strict";
     var { LRUCache } = require_index_min();
     var MEMOIZED = new LRUCache({
@@ -13713,9 +13713,9 @@ var require_memoization = __commonJS({
   }
 });
 
-// ../main/node_modules/fs-minipass/lib/index.js
+// node_modules/fs-minipass/lib/index.js
 var require_lib5 = __commonJS({
-  "../main/node_modules/fs-minipass/lib/index.js"(exports) {
+  "node_modules/fs-minipass/lib/index.js"(exports) {
     "use strict";
     var { Minipass } = require_commonjs();
     var EE = __require("events").EventEmitter;
@@ -14100,9 +14100,9 @@ var require_lib5 = __commonJS({
   }
 });
 
-// ../main/node_modules/cacache/lib/content/read.js
+// node_modules/cacache/lib/content/read.js
 var require_read = __commonJS({
-  "../main/node_modules/cacache/lib/content/read.js"(exports, module) {
+  "node_modules/cacache/lib/content/read.js"(exports, module) {
     "use strict";
     var fs = __require("fs/promises");
     var fsm = require_lib5();
@@ -14234,9 +14234,9 @@ var require_read = __commonJS({
   }
 });
 
-// ../main/node_modules/cacache/lib/get.js
+// node_modules/cacache/lib/get.js
 var require_get = __commonJS({
-  "../main/node_modules/cacache/lib/get.js"(exports, module) {
+  "node_modules/cacache/lib/get.js"(exports, module) {
     "use strict";
     var Collect = require_minipass_collect();
     var { Minipass } = require_commonjs();
@@ -14385,9 +14385,9 @@ var require_get = __commonJS({
   }
 });
 
-// ../main/node_modules/cacache/lib/content/write.js
+// node_modules/cacache/lib/content/write.js
 var require_write = __commonJS({
-  "../main/node_modules/cacache/lib/content/write.js"(exports, module) {
+  "node_modules/cacache/lib/content/write.js"(exports, module) {
     "use strict";
     var events = __require("events");
     var contentPath = require_path();
@@ -14563,9 +14563,9 @@ var require_write = __commonJS({
   }
 });
 
-// ../main/node_modules/cacache/lib/put.js
+// node_modules/cacache/lib/put.js
 var require_put = __commonJS({
-  "../main/node_modules/cacache/lib/put.js"(exports, module) {
+  "node_modules/cacache/lib/put.js"(exports, module) {
     "use strict";
     var index = require_entry_index();
     var memo = require_memoization();
@@ -14628,9 +14628,9 @@ var require_put = __commonJS({
   }
 });
 
-// ../main/node_modules/glob/dist/commonjs/index.min.js
+// node_modules/glob/dist/commonjs/index.min.js
 var require_index_min2 = __commonJS({
-  "../main/node_modules/glob/dist/commonjs/index.min.js"(exports) {
+  "node_modules/glob/dist/commonjs/index.min.js"(exports) {
     "use strict";
     var R = (n, t) => () => (t || n((t = { exports: {} }).exports, t), t.exports);
     var Ge = R((Y) => {
@@ -17653,9 +17653,9 @@ globstar while`, t, d, e, u, m), this.matchOne(t.slice(d), e.slice(u), s)) retur
   }
 });
 
-// ../main/node_modules/cacache/lib/util/glob.js
+// node_modules/cacache/lib/util/glob.js
 var require_glob = __commonJS({
-  "../main/node_modules/cacache/lib/util/glob.js"(exports, module) {
+  "node_modules/cacache/lib/util/glob.js"(exports, module) {
     "use strict";
     var { glob } = require_index_min2();
     var path = __require("path");
@@ -17664,9 +17664,9 @@ var require_glob = __commonJS({
   }
 });
 
-// ../main/node_modules/cacache/lib/content/rm.js
+// node_modules/cacache/lib/content/rm.js
 var require_rm = __commonJS({
-  "../main/node_modules/cacache/lib/content/rm.js"(exports, module) {
+  "node_modules/cacache/lib/content/rm.js"(exports, module) {
     "use strict";
     var fs = __require("fs/promises");
     var contentPath = require_path();
@@ -17684,9 +17684,9 @@ var require_rm = __commonJS({
   }
 });
 
-// ../main/node_modules/cacache/lib/rm.js
+// node_modules/cacache/lib/rm.js
 var require_rm2 = __commonJS({
-  "../main/node_modules/cacache/lib/rm.js"(exports, module) {
+  "node_modules/cacache/lib/rm.js"(exports, module) {
     "use strict";
     var { rm } = __require("fs/promises");
     var glob = require_glob();
@@ -17714,9 +17714,9 @@ var require_rm2 = __commonJS({
   }
 });
 
-// ../main/node_modules/cacache/lib/verify.js
+// node_modules/cacache/lib/verify.js
 var require_verify = __commonJS({
-  "../main/node_modules/cacache/lib/verify.js"(exports, module) {
+  "node_modules/cacache/lib/verify.js"(exports, module) {
     "use strict";
     var {
       mkdir,
@@ -17791,7 +17791,7 @@ var require_verify = __commonJS({
     }
     async function garbageCollect(cache, opts) {
       opts.log.silly("verify", "garbage collecting content");
-      const { default: pMap } = await import("./p-map-GDB7FBYF.js");
+      const { default: pMap } = await import("./p-map-Y4GJ3VOO.js");
       const indexStream = index.lsStream(cache);
       const liveContent = /* @__PURE__ */ new Set();
       indexStream.on("data", (entry) => {
@@ -17869,7 +17869,7 @@ var require_verify = __commonJS({
     }
     async function rebuildIndex(cache, opts) {
       opts.log.silly("verify", "rebuilding index");
-      const { default: pMap } = await import("./p-map-GDB7FBYF.js");
+      const { default: pMap } = await import("./p-map-Y4GJ3VOO.js");
       const entries = await index.ls(cache);
       const stats = {
         missingContent: 0,
@@ -17943,9 +17943,9 @@ var require_verify = __commonJS({
   }
 });
 
-// ../main/node_modules/cacache/lib/index.js
+// node_modules/cacache/lib/index.js
 var require_lib6 = __commonJS({
-  "../main/node_modules/cacache/lib/index.js"(exports, module) {
+  "node_modules/cacache/lib/index.js"(exports, module) {
     "use strict";
     var get = require_get();
     var put = require_put();
@@ -17982,9 +17982,9 @@ var require_lib6 = __commonJS({
   }
 });
 
-// ../main/node_modules/make-fetch-happen/lib/pipeline.js
+// node_modules/make-fetch-happen/lib/pipeline.js
 var require_pipeline = __commonJS({
-  "../main/node_modules/make-fetch-happen/lib/pipeline.js"(exports, module) {
+  "node_modules/make-fetch-happen/lib/pipeline.js"(exports, module) {
     "use strict";
     var MinipassPipeline = require_minipass_pipeline();
     var CachingMinipassPipeline = class extends MinipassPipeline {
@@ -18014,9 +18014,9 @@ var require_pipeline = __commonJS({
   }
 });
 
-// ../main/node_modules/make-fetch-happen/lib/cache/key.js
+// node_modules/make-fetch-happen/lib/cache/key.js
 var require_key = __commonJS({
-  "../main/node_modules/make-fetch-happen/lib/cache/key.js"(exports, module) {
+  "node_modules/make-fetch-happen/lib/cache/key.js"(exports, module) {
     var { URL: URL2, format } = __require("url");
     var formatOptions = {
       auth: false,
@@ -18032,9 +18032,9 @@ var require_key = __commonJS({
   }
 });
 
-// ../main/node_modules/@gar/promise-retry/lib/retry.js
+// node_modules/@gar/promise-retry/lib/retry.js
 var require_retry = __commonJS({
-  "../main/node_modules/@gar/promise-retry/lib/retry.js"(exports, module) {
+  "node_modules/@gar/promise-retry/lib/retry.js"(exports, module) {
     var RetryOperation = class {
       #attempts = 1;
       #cachedTimeouts = null;
@@ -18129,9 +18129,9 @@ var require_retry = __commonJS({
   }
 });
 
-// ../main/node_modules/@gar/promise-retry/lib/index.js
+// node_modules/@gar/promise-retry/lib/index.js
 var require_lib7 = __commonJS({
-  "../main/node_modules/@gar/promise-retry/lib/index.js"(exports, module) {
+  "node_modules/@gar/promise-retry/lib/index.js"(exports, module) {
     var { RetryOperation } = require_retry();
     var createTimeout = (attempt, opts) => Math.min(Math.round((1 + (opts.randomize ? Math.random() : 0)) * Math.max(opts.minTimeout, 1) * Math.pow(opts.factor, attempt)), opts.maxTimeout);
     var isRetryError = (err) => err?.code === "EPROMISERETRY" && Object.hasOwn(err, "retried");
@@ -18191,9 +18191,9 @@ var require_lib7 = __commonJS({
   }
 });
 
-// ../main/node_modules/make-fetch-happen/node_modules/proc-log/lib/index.js
+// node_modules/make-fetch-happen/node_modules/proc-log/lib/index.js
 var require_lib8 = __commonJS({
-  "../main/node_modules/make-fetch-happen/node_modules/proc-log/lib/index.js"(exports, module) {
+  "node_modules/make-fetch-happen/node_modules/proc-log/lib/index.js"(exports, module) {
     var META = /* @__PURE__ */ Symbol("proc-log.meta");
     module.exports = {
       META,
@@ -18354,9 +18354,9 @@ var require_lib8 = __commonJS({
   }
 });
 
-// ../main/node_modules/@npmcli/redact/lib/matchers.js
+// node_modules/@npmcli/redact/lib/matchers.js
 var require_matchers = __commonJS({
-  "../main/node_modules/@npmcli/redact/lib/matchers.js"(exports, module) {
+  "node_modules/@npmcli/redact/lib/matchers.js"(exports, module) {
     var TYPE_REGEX = "regex";
     var TYPE_URL = "url";
     var TYPE_PATH = "path";
@@ -18437,9 +18437,9 @@ var require_matchers = __commonJS({
   }
 });
 
-// ../main/node_modules/@npmcli/redact/lib/utils.js
+// node_modules/@npmcli/redact/lib/utils.js
 var require_utils = __commonJS({
-  "../main/node_modules/@npmcli/redact/lib/utils.js"(exports, module) {
+  "node_modules/@npmcli/redact/lib/utils.js"(exports, module) {
     var {
       URL_MATCHER,
       TYPE_URL,
@@ -18581,9 +18581,9 @@ var require_utils = __commonJS({
   }
 });
 
-// ../main/node_modules/@npmcli/redact/lib/index.js
+// node_modules/@npmcli/redact/lib/index.js
 var require_lib9 = __commonJS({
-  "../main/node_modules/@npmcli/redact/lib/index.js"(exports, module) {
+  "node_modules/@npmcli/redact/lib/index.js"(exports, module) {
     var matchers = require_matchers();
     var { redactUrlPassword } = require_utils();
     var REPLACE = "***";
@@ -18619,9 +18619,9 @@ var require_lib9 = __commonJS({
   }
 });
 
-// ../main/node_modules/@npmcli/agent/lib/dns.js
+// node_modules/@npmcli/agent/lib/dns.js
 var require_dns = __commonJS({
-  "../main/node_modules/@npmcli/agent/lib/dns.js"(exports, module) {
+  "node_modules/@npmcli/agent/lib/dns.js"(exports, module) {
     "use strict";
     var { LRUCache } = require_index_min();
     var dns = __require("dns");
@@ -18667,9 +18667,9 @@ var require_dns = __commonJS({
   }
 });
 
-// ../main/node_modules/@npmcli/agent/lib/options.js
+// node_modules/@npmcli/agent/lib/options.js
 var require_options2 = __commonJS({
-  "../main/node_modules/@npmcli/agent/lib/options.js"(exports, module) {
+  "node_modules/@npmcli/agent/lib/options.js"(exports, module) {
     "use strict";
     var dns = require_dns();
     var normalizeOptions = (opts) => {
@@ -18751,9 +18751,9 @@ var require_options2 = __commonJS({
   }
 });
 
-// ../main/node_modules/agent-base/dist/helpers.js
+// node_modules/agent-base/dist/helpers.js
 var require_helpers = __commonJS({
-  "../main/node_modules/agent-base/dist/helpers.js"(exports) {
+  "node_modules/agent-base/dist/helpers.js"(exports) {
     "use strict";
     var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
       if (k2 === void 0) k2 = k;
@@ -18821,9 +18821,9 @@ var require_helpers = __commonJS({
   }
 });
 
-// ../main/node_modules/agent-base/dist/index.js
+// node_modules/agent-base/dist/index.js
 var require_dist2 = __commonJS({
-  "../main/node_modules/agent-base/dist/index.js"(exports) {
+  "node_modules/agent-base/dist/index.js"(exports) {
     "use strict";
     var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
       if (k2 === void 0) k2 = k;
@@ -18977,9 +18977,9 @@ var require_dist2 = __commonJS({
   }
 });
 
-// ../main/node_modules/http-proxy-agent/dist/index.js
+// node_modules/http-proxy-agent/dist/index.js
 var require_dist3 = __commonJS({
-  "../main/node_modules/http-proxy-agent/dist/index.js"(exports) {
+  "node_modules/http-proxy-agent/dist/index.js"(exports) {
     "use strict";
     var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
       if (k2 === void 0) k2 = k;
@@ -19107,9 +19107,9 @@ var require_dist3 = __commonJS({
   }
 });
 
-// ../main/node_modules/https-proxy-agent/dist/parse-proxy-response.js
+// node_modules/https-proxy-agent/dist/parse-proxy-response.js
 var require_parse_proxy_response = __commonJS({
-  "../main/node_modules/https-proxy-agent/dist/parse-proxy-response.js"(exports) {
+  "node_modules/https-proxy-agent/dist/parse-proxy-response.js"(exports) {
     "use strict";
     var __importDefault = exports && exports.__importDefault || function(mod) {
       return mod && mod.__esModule ? mod : { "default": mod };
@@ -19203,9 +19203,9 @@ var require_parse_proxy_response = __commonJS({
   }
 });
 
-// ../main/node_modules/https-proxy-agent/dist/index.js
+// node_modules/https-proxy-agent/dist/index.js
 var require_dist4 = __commonJS({
-  "../main/node_modules/https-proxy-agent/dist/index.js"(exports) {
+  "node_modules/https-proxy-agent/dist/index.js"(exports) {
     "use strict";
     var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
       if (k2 === void 0) k2 = k;
@@ -19353,9 +19353,9 @@ var require_dist4 = __commonJS({
   }
 });
 
-// ../main/node_modules/smart-buffer/build/utils.js
+// node_modules/smart-buffer/build/utils.js
 var require_utils2 = __commonJS({
-  "../main/node_modules/smart-buffer/build/utils.js"(exports) {
+  "node_modules/smart-buffer/build/utils.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var buffer_1 = __require("buffer");
@@ -19422,9 +19422,9 @@ var require_utils2 = __commonJS({
   }
 });
 
-// ../main/node_modules/smart-buffer/build/smartbuffer.js
+// node_modules/smart-buffer/build/smartbuffer.js
 var require_smartbuffer = __commonJS({
-  "../main/node_modules/smart-buffer/build/smartbuffer.js"(exports) {
+  "node_modules/smart-buffer/build/smartbuffer.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     var utils_1 = require_utils2();
@@ -20580,9 +20580,9 @@ var require_smartbuffer = __commonJS({
   }
 });
 
-// ../main/node_modules/socks/build/common/constants.js
+// node_modules/socks/build/common/constants.js
 var require_constants4 = __commonJS({
-  "../main/node_modules/socks/build/common/constants.js"(exports) {
+  "node_modules/socks/build/common/constants.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.SOCKS5_NO_ACCEPTABLE_AUTH = exports.SOCKS5_CUSTOM_AUTH_END = exports.SOCKS5_CUSTOM_AUTH_START = exports.SOCKS_INCOMING_PACKET_SIZES = exports.SocksClientState = exports.Socks5Response = exports.Socks5HostType = exports.Socks5Auth = exports.Socks4Response = exports.SocksCommand = exports.ERRORS = exports.DEFAULT_TIMEOUT = void 0;
@@ -20697,9 +20697,9 @@ var require_constants4 = __commonJS({
   }
 });
 
-// ../main/node_modules/socks/build/common/util.js
+// node_modules/socks/build/common/util.js
 var require_util = __commonJS({
-  "../main/node_modules/socks/build/common/util.js"(exports) {
+  "node_modules/socks/build/common/util.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.SocksClientError = void 0;
@@ -20720,9 +20720,9 @@ var require_util = __commonJS({
   }
 });
 
-// ../main/node_modules/ip-address/dist/address-error.js
+// node_modules/ip-address/dist/address-error.js
 var require_address_error = __commonJS({
-  "../main/node_modules/ip-address/dist/address-error.js"(exports) {
+  "node_modules/ip-address/dist/address-error.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.AddressError = void 0;
@@ -20737,9 +20737,9 @@ var require_address_error = __commonJS({
   }
 });
 
-// ../main/node_modules/ip-address/dist/common.js
+// node_modules/ip-address/dist/common.js
 var require_common = __commonJS({
-  "../main/node_modules/ip-address/dist/common.js"(exports) {
+  "node_modules/ip-address/dist/common.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.isInSubnet = isInSubnet;
@@ -20840,9 +20840,9 @@ var require_common = __commonJS({
   }
 });
 
-// ../main/node_modules/ip-address/dist/v4/constants.js
+// node_modules/ip-address/dist/v4/constants.js
 var require_constants5 = __commonJS({
-  "../main/node_modules/ip-address/dist/v4/constants.js"(exports) {
+  "node_modules/ip-address/dist/v4/constants.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.SPECIAL_PURPOSE = exports.RE_SUBNET_STRING = exports.RE_ADDRESS = exports.GROUPS = exports.BITS = void 0;
@@ -20881,9 +20881,9 @@ var require_constants5 = __commonJS({
   }
 });
 
-// ../main/node_modules/ip-address/dist/ipv4.js
+// node_modules/ip-address/dist/ipv4.js
 var require_ipv4 = __commonJS({
-  "../main/node_modules/ip-address/dist/ipv4.js"(exports) {
+  "node_modules/ip-address/dist/ipv4.js"(exports) {
     "use strict";
     var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
       if (k2 === void 0) k2 = k;
@@ -21450,9 +21450,9 @@ var require_ipv4 = __commonJS({
   }
 });
 
-// ../main/node_modules/ip-address/dist/v6/constants.js
+// node_modules/ip-address/dist/v6/constants.js
 var require_constants6 = __commonJS({
-  "../main/node_modules/ip-address/dist/v6/constants.js"(exports) {
+  "node_modules/ip-address/dist/v6/constants.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.SPECIAL_PURPOSE = exports.RE_URL_WITH_PORT = exports.RE_URL = exports.RE_ZONE_STRING = exports.RE_SUBNET_STRING = exports.RE_BAD_ADDRESS = exports.RE_BAD_CHARACTERS = exports.TYPES = exports.SCOPES = exports.GROUPS = exports.BITS = void 0;
@@ -21540,9 +21540,9 @@ var require_constants6 = __commonJS({
   }
 });
 
-// ../main/node_modules/ip-address/dist/v6/helpers.js
+// node_modules/ip-address/dist/v6/helpers.js
 var require_helpers2 = __commonJS({
-  "../main/node_modules/ip-address/dist/v6/helpers.js"(exports) {
+  "node_modules/ip-address/dist/v6/helpers.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.escapeHtml = escapeHtml;
@@ -21579,9 +21579,9 @@ var require_helpers2 = __commonJS({
   }
 });
 
-// ../main/node_modules/ip-address/dist/v6/regular-expressions.js
+// node_modules/ip-address/dist/v6/regular-expressions.js
 var require_regular_expressions = __commonJS({
-  "../main/node_modules/ip-address/dist/v6/regular-expressions.js"(exports) {
+  "node_modules/ip-address/dist/v6/regular-expressions.js"(exports) {
     "use strict";
     var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
       if (k2 === void 0) k2 = k;
@@ -21671,9 +21671,9 @@ var require_regular_expressions = __commonJS({
   }
 });
 
-// ../main/node_modules/ip-address/dist/ipv6.js
+// node_modules/ip-address/dist/ipv6.js
 var require_ipv6 = __commonJS({
-  "../main/node_modules/ip-address/dist/ipv6.js"(exports) {
+  "node_modules/ip-address/dist/ipv6.js"(exports) {
     "use strict";
     var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
       if (k2 === void 0) k2 = k;
@@ -23004,9 +23004,9 @@ var require_ipv6 = __commonJS({
   }
 });
 
-// ../main/node_modules/ip-address/dist/ip-address.js
+// node_modules/ip-address/dist/ip-address.js
 var require_ip_address = __commonJS({
-  "../main/node_modules/ip-address/dist/ip-address.js"(exports) {
+  "node_modules/ip-address/dist/ip-address.js"(exports) {
     "use strict";
     var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
       if (k2 === void 0) k2 = k;
@@ -23054,9 +23054,9 @@ var require_ip_address = __commonJS({
   }
 });
 
-// ../main/node_modules/socks/build/common/helpers.js
+// node_modules/socks/build/common/helpers.js
 var require_helpers3 = __commonJS({
-  "../main/node_modules/socks/build/common/helpers.js"(exports) {
+  "node_modules/socks/build/common/helpers.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.validateSocksClientOptions = validateSocksClientOptions;
@@ -23160,9 +23160,9 @@ var require_helpers3 = __commonJS({
   }
 });
 
-// ../main/node_modules/socks/build/common/receivebuffer.js
+// node_modules/socks/build/common/receivebuffer.js
 var require_receivebuffer = __commonJS({
-  "../main/node_modules/socks/build/common/receivebuffer.js"(exports) {
+  "node_modules/socks/build/common/receivebuffer.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.ReceiveBuffer = void 0;
@@ -23208,9 +23208,9 @@ var require_receivebuffer = __commonJS({
   }
 });
 
-// ../main/node_modules/socks/build/client/socksclient.js
+// node_modules/socks/build/client/socksclient.js
 var require_socksclient = __commonJS({
-  "../main/node_modules/socks/build/client/socksclient.js"(exports) {
+  "node_modules/socks/build/client/socksclient.js"(exports) {
     "use strict";
     var __awaiter = exports && exports.__awaiter || function(thisArg, _arguments, P, generator) {
       function adopt(value) {
@@ -23887,9 +23887,9 @@ var require_socksclient = __commonJS({
   }
 });
 
-// ../main/node_modules/socks/build/index.js
+// node_modules/socks/build/index.js
 var require_build = __commonJS({
-  "../main/node_modules/socks/build/index.js"(exports) {
+  "node_modules/socks/build/index.js"(exports) {
     "use strict";
     var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
       if (k2 === void 0) k2 = k;
@@ -23912,9 +23912,9 @@ var require_build = __commonJS({
   }
 });
 
-// ../main/node_modules/socks-proxy-agent/dist/index.js
+// node_modules/socks-proxy-agent/dist/index.js
 var require_dist5 = __commonJS({
-  "../main/node_modules/socks-proxy-agent/dist/index.js"(exports) {
+  "node_modules/socks-proxy-agent/dist/index.js"(exports) {
     "use strict";
     var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
       if (k2 === void 0) k2 = k;
@@ -24105,9 +24105,9 @@ var require_dist5 = __commonJS({
   }
 });
 
-// ../main/node_modules/@npmcli/agent/lib/errors.js
+// node_modules/@npmcli/agent/lib/errors.js
 var require_errors3 = __commonJS({
-  "../main/node_modules/@npmcli/agent/lib/errors.js"(exports, module) {
+  "node_modules/@npmcli/agent/lib/errors.js"(exports, module) {
     "use strict";
     var InvalidProxyProtocolError = class extends Error {
       constructor(url) {
@@ -24166,9 +24166,9 @@ var require_errors3 = __commonJS({
   }
 });
 
-// ../main/node_modules/@npmcli/agent/lib/proxy.js
+// node_modules/@npmcli/agent/lib/proxy.js
 var require_proxy = __commonJS({
-  "../main/node_modules/@npmcli/agent/lib/proxy.js"(exports, module) {
+  "node_modules/@npmcli/agent/lib/proxy.js"(exports, module) {
     "use strict";
     var { HttpProxyAgent } = require_dist3();
     var { HttpsProxyAgent } = require_dist4();
@@ -24238,9 +24238,9 @@ var require_proxy = __commonJS({
   }
 });
 
-// ../main/node_modules/@npmcli/agent/lib/agents.js
+// node_modules/@npmcli/agent/lib/agents.js
 var require_agents = __commonJS({
-  "../main/node_modules/@npmcli/agent/lib/agents.js"(exports, module) {
+  "node_modules/@npmcli/agent/lib/agents.js"(exports, module) {
     "use strict";
     var net = __require("net");
     var tls = __require("tls");
@@ -24443,9 +24443,9 @@ var require_agents = __commonJS({
   }
 });
 
-// ../main/node_modules/@npmcli/agent/lib/index.js
+// node_modules/@npmcli/agent/lib/index.js
 var require_lib10 = __commonJS({
-  "../main/node_modules/@npmcli/agent/lib/index.js"(exports, module) {
+  "node_modules/@npmcli/agent/lib/index.js"(exports, module) {
     "use strict";
     var { LRUCache } = require_index_min();
     var { normalizeOptions, cacheOptions } = require_options2();
@@ -24494,9 +24494,9 @@ var require_lib10 = __commonJS({
   }
 });
 
-// ../main/node_modules/make-fetch-happen/package.json
+// node_modules/make-fetch-happen/package.json
 var require_package3 = __commonJS({
-  "../main/node_modules/make-fetch-happen/package.json"(exports, module) {
+  "node_modules/make-fetch-happen/package.json"(exports, module) {
     module.exports = {
       name: "make-fetch-happen",
       version: "15.0.6",
@@ -24575,9 +24575,9 @@ var require_package3 = __commonJS({
   }
 });
 
-// ../main/node_modules/make-fetch-happen/lib/remote.js
+// node_modules/make-fetch-happen/lib/remote.js
 var require_remote = __commonJS({
-  "../main/node_modules/make-fetch-happen/lib/remote.js"(exports, module) {
+  "node_modules/make-fetch-happen/lib/remote.js"(exports, module) {
     var { Minipass } = require_commonjs();
     var fetch = require_lib2();
     var { promiseRetry } = require_lib7();
@@ -24676,9 +24676,9 @@ var require_remote = __commonJS({
   }
 });
 
-// ../main/node_modules/make-fetch-happen/lib/cache/entry.js
+// node_modules/make-fetch-happen/lib/cache/entry.js
 var require_entry = __commonJS({
-  "../main/node_modules/make-fetch-happen/lib/cache/entry.js"(exports, module) {
+  "node_modules/make-fetch-happen/lib/cache/entry.js"(exports, module) {
     var { Request, Response } = require_lib2();
     var { Minipass } = require_commonjs();
     var MinipassFlush = require_minipass_flush();
@@ -25021,9 +25021,9 @@ var require_entry = __commonJS({
   }
 });
 
-// ../main/node_modules/make-fetch-happen/lib/cache/index.js
+// node_modules/make-fetch-happen/lib/cache/index.js
 var require_cache = __commonJS({
-  "../main/node_modules/make-fetch-happen/lib/cache/index.js"(exports, module) {
+  "node_modules/make-fetch-happen/lib/cache/index.js"(exports, module) {
     var { NotCachedError } = require_errors();
     var CacheEntry = require_entry();
     var remote = require_remote();
@@ -25056,9 +25056,9 @@ var require_cache = __commonJS({
   }
 });
 
-// ../main/node_modules/make-fetch-happen/lib/fetch.js
+// node_modules/make-fetch-happen/lib/fetch.js
 var require_fetch = __commonJS({
-  "../main/node_modules/make-fetch-happen/lib/fetch.js"(exports, module) {
+  "node_modules/make-fetch-happen/lib/fetch.js"(exports, module) {
     "use strict";
     var { FetchError, Request, isRedirect } = require_lib2();
     var url = __require("url");
@@ -25134,9 +25134,9 @@ var require_fetch = __commonJS({
   }
 });
 
-// ../main/node_modules/make-fetch-happen/lib/index.js
+// node_modules/make-fetch-happen/lib/index.js
 var require_lib11 = __commonJS({
-  "../main/node_modules/make-fetch-happen/lib/index.js"(exports, module) {
+  "node_modules/make-fetch-happen/lib/index.js"(exports, module) {
     var { FetchError, Headers, Request, Response } = require_lib2();
     var configureOptions = require_options();
     var fetch = require_fetch();
@@ -25173,9 +25173,9 @@ var require_lib11 = __commonJS({
   }
 });
 
-// ../main/node_modules/proc-log/lib/index.js
+// node_modules/proc-log/lib/index.js
 var require_lib12 = __commonJS({
-  "../main/node_modules/proc-log/lib/index.js"(exports, module) {
+  "node_modules/proc-log/lib/index.js"(exports, module) {
     var META = /* @__PURE__ */ Symbol("proc-log.meta");
     module.exports = {
       META,
@@ -25332,9 +25332,9 @@ var require_lib12 = __commonJS({
   }
 });
 
-// ../main/node_modules/err-code/index.js
+// node_modules/err-code/index.js
 var require_err_code = __commonJS({
-  "../main/node_modules/err-code/index.js"(exports, module) {
+  "node_modules/err-code/index.js"(exports, module) {
     "use strict";
     function assign(obj, props) {
       for (const key in props) {
@@ -25375,9 +25375,9 @@ var require_err_code = __commonJS({
   }
 });
 
-// ../main/node_modules/retry/lib/retry_operation.js
+// node_modules/retry/lib/retry_operation.js
 var require_retry_operation = __commonJS({
-  "../main/node_modules/retry/lib/retry_operation.js"(exports, module) {
+  "node_modules/retry/lib/retry_operation.js"(exports, module) {
     function RetryOperation(timeouts, options) {
       if (typeof options === "boolean") {
         options = { forever: options };
@@ -25506,9 +25506,9 @@ var require_retry_operation = __commonJS({
   }
 });
 
-// ../main/node_modules/retry/lib/retry.js
+// node_modules/retry/lib/retry.js
 var require_retry2 = __commonJS({
-  "../main/node_modules/retry/lib/retry.js"(exports) {
+  "node_modules/retry/lib/retry.js"(exports) {
     var RetryOperation = require_retry_operation();
     exports.operation = function(options) {
       var timeouts = exports.timeouts(options);
@@ -25592,16 +25592,16 @@ var require_retry2 = __commonJS({
   }
 });
 
-// ../main/node_modules/retry/index.js
+// node_modules/retry/index.js
 var require_retry3 = __commonJS({
-  "../main/node_modules/retry/index.js"(exports, module) {
+  "node_modules/retry/index.js"(exports, module) {
     module.exports = require_retry2();
   }
 });
 
-// ../main/node_modules/promise-retry/index.js
+// node_modules/promise-retry/index.js
 var require_promise_retry = __commonJS({
-  "../main/node_modules/promise-retry/index.js"(exports, module) {
+  "node_modules/promise-retry/index.js"(exports, module) {
     "use strict";
     var errcode = require_err_code();
     var retry = require_retry3();
@@ -25643,9 +25643,9 @@ var require_promise_retry = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/oci/dist/fetch.js
+// node_modules/@sigstore/oci/dist/fetch.js
 var require_fetch2 = __commonJS({
-  "../main/node_modules/@sigstore/oci/dist/fetch.js"(exports) {
+  "node_modules/@sigstore/oci/dist/fetch.js"(exports) {
     "use strict";
     var __importDefault = exports && exports.__importDefault || function(mod) {
       return mod && mod.__esModule ? mod : { "default": mod };
@@ -25707,9 +25707,9 @@ var require_fetch2 = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/oci/dist/registry.js
+// node_modules/@sigstore/oci/dist/registry.js
 var require_registry = __commonJS({
-  "../main/node_modules/@sigstore/oci/dist/registry.js"(exports) {
+  "node_modules/@sigstore/oci/dist/registry.js"(exports) {
     "use strict";
     var __classPrivateFieldSet = exports && exports.__classPrivateFieldSet || function(receiver, state, value, kind, f) {
       if (kind === "m") throw new TypeError("Private method is not writable");
@@ -25922,9 +25922,9 @@ var require_registry = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/oci/dist/image.js
+// node_modules/@sigstore/oci/dist/image.js
 var require_image = __commonJS({
-  "../main/node_modules/@sigstore/oci/dist/image.js"(exports) {
+  "node_modules/@sigstore/oci/dist/image.js"(exports) {
     "use strict";
     var __classPrivateFieldSet = exports && exports.__classPrivateFieldSet || function(receiver, state, value, kind, f) {
       if (kind === "m") throw new TypeError("Private method is not writable");
@@ -26068,9 +26068,9 @@ var require_image = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/oci/dist/index.js
+// node_modules/@sigstore/oci/dist/index.js
 var require_dist6 = __commonJS({
-  "../main/node_modules/@sigstore/oci/dist/index.js"(exports) {
+  "node_modules/@sigstore/oci/dist/index.js"(exports) {
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.getImageDigest = exports.attachArtifactToImage = exports.OCIError = exports.getRegistryCredentials = void 0;
     var image_1 = require_image();

@@ -2,13 +2,13 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   createLogger,
   loadConfig
-} from "./chunk-OEZNK4SL.js";
+} from "./chunk-KKWMKSYZ.js";
 import {
   exitCodeFor,
   printResult,
   reportError,
   require_dist
-} from "./chunk-ZDNMUVQU.js";
+} from "./chunk-JCS6RWPE.js";
 import "./chunk-NHCFDP4K.js";
 import "./chunk-LRJ6VPQL.js";
 import {

@@ -2,8 +2,8 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs
-} from "./chunk-TW4Q4VT6.js";
-import "./chunk-RWPITNTV.js";
+} from "./chunk-UO6Y646E.js";
+import "./chunk-QRGDKZYO.js";
 import {
   imageSglangVersion,
   installCancellation,
@@ -11,7 +11,7 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-SHHNDFSU.js";
+} from "./chunk-MF5SX4MJ.js";
 import "./chunk-UT77QPIQ.js";
 import {
   REPO_ROOT
@@ -19,14 +19,14 @@ import {
 import {
   createLogger,
   loadConfig
-} from "./chunk-OEZNK4SL.js";
+} from "./chunk-KKWMKSYZ.js";
 import {
   exitCodeFor,
   printResult,
   reportError
-} from "./chunk-ZDNMUVQU.js";
+} from "./chunk-JCS6RWPE.js";
 import "./chunk-NHCFDP4K.js";
-import "./chunk-EQWIFDFB.js";
+import "./chunk-BZ5EBXJ5.js";
 import "./chunk-LRJ6VPQL.js";
 import "./chunk-YKZH4FPT.js";
 import "./chunk-F7NKY5RN.js";
@@ -50,7 +50,7 @@ async function verifyImage(argv) {
     }
     image = args.image;
     if (args.attestation) {
-      const { showAttestation } = await import("./show-attestation-2YT5P2VD.js");
+      const { showAttestation } = await import("./show-attestation-WR6ITCBT.js");
       const shown = await showAttestation(image, args.publicKey, logger, process.env, args.keyless, args.insecureIgnoreSignature);
       printResult(shown.result);
       return shown.exitCode;
@@ -63,7 +63,7 @@ async function verifyImage(argv) {
       ...args.model ? { model: args.model } : {},
       ...args.timeoutSeconds ? { timeoutSeconds: args.timeoutSeconds } : {}
     };
-    const { DockerodeEngine } = await import("./engine-5RCQZKLF.js");
+    const { DockerodeEngine } = await import("./engine-R4ZXEFBU.js");
     const engine = new DockerodeEngine();
     await engine.ping();
     await preflightVerify(engine, settings, REPO_ROOT, config.dir);

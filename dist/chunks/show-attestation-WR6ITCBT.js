@@ -2,19 +2,19 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   describePolicy,
   verifyKeylessBundle
-} from "./chunk-RWPITNTV.js";
+} from "./chunk-QRGDKZYO.js";
 import {
   findAttestations,
   readImage,
   readIndexEntries
-} from "./chunk-UFERYYEZ.js";
+} from "./chunk-LXUZCJ36.js";
 import {
   BASE_DIGEST_LABEL,
   LABEL_PREFIX
 } from "./chunk-UT77QPIQ.js";
 import {
   readPublicKeyFile
-} from "./chunk-OAYQ3OHT.js";
+} from "./chunk-AGASZDDO.js";
 import {
   BUNDLE_MEDIA_TYPE,
   IN_TOTO_MEDIA_TYPE,
@@ -22,7 +22,7 @@ import {
   SIGNED_ANNOTATION,
   envelopeVerifies,
   parseStatement
-} from "./chunk-23OKPUUQ.js";
+} from "./chunk-2NBR4ABL.js";
 import "./chunk-LHFICXII.js";
 import {
   resolveRegistryAuth

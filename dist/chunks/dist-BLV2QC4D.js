@@ -3,15 +3,15 @@ import {
   require_dist,
   require_envelope,
   require_sigstore_common
-} from "./chunk-HXHTYKT3.js";
+} from "./chunk-SUZ5OTCJ.js";
 import {
   __commonJS,
   __require
 } from "./chunk-U4OZQXGD.js";
 
-// ../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/stream.js
+// node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/stream.js
 var require_stream = __commonJS({
-  "../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/stream.js"(exports) {
+  "node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/stream.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.ByteStream = void 0;
@@ -115,9 +115,9 @@ var require_stream = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/asn1/error.js
+// node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/asn1/error.js
 var require_error = __commonJS({
-  "../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/asn1/error.js"(exports) {
+  "node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/asn1/error.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.ASN1TypeError = exports.ASN1ParseError = void 0;
@@ -130,9 +130,9 @@ var require_error = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/asn1/length.js
+// node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/asn1/length.js
 var require_length = __commonJS({
-  "../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/asn1/length.js"(exports) {
+  "node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/asn1/length.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.decodeLength = decodeLength;
@@ -171,9 +171,9 @@ var require_length = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/asn1/parse.js
+// node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/asn1/parse.js
 var require_parse = __commonJS({
-  "../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/asn1/parse.js"(exports) {
+  "node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/asn1/parse.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.parseInteger = parseInteger;
@@ -257,9 +257,9 @@ var require_parse = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/asn1/tag.js
+// node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/asn1/tag.js
 var require_tag = __commonJS({
-  "../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/asn1/tag.js"(exports) {
+  "node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/asn1/tag.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.ASN1Tag = void 0;
@@ -333,9 +333,9 @@ var require_tag = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/asn1/obj.js
+// node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/asn1/obj.js
 var require_obj = __commonJS({
-  "../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/asn1/obj.js"(exports) {
+  "node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/asn1/obj.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.ASN1Obj = void 0;
@@ -458,9 +458,9 @@ var require_obj = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/asn1/index.js
+// node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/asn1/index.js
 var require_asn1 = __commonJS({
-  "../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/asn1/index.js"(exports) {
+  "node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/asn1/index.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.ASN1Obj = void 0;
@@ -471,9 +471,9 @@ var require_asn1 = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/crypto.js
+// node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/crypto.js
 var require_crypto = __commonJS({
-  "../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/crypto.js"(exports) {
+  "node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/crypto.js"(exports) {
     "use strict";
     var __importDefault = exports && exports.__importDefault || function(mod) {
       return mod && mod.__esModule ? mod : { "default": mod };
@@ -523,9 +523,9 @@ var require_crypto = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/dsse.js
+// node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/dsse.js
 var require_dsse = __commonJS({
-  "../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/dsse.js"(exports) {
+  "node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/dsse.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.preAuthEncoding = preAuthEncoding;
@@ -542,9 +542,9 @@ var require_dsse = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/encoding.js
+// node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/encoding.js
 var require_encoding = __commonJS({
-  "../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/encoding.js"(exports) {
+  "node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/encoding.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.base64Encode = base64Encode;
@@ -560,9 +560,9 @@ var require_encoding = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/json.js
+// node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/json.js
 var require_json = __commonJS({
-  "../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/json.js"(exports) {
+  "node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/json.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.canonicalize = canonicalize;
@@ -600,9 +600,9 @@ var require_json = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/pem.js
+// node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/pem.js
 var require_pem = __commonJS({
-  "../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/pem.js"(exports) {
+  "node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/pem.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.toDER = toDER;
@@ -627,9 +627,9 @@ var require_pem = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/oid.js
+// node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/oid.js
 var require_oid = __commonJS({
-  "../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/oid.js"(exports) {
+  "node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/oid.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.SHA2_HASH_ALGOS = exports.RSA_SIGNATURE_ALGOS = exports.ECDSA_SIGNATURE_ALGOS = void 0;
@@ -653,9 +653,9 @@ var require_oid = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/rfc3161/error.js
+// node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/rfc3161/error.js
 var require_error2 = __commonJS({
-  "../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/rfc3161/error.js"(exports) {
+  "node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/rfc3161/error.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.RFC3161TimestampVerificationError = void 0;
@@ -665,9 +665,9 @@ var require_error2 = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/rfc3161/tstinfo.js
+// node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/rfc3161/tstinfo.js
 var require_tstinfo = __commonJS({
-  "../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/rfc3161/tstinfo.js"(exports) {
+  "node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/rfc3161/tstinfo.js"(exports) {
     "use strict";
     var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
       if (k2 === void 0) k2 = k;
@@ -747,9 +747,9 @@ var require_tstinfo = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/rfc3161/timestamp.js
+// node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/rfc3161/timestamp.js
 var require_timestamp = __commonJS({
-  "../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/rfc3161/timestamp.js"(exports) {
+  "node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/rfc3161/timestamp.js"(exports) {
     "use strict";
     var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
       if (k2 === void 0) k2 = k;
@@ -937,9 +937,9 @@ var require_timestamp = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/rfc3161/index.js
+// node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/rfc3161/index.js
 var require_rfc3161 = __commonJS({
-  "../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/rfc3161/index.js"(exports) {
+  "node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/rfc3161/index.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.RFC3161Timestamp = void 0;
@@ -950,9 +950,9 @@ var require_rfc3161 = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/x509/sct.js
+// node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/x509/sct.js
 var require_sct = __commonJS({
-  "../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/x509/sct.js"(exports) {
+  "node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/x509/sct.js"(exports) {
     "use strict";
     var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
       if (k2 === void 0) k2 = k;
@@ -1091,9 +1091,9 @@ var require_sct = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/x509/ext.js
+// node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/x509/ext.js
 var require_ext = __commonJS({
-  "../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/x509/ext.js"(exports) {
+  "node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/x509/ext.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.X509SCTExtension = exports.X509SubjectKeyIDExtension = exports.X509AuthorityKeyIDExtension = exports.X509SubjectAlternativeNameExtension = exports.X509KeyUsageExtension = exports.X509BasicConstraintsExtension = exports.X509Extension = void 0;
@@ -1224,9 +1224,9 @@ var require_ext = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/x509/cert.js
+// node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/x509/cert.js
 var require_cert = __commonJS({
-  "../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/x509/cert.js"(exports) {
+  "node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/x509/cert.js"(exports) {
     "use strict";
     var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
       if (k2 === void 0) k2 = k;
@@ -1442,9 +1442,9 @@ var require_cert = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/x509/index.js
+// node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/x509/index.js
 var require_x509 = __commonJS({
-  "../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/x509/index.js"(exports) {
+  "node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/x509/index.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.X509SCTExtension = exports.X509Certificate = exports.EXTENSION_OID_SCT = void 0;
@@ -1462,9 +1462,9 @@ var require_x509 = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/index.js
+// node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/index.js
 var require_dist2 = __commonJS({
-  "../main/node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/index.js"(exports) {
+  "node_modules/@sigstore/verify/node_modules/@sigstore/core/dist/index.js"(exports) {
     "use strict";
     var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
       if (k2 === void 0) k2 = k;
@@ -1535,9 +1535,9 @@ var require_dist2 = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/dist/bundle/dsse.js
+// node_modules/@sigstore/verify/dist/bundle/dsse.js
 var require_dsse2 = __commonJS({
-  "../main/node_modules/@sigstore/verify/dist/bundle/dsse.js"(exports) {
+  "node_modules/@sigstore/verify/dist/bundle/dsse.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.DSSESignatureContent = void 0;
@@ -1568,9 +1568,9 @@ var require_dsse2 = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/dist/bundle/message.js
+// node_modules/@sigstore/verify/dist/bundle/message.js
 var require_message = __commonJS({
-  "../main/node_modules/@sigstore/verify/dist/bundle/message.js"(exports) {
+  "node_modules/@sigstore/verify/dist/bundle/message.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.MessageSignatureContent = void 0;
@@ -1610,9 +1610,9 @@ var require_message = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/dist/bundle/index.js
+// node_modules/@sigstore/verify/dist/bundle/index.js
 var require_bundle = __commonJS({
-  "../main/node_modules/@sigstore/verify/dist/bundle/index.js"(exports) {
+  "node_modules/@sigstore/verify/dist/bundle/index.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.toSignedEntity = toSignedEntity;
@@ -1674,9 +1674,9 @@ var require_bundle = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/dist/error.js
+// node_modules/@sigstore/verify/dist/error.js
 var require_error3 = __commonJS({
-  "../main/node_modules/@sigstore/verify/dist/error.js"(exports) {
+  "node_modules/@sigstore/verify/dist/error.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.PolicyError = exports.VerificationError = void 0;
@@ -1700,9 +1700,9 @@ var require_error3 = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/dist/trust/filter.js
+// node_modules/@sigstore/verify/dist/trust/filter.js
 var require_filter = __commonJS({
-  "../main/node_modules/@sigstore/verify/dist/trust/filter.js"(exports) {
+  "node_modules/@sigstore/verify/dist/trust/filter.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.filterCertAuthorities = filterCertAuthorities;
@@ -1723,9 +1723,9 @@ var require_filter = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/dist/trust/index.js
+// node_modules/@sigstore/verify/dist/trust/index.js
 var require_trust = __commonJS({
-  "../main/node_modules/@sigstore/verify/dist/trust/index.js"(exports) {
+  "node_modules/@sigstore/verify/dist/trust/index.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.filterTLogAuthorities = exports.filterCertAuthorities = void 0;
@@ -1796,9 +1796,9 @@ var require_trust = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/dist/key/certificate.js
+// node_modules/@sigstore/verify/dist/key/certificate.js
 var require_certificate = __commonJS({
-  "../main/node_modules/@sigstore/verify/dist/key/certificate.js"(exports) {
+  "node_modules/@sigstore/verify/dist/key/certificate.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.CertificateChainVerifier = void 0;
@@ -1973,9 +1973,9 @@ var require_certificate = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/dist/key/sct.js
+// node_modules/@sigstore/verify/dist/key/sct.js
 var require_sct2 = __commonJS({
-  "../main/node_modules/@sigstore/verify/dist/key/sct.js"(exports) {
+  "node_modules/@sigstore/verify/dist/key/sct.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.verifySCTs = verifySCTs;
@@ -2023,9 +2023,9 @@ var require_sct2 = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/dist/key/index.js
+// node_modules/@sigstore/verify/dist/key/index.js
 var require_key = __commonJS({
-  "../main/node_modules/@sigstore/verify/dist/key/index.js"(exports) {
+  "node_modules/@sigstore/verify/dist/key/index.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.verifyPublicKey = verifyPublicKey;
@@ -2086,9 +2086,9 @@ var require_key = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/dist/policy.js
+// node_modules/@sigstore/verify/dist/policy.js
 var require_policy = __commonJS({
-  "../main/node_modules/@sigstore/verify/dist/policy.js"(exports) {
+  "node_modules/@sigstore/verify/dist/policy.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.verifySubjectAlternativeName = verifySubjectAlternativeName;
@@ -2135,9 +2135,9 @@ var require_policy = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/dist/timestamp/tsa.js
+// node_modules/@sigstore/verify/dist/timestamp/tsa.js
 var require_tsa = __commonJS({
-  "../main/node_modules/@sigstore/verify/dist/timestamp/tsa.js"(exports) {
+  "node_modules/@sigstore/verify/dist/timestamp/tsa.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.verifyRFC3161Timestamp = verifyRFC3161Timestamp;
@@ -2191,9 +2191,9 @@ var require_tsa = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/dist/timestamp/index.js
+// node_modules/@sigstore/verify/dist/timestamp/index.js
 var require_timestamp2 = __commonJS({
-  "../main/node_modules/@sigstore/verify/dist/timestamp/index.js"(exports) {
+  "node_modules/@sigstore/verify/dist/timestamp/index.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.getTSATimestamp = getTSATimestamp;
@@ -2220,9 +2220,9 @@ var require_timestamp2 = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/protobuf-specs/dist/__generated__/rekor/v2/verifier.js
+// node_modules/@sigstore/protobuf-specs/dist/__generated__/rekor/v2/verifier.js
 var require_verifier = __commonJS({
-  "../main/node_modules/@sigstore/protobuf-specs/dist/__generated__/rekor/v2/verifier.js"(exports) {
+  "node_modules/@sigstore/protobuf-specs/dist/__generated__/rekor/v2/verifier.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.Signature = exports.Verifier = exports.PublicKey = void 0;
@@ -2289,9 +2289,9 @@ var require_verifier = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/protobuf-specs/dist/__generated__/rekor/v2/dsse.js
+// node_modules/@sigstore/protobuf-specs/dist/__generated__/rekor/v2/dsse.js
 var require_dsse3 = __commonJS({
-  "../main/node_modules/@sigstore/protobuf-specs/dist/__generated__/rekor/v2/dsse.js"(exports) {
+  "node_modules/@sigstore/protobuf-specs/dist/__generated__/rekor/v2/dsse.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.DSSELogEntryV002 = exports.DSSERequestV002 = void 0;
@@ -2340,9 +2340,9 @@ var require_dsse3 = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/protobuf-specs/dist/__generated__/rekor/v2/hashedrekord.js
+// node_modules/@sigstore/protobuf-specs/dist/__generated__/rekor/v2/hashedrekord.js
 var require_hashedrekord = __commonJS({
-  "../main/node_modules/@sigstore/protobuf-specs/dist/__generated__/rekor/v2/hashedrekord.js"(exports) {
+  "node_modules/@sigstore/protobuf-specs/dist/__generated__/rekor/v2/hashedrekord.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.HashedRekordLogEntryV002 = exports.HashedRekordRequestV002 = void 0;
@@ -2396,9 +2396,9 @@ var require_hashedrekord = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/protobuf-specs/dist/__generated__/rekor/v2/entry.js
+// node_modules/@sigstore/protobuf-specs/dist/__generated__/rekor/v2/entry.js
 var require_entry = __commonJS({
-  "../main/node_modules/@sigstore/protobuf-specs/dist/__generated__/rekor/v2/entry.js"(exports) {
+  "node_modules/@sigstore/protobuf-specs/dist/__generated__/rekor/v2/entry.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.CreateEntryRequest = exports.Spec = exports.Entry = void 0;
@@ -2467,9 +2467,9 @@ var require_entry = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/protobuf-specs/dist/rekor/v2/index.js
+// node_modules/@sigstore/protobuf-specs/dist/rekor/v2/index.js
 var require_v2 = __commonJS({
-  "../main/node_modules/@sigstore/protobuf-specs/dist/rekor/v2/index.js"(exports) {
+  "node_modules/@sigstore/protobuf-specs/dist/rekor/v2/index.js"(exports) {
     "use strict";
     var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
       if (k2 === void 0) k2 = k;
@@ -2495,9 +2495,9 @@ var require_v2 = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/dist/tlog/dsse.js
+// node_modules/@sigstore/verify/dist/tlog/dsse.js
 var require_dsse4 = __commonJS({
-  "../main/node_modules/@sigstore/verify/dist/tlog/dsse.js"(exports) {
+  "node_modules/@sigstore/verify/dist/tlog/dsse.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.DSSE_API_VERSION_V1 = void 0;
@@ -2579,9 +2579,9 @@ var require_dsse4 = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/dist/tlog/hashedrekord.js
+// node_modules/@sigstore/verify/dist/tlog/hashedrekord.js
 var require_hashedrekord2 = __commonJS({
-  "../main/node_modules/@sigstore/verify/dist/tlog/hashedrekord.js"(exports) {
+  "node_modules/@sigstore/verify/dist/tlog/hashedrekord.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.HASHEDREKORD_API_VERSION_V1 = void 0;
@@ -2653,9 +2653,9 @@ var require_hashedrekord2 = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/dist/tlog/intoto.js
+// node_modules/@sigstore/verify/dist/tlog/intoto.js
 var require_intoto = __commonJS({
-  "../main/node_modules/@sigstore/verify/dist/tlog/intoto.js"(exports) {
+  "node_modules/@sigstore/verify/dist/tlog/intoto.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.verifyIntotoTLogBody = verifyIntotoTLogBody;
@@ -2699,9 +2699,9 @@ var require_intoto = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/dist/tlog/checkpoint.js
+// node_modules/@sigstore/verify/dist/tlog/checkpoint.js
 var require_checkpoint = __commonJS({
-  "../main/node_modules/@sigstore/verify/dist/tlog/checkpoint.js"(exports) {
+  "node_modules/@sigstore/verify/dist/tlog/checkpoint.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.LogCheckpoint = void 0;
@@ -2808,9 +2808,9 @@ var require_checkpoint = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/dist/tlog/merkle.js
+// node_modules/@sigstore/verify/dist/tlog/merkle.js
 var require_merkle = __commonJS({
-  "../main/node_modules/@sigstore/verify/dist/tlog/merkle.js"(exports) {
+  "node_modules/@sigstore/verify/dist/tlog/merkle.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.verifyMerkleInclusion = verifyMerkleInclusion;
@@ -2884,9 +2884,9 @@ var require_merkle = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/dist/tlog/set.js
+// node_modules/@sigstore/verify/dist/tlog/set.js
 var require_set = __commonJS({
-  "../main/node_modules/@sigstore/verify/dist/tlog/set.js"(exports) {
+  "node_modules/@sigstore/verify/dist/tlog/set.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.verifyTLogSET = verifyTLogSET;
@@ -2923,9 +2923,9 @@ var require_set = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/dist/tlog/index.js
+// node_modules/@sigstore/verify/dist/tlog/index.js
 var require_tlog = __commonJS({
-  "../main/node_modules/@sigstore/verify/dist/tlog/index.js"(exports) {
+  "node_modules/@sigstore/verify/dist/tlog/index.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.verifyTLogBody = verifyTLogBody;
@@ -3000,9 +3000,9 @@ var require_tlog = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/dist/verifier.js
+// node_modules/@sigstore/verify/dist/verifier.js
 var require_verifier2 = __commonJS({
-  "../main/node_modules/@sigstore/verify/dist/verifier.js"(exports) {
+  "node_modules/@sigstore/verify/dist/verifier.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.Verifier = void 0;
@@ -3140,9 +3140,9 @@ var require_verifier2 = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/verify/dist/index.js
+// node_modules/@sigstore/verify/dist/index.js
 var require_dist3 = __commonJS({
-  "../main/node_modules/@sigstore/verify/dist/index.js"(exports) {
+  "node_modules/@sigstore/verify/dist/index.js"(exports) {
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.Verifier = exports.toTrustMaterial = exports.VerificationError = exports.PolicyError = exports.toSignedEntity = void 0;
     var bundle_1 = require_bundle();

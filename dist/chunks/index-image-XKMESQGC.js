@@ -1,32 +1,32 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
   parseVerifyImageArgs
-} from "./chunk-TW4Q4VT6.js";
-import "./chunk-RWPITNTV.js";
+} from "./chunk-UO6Y646E.js";
+import "./chunk-QRGDKZYO.js";
 import {
   makeIndex
-} from "./chunk-WFPH3LNI.js";
+} from "./chunk-6RALTO6T.js";
 import {
   readProvenance
 } from "./chunk-H2LRGXZ3.js";
 import {
   readSigningKeyFile
-} from "./chunk-OAYQ3OHT.js";
+} from "./chunk-AGASZDDO.js";
 import {
   REPO_ROOT
 } from "./chunk-HFOA7Y4D.js";
 import {
   createLogger,
   loadConfig
-} from "./chunk-OEZNK4SL.js";
+} from "./chunk-KKWMKSYZ.js";
 import {
   exitCodeFor,
   printResult,
   reportError
-} from "./chunk-ZDNMUVQU.js";
+} from "./chunk-JCS6RWPE.js";
 import "./chunk-NHCFDP4K.js";
 import "./chunk-LRJ6VPQL.js";
-import "./chunk-23OKPUUQ.js";
+import "./chunk-2NBR4ABL.js";
 import "./chunk-LHFICXII.js";
 import "./chunk-YKZH4FPT.js";
 import {
@@ -134,7 +134,7 @@ async function indexImage(argv) {
       (i) => args.indexes.length === 0 && args.releases.length === 0 || args.indexes.includes(i.tag) || i.targets.some((t) => args.releases.includes(config.targets.get(t).release ?? ""))
     );
     const provenance = readProvenance(REPO_ROOT, config.source);
-    const { showAttestation } = await import("./show-attestation-2YT5P2VD.js");
+    const { showAttestation } = await import("./show-attestation-WR6ITCBT.js");
     for (const index of selected) {
       const targets = index.targets.map((t) => config.targets.get(t));
       const repository = args.image ?? targets[0].image;

@@ -4,7 +4,7 @@ import {
   BUNDLE_PREDICATE_ANNOTATION,
   INTOTO_PREDICATE_ANNOTATION,
   IN_TOTO_MEDIA_TYPE
-} from "./chunk-23OKPUUQ.js";
+} from "./chunk-2NBR4ABL.js";
 import {
   MANIFEST_TYPES,
   registryBaseUrl,

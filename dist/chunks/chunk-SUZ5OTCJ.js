@@ -3,9 +3,9 @@ import {
   __commonJS
 } from "./chunk-U4OZQXGD.js";
 
-// ../main/node_modules/@sigstore/protobuf-specs/dist/__generated__/envelope.js
+// node_modules/@sigstore/protobuf-specs/dist/__generated__/envelope.js
 var require_envelope = __commonJS({
-  "../main/node_modules/@sigstore/protobuf-specs/dist/__generated__/envelope.js"(exports) {
+  "node_modules/@sigstore/protobuf-specs/dist/__generated__/envelope.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.Signature = exports.Envelope = void 0;
@@ -61,9 +61,9 @@ var require_envelope = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/protobuf-specs/dist/__generated__/google/protobuf/timestamp.js
+// node_modules/@sigstore/protobuf-specs/dist/__generated__/google/protobuf/timestamp.js
 var require_timestamp = __commonJS({
-  "../main/node_modules/@sigstore/protobuf-specs/dist/__generated__/google/protobuf/timestamp.js"(exports) {
+  "node_modules/@sigstore/protobuf-specs/dist/__generated__/google/protobuf/timestamp.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.Timestamp = void 0;
@@ -91,9 +91,9 @@ var require_timestamp = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_common.js
+// node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_common.js
 var require_sigstore_common = __commonJS({
-  "../main/node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_common.js"(exports) {
+  "node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_common.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.TimeRange = exports.X509CertificateChain = exports.SubjectAlternativeName = exports.X509Certificate = exports.DistinguishedName = exports.ObjectIdentifierValuePair = exports.ObjectIdentifier = exports.PublicKeyIdentifier = exports.PublicKey = exports.RFC3161SignedTimestamp = exports.LogId = exports.MessageSignature = exports.HashOutput = exports.SubjectAlternativeNameType = exports.PublicKeyDetails = exports.HashAlgorithm = void 0;
@@ -587,9 +587,9 @@ var require_sigstore_common = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_rekor.js
+// node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_rekor.js
 var require_sigstore_rekor = __commonJS({
-  "../main/node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_rekor.js"(exports) {
+  "node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_rekor.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.TransparencyLogEntry = exports.InclusionPromise = exports.InclusionProof = exports.Checkpoint = exports.KindVersion = void 0;
@@ -718,9 +718,9 @@ var require_sigstore_rekor = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_bundle.js
+// node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_bundle.js
 var require_sigstore_bundle = __commonJS({
-  "../main/node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_bundle.js"(exports) {
+  "node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_bundle.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.Bundle = exports.VerificationMaterial = exports.TimestampVerificationData = void 0;
@@ -800,9 +800,9 @@ var require_sigstore_bundle = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_trustroot.js
+// node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_trustroot.js
 var require_sigstore_trustroot = __commonJS({
-  "../main/node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_trustroot.js"(exports) {
+  "node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_trustroot.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.ClientTrustConfig = exports.ServiceConfiguration = exports.Service = exports.SigningConfig = exports.TrustedRoot = exports.CertificateAuthority = exports.TransparencyLogInstance = exports.ServiceSelector = void 0;
@@ -1052,9 +1052,9 @@ var require_sigstore_trustroot = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_verification.js
+// node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_verification.js
 var require_sigstore_verification = __commonJS({
-  "../main/node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_verification.js"(exports) {
+  "node_modules/@sigstore/protobuf-specs/dist/__generated__/sigstore_verification.js"(exports) {
     "use strict";
     Object.defineProperty(exports, "__esModule", { value: true });
     exports.Input = exports.Artifact = exports.ArtifactVerificationOptions_ObserverTimestampOptions = exports.ArtifactVerificationOptions_TlogIntegratedTimestampOptions = exports.ArtifactVerificationOptions_TimestampAuthorityOptions = exports.ArtifactVerificationOptions_CtlogOptions = exports.ArtifactVerificationOptions_TlogOptions = exports.ArtifactVerificationOptions = exports.PublicKeyIdentities = exports.CertificateIdentities = exports.CertificateIdentity = void 0;
@@ -1300,9 +1300,9 @@ var require_sigstore_verification = __commonJS({
   }
 });
 
-// ../main/node_modules/@sigstore/protobuf-specs/dist/index.js
+// node_modules/@sigstore/protobuf-specs/dist/index.js
 var require_dist = __commonJS({
-  "../main/node_modules/@sigstore/protobuf-specs/dist/index.js"(exports) {
+  "node_modules/@sigstore/protobuf-specs/dist/index.js"(exports) {
     var __createBinding = exports && exports.__createBinding || (Object.create ? (function(o, m, k, k2) {
       if (k2 === void 0) k2 = k;
       var desc = Object.getOwnPropertyDescriptor(m, k);

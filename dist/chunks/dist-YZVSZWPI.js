@@ -1,6 +1,6 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
   require_dist
-} from "./chunk-HXHTYKT3.js";
+} from "./chunk-SUZ5OTCJ.js";
 import "./chunk-U4OZQXGD.js";
 export default require_dist();

@@ -17,9 +17,9 @@ var trustMaterial;
 async function publicGoodTrust() {
   trustMaterial ??= (async () => {
     const [verify, specs, seeds] = await Promise.all([
-      import("./dist-MOUKTYEG.js"),
-      import("./dist-PSYTUSP6.js"),
-      import("./seeds-CQTCYE5P.js")
+      import("./dist-BLV2QC4D.js"),
+      import("./dist-YZVSZWPI.js"),
+      import("./seeds-GRVMCULL.js")
     ]);
     const { toTrustMaterial } = cjs(verify);
     const { TrustedRoot } = cjs(specs);
@@ -31,7 +31,7 @@ async function publicGoodTrust() {
   return trustMaterial;
 }
 async function verifyKeylessBundle(bundleJson, policy) {
-  const [bundleModule, verifyModule] = await Promise.all([import("./dist-5XS5YHO7.js"), import("./dist-MOUKTYEG.js")]);
+  const [bundleModule, verifyModule] = await Promise.all([import("./dist-S7UWHRZR.js"), import("./dist-BLV2QC4D.js")]);
   const { bundleFromJSON } = cjs(bundleModule);
   const { toSignedEntity, Verifier } = cjs(verifyModule);
   const verifier = new Verifier(await publicGoodTrust());

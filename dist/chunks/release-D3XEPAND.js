@@ -7,7 +7,7 @@ import {
   printResult,
   reportError,
   require_dist
-} from "./chunk-ZDNMUVQU.js";
+} from "./chunk-JCS6RWPE.js";
 import {
   readRegistryTag
 } from "./chunk-LHFICXII.js";

@@ -2,8 +2,8 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs
-} from "./chunk-TW4Q4VT6.js";
-import "./chunk-RWPITNTV.js";
+} from "./chunk-UO6Y646E.js";
+import "./chunk-QRGDKZYO.js";
 import "./chunk-NHCFDP4K.js";
 import "./chunk-F7NKY5RN.js";
 import "./chunk-XZ5HVHTB.js";

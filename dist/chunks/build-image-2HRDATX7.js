@@ -1,7 +1,7 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
   findAttestations
-} from "./chunk-UFERYYEZ.js";
+} from "./chunk-LXUZCJ36.js";
 import {
   NO_GPU_HELP,
   checkCliOptions,
@@ -12,7 +12,7 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-SHHNDFSU.js";
+} from "./chunk-MF5SX4MJ.js";
 import {
   BASE_DIGEST_LABEL,
   LABEL_PREFIX,
@@ -23,25 +23,25 @@ import {
 } from "./chunk-H2LRGXZ3.js";
 import {
   readSigningKeyFile
-} from "./chunk-OAYQ3OHT.js";
+} from "./chunk-AGASZDDO.js";
 import {
   REPO_ROOT
 } from "./chunk-HFOA7Y4D.js";
 import {
   createLogger,
   loadConfig
-} from "./chunk-OEZNK4SL.js";
+} from "./chunk-KKWMKSYZ.js";
 import {
   exitCodeFor,
   printResult,
   reportError
-} from "./chunk-ZDNMUVQU.js";
+} from "./chunk-JCS6RWPE.js";
 import {
   BUILD_IMAGE_HELP,
   parseBuildImageArgs
 } from "./chunk-Q64DR4EN.js";
 import "./chunk-NHCFDP4K.js";
-import "./chunk-EQWIFDFB.js";
+import "./chunk-BZ5EBXJ5.js";
 import {
   ProgressStreamError
 } from "./chunk-LRJ6VPQL.js";
@@ -51,7 +51,7 @@ import {
   attachAttestation,
   buildStatement,
   signStatement
-} from "./chunk-23OKPUUQ.js";
+} from "./chunk-2NBR4ABL.js";
 import {
   readRegistryTag
 } from "./chunk-LHFICXII.js";
@@ -733,14 +733,14 @@ async function buildImage(argv) {
       printResult({ ok: true, dryRun: true, config: args.config, provenance, releases: releaseSummary(config, planned), targets: planned.map((p) => p.plan), indexes: indexes2 });
       return 0;
     }
-    const { DockerodeEngine } = await import("./engine-5RCQZKLF.js");
+    const { DockerodeEngine } = await import("./engine-R4ZXEFBU.js");
     const engine = new DockerodeEngine();
     await engine.ping();
     for (const p of planned) {
       const attest = { dir: path3.resolve(args.attestationDir), builderVersion: builderVersion(), ...signingKey ? { signingKey } : {} };
       results.push(await runTarget(p, { engine, logger, repoRoot: REPO_ROOT, configDir: config.dir, signal: cancel.signal, leftovers: cancel.leftovers, attest }));
     }
-    const { indexesOfRun } = await import("./make-index-QTQAFPR5.js");
+    const { indexesOfRun } = await import("./make-index-B7LZNW5R.js");
     const indexes = await indexesOfRun(config, results, {
       force: Boolean(args.force),
       attest: { dir: path3.resolve(args.attestationDir), ...signingKey ? { signingKey } : {}, builder: { version: builderVersion(), revision: provenance.revision, source: provenance.source } },

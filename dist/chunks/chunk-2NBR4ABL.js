@@ -12,9 +12,9 @@ import {
   __toESM
 } from "./chunk-U4OZQXGD.js";
 
-// ../main/node_modules/tweetnacl/nacl-fast.js
+// node_modules/tweetnacl/nacl-fast.js
 var require_nacl_fast = __commonJS({
-  "../main/node_modules/tweetnacl/nacl-fast.js"(exports, module) {
+  "node_modules/tweetnacl/nacl-fast.js"(exports, module) {
     (function(nacl2) {
       "use strict";
       var gf = function(init) {
@@ -2426,7 +2426,7 @@ function artifactAnnotations(signed, predicateType) {
   return signed ? { [BUNDLE_CONTENT_ANNOTATION]: "dsse-envelope", [BUNDLE_PREDICATE_ANNOTATION]: predicateType, [SIGNED_ANNOTATION]: "true" } : { [INTOTO_PREDICATE_ANNOTATION]: predicateType, [SIGNED_ANNOTATION]: "false" };
 }
 async function attachAttestation(input) {
-  const oci = await import("./dist-MRPZBJK3.js");
+  const oci = await import("./dist-HN4X5ELX.js");
   const attachArtifactToImage = oci.attachArtifactToImage ?? oci.default.attachArtifactToImage;
   const credentials = ociCredentials(input.auth);
   try {

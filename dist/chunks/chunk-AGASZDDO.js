@@ -2,7 +2,7 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   loadPublicKey,
   loadSigningKey
-} from "./chunk-23OKPUUQ.js";
+} from "./chunk-2NBR4ABL.js";
 import {
   UserError
 } from "./chunk-XZ5HVHTB.js";

@@ -3,8 +3,8 @@ import {
   indexesOfRun,
   makeIndex,
   membersFromRun
-} from "./chunk-WFPH3LNI.js";
-import "./chunk-23OKPUUQ.js";
+} from "./chunk-6RALTO6T.js";
+import "./chunk-2NBR4ABL.js";
 import "./chunk-LHFICXII.js";
 import "./chunk-YKZH4FPT.js";
 import "./chunk-F7NKY5RN.js";
