@@ -8,7 +8,7 @@
 # it uses running ones (CI's .ci/run starts them first) and otherwise starts dockerd (when
 # installed and run as root) and a registry on a free loopback port, stopping them at the end;
 # what it cannot provide is printed loudly, before and after the results.
-# The python and integration stages run side by side: one is CPU-bound (the harness matrices and
+# The python and integration stages run side by side (and the quick checks beside them): one is CPU-bound (the harness matrices and
 # the real CPU engines), the other mostly waits on the Docker Engine and the registry, so on a
 # 2-core CI machine the pair takes about as long as the python stage alone. The integration
 # stage's output goes to .cache/test-results/integration.log and is printed when it ends, so
@@ -37,11 +37,6 @@ stage() {
   fi
 }
 
-stage python-env bash scripts/python-env.sh
-stage typecheck npx tsc --noEmit
-stage lint bash scripts/lint.sh
-stage unit npx vitest run --config vitest.config.ts \
-  --reporter=default --reporter=json --outputFile.json="$results/unit.json"
 # A stage in the background: its output to $results/NAME.log, its exit code to NAME.rc.
 background_stage() {
   local name=$1; shift
@@ -70,11 +65,27 @@ finish_background_stages() {
 
 background_pids=()
 background_names=()
+# The quick checks need neither the Python environment nor the services: they run beside the
+# python-env install (mostly downloads) and the python stage, off the critical path, and are
+# reported in order when those end.
+if [ "${SGLANG_TEST_SERIAL:-}" = 1 ]; then
+  stage typecheck npx tsc --noEmit
+  stage lint bash scripts/lint.sh
+  stage unit npx vitest run --config vitest.config.ts \
+    --reporter=default --reporter=json --outputFile.json="$results/unit.json"
+else
+  background_stage typecheck npx tsc --noEmit
+  background_stage lint bash scripts/lint.sh
+  background_stage unit npx vitest run --config vitest.config.ts \
+    --reporter=default --reporter=json --outputFile.json="$results/unit.json"
+fi
+stage python-env bash scripts/python-env.sh
 integration=(npx vitest run --config vitest.integration.config.ts
   --reporter=default --reporter=json --outputFile.json="$results/integration.json")
 if [ "${SGLANG_TEST_SERIAL:-}" = 1 ]; then
   stage python .venv/bin/python -m pytest test/python -q -rs --junitxml="$results/python.xml"
   stage integration "${integration[@]}"
+  finish_background_stages
 else
   background_stage integration "${integration[@]}"
   stage python .venv/bin/python -m pytest test/python -q -rs --junitxml="$results/python.xml"

@@ -1,7 +1,7 @@
 """Which release-parametrised tests the default run keeps (the tiers of adapters.tier_of).
 
 A test runs once per release when it is parametrised by one: a `release` argument, or the
-`patched` / `stock` real-engine fixtures whose parameter is the release. For a core-tier
+`patched` / `stock` real-engine fixtures and test_serve_http's `later_server`, whose parameter is the release. For a core-tier
 release the default run keeps only the tests marked `every_release` (the series applying, the
 core matrix patched and stock, one start of the real engine); the rest of that release's tests
 are deselected, not skipped, so a green run never reports a check that was not made as passed
@@ -17,7 +17,7 @@ from .adapters import RELEASES as RELEASES_OF_HARNESS  # noqa: F401  (the releas
 from .adapters import tier_of
 
 # Argument / fixture names whose parameter is an SGLang release.
-RELEASE_PARAMS = ("release", "patched", "stock")
+RELEASE_PARAMS = ("release", "patched", "stock", "later_server")
 MARKER = "every_release"
 MARKER_HELP = f"{MARKER}: runs for core-tier releases too (sglang_engineless.test_tiers)"
 

@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 
 from tokenids_verify.server import free_port
+from tokenids_verify.releases import parse_version
+from tokenids_verify.stock_keys import SHAPES_BY_RELEASE
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -195,4 +197,5 @@ def test_launch_without_a_known_release_is_a_setup_error(byte_tokenizer_dir, tmp
     assert data["target"]["server_log"] is None
     r = run_cli(["--model-path", str(byte_tokenizer_dir), "--launcher", "engineless", "--sglang-version", "0.5.17", "--report", str(report)])
     assert r.returncode == 2
-    assert "SGLang 0.5.17: the verify suite knows the stock response keys of 0.5.9, 0.5.23 only (version from --sglang-version)" in json.loads(report.read_text())["error"]
+    known = ", ".join(sorted(SHAPES_BY_RELEASE, key=parse_version))  # every release with a key table
+    assert f"SGLang 0.5.17: the verify suite knows the stock response keys of {known} only (version from --sglang-version)" in json.loads(report.read_text())["error"]
