@@ -109,30 +109,22 @@ class Release:
         if self.stock_keys.release == "0.5.12":
             return [{**dict(t), "defer_loading": t.get("defer_loading")} for t in tools]
         if self.stock_keys.release == "0.5.15":
-            return [{"type": t.get("type", "function"), "function": _function_0_5_15(t["function"]),
-                     "defer_loading": t.get("defer_loading")} for t in tools]
+            return [_tool_with_own_function(t, tool_defer_fills_in=False) for t in tools]
         if self.stock_keys.release == "0.5.19":
-            return [_v0_5_19_template_tool(t) for t in tools]
+            return [_tool_with_own_function(t, tool_defer_fills_in=True) for t in tools]
         return [{"type": t.get("type", "function"), "function": t["function"], "defer_loading": t.get("defer_loading")} for t in tools]
 
 
-def _function_0_5_15(function: Dict[str, Any]) -> Dict[str, Any]:
-    """0.5.15.post1's Function.model_dump(): every field in declaration order, defer_loading
-    only when set (its serializer drops a None; Tool's defer_loading propagates to it)."""
-    out = {"description": function.get("description"), "name": function["name"],
-           "parameters": function.get("parameters"), "strict": function.get("strict", False)}
-    if function.get("defer_loading") is not None:
-        out["defer_loading"] = function["defer_loading"]
-    return out
-
-
-def _v0_5_19_template_tool(tool: Dict[str, Any]) -> Dict[str, Any]:
-    """0.5.19's ``Tool.model_dump()`` of a tool sent as ``tool`` (protocol.py Function/Tool)."""
+def _tool_with_own_function(tool: Dict[str, Any], tool_defer_fills_in: bool) -> Dict[str, Any]:
+    """``Tool.model_dump()`` of 0.5.15.post1 and 0.5.19 (protocol.py Function/Tool): ``Function``
+    dumps every field in declaration order, ``defer_loading`` only when set (its serializer drops
+    a None); ``Tool`` adds its own ``defer_loading`` after ``function``. 0.5.19 also copies the
+    tool's ``defer_loading`` into a function that has none (``Tool._propagate_defer_loading``)."""
     fn = tool["function"]
     out = {"description": fn.get("description"), "name": fn["name"], "parameters": fn.get("parameters"),
            "strict": fn.get("strict", False)}
     defer = fn.get("defer_loading")
-    if defer is None:
+    if defer is None and tool_defer_fills_in:
         defer = tool.get("defer_loading")
     if defer is not None:
         out["defer_loading"] = defer
