@@ -80,6 +80,22 @@ else
     --reporter=default --reporter=json --outputFile.json="$results/unit.json"
 fi
 stage python-env bash scripts/python-env.sh
+# The layered environments (each release's, the RL clients'): ~4-15 s each, mostly downloads.
+# Built beside the python stage's first tests instead of inside the first test that needs
+# one; a test that needs one before it is done waits on its lock (scripts/layered-venv.sh).
+layered_envs() {
+  local req version
+  for req in requirements/sglang-*.txt; do
+    version=${req#requirements/sglang-}
+    bash scripts/release-env.sh "${version%.txt}" || return 1
+  done
+  bash scripts/rl-clients-env.sh
+}
+if [ "${SGLANG_TEST_SERIAL:-}" = 1 ]; then
+  stage layered-envs layered_envs
+else
+  background_stage layered-envs layered_envs
+fi
 integration=(npx vitest run --config vitest.integration.config.ts
   --reporter=default --reporter=json --outputFile.json="$results/integration.json")
 if [ "${SGLANG_TEST_SERIAL:-}" = 1 ]; then

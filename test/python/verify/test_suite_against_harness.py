@@ -13,6 +13,8 @@ REAL v0.5.9 serving code (PYTHONPATH picks the copy):
 from __future__ import annotations
 
 import importlib.util
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -109,14 +111,37 @@ def test_unpatched_v059_streams_other_text_at_interval_3(unpatched_edge_run):
     assert any(p.startswith("tool call after an emoji choice 0: streamed content") for p in problems), problems
 
 
+# Each variant is one harness start (~17 s, mostly importing the serving code): the selected
+# ones run two at a time in a module fixture, since each run is two processes (harness and
+# suite) that each wait on the other about half the time. The tests then judge their results.
+VARIANT_WORKERS = int(os.environ.get("SGLANG_TEST_VARIANT_WORKERS", "2"))
+
+
+@pytest.fixture(scope="module")
+def variant_runs(request, patched_release, harness_reasoning_tokenizer_dir, tmp_path_factory):
+    selected = [item.callspec.params["variant"] for item in request.session.items
+                if item.originalname == "test_broken_variant_fails_naming_the_check"
+                and item.module is request.module]
+    base = tmp_path_factory.mktemp("variants")
+
+    def run(variant):
+        out = base / variant.name
+        root = make_variant(patched_release, out / "variant", variant)
+        # Only the checks this variant is about (what must fail, what must still pass): one
+        # harness start each, no second server.
+        checks = [arg for name in variant.must_fail + variant.must_pass for arg in ("--check", name)]
+        args = harness_args(harness_reasoning_tokenizer_dir) + checks + list(variant.verify_args)
+        return run_verify(root, args, out, f"variant-{variant.name}")
+
+    pool = ThreadPoolExecutor(max_workers=VARIANT_WORKERS)
+    futures = {variant.name: pool.submit(run, variant) for variant in selected}
+    yield futures
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
 @pytest.mark.parametrize("variant", VARIANTS, ids=[v.name for v in VARIANTS])
-def test_broken_variant_fails_naming_the_check(variant, patched_release, harness_reasoning_tokenizer_dir, tmp_path):
-    root = make_variant(patched_release, tmp_path / "variant", variant)
-    # Only the checks this variant is about (what must fail, what must still pass): one
-    # harness start each, no second server.
-    selected = [arg for name in variant.must_fail + variant.must_pass for arg in ("--check", name)]
-    args = harness_args(harness_reasoning_tokenizer_dir) + selected + list(variant.verify_args)
-    run = run_verify(root, args, tmp_path, f"variant-{variant.name}")
+def test_broken_variant_fails_naming_the_check(variant, variant_runs):
+    run = variant_runs[variant.name].result()
     assert run.returncode == 1, run.explain()
     failed = set(run.report["failed_checks"])
     assert set(variant.must_fail) <= failed, run.explain()
