@@ -8,7 +8,7 @@ counts with its release), the rest as "shared".
 
 A module-scoped fixture (a matrix run, a real engine start) is paid by the first test that
 uses it, so the sums are per release, not per test. Used for the CI-time figures in the
-README ("Testing") and the issue notes.
+docs/testing.md ("Tiers and CI time") and the issue notes.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 /**
  * The build.yaml targets of a release, from the image tags upstream publishes for it. Which tags
- * to look for follows upstream's `_docker-build-and-publish.yml` (README, "Notes on the tags"):
+ * to look for follows upstream's `_docker-build-and-publish.yml` (docs/releases.md, "Notes on the tags"):
  * up to v0.5.19 one tag per CUDA lane (cu129, cu130) and architecture; from v0.5.20 one
  * multi-arch tag per lane (cu130 only: CUDA 12 stops after v0.5.19). Each candidate is READ from
  * the registry through the project's client (registry-client.ts, the pull's credentials); fail
