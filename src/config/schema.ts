@@ -103,20 +103,22 @@ export const DEFAULT_VERIFY: VerifySettings = {
   extraArgs: [],
 };
 
-const TOP_KEYS = ["version", "source", "defaults", "defaultTargets", "releases", "targets", "indexes"] as const;
-const TARGET_KEYS = ["release", "base", "baseDigest", "platform", "patchSet", "sglangVersion", "image", "tags", "push", "attest", "verify"] as const;
+// The key lists and patterns below are also what scripts/build-schema.ts turns into the JSON
+// Schema editors use (docs/build.schema.json): change them, then run `npm run schema`.
+export const TOP_KEYS = ["version", "source", "defaults", "defaultTargets", "releases", "targets", "indexes"] as const;
+export const TARGET_KEYS = ["release", "base", "baseDigest", "platform", "patchSet", "sglangVersion", "image", "tags", "push", "attest", "verify"] as const;
 /** What a release may set for its targets (a target's own base and tags are its own). */
-const RELEASE_KEYS = ["patchSet", "image", "push", "attest", "verify"] as const;
-const DEFAULTS_KEYS = TARGET_KEYS.filter((k) => k !== "release");
-const VERIFY_KEYS = [
+export const RELEASE_KEYS = ["patchSet", "image", "push", "attest", "verify"] as const;
+export const DEFAULTS_KEYS = TARGET_KEYS.filter((k) => k !== "release");
+export const VERIFY_KEYS = [
   "mode", "model", "modelMount", "mounts", "env", "envFrom", "pythonPath", "toolCallParser", "reasoningParser",
   "timeoutSeconds", "startupTimeoutSeconds", "gpus", "harness", "extraArgs",
 ] as const;
-const MOUNT_KEYS = ["source", "target", "readOnly"] as const;
-const PLATFORM = /^linux\/(amd64|arm64)$/;
+export const MOUNT_KEYS = ["source", "target", "readOnly"] as const;
+export const PLATFORM = /^linux\/(amd64|arm64)$/;
 export const VERSION = /^\d+\.\d+\.\d+([.-]?[0-9A-Za-z.]+)?$/;
-const ABS_PATH = /^\//;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const ABS_PATH = /^\//;
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function mount(v: unknown, path: string, problems: Problems): Mount | undefined {
   const m = mapping(v, path, MOUNT_KEYS, problems);
