@@ -1,6 +1,6 @@
 /**
  * Every relative link in the documentation leads somewhere: README.md, CONTRIBUTING.md,
- * docs/*.md and each patch series' README. A link's file (or folder) exists, and a `#anchor`
+ * docs/*.md, each patch series' README and every other markdown file of the tree. A link's file (or folder) exists, and a `#anchor`
  * into a markdown file names one of its headings, slugged as GitHub does (lowercase; everything
  * but letters, digits, spaces, `-` and `_` dropped; spaces to `-`; a repeated heading gets
  * `-1`, `-2`, ...) or an explicit `<a id=...>`/`name=`. Links inside code (fenced blocks, `spans`)
@@ -13,12 +13,19 @@ import { describe, expect, it } from "vitest";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
-/** The documentation files checked, relative to the root. */
-function docFiles(root: string): string[] {
-  const inDir = (dir: string, pick: (name: string) => boolean) =>
-    existsSync(path.join(root, dir)) ? readdirSync(path.join(root, dir)).filter(pick).sort().map((n) => path.posix.join(dir, n)) : [];
-  const series = inDir("patches", (n) => existsSync(path.join(root, "patches", n, "README.md"))).map((d) => `${d}/README.md`);
-  return ["README.md", "CONTRIBUTING.md", ...inDir("docs", (n) => n.endsWith(".md")), ...series].filter((f) => existsSync(path.join(root, f)));
+/** The documentation files checked, relative to the root: every markdown file of the tree (the
+ *  README, CONTRIBUTING.md, docs/, each series' and each tool's README, bench/), outside
+ *  dependencies, caches and build output. */
+const SKIP = new Set(["node_modules", "dist", "out", "proposals"]);
+function docFiles(root: string, dir = ""): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(path.join(root, dir), { withFileTypes: true })) {
+    if (e.name.startsWith(".") || SKIP.has(e.name)) continue;
+    const rel = dir ? `${dir}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...docFiles(root, rel));
+    else if (e.isFile() && e.name.endsWith(".md")) out.push(rel);
+  }
+  return out.sort();
 }
 
 /** The text outside fenced code blocks, with inline code spans blanked (same line numbers). */
@@ -104,9 +111,10 @@ export function brokenLinks(root: string, files: string[]): string[] {
 }
 
 describe("documentation links", () => {
-  it("checks the README, CONTRIBUTING.md, docs/ and the series READMEs", () => {
+  it("checks the README, CONTRIBUTING.md, docs/, the series READMEs and the rest", () => {
     const files = docFiles(ROOT);
     expect(files).toEqual(expect.arrayContaining(["README.md", "CONTRIBUTING.md", "docs/cli.md", "docs/token-ids-contract.md", "patches/sglang-v0.5.9/README.md"]));
+    expect(files.filter((f) => f.includes("node_modules") || f.startsWith("dist/"))).toEqual([]);
   });
 
   it("every relative link points at an existing file, and every #anchor at a heading", () => {
