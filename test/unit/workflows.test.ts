@@ -1,8 +1,8 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { NoOperationTraceWriter, parseWorkflow } from "@actions/workflow-parser";
 
@@ -15,13 +15,17 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 const FAKE_NPM_BIN = path.join(ROOT, "test/unit/fixtures/bin");
 const RECORDED = path.join(ROOT, "test/unit/fixtures/pypi/sglang-recorded.json");
 
+const scratch: string[] = [];
+afterAll(() => { for (const d of scratch) rmSync(d, { recursive: true, force: true }); });
+const scratchDir = (prefix: string) => { const d = mkdtempSync(path.join(os.tmpdir(), prefix)); scratch.push(d); return d; };
+
 interface StepRun { code: number | null; stderr: string; outputs: Record<string, string>; summary: string; npm: string[]; dir: string }
 
 /** Runs one `run:` step as a GitHub-hosted runner does (bash --noprofile --norc -eo pipefail,
  *  $GITHUB_OUTPUT and $GITHUB_STEP_SUMMARY files, the step's env), in a scratch copy of the
  *  checkout (the files the CLI reads), with the stand-in npm first on PATH. */
 function runStep(step: { run: string }, env: Record<string, string>): StepRun {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "sip-gha-step-"));
+  const dir = scratchDir("sip-gha-step-");
   for (const f of ["package.json", "build.yaml", "dist", "dockerfiles", "verify", "patches", "node_modules"]) symlinkSync(path.join(ROOT, f), path.join(dir, f));
   // copied: a script's `import.meta.url === file://argv[1]` main check fails through a link
   cpSync(path.join(ROOT, "scripts"), path.join(dir, "scripts"), { recursive: true });
@@ -299,7 +303,7 @@ describe("release-watch.yml", () => {
     expect(jobs.propose.strategy.matrix.version).toBe("${{ fromJSON(needs.watch.outputs.releases) }}");
     // A recorded PyPI answer with one release newer than every series.
     const recorded = JSON.parse(readFileSync(RECORDED, "utf8")) as { releases: Record<string, unknown> };
-    const pypi = path.join(mkdtempSync(path.join(os.tmpdir(), "sip-pypi-")), "pypi.json");
+    const pypi = path.join(scratchDir("sip-pypi-"), "pypi.json");
     writeFileSync(pypi, JSON.stringify({ ...recorded, releases: { ...recorded.releases, "0.5.99": recorded.releases["0.5.23"] } }));
     const scheduled = runStep(step, { REQUESTED: "", FAKE_NPM_EXTRA_ARGS: `--pypi-json ${pypi} --no-probe` });
     expect(scheduled.code, scheduled.stderr).toBe(0);
