@@ -10,7 +10,12 @@
 // stay runtime dependencies behind small stubs that require the real module on first use, so
 // DOCKER_HOST=ssh://... still works. Code splitting keeps --help from loading the pipeline, and
 // a plan from loading dockerode.
-import { readdirSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+//
+// esbuild drops the bundled packages' licence comments (legalComments: "none"); their licences
+// ship beside the bundle instead, in dist/THIRD-PARTY-NOTICES.txt: every package the bundle's
+// inputs come from (esbuild's metafile), with its name, version, licence id and licence file text,
+// sorted, with no paths, dates or chunk names, so a clean clone and a worktree write the same file.
+import { readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -58,18 +63,64 @@ export function esbuildOptions() {
     banner: { js: 'import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);' },
     legalComments: "none",
     logLevel: "warning",
-    metafile: false,
+    metafile: true,
     write: false,
   };
 }
 
-/** The files the bundle consists of: { "dist/relative/path": contents }. */
-export async function buildDist() {
+export const NOTICES = "dist/THIRD-PARTY-NOTICES.txt";
+
+/** The package folders (…/node_modules/NAME or …/node_modules/@SCOPE/NAME, absolute) that the
+ *  bundle's inputs come from, innermost node_modules first: a nested copy is its own package. */
+export function bundledPackageDirs(metafile) {
+  const dirs = new Set();
+  for (const input of Object.keys(metafile.inputs)) {
+    const m = /^((?:.*[\\/])?node_modules[\\/](?:@[^\\/]+[\\/])?[^\\/]+)[\\/]/.exec(input);
+    if (m) dirs.add(path.resolve(ROOT, m[1]));
+  }
+  return [...dirs];
+}
+
+const LICENCE_FILE = /^(licen[cs]e|copying)([.-].*)?$/i;
+
+/** dist/THIRD-PARTY-NOTICES.txt from the bundle's metafile: one entry per bundled package. */
+export function thirdPartyNotices(metafile) {
+  const packages = bundledPackageDirs(metafile).map((dir) => {
+    const pkg = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8"));
+    const licence = typeof pkg.license === "string" ? pkg.license : (pkg.license?.type ?? "UNKNOWN");
+    const files = readdirSync(dir).filter((f) => LICENCE_FILE.test(f)).sort();
+    const texts = files.map((f) => `--- ${f} ---\n${readFileSync(path.join(dir, f), "utf8").replace(/\r\n?/g, "\n").replace(/\s+$/, "")}\n`);
+    const author = typeof pkg.author === "string" ? pkg.author : pkg.author?.name;
+    return { name: pkg.name, version: pkg.version, licence, author, texts };
+  });
+  const key = (p) => `${p.name}@${p.version}`;
+  packages.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version < b.version ? -1 : a.version > b.version ? 1 : 0));
+  const unique = packages.filter((p, i) => i === 0 || key(p) !== key(packages[i - 1]));
+  const rule = "=".repeat(80);
+  let out = "Third-party software bundled in dist/ by scripts/build-dist.mjs (`npm run build`).\n" +
+    "This file is generated from the bundle's inputs; do not edit it.\n\n" +
+    `${unique.length} packages:\n` + unique.map((p) => `  ${p.name} ${p.version} (${p.licence})\n`).join("");
+  for (const p of unique) {
+    out += `\n${rule}\n${p.name} ${p.version}\nLicense: ${p.licence}\n${rule}\n`;
+    out += p.texts.length ? p.texts.join("\n")
+      : `(the package ships no licence file; its package.json names the licence above${p.author ? ` and the author: ${p.author}` : ""})\n`;
+  }
+  return out;
+}
+
+/** The bundle and esbuild's metafile (which inputs it was made from). */
+export async function bundle() {
   const esbuild = await import("esbuild");
   const result = await esbuild.build(esbuildOptions());
   const files = {};
   for (const f of result.outputFiles) files[path.relative(ROOT, f.path)] = f.text;
-  return files;
+  files[NOTICES] = thirdPartyNotices(result.metafile);
+  return { files, metafile: result.metafile };
+}
+
+/** The files the bundle consists of: { "dist/relative/path": contents }, the notices included. */
+export async function buildDist() {
+  return (await bundle()).files;
 }
 
 export function listDist(dir = DIST, prefix = "dist") {

@@ -1,7 +1,9 @@
 /**
- * The command line as users run it (the committed bundle, through node and through npm): stdout
- * is the help or one JSON document and nothing else; verify-image says `not-run` when the suite
- * never ran. No Docker needed: the daemon is pointed at a socket that does not exist.
+ * The command line as users run it (the committed bundle, through node): stdout is the help or
+ * one JSON document and nothing else; verify-image says `not-run` when the suite never ran. No
+ * Docker needed: the daemon is pointed at a socket that does not exist. The same through
+ * `npm run` (npm's banner must stay off stdout) is test/integration/npm-run.itest.ts: the unit
+ * tier spawns no npm.
  */
 import { spawnSync } from "node:child_process";
 import path from "node:path";
@@ -12,11 +14,6 @@ const NO_DAEMON = { DOCKER_HOST: "unix:///nonexistent/docker.sock" };
 
 function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
   const r = spawnSync(process.execPath, ["dist/sglang-image-patcher.js", ...args], { cwd: ROOT, env: { ...process.env, ...env }, encoding: "utf8" });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function npmRun(args: string[]) {
-  const r = spawnSync("npm", ["run", ...args], { cwd: ROOT, env: { ...process.env, ...NO_DAEMON }, encoding: "utf8" });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -49,17 +46,8 @@ describe("the command line", () => {
     expect(JSON.parse(noDaemon.stdout)).toMatchObject({ ok: false, image: "example.invalid/img:1", verify: { outcome: "not-run" }, error: { exitCode: 3 } });
   });
 
-  it("through npm run, stdout is the JSON alone (no npm banner)", () => {
-    const plan = npmRun(["build-image", "--", "--dry-run"]);
-    expect(plan.code).toBe(0);
-    expect(JSON.parse(plan.stdout)).toMatchObject({ ok: true, dryRun: true });
-    const failed = npmRun(["verify-image", "--", "example.invalid/img:1"]);
-    expect(failed.code).toBe(3);
-    expect(JSON.parse(failed.stdout)).toMatchObject({ ok: false, verify: { outcome: "not-run" } });
-  });
-
-  it("release:watch and release:propose through npm run: one JSON document, the table and help elsewhere", () => {
-    const watch = npmRun(["release:watch", "--", "--pypi-json", "test/unit/fixtures/pypi/sglang-recorded.json", "--no-probe"]);
+  it("release-watch and release-propose: one JSON document, the table and help elsewhere", () => {
+    const watch = cli(["release-watch", "--pypi-json", "test/unit/fixtures/pypi/sglang-recorded.json", "--no-probe"]);
     expect(watch.code).toBe(0);
     expect(JSON.parse(watch.stdout)).toMatchObject({ ok: true, newest: "0.5.23", propose: [] });
     expect(watch.stderr).toMatch(/newest supported: 0\.5\.23; to propose: nothing new/);
@@ -68,7 +56,7 @@ describe("the command line", () => {
     const down = cli(["release-watch", "--pypi-url", "http://127.0.0.1:9/pypi/sglang/json"], { CI: "true" });
     expect(down.code).toBe(1);
     expect(JSON.parse(down.stdout)).toMatchObject({ ok: false, error: { exitCode: 1, message: expect.stringContaining("PyPI could not be reached") } });
-    const bad = npmRun(["release:propose", "--", "0.5.99", "--pypi-json", "test/unit/fixtures/pypi/sglang-recorded.json"]);
+    const bad = cli(["release-propose", "0.5.99", "--pypi-json", "test/unit/fixtures/pypi/sglang-recorded.json"]);
     expect(bad.code).toBe(2);
     expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, error: { exitCode: 2 } });
   });

@@ -6,7 +6,7 @@
  * or when nothing a reviewer sees changed. Needs git and jq (the runner has both).
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -15,23 +15,9 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 const SCRIPT = path.join(ROOT, "scripts/release-pull-request.sh");
 const BRANCH = "release-watch/sglang-v0.5.24";
 
-// The stand-in gh: appends each call to $GH_LOG; one pull request's state in $GH_STATE.
-const FAKE_GH = `#!/usr/bin/env bash
-set -euo pipefail
-echo "$*" >> "$GH_LOG"
-state=$GH_STATE
-case "$1 $2" in
-  "label create") ;;
-  "pr list") [ -f "$state" ] && echo "$(jq -r .number "$state")" || true ;;
-  "pr create") draft=false; for a in "$@"; do [ "$a" = --draft ] && draft=true; done
-               echo "{\\"number\\": 7, \\"draft\\": $draft}" > "$state"; echo "https://github.com/o/r/pull/7" ;;
-  "pr view") jq -r .draft "$state" ;;
-  "pr ready") if [ "\${4:-}" = --undo ]; then d=true; else d=false; fi
-              jq ".draft = $d" "$state" > "$state.new" && mv "$state.new" "$state" ;;
-  "pr edit") ;;
-  *) echo "fake gh: unexpected $*" >&2; exit 1 ;;
-esac
-`;
+// The stand-in gh (a script of its own, so shellcheck reads it): appends each call to $GH_LOG;
+// one pull request's state in $GH_STATE.
+const FAKE_GH = path.join(ROOT, "test/unit/fixtures/fake-gh/gh");
 
 let base: string;
 const git = (cwd: string, ...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd, encoding: "utf8" }).trim();
@@ -39,7 +25,7 @@ const git = (cwd: string, ...args: string[]) => execFileSync("git", ["-c", "user
 beforeAll(() => {
   base = mkdtempSync(path.join(os.tmpdir(), "release-pr-"));
   mkdirSync(path.join(base, "bin"));
-  writeFileSync(path.join(base, "bin/gh"), FAKE_GH);
+  copyFileSync(FAKE_GH, path.join(base, "bin/gh"));
   chmodSync(path.join(base, "bin/gh"), 0o755);
   git(base, "init", "-q", "--bare", "-b", "main", "remote.git");
   git(base, "init", "-q", "-b", "main", "seed");

@@ -1,11 +1,45 @@
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { NoOperationTraceWriter, parseWorkflow } from "@actions/workflow-parser";
 
 // The workflows are validated with GitHub's own workflow parser (the schema the Actions
-// service uses), plus the project rules the parser cannot know about.
+// service uses), plus the project rules the parser cannot know about. The steps whose output
+// decides what runs next (build-image's plan, release-watch's watch and propose) are run here,
+// as the runner runs them, with fixture inputs; their outputs are what is checked.
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const FAKE_NPM_BIN = path.join(ROOT, "test/unit/fixtures/bin");
+const RECORDED = path.join(ROOT, "test/unit/fixtures/pypi/sglang-recorded.json");
+
+const scratch: string[] = [];
+afterAll(() => { for (const d of scratch) rmSync(d, { recursive: true, force: true }); });
+const scratchDir = (prefix: string) => { const d = mkdtempSync(path.join(os.tmpdir(), prefix)); scratch.push(d); return d; };
+
+interface StepRun { code: number | null; stderr: string; outputs: Record<string, string>; summary: string; npm: string[]; dir: string }
+
+/** Runs one `run:` step as a GitHub-hosted runner does (bash --noprofile --norc -eo pipefail,
+ *  $GITHUB_OUTPUT and $GITHUB_STEP_SUMMARY files, the step's env), in a scratch copy of the
+ *  checkout (the files the CLI reads), with the stand-in npm first on PATH. */
+function runStep(step: { run: string }, env: Record<string, string>): StepRun {
+  const dir = scratchDir("sip-gha-step-");
+  for (const f of ["package.json", "build.yaml", "dist", "dockerfiles", "verify", "patches", "node_modules"]) symlinkSync(path.join(ROOT, f), path.join(dir, f));
+  // copied: a script's `import.meta.url === file://argv[1]` main check fails through a link
+  cpSync(path.join(ROOT, "scripts"), path.join(dir, "scripts"), { recursive: true });
+  const script = path.join(dir, ".step.sh");
+  writeFileSync(script, step.run);
+  const files = { GITHUB_OUTPUT: path.join(dir, ".output"), GITHUB_STEP_SUMMARY: path.join(dir, ".summary"), NPM_LOG: path.join(dir, ".npm.log") };
+  for (const f of Object.values(files)) writeFileSync(f, "");
+  const r = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", script], {
+    cwd: dir, encoding: "utf8",
+    env: { ...process.env, PATH: `${FAKE_NPM_BIN}:${process.env.PATH}`, CI: "true", DOCKER_HOST: "unix:///nonexistent/docker.sock", ...files, ...env },
+  });
+  const outputs = Object.fromEntries(readFileSync(files.GITHUB_OUTPUT, "utf8").split("\n").filter(Boolean).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+  return { code: r.status, stderr: r.stderr, outputs, summary: readFileSync(files.GITHUB_STEP_SUMMARY, "utf8"), npm: readFileSync(files.NPM_LOG, "utf8").split("\n").filter(Boolean), dir };
+}
 
 const workflowErrors = (name: string, content: string): string[] =>
   parseWorkflow({ name, content }, new NoOperationTraceWriter())
@@ -57,13 +91,45 @@ describe("build-image.yml", () => {
   const buildYaml = parseYaml(readFileSync("build.yaml", "utf8")) as { targets: Record<string, unknown> };
   const declaredTargets = Object.keys(buildYaml.targets);
 
-  it("plans every target of every release unless targets are named (a release added to build.yaml needs no edit here)", () => {
+  const plan = doc.jobs.plan.steps.find((s: any) => s.id === "plan");
+  const yamlIndexes = (parseYaml(readFileSync("build.yaml", "utf8")) as { indexes?: Record<string, unknown> | { tag: string }[] }).indexes;
+
+  it("the plan step, no targets named: every target of every release (a release added to build.yaml needs no edit here)", () => {
     expect(doc.env?.ALL_TARGETS).toBeUndefined();
     expect(doc.on.workflow_dispatch.inputs.targets.default).toBe("");
-    const plan = doc.jobs.plan.steps.find((s: any) => s.id === "plan").run as string;
-    expect(plan).toMatch(/args=\(--all\)/);
-    expect(plan).toMatch(/for t in \$REQUESTED; do args\+=\(--target "\$t"\); done/);
-    expect(plan).toMatch(/build-image -- --dry-run "\$\{args\[@\]\}"/);
+    expect(plan.env.REQUESTED).toBe("${{ github.event_name == 'workflow_dispatch' && inputs.targets || '' }}");
+    const r = runStep(plan, { REQUESTED: "" });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.npm).toEqual(["run --silent build-image -- --dry-run --all"]);
+    const matrix = JSON.parse(r.outputs.matrix!) as { include: { target: string; arch: string }[] };
+    expect(matrix.include.map((e) => e.target).sort()).toEqual([...declaredTargets].sort());
+    for (const e of matrix.include) expect(e.arch, e.target).toBe(/-(amd64|arm64)(-runtime)?$/.exec(e.target)?.[1]); // the name says it
+    expect(matrix.include.map((e) => e.arch)).toEqual(expect.arrayContaining(["amd64", "arm64"]));
+    // every lane's index, as the index job's matrix
+    const indexes = JSON.parse(r.outputs.indexes!) as string[];
+    expect(indexes.length).toBeGreaterThan(0);
+    expect(indexes).not.toContain("");
+    if (yamlIndexes && !Array.isArray(yamlIndexes)) expect(indexes.sort()).toEqual(Object.keys(yamlIndexes).sort());
+    expect(JSON.parse(readFileSync(path.join(r.dir, "plan.json"), "utf8"))).toMatchObject({ ok: true, dryRun: true });
+  });
+
+  it("the plan step, targets named: only those, each on its architecture's runners", () => {
+    const r = runStep(plan, { REQUESTED: "v0.5.9-cu129-amd64  v0.5.23-cu130-arm64-runtime" });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.npm).toEqual(["run --silent build-image -- --dry-run --target v0.5.9-cu129-amd64 --target v0.5.23-cu130-arm64-runtime"]);
+    expect(JSON.parse(r.outputs.matrix!)).toEqual({ include: [
+      { target: "v0.5.9-cu129-amd64", arch: "amd64" },
+      { target: "v0.5.23-cu130-arm64-runtime", arch: "arm64" },
+    ] });
+    // a lane's index needs all of its targets: none of them is complete here
+    expect(JSON.parse(r.outputs.indexes!)).toEqual([""]);
+  });
+
+  it("the plan step, an unknown target: the job fails before any GPU runner is taken, with no matrix", () => {
+    const r = runStep(plan, { REQUESTED: "v0.0.1-nope" });
+    expect(r.code).not.toBe(0);
+    expect(r.outputs.matrix).toBeUndefined();
+    expect(readFileSync(path.join(r.dir, "plan.json"), "utf8")).toMatch(/v0\.0\.1-nope/);
   });
 
   it("the --all plan covers every release, cu129 and cu130, framework and -runtime, amd64 and arm64", () => {
@@ -170,8 +236,10 @@ describe("the publish path is pinned and audited", () => {
   // parse (scripts/lint.sh once said "# shellcheck and pyflakes integrations off") stops the
   // checks of the whole file while the run still looks clean.
   it("no comment in a shell script is a directive shellcheck cannot parse", () => {
-    const scripts = execFileSync("git", ["ls-files", "*.sh", ".ci/run"], { encoding: "utf8" }).split("\n").filter(Boolean);
-    expect(scripts).toContain("scripts/lint.sh");
+    // the files scripts/lint.sh gives shellcheck: *.sh and every tracked file with a sh/bash shebang
+    const scripts = execFileSync("git", ["ls-files"], { encoding: "utf8" }).split("\n").filter(Boolean)
+      .filter((f) => existsSync(f) && (f.endsWith(".sh") || /^#!.*[/ ](ba)?sh(\s|$)/.test(readFileSync(f, "utf8").split("\n", 1)[0]!)));
+    expect(scripts).toEqual(expect.arrayContaining(["scripts/lint.sh", ".ci/run", "test/unit/fixtures/bin/npm"]));
     for (const file of scripts)
       for (const [i, line] of readFileSync(file, "utf8").split("\n").entries())
         if (/^\s*#\s*shellcheck\b/i.test(line))
@@ -229,14 +297,37 @@ describe("release-watch.yml", () => {
     expect(step.env.GH_TOKEN).toBe("${{ github.token }}");
   });
 
-  it("runs watch then one proposal per release; a folder-less proposal (exit 2) fails its job and opens nothing", () => {
-    expect(runs("watch")).toMatch(/npm run release:watch > watch\.json/);
-    expect(runs("watch")).toMatch(/jq -c '\.propose' watch\.json/);
+  it("the watch step: its releases output is what release:watch proposes, or the one version asked for", () => {
+    const step = jobs.watch.steps.find((s: any) => s.id === "watch");
+    expect(step.env.REQUESTED).toBe("${{ github.event_name == 'workflow_dispatch' && inputs.version || '' }}");
     expect(jobs.propose.strategy.matrix.version).toBe("${{ fromJSON(needs.watch.outputs.releases) }}");
+    // A recorded PyPI answer with one release newer than every series.
+    const recorded = JSON.parse(readFileSync(RECORDED, "utf8")) as { releases: Record<string, unknown> };
+    const pypi = path.join(scratchDir("sip-pypi-"), "pypi.json");
+    writeFileSync(pypi, JSON.stringify({ ...recorded, releases: { ...recorded.releases, "0.5.99": recorded.releases["0.5.23"] } }));
+    const scheduled = runStep(step, { REQUESTED: "", FAKE_NPM_EXTRA_ARGS: `--pypi-json ${pypi} --no-probe` });
+    expect(scheduled.code, scheduled.stderr).toBe(0);
+    expect(scheduled.npm).toEqual(["run release:watch"]);
+    expect(scheduled.outputs).toEqual({ releases: '["0.5.99"]' });
+    expect(scheduled.summary).toContain("newest supported: 0.5.23; to propose: 0.5.99");
+    expect(scheduled.summary).toMatch(/^\| 0\.5\.99 \| new \|/m);
+    const asked = runStep(step, { REQUESTED: "0.5.23", FAKE_NPM_EXTRA_ARGS: `--pypi-json ${RECORDED} --no-probe` });
+    expect(asked.outputs).toEqual({ releases: '["0.5.23"]' });
+  });
+
+  it("the propose step: a folder-less proposal (exit 2) fails its job; the matrix does not stop the others", () => {
     expect(jobs.propose.strategy["fail-fast"]).toBe(false);
-    const propose = runs("propose");
-    expect(propose).toMatch(/npm run release:propose -- "\$VERSION" --out "proposal\/sglang-v\$VERSION"/);
-    expect(propose).toMatch(/if \[ "\$code" -ne 0 \] && \[ "\$code" -ne 1 \]; then/);
+    const step = jobs.propose.steps.find((s: any) => s.id === "propose");
+    const r = runStep(step, { VERSION: "0.5.99", FAKE_NPM_EXTRA_ARGS: `--pypi-json ${RECORDED}` });
+    expect(r.npm).toEqual(["run release:propose -- 0.5.99 --out proposal/sglang-v0.5.99"]);
+    expect(r.code).toBe(2);
+    expect(r.outputs).toEqual({ exit: "2" });
+    expect(r.stderr).toContain("release:propose exited 2: no proposal");
+    expect(existsSync(path.join(r.dir, "proposal"))).toBe(false);
+    expect(JSON.parse(readFileSync(path.join(r.dir, "result.json"), "utf8"))).toMatchObject({ ok: false, error: { exitCode: 2 } });
+    // Exit 1 (a conflict or a failed step) keeps the folder for a draft pull request: the step
+    // passes it on (the real proposal ports and tests a release: too slow for the unit tier).
+    expect(step.run).toMatch(/if \[ "\$code" -ne 0 \] && \[ "\$code" -ne 1 \]; then/);
     const download = jobs["pull-request"].steps.find((s: any) => String(s.uses).startsWith("actions/download-artifact@"));
     expect(download["continue-on-error"]).toBe(true);
     expect(jobs["pull-request"].steps.find((s: any) => s.run).if).toBe("steps.download.outcome == 'success'");

@@ -14,7 +14,7 @@
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import Dockerode from "dockerode";
 import { waitFor } from "./services.js";
@@ -29,13 +29,9 @@ export interface RigDaemon {
   stop(): Promise<void>;
 }
 
-const NOOP_HOOK = `#!/bin/sh
-# TEST RIG (sglang-image-patcher integration tests): a no-op stand-in for the NVIDIA
-# Container Toolkit's prestart hook. It reads the container state runc passes on stdin and
-# does nothing, so a container that asks for GPUs starts without any.
-cat >/dev/null
-exit 0
-`;
+// TEST RIG: a no-op stand-in for the NVIDIA Container Toolkit's prestart hook (a script of its
+// own, so shellcheck reads it).
+const NOOP_HOOK = path.join(import.meta.dirname, "noop-nvidia-container-runtime-hook.sh");
 
 export async function startRigDaemon(opts: { gpuHook?: boolean } = {}): Promise<RigDaemon> {
   // Short: the exec-root holds unix sockets, whose paths are limited to 108 bytes.
@@ -43,7 +39,7 @@ export async function startRigDaemon(opts: { gpuHook?: boolean } = {}): Promise<
   const bin = path.join(dir, "bin");
   mkdirSync(bin);
   if (opts.gpuHook) {
-    writeFileSync(path.join(bin, "nvidia-container-runtime-hook"), NOOP_HOOK);
+    copyFileSync(NOOP_HOOK, path.join(bin, "nvidia-container-runtime-hook"));
     chmodSync(path.join(bin, "nvidia-container-runtime-hook"), 0o755);
   }
   const socket = path.join(dir, "d.sock");
