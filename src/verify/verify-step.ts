@@ -7,7 +7,7 @@
  * Modes: gpu (the real engine; required before an image is pushed as verified), engineless
  * (the harness server from harness/ instead of the engine, for machines without a GPU; never
  * counts as verified), cpu (the REAL engine on the CPU with a tiny scripted checkpoint from
- * models/scripted_models mounted in: it proves the patched serving code end to end, but not
+ * python/models/scripted_models mounted in: it proves the patched serving code end to end, but not
  * the target model on a GPU, so it is marked cpu-verified and never counts as verified).
  */
 import { existsSync, mkdirSync } from "node:fs";
@@ -78,7 +78,7 @@ export const NO_GPU_HELP =
 export const CPU_ENGINE_ENV = { SGLANG_USE_CPU_ENGINE: "1", TORCHDYNAMO_DISABLE: "1" } as const;
 
 /**
- * Server flags of a CPU launch (models/README.md): without Intel AMX v0.5.9 needs the
+ * Server flags of a CPU launch (python/models/README.md): without Intel AMX v0.5.9 needs the
  * torch_native attention backend, and the KV cache is sized explicitly because the
  * default sizing reads GPU memory. Passed in `--server-arg=X` form since the values
  * themselves start with "--". User extraArgs come after them, so a repeated flag wins.
