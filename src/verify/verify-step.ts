@@ -86,7 +86,7 @@ export const CPU_ENGINE_ENV = { SGLANG_USE_CPU_ENGINE: "1", TORCHDYNAMO_DISABLE:
 export const CPU_SERVER_ARGS = ["--device", "cpu", "--attention-backend", "torch_native", "--max-total-tokens", "4096"];
 
 export const CPU_NEEDS_MODEL_MOUNT =
-  "verify.mode cpu needs verify.modelMount: a tiny scripted checkpoint made by `PYTHONPATH=models python3 -m scripted_models DIR --thinking-by-default` " +
+  "verify.mode cpu needs verify.modelMount: a tiny scripted checkpoint made by `PYTHONPATH=python/models python3 -m scripted_models DIR --thinking-by-default` " +
   "mounted where verify.model points (a hub model would be downloaded and served on the CPU)";
 
 /**
