@@ -122,7 +122,7 @@ describe("verify container spec", () => {
 
   it("cpu mode without a model mount is refused, naming the setting and how to make a checkpoint", () => {
     expect(() => verifyContainerSpec(input(settings({ mode: "cpu", model: "/models/tok" })))).toThrow(
-      /verify: verify.mode cpu needs verify.modelMount: a tiny scripted checkpoint made by `PYTHONPATH=python\/models python3 -m scripted_models/,
+      /verify: verify.mode cpu needs verify.modelMount: a tiny scripted checkpoint made by `PYTHONPATH=models python3 -m scripted_models/,
     );
   });
 

@@ -13,12 +13,12 @@ REPO = Path(__file__).resolve().parents[3]
 PACKAGES = [
     # folder, import name, a file the package needs at run time besides its modules
     ("verify", "tokenids_verify", "checks/core.py"),
-    ("python/models", "scripted_models", "chat_template.jinja"),
+    ("models", "scripted_models", "chat_template.jinja"),
     ("harness", "sglang_engineless", "_cpu_shims/sgl_kernel/__init__.py"),
 ]
 
 
-@pytest.mark.parametrize("folder,name,needed", PACKAGES, ids=[Path(p[0]).name for p in PACKAGES])
+@pytest.mark.parametrize("folder,name,needed", PACKAGES, ids=[p[0] for p in PACKAGES])
 def test_installs_and_imports_from_the_install(tmp_path, folder, name, needed):
     target = tmp_path / "site"
     # Built from a copy: setuptools writes build/ and *.egg-info next to the sources, and the
