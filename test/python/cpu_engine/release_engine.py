@@ -84,8 +84,8 @@ class EngineSpec:
     series_dir: Path | None = None
     cpu_enable_of: str | None = None
     # The release whose Python layer (scripts/release-env.sh) runs it; None: its own. An ad-hoc
-    # release without requirements/sglang-VERSION.txt borrows the lender's (0.5.12.post1 in .venv
-    # lacks 0.5.12's soundfile: http_server does not import).
+    # release without python/requirements/sglang-VERSION.txt borrows the lender's (0.5.12.post1
+    # in .venv lacks 0.5.12's soundfile: http_server does not import).
     env_of: str | None = None
 
     @property
@@ -150,7 +150,7 @@ def adhoc_engine(text: str, registered: dict[str, EngineSpec] = REGISTERED) -> E
     return EngineSpec(version, Path(folder).name, upstream_response_token_ids=near.upstream_response_token_ids,
                       upstream_sglext_ids=near.upstream_sglext_ids, series_dir=Path(folder).resolve(),
                       cpu_enable_of=near.version,
-                      env_of=None if (REPO / f"requirements/sglang-{version}.txt").exists() else near.version)
+                      env_of=None if (REPO / f"python/requirements/sglang-{version}.txt").exists() else near.version)
 
 
 if os.environ.get("SGLANG_TEST_RELEASE_ENGINE"):

@@ -1,6 +1,6 @@
 """RL clients' OWN code against the engine-less harness server, patched and stock, per release.
 
-The released client packages (requirements/rl-clients.txt: nemo-gym 0.4.0, areal 1.0.4,
+The released client packages (python/requirements/rl-clients.txt: nemo-gym 0.4.0, areal 1.0.4,
 openai 2.7.2; pinned, installed --no-deps by scripts/rl-clients-env.sh) build the requests
 and parse the responses; test/python/rl_clients/drive_clients.py only calls their entry
 points in that environment and reports what they extracted or raised. Against the patched

@@ -46,7 +46,7 @@ def check_script(*args, patches_dir=None):
                           capture_output=True, text=True, timeout=600)
 
 
-# --- series lookups (tools/patchtools/common.py) ----------------------------------------------
+# --- series lookups (python/patchtools/common.py) ---------------------------------------------
 
 
 def test_a_series_lists_its_releases_and_defaults_to_its_own(tmp_path):

@@ -22,7 +22,7 @@ FULL = os.environ.get("SGLANG_TEST_MATRIX") == "full"
 
 
 def overlap(*args):
-    env = dict(os.environ, PYTHONPATH=str(REPO / "tools"))
+    env = dict(os.environ, PYTHONPATH=str(REPO / "python"))
     env.pop("SGLANG_TOKEN_IDS_DEFAULT", None)
     return subprocess.run([sys.executable, "-m", "patchtools.overlap", *map(str, args)], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=3000)

@@ -16,7 +16,7 @@ SOURCE = REPO / "patches/sglang-v0.5.9"
 
 
 def port(*args):
-    env = dict(os.environ, PYTHONPATH=str(REPO / "tools"))
+    env = dict(os.environ, PYTHONPATH=str(REPO / "python"))
     return subprocess.run([sys.executable, "-m", "patchtools.port", *map(str, args)], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=600)
 

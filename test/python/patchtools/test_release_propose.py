@@ -96,7 +96,7 @@ def test_an_unknown_release_writes_nothing(tmp_path):
 
 
 def test_port_from_a_series_kept_elsewhere(tmp_path):
-    env = dict(os.environ, PYTHONPATH=str(REPO / "tools"))
+    env = dict(os.environ, PYTHONPATH=str(REPO / "python"))
     out = tmp_path / "ported"
     proc = subprocess.run([sys.executable, "-m", "patchtools.port", "--from", "0.5.9", "--to", "0.5.10.post1",
                            "--series", small_series(tmp_path), "--out", out, "--no-verify", "--json"],
@@ -115,7 +115,7 @@ def test_the_adhoc_engine_borrows_the_nearest_registered_release_below():
     assert (spec.version, spec.cpu_enable_of, spec.token_ids_dir) == ("0.5.24", "0.5.23", Path("/tmp/x/series"))
     assert spec.upstream_response_token_ids and spec.upstream_sglext_ids
     assert spec.cpu_enable_dir.name == "cpu_enable-0.5.23"
-    # no requirements/sglang-0.5.24.txt: the engine runs in the lender's layer (its imports)
+    # no python/requirements/sglang-0.5.24.txt: the engine runs in the lender's layer (its imports)
     assert spec.env_of == "0.5.23"
     assert release_engine.adhoc_engine("0.5.23=/tmp/x/series").env_of is None
     with pytest.raises(ValueError, match="no registered release at or below 0.5.1"):
