@@ -19,7 +19,7 @@ import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { UserError } from "../errors.js";
+import { UserError, errorMessage } from "../errors.js";
 import { DOCKER_HUB, registryHost } from "../image-ref.js";
 import type { RegistryAuth } from "./engine.js";
 
@@ -142,7 +142,7 @@ export async function resolveRegistryAuth(repository: string, env: NodeJS.Proces
     config = JSON.parse(await readFile(configPath, "utf8")) as DockerConfigFile;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new UserError(`cannot read the Docker config file ${configPath}: ${(e as Error).message}`);
+    throw new UserError(`cannot read the Docker config file ${configPath}: ${errorMessage(e)}`, 2, { cause: e });
   }
   const helper = config.credHelpers?.[host] ?? (config.credsStore || undefined);
   if (helper) {

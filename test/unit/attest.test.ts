@@ -8,6 +8,7 @@ import { artifactAnnotations, ociCredentials } from "../../src/attest/oci-artifa
 import type { FoundArtifact } from "../../src/attest/read-back.js";
 import { BUNDLE_MEDIA_TYPE, envelopeVerifies, keyHint, loadPublicKey, loadSigningKey, pae, signStatement, type SigningKey } from "../../src/attest/sign.js";
 import { IN_TOTO_MEDIA_TYPE, PREDICATE_TYPE, buildStatement, parseStatement, subjectsOf, type Statement } from "../../src/attest/statement.js";
+import { attestedTarget } from "../../src/pipeline/attest-input.js";
 import type { TargetResult } from "../../src/pipeline/run.js";
 
 const DIGEST = `sha256:${"d".repeat(64)}`;
@@ -51,7 +52,7 @@ function pushedResult(over: { mode?: string; outcome?: TargetResult["verify"]["o
 
 const UPSTREAM = { repository: "https://github.com/sgl-project/sglang", tag: "v0.5.9", commit: "f".repeat(40) };
 const BUILDER = { version: "0.1.0", revision: "9".repeat(40), source: "https://github.com/o/sglang-image-patcher" };
-const statementOf = (result = pushedResult()) => buildStatement({ result, upstream: UPSTREAM, builder: BUILDER, now: new Date("2026-01-02T03:04:05Z") });
+const statementOf = (result = pushedResult()) => buildStatement({ target: attestedTarget(result), upstream: UPSTREAM, builder: BUILDER, now: new Date("2026-01-02T03:04:05Z") });
 
 const LABELS: Record<string, string> = {
   "io.github.sglang-image-patcher.patch-set": "tokenids",
