@@ -1,6 +1,6 @@
 /** The attestation's own input (attest/statement.ts's AttestedTarget), built from a pushed target's result. */
 import type { AttestedTarget } from "../attest/statement.js";
-import type { TargetResult } from "./run.js";
+import type { TargetResult } from "./result.js";
 
 export function attestedTarget(result: TargetResult): AttestedTarget {
   if (result.status !== "pushed" || result.push.length === 0) throw new Error(`target ${result.target} was not pushed: nothing to attest`);
