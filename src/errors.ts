@@ -96,6 +96,11 @@ export function exitCodeFor(e: unknown): number {
   return isReported(e) ? e.exitCode : 1;
 }
 
+/** A Node system error's code (ENOENT, EEXIST...), read without a cast; undefined for anything else. */
+export function errnoCode(e: unknown): string | undefined {
+  return e instanceof Error && "code" in e && typeof e.code === "string" ? e.code : undefined;
+}
+
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }

@@ -358,24 +358,23 @@ export const TARGET_STEPS: readonly Step<TargetRun>[] = [
     async run(run) {
       const { plan, result, deps } = run;
       const { builderVersion, ...settings } = deps.attest!;
-      try {
-        result.attestation = await timed(run.timings, "attest", () =>
-          attestPushed({
-            target: attestedTarget(result),
-            upstream: run.planned.patchSet.upstream,
-            builder: { version: builderVersion, revision: plan.labels["org.opencontainers.image.revision"] ?? "unknown", source: plan.labels["org.opencontainers.image.source"] ?? "unknown" },
-            settings: { ...settings, push: plan.attest.push },
-            logger: deps.logger,
-            env: deps.env,
-          }),
-        );
-      } catch (e) {
-        if (e instanceof AttestFailedError) result.attestation = e.attestation;
-        throw e;
-      }
+      result.attestation = await timed(run.timings, "attest", () =>
+        attestPushed({
+          target: attestedTarget(result),
+          upstream: run.planned.patchSet.upstream,
+          builder: { version: builderVersion, revision: plan.labels["org.opencontainers.image.revision"] ?? "unknown", source: plan.labels["org.opencontainers.image.source"] ?? "unknown" },
+          settings: { ...settings, push: plan.attest.push },
+          logger: deps.logger,
+          env: deps.env,
+        }),
+      );
     },
     // The images are pushed and stay so (their local tags too): only the attestation failed.
     asError: (e, run) => (run.deps.signal?.aborted ? stepError("attest", e, run.deps.signal) : e instanceof StepError ? e : new StepError("attest", errorMessage(e), 1, { cause: e })),
+    // What was written (and attached) before the attach failed.
+    onFailure: (err, run) => {
+      if (err instanceof AttestFailedError) run.result.attestation = err.attestation;
+    },
   },
 ];
 
@@ -418,10 +417,9 @@ export async function runTarget(planned: PlannedTarget, deps: RunDeps, steps: re
         if (!stack.committed) result.status = err instanceof CancelledError ? "cancelled" : "failed";
         result.error = { step: step.name, message: err.message };
       },
+      raise: (err) => new TargetFailedError(err, result),
       onEnd: () => void (timings.totalMs = Math.round(performance.now() - started)),
     });
-  } catch (e) {
-    throw new TargetFailedError(e instanceof Error ? e : new Error(String(e)), result);
   } finally {
     unfollow();
   }

@@ -32,7 +32,7 @@ interface Entry extends Compensation {
 
 export class UndoStack {
   private readonly entries: Entry[] = [];
-  private committedAt = -1;
+  private wasCommitted = false;
 
   push(compensation: Compensation): UndoEntry {
     const entry: Entry = { ...compensation, settled: false };
@@ -59,12 +59,12 @@ export class UndoStack {
         delete e.leftover;
       } else this.remove(e);
     }
-    this.committedAt = this.entries.length;
+    this.wasCommitted = true;
   }
 
   /** True once commit() ran: a failure after it leaves the committed work as it is. */
   get committed(): boolean {
-    return this.committedAt >= 0;
+    return this.wasCommitted;
   }
 
   /** After a failure or cancellation: each entry's undo, newest first (an entry stays listed until its undo is done). */
@@ -106,6 +106,8 @@ export interface Step<C> {
   run(ctx: C, undo: UndoStack): Promise<void>;
   /** The error this step's failure is reported as; absent: the runner's `asError`. */
   asError?(e: unknown, ctx: C): Error;
+  /** What the step records of its own failure, after the runner's onFailure (before the undos). */
+  onFailure?(err: Error, ctx: C): void;
 }
 
 export interface RunStepsOptions<C> {
@@ -113,13 +115,15 @@ export interface RunStepsOptions<C> {
   asError(step: Step<C>, e: unknown): Error;
   /** Records the failure (before anything is undone, so an undo can read it). */
   onFailure?(step: Step<C>, err: Error, undo: UndoStack): void;
+  /** What is thrown for a failed step's error, once the undos have run; absent: the error itself. */
+  raise?(err: Error): Error;
   /** Last, after every `always` (timings). */
   onEnd?(): void;
 }
 
 /**
  * Runs the steps in order on one undo stack. A failing step: its error is converted and recorded,
- * the stack's undos run newest first, then every `always`; the converted error is thrown.
+ * the stack's undos run newest first, then every `always`; the converted error is thrown (through `raise`).
  */
 export async function runSteps<C>(steps: readonly Step<C>[], ctx: C, undo: UndoStack, opts: RunStepsOptions<C>): Promise<void> {
   let current: Step<C> | undefined;
@@ -134,8 +138,10 @@ export async function runSteps<C>(steps: readonly Step<C>[], ctx: C, undo: UndoS
     const step = current!;
     const err = step.asError ? step.asError(e, ctx) : opts.asError(step, e);
     opts.onFailure?.(step, err, undo);
+    step.onFailure?.(err, ctx);
+    // An undo that fails throws its own error (as a failing cleanup always did).
     await undo.undoAll();
-    throw err;
+    throw opts.raise ? opts.raise(err) : err;
   } finally {
     await undo.finish();
     opts.onEnd?.();
