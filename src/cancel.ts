@@ -22,23 +22,27 @@ export const REPEAT_WINDOW_MS = 3000;
 /** GitHub's SIGINT -> SIGTERM gap (7.5 s) with room for a loaded runner; SIGKILL comes at 10 s. */
 export const ESCALATION_GRACE_MS = 15_000;
 
-/** Things a cancelled run still has to undo, so an impatient exit can name them. */
+/** Something that knows what a run still has to undo: the pipeline's undo stack (pipeline/steps.ts). */
+export interface LedgerSource {
+  /** One sentence per thing left behind if the process exits now, naming it and how to remove it. */
+  ledger(): string[];
+}
+
+/** What a cancelled run still has to undo, read from the runs in progress, so an impatient exit can name it. */
 export interface Leftovers {
-  /** Records `what` (a sentence naming it and how to remove it); call the result once it is undone. */
-  add(what: string): () => void;
+  /** Reads `source`'s ledger until the returned function is called (when its run has ended). */
+  follow(source: LedgerSource): () => void;
   list(): string[];
 }
 
 export function leftoverLedger(): Leftovers {
-  const items = new Map<number, string>();
-  let next = 0;
+  const sources = new Set<LedgerSource>();
   return {
-    add(what) {
-      const id = next++;
-      items.set(id, what);
-      return () => void items.delete(id);
+    follow(source) {
+      sources.add(source);
+      return () => void sources.delete(source);
     },
-    list: () => [...items.values()],
+    list: () => [...sources].flatMap((s) => s.ledger()),
   };
 }
 

@@ -8,10 +8,9 @@ import path from "node:path";
 import { resolveRegistryAuth } from "../docker/registry-auth.js";
 import { StepError, errorMessage } from "../errors.js";
 import type { Logger } from "../log.js";
-import type { TargetResult } from "../pipeline/run.js";
 import { attachAttestation } from "./oci-artifact.js";
 import { findAttestations } from "./read-back.js";
-import { IN_TOTO_MEDIA_TYPE, PREDICATE_TYPE, buildStatement, type Statement } from "./statement.js";
+import { IN_TOTO_MEDIA_TYPE, PREDICATE_TYPE, buildStatement, type AttestedTarget, type Statement } from "./statement.js";
 import { signStatement, type SigningKey } from "./sign.js";
 
 export interface AttestSettings {
@@ -33,8 +32,19 @@ export interface AttestationResult {
   pushed: { repository: string; subject: string; artifactDigest: string; mediaType: string; foundBy: string }[];
 }
 
+/** Attaching failed part-way: `attestation` says what was written and attached before it. */
+export class AttestFailedError extends StepError<"ATTEST_FAILED"> {
+  constructor(
+    message: string,
+    readonly attestation: AttestationResult,
+    options: { cause?: unknown } = {},
+  ) {
+    super("attest", message, 1, { ...options, code: "ATTEST_FAILED" });
+  }
+}
+
 export interface AttestInput {
-  result: TargetResult;
+  target: AttestedTarget;
   upstream: { repository: string; tag: string; commit: string };
   builder: { version: string; revision: string; source: string };
   settings: AttestSettings;
@@ -43,10 +53,10 @@ export interface AttestInput {
 }
 
 export async function attestPushed(input: AttestInput): Promise<AttestationResult> {
-  const { result, settings, logger } = input;
-  const statement = buildStatement({ result, upstream: input.upstream, builder: input.builder });
+  const { target, settings, logger } = input;
+  const statement = buildStatement({ target, upstream: input.upstream, builder: input.builder });
   const statementBytes = Buffer.from(JSON.stringify(statement));
-  const name = result.target.replace(/[^A-Za-z0-9._-]/g, "-");
+  const name = target.target.replace(/[^A-Za-z0-9._-]/g, "-");
   await mkdir(settings.dir, { recursive: true });
   const statementFile = path.join(settings.dir, `${name}.intoto.json`);
   await writeFile(statementFile, `${JSON.stringify(statement, null, 2)}\n`);
@@ -67,7 +77,7 @@ export async function attestPushed(input: AttestInput): Promise<AttestationResul
     statement,
     pushed: [],
   };
-  logger.info(`attestation for ${result.target}: ${statementFile} (${attestation.signed ? "signed" : "unsigned"}, verify ${result.verify.outcome} in mode ${result.verify.mode})`);
+  logger.info(`attestation for ${target.target}: ${statementFile} (${attestation.signed ? "signed" : "unsigned"}, verify ${target.verify.outcome} in mode ${target.verify.mode})`);
   if (!settings.push) return attestation;
   const content = bundle ? Buffer.from(JSON.stringify(bundle)) : statementBytes;
   for (const subject of statement.subject) {
@@ -82,7 +92,7 @@ export async function attestPushed(input: AttestInput): Promise<AttestationResul
       attestation.pushed.push({ repository: subject.name, subject: digest, artifactDigest: attached.digest, mediaType: attached.mediaType, foundBy: found.foundBy });
       logger.info(`attached the attestation to ${subject.name}@${digest} as ${attached.digest} (readers find it through the ${found.foundBy})`);
     } catch (e) {
-      throw Object.assign(new StepError("attest", `attaching the attestation to ${subject.name}@${digest} failed: ${errorMessage(e)}`), { attestation });
+      throw new AttestFailedError(`attaching the attestation to ${subject.name}@${digest} failed: ${errorMessage(e)}`, attestation, { cause: e });
     }
   }
   return attestation;

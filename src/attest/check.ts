@@ -14,6 +14,7 @@ import type { KeylessVerdict } from "./keyless.js";
 import type { FoundArtifact } from "./read-back.js";
 import { BUNDLE_MEDIA_TYPE, envelopeVerifies, type SigstoreBundle } from "./sign.js";
 import { IN_TOTO_MEDIA_TYPE, parseStatement, type Statement } from "./statement.js";
+import { errorMessage } from "../errors.js";
 
 export interface Check {
   name: string;
@@ -88,7 +89,7 @@ function payloadOf(found: FoundArtifact, policy: TrustPolicy, checks: Check[]): 
     bundle = JSON.parse(found.content.toString("utf8")) as SigstoreBundle;
     if (!bundle.dsseEnvelope?.payload || !Array.isArray(bundle.dsseEnvelope.signatures)) throw new Error("no DSSE envelope");
   } catch (e) {
-    checks.push({ name: "signature", outcome: "failed", detail: `the bundle cannot be read: ${(e as Error).message}` });
+    checks.push({ name: "signature", outcome: "failed", detail: `the bundle cannot be read: ${errorMessage(e)}` });
     return { signed: true, checked: false, noPolicy: false };
   }
   const bytes = Buffer.from(bundle.dsseEnvelope.payload, "base64");
@@ -158,7 +159,7 @@ export function judgeAttestation(found: FoundArtifact, image: ImageFacts, policy
   try {
     statement = parseStatement(payload.bytes);
   } catch (e) {
-    checks.push({ name: "statement", outcome: "failed", detail: (e as Error).message });
+    checks.push({ name: "statement", outcome: "failed", detail: errorMessage(e) });
     return done();
   }
   checks.push({ name: "statement", outcome: "ok", detail: `in-toto Statement v1, ${statement.predicateType}` });

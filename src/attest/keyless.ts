@@ -10,6 +10,7 @@
  * read offline, without a TUF refresh, because verify-image must work where only the registry
  * can be reached; a key rotation upstream therefore needs a newer @sigstore/tuf here.
  */
+import { errorMessage } from "../errors.js";
 
 /** The issuer GitHub Actions' OIDC tokens (and so their Fulcio certificates) carry. */
 export const GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com";
@@ -81,7 +82,7 @@ export async function verifyKeylessBundle(bundleJson: unknown, policy: KeylessPo
   try {
     entity = toSignedEntity(bundleFromJSON(bundleJson));
   } catch (e) {
-    return { ok: false, detail: `the keyless bundle cannot be read: ${(e as Error).message}` };
+    return { ok: false, detail: `the keyless bundle cannot be read: ${errorMessage(e)}` };
   }
   let signer;
   try {

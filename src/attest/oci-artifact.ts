@@ -5,6 +5,7 @@
  * the registry has no referrers API (Debian's registry 2.8; GHCR answers 404 there), also
  * updates the referrers tag-schema index `sha256-<hex>`. Same credentials as the push.
  */
+import { errorMessage } from "../errors.js";
 import { canonicalRepository } from "../image-ref.js";
 import type { RegistryAuth } from "../docker/engine.js";
 import { IN_TOTO_MEDIA_TYPE } from "./statement.js";
@@ -67,7 +68,7 @@ export async function attachAttestation(input: AttachInput): Promise<AttachedArt
     return { digest: descriptor.digest, mediaType: descriptor.mediaType, size: descriptor.size };
   } catch (e) {
     // OCIError wraps the HTTP failure in `cause`; the outer message alone says nothing.
-    const cause = (e as { cause?: unknown }).cause;
-    throw new Error(`${(e as Error).message}${cause instanceof Error ? `: ${cause.message}` : ""}`);
+    const cause = e instanceof Error ? e.cause : undefined;
+    throw new Error(`${errorMessage(e)}${cause instanceof Error ? `: ${cause.message}` : ""}`, { cause: e });
   }
 }

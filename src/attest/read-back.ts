@@ -7,6 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import type { RegistryAuth } from "../docker/engine.js";
+import { BaseError } from "../errors.js";
 import { registryHost } from "../image-ref.js";
 import { MANIFEST_TYPES, registryBaseUrl, registryGet, registryPath, type FetchLike } from "../registry-client.js";
 import { BUNDLE_PREDICATE_ANNOTATION, INTOTO_PREDICATE_ANNOTATION } from "./oci-artifact.js";
@@ -14,6 +15,14 @@ import { BUNDLE_MEDIA_TYPE } from "./sign.js";
 import { IN_TOTO_MEDIA_TYPE } from "./statement.js";
 
 export const OCI_INDEX = "application/vnd.oci.image.index.v1+json";
+
+/** The registry has no manifest under that tag or digest (HTTP 404); a caller turns it into a UserError. */
+export class ImageNotFoundError extends BaseError<"REGISTRY_NOT_FOUND"> {
+  constructor(message: string) {
+    super("REGISTRY_NOT_FOUND", message, undefined);
+    this.name = "ImageNotFoundError";
+  }
+}
 
 export interface Descriptor {
   mediaType: string;
@@ -139,7 +148,7 @@ export async function readIndexEntries(reader: RegistryReader, reference: string
 export async function readImage(reader: RegistryReader, reference: string): Promise<{ digest: string; configDigest: string; labels: Record<string, string> }> {
   const url = `${base(reader)}/manifests/${reference}`;
   const { status, bytes } = await getBytes(reader, url, MANIFEST_TYPES.join(", "));
-  if (status === 404) throw Object.assign(new Error(`${reader.repository}:${reference} is not on its registry (HTTP 404)`), { notFound: true });
+  if (status === 404) throw new ImageNotFoundError(`${reader.repository}:${reference} is not on its registry (HTTP 404)`);
   if (status !== 200) throw new Error(`the registry answered HTTP ${status} for ${url}`);
   const digest = sha256(bytes);
   if (reference.startsWith("sha256:") && digest !== reference) throw new Error(`the registry's manifest for ${reference} hashes to ${digest}`);

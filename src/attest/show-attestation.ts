@@ -15,7 +15,7 @@ import type { Logger } from "../log.js";
 import { NO_POLICY_DETAIL, checkTable, judgeAttestation, type Judgement, type KeylessCheck } from "./check.js";
 import { describePolicy, verifyKeylessBundle, type KeylessPolicy } from "./keyless.js";
 import { readPublicKeyFile } from "./key-file.js";
-import { findAttestations, readImage, readIndexEntries } from "./read-back.js";
+import { ImageNotFoundError, findAttestations, readImage, readIndexEntries } from "./read-back.js";
 import { IN_TOTO_MEDIA_TYPE, PREDICATE_TYPE } from "./statement.js";
 
 export interface ShowAttestationResult {
@@ -70,7 +70,7 @@ export async function showAttestation(
   try {
     facts = await readImage(reader, ref.digest ?? ref.tag ?? "latest");
   } catch (e) {
-    if ((e as { notFound?: boolean }).notFound) throw new UserError((e as Error).message);
+    if (e instanceof ImageNotFoundError) throw new UserError(e.message, 2, { cause: e });
     throw e;
   }
   logger.info(`${image}: ${ref.repository}@${facts.digest}`);

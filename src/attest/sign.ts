@@ -11,7 +11,7 @@
  */
 import { createHash, createPrivateKey, createPublicKey, scryptSync, sign, verify, type KeyObject } from "node:crypto";
 import nacl from "tweetnacl";
-import { UserError } from "../errors.js";
+import { UserError, errorMessage } from "../errors.js";
 
 export const BUNDLE_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json";
 export const SIGN_PASSWORD_ENV = "SGLANG_IMAGE_PATCHER_SIGN_PASSWORD";
@@ -109,7 +109,7 @@ export function loadSigningKey(file: string, text: string, env: NodeJS.ProcessEn
     }
   } catch (e) {
     if (e instanceof UserError) throw e;
-    throw new UserError(`${file}: cannot read the private key (${(e as Error).message})`);
+    throw new UserError(`${file}: cannot read the private key (${errorMessage(e)})`, 2, { cause: e });
   }
   requireP256(privateKey, file);
   const publicKey = createPublicKey(privateKey);
@@ -121,7 +121,7 @@ export function loadPublicKey(file: string, text: string): KeyObject {
   try {
     key = createPublicKey({ key: text, format: "pem" });
   } catch (e) {
-    throw new UserError(`${file}: not a PEM public key (${(e as Error).message})`);
+    throw new UserError(`${file}: not a PEM public key (${errorMessage(e)})`, 2, { cause: e });
   }
   requireP256(key, file);
   return key;

@@ -4,8 +4,8 @@
  * after the push and names the manifest digests it is about. Pure: everything it says comes from
  * the run's result and plan, so unit tests cover it without a registry.
  */
-import type { TargetResult } from "../pipeline/run.js";
 import { parseImageRef } from "../image-ref.js";
+import { errorMessage } from "../errors.js";
 
 export const STATEMENT_TYPE = "https://in-toto.io/Statement/v1";
 /** Versioned: a reader refuses a predicate shape it does not know instead of misreading it. */
@@ -58,17 +58,46 @@ export interface Statement {
   predicate: VerifyPredicate;
 }
 
+/**
+ * What the predicate says about one pushed target, and nothing more: the pipeline builds it from
+ * its result (pipeline/attest-input.ts), so attest/ depends on no pipeline type.
+ */
+export interface AttestedTarget {
+  target: string;
+  /** The pushed digests, `repository@sha256:...` (one per pushed ref). */
+  push: readonly { digest: string }[];
+  /** The image's config digest and the refs it was pushed as. */
+  image: { id: string; refs: readonly string[] };
+  base: { ref: string; digest?: string };
+  verify: {
+    mode: string;
+    outcome: string;
+    countsAsVerified: boolean;
+    report?: unknown;
+    durationMs?: number;
+    /** gpu mode: the GPUs the verify container listed (verify/gpu-evidence.ts). */
+    gpus?: readonly string[];
+    suite?: { name: string; version: string; sha256: string };
+    skippedChecks?: readonly { name: string; reason: string }[];
+  };
+  /** The verify settings the predicate names (the model and the server's flags). */
+  verifySettings: { model: string; toolCallParser?: string; reasoningParser?: string; extraArgs: readonly string[] };
+  sglangVersion: string;
+  patchSet: { name: string; patches: readonly { name: string; sha256: string }[] };
+  timings: Readonly<Record<string, number>>;
+}
+
 export interface StatementInput {
-  result: TargetResult;
+  target: AttestedTarget;
   upstream: { repository: string; tag: string; commit: string };
   builder: { version: string; revision: string; source: string };
   now?: Date;
 }
 
 /** One subject per pushed repository and manifest digest (two tags of one repository share it). */
-export function subjectsOf(result: Pick<TargetResult, "push">): Subject[] {
+export function subjectsOf(target: Pick<AttestedTarget, "push">): Subject[] {
   const seen = new Map<string, Subject>();
-  for (const record of result.push) {
+  for (const record of target.push) {
     const ref = parseImageRef(record.digest);
     if (!ref?.digest) throw new Error(`pushed digest ${JSON.stringify(record.digest)} is not repo@sha256:...`);
     seen.set(`${ref.repository}@${ref.digest}`, { name: ref.repository, digest: { sha256: ref.digest.slice("sha256:".length) } });
@@ -91,15 +120,14 @@ export function checksOf(report: unknown): CheckOutcome[] {
 }
 
 export function buildStatement(input: StatementInput): Statement {
-  const { result, upstream, builder } = input;
-  if (result.status !== "pushed" || result.push.length === 0) throw new Error(`target ${result.target} was not pushed: nothing to attest`);
-  if (!result.image || !result.base) throw new Error(`target ${result.target} has no image or base in its result`);
-  const settings = result.plan.verify.settings;
-  const verify = result.verify;
-  const gpuVerified = verify.outcome === "passed" && verify.mode === "gpu" && verify.countsAsVerified && (verify.gpu?.gpus.length ?? 0) > 0;
+  const { target, upstream, builder } = input;
+  if (target.push.length === 0) throw new Error(`target ${target.target} was not pushed: nothing to attest`);
+  const settings = target.verifySettings;
+  const verify = target.verify;
+  const gpuVerified = verify.outcome === "passed" && verify.mode === "gpu" && verify.countsAsVerified && (verify.gpus?.length ?? 0) > 0;
   return {
     _type: STATEMENT_TYPE,
-    subject: subjectsOf(result),
+    subject: subjectsOf(target),
     predicateType: PREDICATE_TYPE,
     predicate: {
       verify: {
@@ -115,17 +143,17 @@ export function buildStatement(input: StatementInput): Statement {
         },
         checks: checksOf(verify.report),
         ...(verify.durationMs !== undefined ? { durationMs: verify.durationMs } : {}),
-        ...(verify.gpu ? { gpus: verify.gpu.gpus } : {}),
+        ...(verify.gpus ? { gpus: [...verify.gpus] } : {}),
         ...(verify.suite ? { suite: { name: verify.suite.name, version: verify.suite.version, sha256: verify.suite.sha256 } } : {}),
-        skippedChecks: verify.skippedChecks ?? [],
+        skippedChecks: [...(verify.skippedChecks ?? [])],
         ...(verify.report !== undefined ? { report: verify.report } : {}),
       },
-      image: { configDigest: result.image.id, refs: [...result.image.refs] },
-      base: { ref: result.base.ref, ...(result.base.digest ? { digest: result.base.digest } : {}) },
-      sglang: { version: result.plan.sglangVersion, upstream: { ...upstream } },
-      patchSet: { name: result.plan.patchSet.name, patches: result.plan.patchSet.patches.map((p) => ({ name: p.name, sha256: p.sha256 })) },
+      image: { configDigest: target.image.id, refs: [...target.image.refs] },
+      base: { ref: target.base.ref, ...(target.base.digest ? { digest: target.base.digest } : {}) },
+      sglang: { version: target.sglangVersion, upstream: { ...upstream } },
+      patchSet: { name: target.patchSet.name, patches: target.patchSet.patches.map((p) => ({ name: p.name, sha256: p.sha256 })) },
       builder: { name: "sglang-image-patcher", ...builder },
-      timings: { ...result.timings },
+      timings: { ...target.timings },
       createdAt: (input.now ?? new Date()).toISOString(),
     },
   };
@@ -137,7 +165,7 @@ export function parseStatement(bytes: Buffer | string): Statement {
   try {
     doc = JSON.parse(bytes.toString());
   } catch (e) {
-    throw new Error(`the attestation is not JSON: ${(e as Error).message}`);
+    throw new Error(`the attestation is not JSON: ${errorMessage(e)}`, { cause: e });
   }
   const s = doc as Partial<Statement>;
   if (s?._type !== STATEMENT_TYPE) throw new Error(`the attestation's _type is ${JSON.stringify(s?._type)}, not ${STATEMENT_TYPE}`);

@@ -139,7 +139,7 @@ export async function basesUpdate(argv: string[], env: NodeJS.ProcessEnv = proce
     try {
       parsed = parseArgs({ args: argv, strict: true, options: { config: { type: "string" }, target: { type: "string", multiple: true }, check: { type: "boolean" }, help: { type: "boolean", short: "h" } } });
     } catch (e) {
-      throw new UserError(`${(e as Error).message}\nRun with --help to see the options.`);
+      throw new UserError(`${errorMessage(e)}\nRun with --help to see the options.`, 2, { cause: e });
     }
     if (parsed.values.help) {
       process.stdout.write(BASES_HELP);

@@ -1,7 +1,7 @@
 /** Command line of `npm run build-image`; --help documents every option. */
 import { parseArgs } from "node:util";
 import { VERIFY_MODES, type VerifyMode } from "../config/schema.js";
-import { UserError } from "../errors.js";
+import { UserError, errorMessage } from "../errors.js";
 import type { CliOptions } from "../pipeline/plan.js";
 
 export const BUILD_IMAGE_HELP = `Usage: npm run build-image -- [options]
@@ -94,7 +94,7 @@ export function parseBuildImageArgs(argv: string[]): BuildImageArgs {
       },
     });
   } catch (e) {
-    throw new UserError(`${(e as Error).message}\nRun with --help to see the options.`);
+    throw new UserError(`${errorMessage(e)}\nRun with --help to see the options.`, 2, { cause: e });
   }
   const v = parsed.values;
   if (v.push && v["no-push"]) throw new UserError("--push and --no-push contradict each other");

@@ -8,7 +8,7 @@ import type { BuildConfig } from "../config/schema.js";
 import { ConfigError, UserError, errorMessage } from "../errors.js";
 import { createLogger } from "../log.js";
 import { checkCliOptions, planTarget, selectTargets, type PlannedTarget } from "../pipeline/plan.js";
-import { runTarget, type TargetResult } from "../pipeline/run.js";
+import { TargetFailedError, runTarget, type TargetResult } from "../pipeline/run.js";
 import { readProvenance } from "../provenance.js";
 import { BUILD_IMAGE_HELP, parseBuildImageArgs } from "./build-image-args.js";
 import { REPO_ROOT } from "../repo-root.js";
@@ -80,8 +80,7 @@ export async function buildImage(argv: string[]): Promise<number> {
     printResult({ ok: true, dryRun: false, config: args.config, startedAt, provenance, targets: results, ...(indexes.length ? { indexes } : {}) });
     return 0;
   } catch (e) {
-    const failed = (e as { result?: TargetResult }).result;
-    if (failed) results.push(failed);
+    if (e instanceof TargetFailedError) results.push(e.result);
     reportError(e);
     printFailure({
       message: errorMessage(e),

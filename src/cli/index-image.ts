@@ -84,7 +84,7 @@ export function parseIndexArgs(argv: string[]): IndexArgs {
       },
     });
   } catch (e) {
-    throw new UserError(`${(e as Error).message}\nRun with --help to see the options.`);
+    throw new UserError(`${errorMessage(e)}\nRun with --help to see the options.`, 2, { cause: e });
   }
   const v = parsed.values;
   if (v.image !== undefined && !REPOSITORY.test(v.image)) throw new UserError(`--image ${JSON.stringify(v.image)}: not a repository name`);

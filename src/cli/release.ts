@@ -77,7 +77,7 @@ function parse(argv: string[], options: NonNullable<ParseArgsConfig["options"]>,
     const r = parseArgs({ args: argv, strict: true, allowPositionals: positionals, options: { ...options, help: { type: "boolean", short: "h" } } });
     return { values: r.values as Values, positionals: r.positionals };
   } catch (e) {
-    throw new UserError(`${(e as Error).message}\nRun with --help to see the options.`);
+    throw new UserError(`${errorMessage(e)}\nRun with --help to see the options.`, 2, { cause: e });
   }
 }
 
@@ -90,7 +90,7 @@ async function readPypi(values: { "pypi-json"?: string; "pypi-url"?: string }, d
       try {
         text = readFileSync(values["pypi-json"], "utf8");
       } catch (e) {
-        throw new UserError(`--pypi-json: ${errorMessage(e)}`);
+        throw new UserError(`--pypi-json: ${errorMessage(e)}`, 2, { cause: e });
       }
       return { pypi: parsePypiAnswer(JSON.parse(text)) };
     }

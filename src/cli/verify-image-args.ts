@@ -1,7 +1,7 @@
 /** Command line of `verify-image`; --help documents every option. */
 import { parseArgs } from "node:util";
 import { VERIFY_MODES, type VerifyMode } from "../config/schema.js";
-import { UserError } from "../errors.js";
+import { UserError, errorMessage } from "../errors.js";
 import { GITHUB_ACTIONS_ISSUER, identityPattern, type KeylessPolicy } from "../attest/keyless.js";
 import { IMAGE_ID, IMAGE_REF } from "../image-ref.js";
 
@@ -88,7 +88,7 @@ export function parseVerifyImageArgs(argv: string[]): VerifyImageArgs {
       },
     });
   } catch (e) {
-    throw new UserError(`${(e as Error).message}\nRun with --help to see the options.`);
+    throw new UserError(`${errorMessage(e)}\nRun with --help to see the options.`, 2, { cause: e });
   }
   const v = parsed.values;
   const base = { config: v.config ?? "build.yaml", target: v.target, model: v.model, attestation: Boolean(v.attestation), publicKey: v["public-key"], insecureIgnoreSignature: Boolean(v["insecure-ignore-signature"]), help: Boolean(v.help) };
@@ -129,7 +129,7 @@ function keylessPolicyOf(identity: string | undefined, regexp: string | undefine
     try {
       identityPattern(regexp);
     } catch (e) {
-      throw new UserError(`--certificate-identity-regexp: ${(e as Error).message}`);
+      throw new UserError(`--certificate-identity-regexp: ${errorMessage(e)}`, 2, { cause: e });
     }
   }
   if (issuer !== undefined && !/^https:\/\/\S+$/.test(issuer)) throw new UserError(`--certificate-oidc-issuer: expected an https URL, got ${JSON.stringify(issuer)}`);

@@ -12,7 +12,7 @@ import { createLogger } from "../log.js";
 import { selectTargets } from "../pipeline/plan.js";
 import { resolveImage } from "../pipeline/resolve-image.js";
 import { REPO_ROOT } from "../repo-root.js";
-import { imageSglangVersion, preflightVerify, runVerifyStep } from "../verify/verify-step.js";
+import { VerifyFailedError, imageSglangVersion, preflightVerify, runVerifyStep } from "../verify/verify-step.js";
 import { exitCodeFor, printResult, reportError } from "./exit.js";
 import { VERIFY_IMAGE_HELP, parseVerifyImageArgs } from "./verify-image-args.js";
 
@@ -68,7 +68,7 @@ export async function verifyImage(argv: string[]): Promise<number> {
     printResult({
       ok: false,
       image,
-      verify: verifyStarted ? { outcome: "failed", report: (e as { report?: unknown }).report } : { outcome: "not-run" },
+      verify: verifyStarted ? { outcome: "failed", report: e instanceof VerifyFailedError ? e.report : undefined } : { outcome: "not-run" },
       error: { message: errorMessage(e), exitCode: exitCodeFor(e) },
     });
     return exitCodeFor(e);

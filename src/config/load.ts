@@ -2,7 +2,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseDocument } from "yaml";
-import { ConfigError, UserError } from "../errors.js";
+import { ConfigError, UserError, errnoCode } from "../errors.js";
 import { validateConfig, type BuildConfig } from "./schema.js";
 
 export function parseConfigText(text: string, file: string, dir: string): BuildConfig {
@@ -20,7 +20,7 @@ export async function loadConfig(file: string): Promise<BuildConfig> {
   try {
     text = await readFile(file, "utf8");
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const code = errnoCode(e);
     throw new UserError(`cannot read the build file ${file}: ${code === "ENOENT" ? "no such file" : String(e)}`);
   }
   return parseConfigText(text, file, path.dirname(path.resolve(file)));

@@ -85,7 +85,7 @@ export interface DockerEngine {
 }
 
 function statusCode(e: unknown): number | undefined {
-  return (e as { statusCode?: number }).statusCode;
+  return typeof e === "object" && e !== null && "statusCode" in e && typeof e.statusCode === "number" ? e.statusCode : undefined;
 }
 
 function readAll(stream: Readable): Promise<Buffer> {

@@ -19,7 +19,7 @@ import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { UserError } from "../errors.js";
+import { UserError, errnoCode, errorMessage } from "../errors.js";
 import { DOCKER_HUB, registryHost } from "../image-ref.js";
 import type { RegistryAuth } from "./engine.js";
 
@@ -96,7 +96,7 @@ function runHelper(helper: string, server: string, env: NodeJS.ProcessEnv): Prom
       if (err) {
         const said = `${stdout}\n${stderr}`.trim();
         if (NOT_FOUND.test(said)) return resolve(undefined);
-        const why = (err as NodeJS.ErrnoException).code === "ENOENT" ? "it is not on PATH" : `it failed: ${said.split("\n")[0] || err.message}`;
+        const why = errnoCode(err) === "ENOENT" ? "it is not on PATH" : `it failed: ${said.split("\n")[0] || err.message}`;
         return reject(new UserError(`the Docker config file names the credential helper ${program} for ${server}, but ${why}. Install it, or remove it from the config file.`));
       }
       try {
@@ -141,8 +141,8 @@ export async function resolveRegistryAuth(repository: string, env: NodeJS.Proces
   try {
     config = JSON.parse(await readFile(configPath, "utf8")) as DockerConfigFile;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new UserError(`cannot read the Docker config file ${configPath}: ${(e as Error).message}`);
+    if (errnoCode(e) === "ENOENT") return undefined;
+    throw new UserError(`cannot read the Docker config file ${configPath}: ${errorMessage(e)}`, 2, { cause: e });
   }
   const helper = config.credHelpers?.[host] ?? (config.credsStore || undefined);
   if (helper) {

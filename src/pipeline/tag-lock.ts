@@ -18,7 +18,7 @@ import { createHash } from "node:crypto";
 import { closeSync, constants, linkSync, lstatSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { UserError } from "../errors.js";
+import { UserError, errnoCode } from "../errors.js";
 import { canonicalRepository, repositoryAndTag } from "../image-ref.js";
 
 const uid = () => process.getuid?.() ?? -1;
@@ -40,7 +40,7 @@ function alive(pid: number): boolean {
     return true;
   } catch (e) {
     // EPERM: it exists but belongs to another user.
-    return (e as NodeJS.ErrnoException).code === "EPERM";
+    return errnoCode(e) === "EPERM";
   }
 }
 
@@ -77,7 +77,7 @@ export function ensureLockDir(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const code = errnoCode(e);
     if (code !== "EEXIST") throw new UserError(`cannot create the tag-lock folder ${dir} (${code ?? String(e)}); point TMPDIR at a folder you can write to`);
   }
   const st = lstatSync(dir);
@@ -93,7 +93,7 @@ function writeDraft(draft: string, content: string): void {
   try {
     writeFileSync(draft, content, { flag: "wx", mode: 0o600 });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    if (errnoCode(e) !== "EEXIST") throw e;
     unlinkSync(draft);
     writeFileSync(draft, content, { flag: "wx", mode: 0o600 });
   }
@@ -126,7 +126,7 @@ export function lockTags(refs: readonly string[], dir = defaultLockDir()): () =>
           held.push(file);
           break;
         } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== "EEXIST" || tries > 2) throw e;
+          if (errnoCode(e) !== "EEXIST" || tries > 2) throw e;
         } finally {
           unlinkSync(draft);
         }

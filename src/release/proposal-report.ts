@@ -4,7 +4,7 @@
  * merged / conflicted with its hunks and why; per contract clause: stock already satisfies it /
  * the series does (which diff) / missing).
  */
-import type { Proposal, StepResult } from "./proposal.js";
+import type { Proposal, StepResult } from "./proposal-types.js";
 
 /** READY: every step passed; CONFLICTED: hunks need a person; FAILING: a step failed; INCOMPLETE: steps left out. */
 export function verdict(p: Proposal): "READY" | "CONFLICTED" | "FAILING" | "INCOMPLETE" {

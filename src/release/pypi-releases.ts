@@ -35,9 +35,9 @@ export interface PypiReleases {
 }
 
 /** PyPI could not be asked or answered with something that is not its JSON API. */
-export class PypiUnreachableError extends UserError {
-  constructor(message: string) {
-    super(message, 1);
+export class PypiUnreachableError extends UserError<"PYPI_UNREACHABLE"> {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, 1, { ...options, code: "PYPI_UNREACHABLE" });
     this.name = "PypiUnreachableError";
   }
 }
@@ -81,14 +81,15 @@ export async function fetchPypiReleases(url = PYPI_JSON_URL, fetchImpl: FetchJso
   try {
     res = await fetchImpl(url, { headers: { Accept: "application/json", "User-Agent": "sglang-image-patcher release-watch" }, signal: AbortSignal.timeout(timeoutMs) });
   } catch (e) {
-    throw new PypiUnreachableError(`PyPI could not be reached at ${url}: ${errorMessage((e as { cause?: unknown }).cause ?? e)}`);
+    // fetch's TypeError says only "fetch failed"; its cause says why (ENOTFOUND, ECONNREFUSED...).
+    throw new PypiUnreachableError(`PyPI could not be reached at ${url}: ${errorMessage((e instanceof Error ? e.cause : undefined) ?? e)}`, { cause: e });
   }
   if (!res.ok) throw new PypiUnreachableError(`PyPI answered HTTP ${res.status} for ${url}`);
   let body: PypiAnswer;
   try {
     body = (await res.json()) as PypiAnswer;
   } catch (e) {
-    throw new PypiUnreachableError(`PyPI's answer for ${url} is not JSON: ${errorMessage(e)}`);
+    throw new PypiUnreachableError(`PyPI's answer for ${url} is not JSON: ${errorMessage(e)}`, { cause: e });
   }
   return parsePypiAnswer(body);
 }

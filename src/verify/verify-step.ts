@@ -29,6 +29,18 @@ export const HARNESS_PACKAGE = "sglang_engineless";
 
 export type VerifyOutcomeName = "passed" | "engineless-verified" | "cpu-verified";
 
+/** The suite ran and judged against the image: its report (and, in gpu mode, what the container was given) go in the result. */
+export class VerifyFailedError extends StepError<"VERIFY_FAILED"> {
+  constructor(
+    message: string,
+    exitCode: number,
+    readonly report: unknown,
+    readonly gpu?: GpuEvidence,
+  ) {
+    super("verify", message, exitCode, { code: "VERIFY_FAILED" });
+  }
+}
+
 export interface VerifyOutcome {
   mode: VerifySettings["mode"];
   outcome: VerifyOutcomeName;
@@ -300,26 +312,24 @@ export async function runVerifyStep(input: VerifyStepInput): Promise<VerifyOutco
   if (result.exitCode !== 0) {
     const failed = failedChecks(report);
     const gate = (report as { gate?: { violations?: { check: string; was: string }[] } })?.gate?.violations ?? [];
-    throw Object.assign(
-      new StepError(
-        "verify",
-        `the verify suite exited ${result.exitCode} (${exitMeaning(result.exitCode)})` +
-          (failed.length ? `; failed checks: ${failed.join(", ")}` : "") +
-          (gate.length ? `; the gpu gate refused: ${gate.map((v) => `${v.check} ${v.was}`).join(", ")}` : "") +
-          (typeof (report as { error?: unknown })?.error === "string" ? `; ${(report as { error: string }).error}` : "") +
-          (notGpu ? `; nor is it a GPU verification: ${notGpu}` : ""),
-        result.exitCode === 1 ? 1 : 2,
-      ),
-      { report, ...(gpu ? { gpu } : {}) },
+    throw new VerifyFailedError(
+      `the verify suite exited ${result.exitCode} (${exitMeaning(result.exitCode)})` +
+        (failed.length ? `; failed checks: ${failed.join(", ")}` : "") +
+        (gate.length ? `; the gpu gate refused: ${gate.map((v) => `${v.check} ${v.was}`).join(", ")}` : "") +
+        (typeof (report as { error?: unknown })?.error === "string" ? `; ${(report as { error: string }).error}` : "") +
+        (notGpu ? `; nor is it a GPU verification: ${notGpu}` : ""),
+      result.exitCode === 1 ? 1 : 2,
+      report,
+      gpu,
     );
   }
   if (report === undefined) throw new StepError("verify", `the verify suite exited 0 but wrote no report at ${REPORT_DIR}/report.json`, 2);
   if (s.mode === "gpu" && (report as { gate?: unknown })?.gate === undefined) {
     // The mounted suite always gates; a report without it came from another suite.
-    throw Object.assign(new StepError("verify", "the verify report has no gpu gate record: it was not written by this checkout's suite", 2), { report });
+    throw new VerifyFailedError("the verify report has no gpu gate record: it was not written by this checkout's suite", 2, report);
   }
   // The suite passed, but not on a GPU: that must not read as a GPU verification.
-  if (notGpu) throw Object.assign(new StepError("verify", `the verify suite passed, but this is not a GPU verification: ${notGpu}`, 2), { report, gpu });
+  if (notGpu) throw new VerifyFailedError(`the verify suite passed, but this is not a GPU verification: ${notGpu}`, 2, report, gpu);
   return {
     mode: s.mode,
     outcome: s.mode === "gpu" ? "passed" : s.mode === "cpu" ? "cpu-verified" : "engineless-verified",

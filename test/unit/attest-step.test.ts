@@ -4,12 +4,13 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { AttestFailedError } from "../../src/attest/attest-step.js";
 import { envelopeVerifies, keyHint } from "../../src/attest/sign.js";
 import { parseConfigText } from "../../src/config/load.js";
 import { StepError } from "../../src/errors.js";
 import { memoryLogger } from "../../src/log.js";
 import { planTarget } from "../../src/pipeline/plan.js";
-import { runTarget, type TargetResult } from "../../src/pipeline/run.js";
+import { TargetFailedError, runTarget } from "../../src/pipeline/run.js";
 import { BUILT_ID, FakeEngine } from "./fake-engine.js";
 
 const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
@@ -63,8 +64,13 @@ describe("attestation after a push", () => {
   it("a failed attach is an attest error: the images stay pushed and tagged, the statement file is kept", async () => {
     // Nothing listens on port 9 of the loopback: the attach's first request is refused.
     const { promise, engine } = await run("127.0.0.1:9/o/img", true);
-    const err = (await promise.catch((e: unknown) => e)) as StepError & { result: TargetResult };
-    expect(err).toBeInstanceOf(StepError);
+    const err = await promise.catch((e: unknown) => e);
+    // The target's error carries its result; its cause is the attest step's own (typed) error.
+    if (!(err instanceof TargetFailedError)) throw new Error(`not a TargetFailedError: ${String(err)}`);
+    expect(err.cause).toBeInstanceOf(StepError);
+    expect(err.cause).toBeInstanceOf(AttestFailedError);
+    expect(err.code).toBe("TARGET_FAILED");
+    expect(err.exitCode).toBe(1);
     expect(err.message).toMatch(/^attest: attaching the attestation to 127\.0\.0\.1:9\/o\/img@sha256:d{64} failed: /);
     expect(err.result).toMatchObject({ status: "pushed", error: { step: "attest" }, image: { refs: ["127.0.0.1:9/o/img:one", "127.0.0.1:9/o/img:two"] } });
     expect(err.result.tagsReverted).toBeUndefined();

@@ -7,7 +7,8 @@ import { verdictOf } from "../../src/attest/show-attestation.js";
 import { artifactAnnotations, ociCredentials } from "../../src/attest/oci-artifact.js";
 import type { FoundArtifact } from "../../src/attest/read-back.js";
 import { BUNDLE_MEDIA_TYPE, envelopeVerifies, keyHint, loadPublicKey, loadSigningKey, pae, signStatement, type SigningKey } from "../../src/attest/sign.js";
-import { IN_TOTO_MEDIA_TYPE, PREDICATE_TYPE, buildStatement, parseStatement, subjectsOf, type Statement } from "../../src/attest/statement.js";
+import { IN_TOTO_MEDIA_TYPE, PREDICATE_TYPE, buildStatement, parseStatement, subjectsOf, type AttestedTarget, type Statement } from "../../src/attest/statement.js";
+import { attestedTarget } from "../../src/pipeline/attest-input.js";
 import type { TargetResult } from "../../src/pipeline/run.js";
 
 const DIGEST = `sha256:${"d".repeat(64)}`;
@@ -51,7 +52,7 @@ function pushedResult(over: { mode?: string; outcome?: TargetResult["verify"]["o
 
 const UPSTREAM = { repository: "https://github.com/sgl-project/sglang", tag: "v0.5.9", commit: "f".repeat(40) };
 const BUILDER = { version: "0.1.0", revision: "9".repeat(40), source: "https://github.com/o/sglang-image-patcher" };
-const statementOf = (result = pushedResult()) => buildStatement({ result, upstream: UPSTREAM, builder: BUILDER, now: new Date("2026-01-02T03:04:05Z") });
+const statementOf = (result = pushedResult()) => buildStatement({ target: attestedTarget(result), upstream: UPSTREAM, builder: BUILDER, now: new Date("2026-01-02T03:04:05Z") });
 
 const LABELS: Record<string, string> = {
   "io.github.sglang-image-patcher.patch-set": "tokenids",
@@ -129,6 +130,36 @@ describe("statement", () => {
 
   it("refuses a result that was not pushed", () => {
     expect(() => statementOf({ ...pushedResult(), status: "built", push: [] })).toThrow(/was not pushed: nothing to attest/);
+  });
+
+  it("freezes the signed predicate's schema: a fixed input gives exactly the checked-in predicate", () => {
+    // Every field the predicate can carry; a change here is a change of PREDICATE_TYPE's schema
+    // (readers of v1 attestations would misread it): bump the type's version, then the fixture.
+    const target: AttestedTarget = {
+      target: "t1",
+      push: [{ digest: `127.0.0.1:5000/x/y@${DIGEST}` }, { digest: `ghcr.io/o/y@${DIGEST}` }],
+      image: { id: CONFIG, refs: ["127.0.0.1:5000/x/y:t1", "127.0.0.1:5000/x/y:latest"] },
+      base: { ref: "lmsysorg/sglang:v0.5.9", digest: `sha256:${"a".repeat(64)}` },
+      verify: {
+        mode: "gpu",
+        outcome: "passed",
+        countsAsVerified: true,
+        report: { checks: [{ name: "non_streaming_ids", status: "passed", seconds: 1.5 }, { name: "reasoning", status: "skipped", seconds: 0, skip_reason: "no parser" }], gate: { violations: [] } },
+        durationMs: 1234,
+        gpus: ["GPU 0: NVIDIA H100 (UUID: GPU-1)"],
+        suite: { name: "tokenids_verify", version: "1.2.0", sha256: "5".repeat(64) },
+        skippedChecks: [{ name: "reasoning", reason: "no parser" }],
+      },
+      verifySettings: { model: "Qwen/Qwen2.5-0.5B-Instruct", toolCallParser: "qwen25", reasoningParser: "qwen3", extraArgs: ["--server-arg", "--mem-fraction-static=0.5"] },
+      sglangVersion: "0.5.9",
+      patchSet: { name: "tokenids", patches: PATCHES },
+      timings: { preflightMs: 5, resolveBaseMs: 6, buildMs: 10, verifyMs: 20, tagMs: 1, pushMs: 30 },
+    };
+    const fixture: unknown = JSON.parse(readFileSync("test/unit/fixtures/attest/predicate.json", "utf8"));
+    const s = buildStatement({ target, upstream: UPSTREAM, builder: BUILDER, now: new Date("2026-01-02T03:04:05Z") });
+    expect(JSON.parse(JSON.stringify(s.predicate))).toEqual(fixture);
+    expect(Object.keys(s.predicate)).toEqual(Object.keys(fixture as object));
+    expect(s.subject).toEqual([{ name: "127.0.0.1:5000/x/y", digest: { sha256: "d".repeat(64) } }, { name: "ghcr.io/o/y", digest: { sha256: "d".repeat(64) } }]);
   });
 
   it("parses back only our statement type and predicate type", () => {

@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { installCancellation, type Cancellation } from "../../src/cancel.js";
+import { UndoStack } from "../../src/pipeline/steps.js";
 
 describe("installCancellation", () => {
   let c: Cancellation | undefined;
@@ -38,10 +39,13 @@ describe("installCancellation", () => {
 
   it("a deliberate second Ctrl-C after the window exits 130 and names what is left", () => {
     const s = setup();
-    const doneContainer = s.c.leftovers.add("container A");
-    s.c.leftovers.add("tag B");
+    // The ledger is the run's undo stack: what is still on it, named.
+    const undo = new UndoStack();
+    s.c.leftovers.follow(undo);
+    const container = undo.push({ leftover: "container A" });
+    undo.push({ leftover: "tag B", undo: () => {} });
     s.c.handle("SIGINT");
-    doneContainer();
+    container.settle();
     s.advance(3000);
     s.c.handle("SIGINT");
     expect(s.exits).toEqual([130]);

@@ -19,9 +19,8 @@ export default defineConfig(
     rules: {
       // `_`-prefixed parameters are deliberately unused (interface shapes, fakes).
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
-      // Our wrapping errors put the cause's message into their own text (a UserError or
-      // StepError is read by people, in one line); a `cause` chain is not required.
-      "preserve-caught-error": "off",
+      // A wrapping error keeps what it wraps as its `cause` (the one-line message still names it).
+      "preserve-caught-error": ["error", { requireCatchParameter: true }],
     },
   },
   {

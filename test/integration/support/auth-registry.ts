@@ -37,7 +37,7 @@ auth: { htpasswd: { realm: sglang-image-patcher-test, path: ${dir}/htpasswd } }
     await waitFor(async () => (await fetch(`http://${address}/v2/`)).status === 401, 15_000, `auth registry on ${address}`);
   } catch (e) {
     child.kill();
-    throw new Error(`${(e as Error).message}; registry log:\n${log}`);
+    throw new Error(`${(e as Error).message}; registry log:\n${log}`, { cause: e });
   }
   return {
     address,

@@ -47,7 +47,7 @@ export async function startReferrersRegistry(): Promise<ReferrersRegistry> {
     await waitFor(async () => (await fetch(`http://${address}/v2/`)).status === 200, 15_000, `referrers registry on ${address}`);
   } catch (e) {
     child.kill("SIGKILL");
-    throw new Error(`${(e as Error).message}; log:\n${log}`);
+    throw new Error(`${(e as Error).message}; log:\n${log}`, { cause: e });
   }
   return {
     address,

@@ -99,7 +99,7 @@ export async function startRigDaemon(opts: { gpuHook?: boolean } = {}): Promise<
     await spawnDaemon();
   } catch (e) {
     await stop();
-    throw new Error(`${(e as Error).message}; its log:\n${log.slice(-3000)}`);
+    throw new Error(`${(e as Error).message}; its log:\n${log.slice(-3000)}`, { cause: e });
   }
   return {
     host: `unix://${socket}`,

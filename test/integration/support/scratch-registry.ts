@@ -31,7 +31,7 @@ export async function startScratchRegistry(): Promise<ScratchRegistry> {
     await waitFor(async () => (await fetch(`http://${address}/v2/`)).status === 200, 15_000, `scratch registry on ${address}`);
   } catch (e) {
     child.kill("SIGKILL");
-    throw new Error(`${(e as Error).message}; registry log:\n${log}`);
+    throw new Error(`${(e as Error).message}; registry log:\n${log}`, { cause: e });
   }
   return {
     address,
