@@ -22,22 +22,22 @@ async function main(argv) {
   const asksForHelp = rest.includes("--help") || rest.includes("-h");
   if (command === "build") {
     if (asksForHelp) {
-      const { BUILD_IMAGE_HELP, parseBuildImageArgs } = await import("./chunks/build-image-args-W5RHCPOC.js");
+      const { BUILD_IMAGE_HELP, parseBuildImageArgs } = await import("./chunks/build-image-args-VCFMFCTQ.js");
       if (helpRequested(() => parseBuildImageArgs(rest).help)) return printHelp(BUILD_IMAGE_HELP);
     }
-    return (await import("./chunks/build-image-2HRDATX7.js")).buildImage(rest);
+    return (await import("./chunks/build-image-HADE3R6O.js")).buildImage(rest);
   }
   if (command === "verify") {
     if (asksForHelp) {
-      const { VERIFY_IMAGE_HELP, parseVerifyImageArgs } = await import("./chunks/verify-image-args-34KPUWYJ.js");
+      const { VERIFY_IMAGE_HELP, parseVerifyImageArgs } = await import("./chunks/verify-image-args-FZS35DGU.js");
       if (helpRequested(() => parseVerifyImageArgs(rest).help)) return printHelp(VERIFY_IMAGE_HELP);
     }
-    return (await import("./chunks/verify-image-HWWKFCVV.js")).verifyImage(rest);
+    return (await import("./chunks/verify-image-76MHLQ2Q.js")).verifyImage(rest);
   }
-  if (command === "index") return (await import("./chunks/index-image-XKMESQGC.js")).indexImage(rest);
-  if (command === "bases") return (await import("./chunks/bases-update-HIERGBBA.js")).basesUpdate(rest);
-  if (command === "release-watch") return (await import("./chunks/release-D3XEPAND.js")).releaseWatch(rest);
-  if (command === "release-propose") return (await import("./chunks/release-D3XEPAND.js")).releasePropose(rest);
+  if (command === "index") return (await import("./chunks/index-image-ZSBBICFK.js")).indexImage(rest);
+  if (command === "bases") return (await import("./chunks/bases-update-AZ6YMIKU.js")).basesUpdate(rest);
+  if (command === "release-watch") return (await import("./chunks/release-VK5E6GW2.js")).releaseWatch(rest);
+  if (command === "release-propose") return (await import("./chunks/release-VK5E6GW2.js")).releasePropose(rest);
   if (command === void 0 || command === "--help" || command === "-h" || command === "help") return printHelp(USAGE);
   process.stderr.write(`error: unknown command ${JSON.stringify(command)}
 ${USAGE}`);

@@ -1,4 +1,7 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
+import {
+  errorMessage
+} from "./chunk-2IM7SQKB.js";
 
 // src/attest/keyless.ts
 var GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com";
@@ -39,7 +42,7 @@ async function verifyKeylessBundle(bundleJson, policy) {
   try {
     entity = toSignedEntity(bundleFromJSON(bundleJson));
   } catch (e) {
-    return { ok: false, detail: `the keyless bundle cannot be read: ${e.message}` };
+    return { ok: false, detail: `the keyless bundle cannot be read: ${errorMessage(e)}` };
   }
   let signer;
   try {

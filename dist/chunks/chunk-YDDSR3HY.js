@@ -1,7 +1,7 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
   require_dist
-} from "./chunk-JCS6RWPE.js";
+} from "./chunk-G4VJ447Q.js";
 import {
   validateConfig
 } from "./chunk-NHCFDP4K.js";
@@ -10,8 +10,9 @@ import {
 } from "./chunk-LRJ6VPQL.js";
 import {
   ConfigError,
-  UserError
-} from "./chunk-XZ5HVHTB.js";
+  UserError,
+  errnoCode
+} from "./chunk-2IM7SQKB.js";
 import {
   __toESM
 } from "./chunk-U4OZQXGD.js";
@@ -34,7 +35,7 @@ async function loadConfig(file) {
   try {
     text = await readFile(file, "utf8");
   } catch (e) {
-    const code = e.code;
+    const code = errnoCode(e);
     throw new UserError(`cannot read the build file ${file}: ${code === "ENOENT" ? "no such file" : String(e)}`);
   }
   return parseConfigText(text, file, path.dirname(path.resolve(file)));

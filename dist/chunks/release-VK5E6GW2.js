@@ -3,24 +3,24 @@ import {
   REPO_ROOT
 } from "./chunk-HFOA7Y4D.js";
 import {
-  exitCodeFor,
   printResult,
   reportError,
   require_dist
-} from "./chunk-JCS6RWPE.js";
+} from "./chunk-G4VJ447Q.js";
 import {
   readRegistryTag
 } from "./chunk-LHFICXII.js";
 import {
   resolveRegistryAuth
-} from "./chunk-YKZH4FPT.js";
+} from "./chunk-CAIBC3BL.js";
 import {
   repositoryAndTag
 } from "./chunk-F7NKY5RN.js";
 import {
   UserError,
-  errorMessage
-} from "./chunk-XZ5HVHTB.js";
+  errorMessage,
+  exitCodeFor
+} from "./chunk-2IM7SQKB.js";
 import {
   __toESM
 } from "./chunk-U4OZQXGD.js";
@@ -123,8 +123,8 @@ function classify(c, releases) {
 // src/release/pypi-releases.ts
 var PYPI_JSON_URL = "https://pypi.org/pypi/sglang/json";
 var PypiUnreachableError = class extends UserError {
-  constructor(message) {
-    super(message, 1);
+  constructor(message, options = {}) {
+    super(message, 1, { ...options, code: "PYPI_UNREACHABLE" });
     this.name = "PypiUnreachableError";
   }
 };
@@ -163,14 +163,14 @@ async function fetchPypiReleases(url = PYPI_JSON_URL, fetchImpl = fetch, timeout
   try {
     res = await fetchImpl(url, { headers: { Accept: "application/json", "User-Agent": "sglang-image-patcher release-watch" }, signal: AbortSignal.timeout(timeoutMs) });
   } catch (e) {
-    throw new PypiUnreachableError(`PyPI could not be reached at ${url}: ${errorMessage(e.cause ?? e)}`);
+    throw new PypiUnreachableError(`PyPI could not be reached at ${url}: ${errorMessage((e instanceof Error ? e.cause : void 0) ?? e)}`, { cause: e });
   }
   if (!res.ok) throw new PypiUnreachableError(`PyPI answered HTTP ${res.status} for ${url}`);
   let body;
   try {
     body = await res.json();
   } catch (e) {
-    throw new PypiUnreachableError(`PyPI's answer for ${url} is not JSON: ${errorMessage(e)}`);
+    throw new PypiUnreachableError(`PyPI's answer for ${url} is not JSON: ${errorMessage(e)}`, { cause: e });
   }
   return parsePypiAnswer(body);
 }
@@ -243,6 +243,9 @@ function targetsYaml(version, answers) {
 `;
 }
 
+// src/release/proposal-types.ts
+var STEPS = ["port", "check", "matrix", "overlap", "cpu-engine", "targets"];
+
 // src/release/run-tool.ts
 import { spawn } from "node:child_process";
 var runTool = (argv, opts) => new Promise((done) => {
@@ -311,7 +314,7 @@ function renderSummary(p, maxDiffs = 12) {
     }
     if (conflicted.length > maxDiffs) lines.push(`- ... and ${conflicted.length - maxDiffs} more conflicted diffs in PORT.md`);
   }
-  if (p.env?.borrowed) lines.push("", `Python layer: the ${p.env.release} one (\`${p.env.requirements}\`; ${p.version} has no requirements file yet): if matrix or overlap failed on an import, add \`requirements/sglang-${p.version}.txt\`.`);
+  if (p.env?.borrowed) lines.push("", `Python layer: the ${p.env.release} one (\`${p.env.requirements}\`; ${p.version} has no requirements file yet): if matrix or overlap failed on an import, add \`python/requirements/sglang-${p.version}.txt\`.`);
   const dropped = p.diffs.filter((d) => d.status === "upstream");
   if (dropped.length) lines.push("", `No longer needed (the release already contains them): ${dropped.map((d) => `\`${d.source}\``).join(", ")}.`);
   if (p.clauses) {
@@ -326,7 +329,7 @@ function renderSummary(p, maxDiffs = 12) {
   }
   lines.push(
     "",
-    v === "READY" ? `To adopt: move \`series/\` to \`patches/sglang-v${p.version}/\` (fill in the tag's commit in patchset.yaml), add targets.yaml's entries to build.yaml; the build-image workflow builds and pushes after merge.` : v === "CONFLICTED" ? `To finish (README, How to add a release): put \`series/\` in \`patches/sglang-v${p.version}/\`, \`npm run patches:regen -- init ${p.version}\`, redo each \`.patch.conflict\` there as a commit with its subject, \`npm run patches:regen -- export .cache/patch-work-${p.version}\`, then \`npm run patches:overlap -- ${p.version}\`.` : v === "INCOMPLETE" ? `Not ready: ${p.steps.filter((s) => s.status === "skipped").map((s) => s.name).join(", ")} did not run; run \`npm run release:propose -- ${p.version}\` without --skip.` : "To finish: fix what the failed steps name (PORT.md has the record), then run the proposal again."
+    v === "READY" ? `To adopt: move \`series/\` to \`patches/sglang-v${p.version}/\` (fill in the tag's commit in patchset.yaml), add targets.yaml's entries to build.yaml; the build-image workflow builds and pushes after merge.` : v === "CONFLICTED" ? `To finish (docs/releases.md, How to add a release): put \`series/\` in \`patches/sglang-v${p.version}/\`, \`npm run patches:regen -- init ${p.version}\`, redo each \`.patch.conflict\` there as a commit with its subject, \`npm run patches:regen -- export .cache/patch-work-${p.version}\`, then \`npm run patches:overlap -- ${p.version}\`.` : v === "INCOMPLETE" ? `Not ready: ${p.steps.filter((s) => s.status === "skipped").map((s) => s.name).join(", ")} did not run; run \`npm run release:propose -- ${p.version}\` without --skip.` : "To finish: fix what the failed steps name (PORT.md has the record), then run the proposal again."
   );
   return `${lines.join("\n")}
 `;
@@ -357,9 +360,8 @@ function renderPortMd(p, toolPortMd) {
 }
 
 // src/release/proposal.ts
-var STEPS = ["port", "check", "matrix", "overlap", "cpu-engine", "targets"];
 function envRelease(root, version, fromVersion) {
-  const req = (v) => `requirements/sglang-${v}.txt`;
+  const req = (v) => `python/requirements/sglang-${v}.txt`;
   if (existsSync2(join2(root, req(version)))) return { release: version, requirements: req(version), borrowed: false };
   if (existsSync2(join2(root, req(fromVersion)))) return { release: fromVersion, requirements: req(fromVersion), borrowed: true };
   return { release: version, requirements: null, borrowed: false };
@@ -583,8 +585,8 @@ function parse(argv, options, positionals = false) {
     const r = parseArgs({ args: argv, strict: true, allowPositionals: positionals, options: { ...options, help: { type: "boolean", short: "h" } } });
     return { values: r.values, positionals: r.positionals };
   } catch (e) {
-    throw new UserError(`${e.message}
-Run with --help to see the options.`);
+    throw new UserError(`${errorMessage(e)}
+Run with --help to see the options.`, 2, { cause: e });
   }
 }
 async function readPypi(values, deps) {
@@ -595,7 +597,7 @@ async function readPypi(values, deps) {
       try {
         text = readFileSync3(values["pypi-json"], "utf8");
       } catch (e) {
-        throw new UserError(`--pypi-json: ${errorMessage(e)}`);
+        throw new UserError(`--pypi-json: ${errorMessage(e)}`, 2, { cause: e });
       }
       return { pypi: parsePypiAnswer(JSON.parse(text)) };
     }

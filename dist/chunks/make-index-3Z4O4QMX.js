@@ -3,12 +3,12 @@ import {
   indexesOfRun,
   makeIndex,
   membersFromRun
-} from "./chunk-6RALTO6T.js";
-import "./chunk-2NBR4ABL.js";
+} from "./chunk-XKH5DWIL.js";
+import "./chunk-2O236P5S.js";
 import "./chunk-LHFICXII.js";
-import "./chunk-YKZH4FPT.js";
+import "./chunk-CAIBC3BL.js";
 import "./chunk-F7NKY5RN.js";
-import "./chunk-XZ5HVHTB.js";
+import "./chunk-2IM7SQKB.js";
 import "./chunk-U4OZQXGD.js";
 export {
   indexesOfRun,

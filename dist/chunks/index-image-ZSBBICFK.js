@@ -1,41 +1,41 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
   parseVerifyImageArgs
-} from "./chunk-UO6Y646E.js";
-import "./chunk-QRGDKZYO.js";
+} from "./chunk-HEKCM67E.js";
+import "./chunk-5XWWRMUY.js";
 import {
   makeIndex
-} from "./chunk-6RALTO6T.js";
+} from "./chunk-XKH5DWIL.js";
 import {
   readProvenance
 } from "./chunk-H2LRGXZ3.js";
 import {
   readSigningKeyFile
-} from "./chunk-AGASZDDO.js";
+} from "./chunk-GQLXCPT5.js";
 import {
   REPO_ROOT
 } from "./chunk-HFOA7Y4D.js";
 import {
   createLogger,
   loadConfig
-} from "./chunk-KKWMKSYZ.js";
+} from "./chunk-YDDSR3HY.js";
 import {
-  exitCodeFor,
   printResult,
   reportError
-} from "./chunk-JCS6RWPE.js";
+} from "./chunk-G4VJ447Q.js";
 import "./chunk-NHCFDP4K.js";
 import "./chunk-LRJ6VPQL.js";
-import "./chunk-2NBR4ABL.js";
+import "./chunk-2O236P5S.js";
 import "./chunk-LHFICXII.js";
-import "./chunk-YKZH4FPT.js";
+import "./chunk-CAIBC3BL.js";
 import {
   REPOSITORY
 } from "./chunk-F7NKY5RN.js";
 import {
   UserError,
-  errorMessage
-} from "./chunk-XZ5HVHTB.js";
+  errorMessage,
+  exitCodeFor
+} from "./chunk-2IM7SQKB.js";
 import "./chunk-U4OZQXGD.js";
 
 // src/cli/index-image.ts
@@ -92,8 +92,8 @@ function parseIndexArgs(argv) {
       }
     });
   } catch (e) {
-    throw new UserError(`${e.message}
-Run with --help to see the options.`);
+    throw new UserError(`${errorMessage(e)}
+Run with --help to see the options.`, 2, { cause: e });
   }
   const v = parsed.values;
   if (v.image !== void 0 && !REPOSITORY.test(v.image)) throw new UserError(`--image ${JSON.stringify(v.image)}: not a repository name`);
@@ -134,7 +134,7 @@ async function indexImage(argv) {
       (i) => args.indexes.length === 0 && args.releases.length === 0 || args.indexes.includes(i.tag) || i.targets.some((t) => args.releases.includes(config.targets.get(t).release ?? ""))
     );
     const provenance = readProvenance(REPO_ROOT, config.source);
-    const { showAttestation } = await import("./show-attestation-WR6ITCBT.js");
+    const { showAttestation } = await import("./show-attestation-3V7SYSV5.js");
     for (const index of selected) {
       const targets = index.targets.map((t) => config.targets.get(t));
       const repository = args.image ?? targets[0].image;

@@ -2,11 +2,11 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs
-} from "./chunk-UO6Y646E.js";
-import "./chunk-QRGDKZYO.js";
+} from "./chunk-HEKCM67E.js";
+import "./chunk-5XWWRMUY.js";
 import "./chunk-NHCFDP4K.js";
 import "./chunk-F7NKY5RN.js";
-import "./chunk-XZ5HVHTB.js";
+import "./chunk-2IM7SQKB.js";
 import "./chunk-U4OZQXGD.js";
 export {
   VERIFY_IMAGE_HELP,

@@ -4,8 +4,9 @@ import {
   parseImageRef
 } from "./chunk-F7NKY5RN.js";
 import {
-  UserError
-} from "./chunk-XZ5HVHTB.js";
+  UserError,
+  errorMessage
+} from "./chunk-2IM7SQKB.js";
 import {
   __commonJS,
   __require,
@@ -2294,7 +2295,7 @@ function loadSigningKey(file, text, env = process.env) {
     }
   } catch (e) {
     if (e instanceof UserError) throw e;
-    throw new UserError(`${file}: cannot read the private key (${e.message})`);
+    throw new UserError(`${file}: cannot read the private key (${errorMessage(e)})`, 2, { cause: e });
   }
   requireP256(privateKey, file);
   const publicKey = createPublicKey(privateKey);
@@ -2305,7 +2306,7 @@ function loadPublicKey(file, text) {
   try {
     key = createPublicKey({ key: text, format: "pem" });
   } catch (e) {
-    throw new UserError(`${file}: not a PEM public key (${e.message})`);
+    throw new UserError(`${file}: not a PEM public key (${errorMessage(e)})`, 2, { cause: e });
   }
   requireP256(key, file);
   return key;
@@ -2333,9 +2334,9 @@ function envelopeVerifies(envelope, publicKey) {
 var STATEMENT_TYPE = "https://in-toto.io/Statement/v1";
 var PREDICATE_TYPE = "https://github.com/sglang-image-patcher/attestations/token-ids-verify/v1";
 var IN_TOTO_MEDIA_TYPE = "application/vnd.in-toto+json";
-function subjectsOf(result) {
+function subjectsOf(target) {
   const seen = /* @__PURE__ */ new Map();
-  for (const record of result.push) {
+  for (const record of target.push) {
     const ref = parseImageRef(record.digest);
     if (!ref?.digest) throw new Error(`pushed digest ${JSON.stringify(record.digest)} is not repo@sha256:...`);
     seen.set(`${ref.repository}@${ref.digest}`, { name: ref.repository, digest: { sha256: ref.digest.slice("sha256:".length) } });
@@ -2355,15 +2356,14 @@ function checksOf(report) {
   });
 }
 function buildStatement(input) {
-  const { result, upstream, builder } = input;
-  if (result.status !== "pushed" || result.push.length === 0) throw new Error(`target ${result.target} was not pushed: nothing to attest`);
-  if (!result.image || !result.base) throw new Error(`target ${result.target} has no image or base in its result`);
-  const settings = result.plan.verify.settings;
-  const verify2 = result.verify;
-  const gpuVerified = verify2.outcome === "passed" && verify2.mode === "gpu" && verify2.countsAsVerified && (verify2.gpu?.gpus.length ?? 0) > 0;
+  const { target, upstream, builder } = input;
+  if (target.push.length === 0) throw new Error(`target ${target.target} was not pushed: nothing to attest`);
+  const settings = target.verifySettings;
+  const verify2 = target.verify;
+  const gpuVerified = verify2.outcome === "passed" && verify2.mode === "gpu" && verify2.countsAsVerified && (verify2.gpus?.length ?? 0) > 0;
   return {
     _type: STATEMENT_TYPE,
-    subject: subjectsOf(result),
+    subject: subjectsOf(target),
     predicateType: PREDICATE_TYPE,
     predicate: {
       verify: {
@@ -2379,17 +2379,17 @@ function buildStatement(input) {
         },
         checks: checksOf(verify2.report),
         ...verify2.durationMs !== void 0 ? { durationMs: verify2.durationMs } : {},
-        ...verify2.gpu ? { gpus: verify2.gpu.gpus } : {},
+        ...verify2.gpus ? { gpus: [...verify2.gpus] } : {},
         ...verify2.suite ? { suite: { name: verify2.suite.name, version: verify2.suite.version, sha256: verify2.suite.sha256 } } : {},
-        skippedChecks: verify2.skippedChecks ?? [],
+        skippedChecks: [...verify2.skippedChecks ?? []],
         ...verify2.report !== void 0 ? { report: verify2.report } : {}
       },
-      image: { configDigest: result.image.id, refs: [...result.image.refs] },
-      base: { ref: result.base.ref, ...result.base.digest ? { digest: result.base.digest } : {} },
-      sglang: { version: result.plan.sglangVersion, upstream: { ...upstream } },
-      patchSet: { name: result.plan.patchSet.name, patches: result.plan.patchSet.patches.map((p) => ({ name: p.name, sha256: p.sha256 })) },
+      image: { configDigest: target.image.id, refs: [...target.image.refs] },
+      base: { ref: target.base.ref, ...target.base.digest ? { digest: target.base.digest } : {} },
+      sglang: { version: target.sglangVersion, upstream: { ...upstream } },
+      patchSet: { name: target.patchSet.name, patches: target.patchSet.patches.map((p) => ({ name: p.name, sha256: p.sha256 })) },
       builder: { name: "sglang-image-patcher", ...builder },
-      timings: { ...result.timings },
+      timings: { ...target.timings },
       createdAt: (input.now ?? /* @__PURE__ */ new Date()).toISOString()
     }
   };
@@ -2399,7 +2399,7 @@ function parseStatement(bytes) {
   try {
     doc = JSON.parse(bytes.toString());
   } catch (e) {
-    throw new Error(`the attestation is not JSON: ${e.message}`);
+    throw new Error(`the attestation is not JSON: ${errorMessage(e)}`, { cause: e });
   }
   const s = doc;
   if (s?._type !== STATEMENT_TYPE) throw new Error(`the attestation's _type is ${JSON.stringify(s?._type)}, not ${STATEMENT_TYPE}`);
@@ -2441,8 +2441,8 @@ async function attachAttestation(input) {
     });
     return { digest: descriptor.digest, mediaType: descriptor.mediaType, size: descriptor.size };
   } catch (e) {
-    const cause = e.cause;
-    throw new Error(`${e.message}${cause instanceof Error ? `: ${cause.message}` : ""}`);
+    const cause = e instanceof Error ? e.cause : void 0;
+    throw new Error(`${errorMessage(e)}${cause instanceof Error ? `: ${cause.message}` : ""}`, { cause: e });
   }
 }
 

@@ -1,10 +1,7 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
-  CancelledError,
-  ConfigError,
-  StepError,
-  UserError
-} from "./chunk-XZ5HVHTB.js";
+  isReported
+} from "./chunk-2IM7SQKB.js";
 import {
   __commonJS,
   __require
@@ -7341,24 +7338,17 @@ var require_dist = __commonJS({
 });
 
 // src/cli/exit.ts
-function exitCodeFor(e) {
-  if (e instanceof CancelledError) return 130;
-  if (e instanceof UserError || e instanceof StepError) return e.exitCode;
-  return 1;
-}
 function printResult(result) {
   process.stdout.write(`${JSON.stringify(result, null, 2)}
 `);
 }
 function reportError(e) {
-  const known = e instanceof UserError || e instanceof StepError || e instanceof CancelledError || e instanceof ConfigError;
-  process.stderr.write(`error: ${known ? e.message : e?.stack ?? String(e)}
+  process.stderr.write(`error: ${isReported(e) ? e.message : e instanceof Error ? e.stack ?? String(e) : String(e)}
 `);
 }
 
 export {
   require_dist,
-  exitCodeFor,
   printResult,
   reportError
 };

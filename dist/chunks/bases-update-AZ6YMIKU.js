@@ -2,13 +2,12 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   createLogger,
   loadConfig
-} from "./chunk-KKWMKSYZ.js";
+} from "./chunk-YDDSR3HY.js";
 import {
-  exitCodeFor,
   printResult,
   reportError,
   require_dist
-} from "./chunk-JCS6RWPE.js";
+} from "./chunk-G4VJ447Q.js";
 import "./chunk-NHCFDP4K.js";
 import "./chunk-LRJ6VPQL.js";
 import {
@@ -19,15 +18,16 @@ import {
 } from "./chunk-LHFICXII.js";
 import {
   resolveRegistryAuth
-} from "./chunk-YKZH4FPT.js";
+} from "./chunk-CAIBC3BL.js";
 import {
   registryHost,
   repositoryAndTag
 } from "./chunk-F7NKY5RN.js";
 import {
   UserError,
-  errorMessage
-} from "./chunk-XZ5HVHTB.js";
+  errorMessage,
+  exitCodeFor
+} from "./chunk-2IM7SQKB.js";
 import {
   __toESM
 } from "./chunk-U4OZQXGD.js";
@@ -133,8 +133,8 @@ async function basesUpdate(argv, env = process.env) {
     try {
       parsed = parseArgs({ args: argv, strict: true, options: { config: { type: "string" }, target: { type: "string", multiple: true }, check: { type: "boolean" }, help: { type: "boolean", short: "h" } } });
     } catch (e) {
-      throw new UserError(`${e.message}
-Run with --help to see the options.`);
+      throw new UserError(`${errorMessage(e)}
+Run with --help to see the options.`, 2, { cause: e });
     }
     if (parsed.values.help) {
       process.stdout.write(BASES_HELP);

@@ -1,7 +1,7 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
   UserError
-} from "./chunk-XZ5HVHTB.js";
+} from "./chunk-2IM7SQKB.js";
 
 // src/labels.ts
 import { randomBytes } from "node:crypto";

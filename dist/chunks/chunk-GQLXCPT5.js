@@ -2,10 +2,12 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   loadPublicKey,
   loadSigningKey
-} from "./chunk-2NBR4ABL.js";
+} from "./chunk-2O236P5S.js";
 import {
-  UserError
-} from "./chunk-XZ5HVHTB.js";
+  UserError,
+  errnoCode,
+  errorMessage
+} from "./chunk-2IM7SQKB.js";
 
 // src/attest/key-file.ts
 import { readFile } from "node:fs/promises";
@@ -13,7 +15,7 @@ async function readKeyText(file, what) {
   try {
     return await readFile(file, "utf8");
   } catch (e) {
-    throw new UserError(`${what} ${file} cannot be read: ${e.code ?? e.message}`);
+    throw new UserError(`${what} ${file} cannot be read: ${errnoCode(e) ?? errorMessage(e)}`, 2, { cause: e });
   }
 }
 async function readSigningKeyFile(file, env = process.env) {

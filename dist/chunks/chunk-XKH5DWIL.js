@@ -4,7 +4,7 @@ import {
   STATEMENT_TYPE,
   attachAttestation,
   signStatement
-} from "./chunk-2NBR4ABL.js";
+} from "./chunk-2O236P5S.js";
 import {
   MANIFEST_TYPES,
   registryBaseUrl,
@@ -14,7 +14,7 @@ import {
 } from "./chunk-LHFICXII.js";
 import {
   resolveRegistryAuth
-} from "./chunk-YKZH4FPT.js";
+} from "./chunk-CAIBC3BL.js";
 import {
   registryHost,
   repositoryAndTag
@@ -22,7 +22,7 @@ import {
 import {
   StepError,
   errorMessage
-} from "./chunk-XZ5HVHTB.js";
+} from "./chunk-2IM7SQKB.js";
 
 // src/pipeline/make-index.ts
 import { mkdir, writeFile } from "node:fs/promises";

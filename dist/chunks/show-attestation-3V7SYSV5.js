@@ -2,19 +2,20 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   describePolicy,
   verifyKeylessBundle
-} from "./chunk-QRGDKZYO.js";
+} from "./chunk-5XWWRMUY.js";
 import {
+  ImageNotFoundError,
   findAttestations,
   readImage,
   readIndexEntries
-} from "./chunk-LXUZCJ36.js";
+} from "./chunk-NOKYUPVQ.js";
 import {
   BASE_DIGEST_LABEL,
   LABEL_PREFIX
-} from "./chunk-UT77QPIQ.js";
+} from "./chunk-6IKKWDSF.js";
 import {
   readPublicKeyFile
-} from "./chunk-AGASZDDO.js";
+} from "./chunk-GQLXCPT5.js";
 import {
   BUNDLE_MEDIA_TYPE,
   IN_TOTO_MEDIA_TYPE,
@@ -22,18 +23,19 @@ import {
   SIGNED_ANNOTATION,
   envelopeVerifies,
   parseStatement
-} from "./chunk-2NBR4ABL.js";
+} from "./chunk-2O236P5S.js";
 import "./chunk-LHFICXII.js";
 import {
   resolveRegistryAuth
-} from "./chunk-YKZH4FPT.js";
+} from "./chunk-CAIBC3BL.js";
 import {
   IMAGE_ID,
   parseImageRef
 } from "./chunk-F7NKY5RN.js";
 import {
-  UserError
-} from "./chunk-XZ5HVHTB.js";
+  UserError,
+  errorMessage
+} from "./chunk-2IM7SQKB.js";
 import "./chunk-U4OZQXGD.js";
 
 // src/attest/check.ts
@@ -61,7 +63,7 @@ function payloadOf(found, policy, checks) {
     bundle = JSON.parse(found.content.toString("utf8"));
     if (!bundle.dsseEnvelope?.payload || !Array.isArray(bundle.dsseEnvelope.signatures)) throw new Error("no DSSE envelope");
   } catch (e) {
-    checks.push({ name: "signature", outcome: "failed", detail: `the bundle cannot be read: ${e.message}` });
+    checks.push({ name: "signature", outcome: "failed", detail: `the bundle cannot be read: ${errorMessage(e)}` });
     return { signed: true, checked: false, noPolicy: false };
   }
   const bytes = Buffer.from(bundle.dsseEnvelope.payload, "base64");
@@ -123,7 +125,7 @@ function judgeAttestation(found, image, policy = {}) {
   try {
     statement = parseStatement(payload.bytes);
   } catch (e) {
-    checks.push({ name: "statement", outcome: "failed", detail: e.message });
+    checks.push({ name: "statement", outcome: "failed", detail: errorMessage(e) });
     return done();
   }
   checks.push({ name: "statement", outcome: "ok", detail: `in-toto Statement v1, ${statement.predicateType}` });
@@ -207,7 +209,7 @@ async function showAttestation(image, publicKeyFile, logger, env = process.env, 
   try {
     facts = await readImage(reader, ref.digest ?? ref.tag ?? "latest");
   } catch (e) {
-    if (e.notFound) throw new UserError(e.message);
+    if (e instanceof ImageNotFoundError) throw new UserError(e.message, 2, { cause: e });
     throw e;
   }
   logger.info(`${image}: ${ref.repository}@${facts.digest}`);

@@ -3,8 +3,9 @@ import {
   VERIFY_MODES
 } from "./chunk-NHCFDP4K.js";
 import {
-  UserError
-} from "./chunk-XZ5HVHTB.js";
+  UserError,
+  errorMessage
+} from "./chunk-2IM7SQKB.js";
 
 // src/cli/build-image-args.ts
 import { parseArgs } from "node:util";
@@ -91,8 +92,8 @@ function parseBuildImageArgs(argv) {
       }
     });
   } catch (e) {
-    throw new UserError(`${e.message}
-Run with --help to see the options.`);
+    throw new UserError(`${errorMessage(e)}
+Run with --help to see the options.`, 2, { cause: e });
   }
   const v = parsed.values;
   if (v.push && v["no-push"]) throw new UserError("--push and --no-push contradict each other");

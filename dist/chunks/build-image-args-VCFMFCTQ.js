@@ -2,10 +2,10 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   BUILD_IMAGE_HELP,
   parseBuildImageArgs
-} from "./chunk-Q64DR4EN.js";
+} from "./chunk-N63XJDQM.js";
 import "./chunk-NHCFDP4K.js";
 import "./chunk-F7NKY5RN.js";
-import "./chunk-XZ5HVHTB.js";
+import "./chunk-2IM7SQKB.js";
 import "./chunk-U4OZQXGD.js";
 export {
   BUILD_IMAGE_HELP,

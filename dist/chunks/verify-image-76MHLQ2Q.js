@@ -2,37 +2,38 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs
-} from "./chunk-UO6Y646E.js";
-import "./chunk-QRGDKZYO.js";
+} from "./chunk-HEKCM67E.js";
+import "./chunk-5XWWRMUY.js";
 import {
+  VerifyFailedError,
   imageSglangVersion,
   installCancellation,
   preflightVerify,
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-MF5SX4MJ.js";
-import "./chunk-UT77QPIQ.js";
+} from "./chunk-4ZJTP53L.js";
+import "./chunk-6IKKWDSF.js";
 import {
   REPO_ROOT
 } from "./chunk-HFOA7Y4D.js";
 import {
   createLogger,
   loadConfig
-} from "./chunk-KKWMKSYZ.js";
+} from "./chunk-YDDSR3HY.js";
 import {
-  exitCodeFor,
   printResult,
   reportError
-} from "./chunk-JCS6RWPE.js";
+} from "./chunk-G4VJ447Q.js";
 import "./chunk-NHCFDP4K.js";
 import "./chunk-BZ5EBXJ5.js";
 import "./chunk-LRJ6VPQL.js";
-import "./chunk-YKZH4FPT.js";
+import "./chunk-CAIBC3BL.js";
 import "./chunk-F7NKY5RN.js";
 import {
-  errorMessage
-} from "./chunk-XZ5HVHTB.js";
+  errorMessage,
+  exitCodeFor
+} from "./chunk-2IM7SQKB.js";
 import "./chunk-U4OZQXGD.js";
 
 // src/cli/verify-image.ts
@@ -50,7 +51,7 @@ async function verifyImage(argv) {
     }
     image = args.image;
     if (args.attestation) {
-      const { showAttestation } = await import("./show-attestation-WR6ITCBT.js");
+      const { showAttestation } = await import("./show-attestation-3V7SYSV5.js");
       const shown = await showAttestation(image, args.publicKey, logger, process.env, args.keyless, args.insecureIgnoreSignature);
       printResult(shown.result);
       return shown.exitCode;
@@ -63,7 +64,7 @@ async function verifyImage(argv) {
       ...args.model ? { model: args.model } : {},
       ...args.timeoutSeconds ? { timeoutSeconds: args.timeoutSeconds } : {}
     };
-    const { DockerodeEngine } = await import("./engine-R4ZXEFBU.js");
+    const { DockerodeEngine } = await import("./engine-6MEIAAPF.js");
     const engine = new DockerodeEngine();
     await engine.ping();
     await preflightVerify(engine, settings, REPO_ROOT, config.dir);
@@ -87,7 +88,7 @@ async function verifyImage(argv) {
     printResult({
       ok: false,
       image,
-      verify: verifyStarted ? { outcome: "failed", report: e.report } : { outcome: "not-run" },
+      verify: verifyStarted ? { outcome: "failed", report: e instanceof VerifyFailedError ? e.report : void 0 } : { outcome: "not-run" },
       error: { message: errorMessage(e), exitCode: exitCodeFor(e) }
     });
     return exitCodeFor(e);

@@ -1,9 +1,10 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
   findAttestations
-} from "./chunk-LXUZCJ36.js";
+} from "./chunk-NOKYUPVQ.js";
 import {
   NO_GPU_HELP,
+  VerifyFailedError,
   checkCliOptions,
   checkGpuAvailable,
   installCancellation,
@@ -12,34 +13,33 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-MF5SX4MJ.js";
+} from "./chunk-4ZJTP53L.js";
 import {
   BASE_DIGEST_LABEL,
   LABEL_PREFIX,
   newRunId
-} from "./chunk-UT77QPIQ.js";
+} from "./chunk-6IKKWDSF.js";
 import {
   readProvenance
 } from "./chunk-H2LRGXZ3.js";
 import {
   readSigningKeyFile
-} from "./chunk-AGASZDDO.js";
+} from "./chunk-GQLXCPT5.js";
 import {
   REPO_ROOT
 } from "./chunk-HFOA7Y4D.js";
 import {
   createLogger,
   loadConfig
-} from "./chunk-KKWMKSYZ.js";
+} from "./chunk-YDDSR3HY.js";
 import {
-  exitCodeFor,
   printResult,
   reportError
-} from "./chunk-JCS6RWPE.js";
+} from "./chunk-G4VJ447Q.js";
 import {
   BUILD_IMAGE_HELP,
   parseBuildImageArgs
-} from "./chunk-Q64DR4EN.js";
+} from "./chunk-N63XJDQM.js";
 import "./chunk-NHCFDP4K.js";
 import "./chunk-BZ5EBXJ5.js";
 import {
@@ -51,7 +51,7 @@ import {
   attachAttestation,
   buildStatement,
   signStatement
-} from "./chunk-2NBR4ABL.js";
+} from "./chunk-2O236P5S.js";
 import {
   readRegistryTag
 } from "./chunk-LHFICXII.js";
@@ -59,19 +59,23 @@ import {
   ENV_PASSWORD,
   ENV_USERNAME,
   resolveRegistryAuth
-} from "./chunk-YKZH4FPT.js";
+} from "./chunk-CAIBC3BL.js";
 import {
   canonicalRepository,
   registryHost,
   repositoryAndTag
 } from "./chunk-F7NKY5RN.js";
 import {
+  BaseError,
   CancelledError,
   ConfigError,
   StepError,
   UserError,
-  errorMessage
-} from "./chunk-XZ5HVHTB.js";
+  errnoCode,
+  errorMessage,
+  exitCodeFor,
+  isReported
+} from "./chunk-2IM7SQKB.js";
 import "./chunk-U4OZQXGD.js";
 
 // src/cli/build-image.ts
@@ -81,11 +85,18 @@ import path3 from "node:path";
 // src/attest/attest-step.ts
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+var AttestFailedError = class extends StepError {
+  constructor(message, attestation, options = {}) {
+    super("attest", message, 1, { ...options, code: "ATTEST_FAILED" });
+    this.attestation = attestation;
+  }
+  attestation;
+};
 async function attestPushed(input) {
-  const { result, settings, logger } = input;
-  const statement = buildStatement({ result, upstream: input.upstream, builder: input.builder });
+  const { target, settings, logger } = input;
+  const statement = buildStatement({ target, upstream: input.upstream, builder: input.builder });
   const statementBytes = Buffer.from(JSON.stringify(statement));
-  const name = result.target.replace(/[^A-Za-z0-9._-]/g, "-");
+  const name = target.target.replace(/[^A-Za-z0-9._-]/g, "-");
   await mkdir(settings.dir, { recursive: true });
   const statementFile = path.join(settings.dir, `${name}.intoto.json`);
   await writeFile(statementFile, `${JSON.stringify(statement, null, 2)}
@@ -106,7 +117,7 @@ async function attestPushed(input) {
     statement,
     pushed: []
   };
-  logger.info(`attestation for ${result.target}: ${statementFile} (${attestation.signed ? "signed" : "unsigned"}, verify ${result.verify.outcome} in mode ${result.verify.mode})`);
+  logger.info(`attestation for ${target.target}: ${statementFile} (${attestation.signed ? "signed" : "unsigned"}, verify ${target.verify.outcome} in mode ${target.verify.mode})`);
   if (!settings.push) return attestation;
   const content = bundle ? Buffer.from(JSON.stringify(bundle)) : statementBytes;
   for (const subject of statement.subject) {
@@ -121,10 +132,43 @@ async function attestPushed(input) {
       attestation.pushed.push({ repository: subject.name, subject: digest, artifactDigest: attached.digest, mediaType: attached.mediaType, foundBy: found.foundBy });
       logger.info(`attached the attestation to ${subject.name}@${digest} as ${attached.digest} (readers find it through the ${found.foundBy})`);
     } catch (e) {
-      throw Object.assign(new StepError("attest", `attaching the attestation to ${subject.name}@${digest} failed: ${errorMessage(e)}`), { attestation });
+      throw new AttestFailedError(`attaching the attestation to ${subject.name}@${digest} failed: ${errorMessage(e)}`, attestation, { cause: e });
     }
   }
   return attestation;
+}
+
+// src/pipeline/attest-input.ts
+function attestedTarget(result) {
+  if (result.status !== "pushed" || result.push.length === 0) throw new Error(`target ${result.target} was not pushed: nothing to attest`);
+  if (!result.image || !result.base) throw new Error(`target ${result.target} has no image or base in its result`);
+  const { verify, plan } = result;
+  const settings = plan.verify.settings;
+  return {
+    target: result.target,
+    push: result.push.map((p) => ({ digest: p.digest })),
+    image: { id: result.image.id, refs: [...result.image.refs] },
+    base: { ref: result.base.ref, ...result.base.digest ? { digest: result.base.digest } : {} },
+    verify: {
+      mode: verify.mode,
+      outcome: verify.outcome,
+      countsAsVerified: verify.countsAsVerified,
+      ...verify.report !== void 0 ? { report: verify.report } : {},
+      ...verify.durationMs !== void 0 ? { durationMs: verify.durationMs } : {},
+      ...verify.gpu ? { gpus: verify.gpu.gpus } : {},
+      ...verify.suite ? { suite: { name: verify.suite.name, version: verify.suite.version, sha256: verify.suite.sha256 } } : {},
+      ...verify.skippedChecks ? { skippedChecks: verify.skippedChecks } : {}
+    },
+    verifySettings: {
+      model: settings.model,
+      ...settings.toolCallParser ? { toolCallParser: settings.toolCallParser } : {},
+      ...settings.reasoningParser ? { reasoningParser: settings.reasoningParser } : {},
+      extraArgs: settings.extraArgs
+    },
+    sglangVersion: plan.sglangVersion,
+    patchSet: { name: plan.patchSet.name, patches: plan.patchSet.patches.map((p) => ({ name: p.name, sha256: p.sha256 })) },
+    timings: { ...result.timings }
+  };
 }
 
 // src/pipeline/local-tags.ts
@@ -313,6 +357,98 @@ function tagMoves(refs, answers, imageId) {
   return moves;
 }
 
+// src/pipeline/result.ts
+var TargetFailedError = class extends BaseError {
+  constructor(cause, result) {
+    super("TARGET_FAILED", cause.message, isReported(cause) ? cause.exitCode : void 0, { cause });
+    this.cause = cause;
+    this.result = result;
+    this.name = "TargetFailedError";
+  }
+  cause;
+  result;
+};
+
+// src/pipeline/steps.ts
+var UndoStack = class {
+  entries = [];
+  wasCommitted = false;
+  push(compensation) {
+    const entry = { ...compensation, settled: false };
+    this.entries.push(entry);
+    return {
+      describe: (leftover) => void (entry.leftover = leftover),
+      settle: () => this.remove(entry)
+    };
+  }
+  /** The cancellation ledger: what the entries still on the stack would leave behind, oldest first. */
+  ledger() {
+    return this.entries.flatMap((e) => e.leftover ? [e.leftover] : []);
+  }
+  /**
+   * The pivot: what the steps so far did stands (the images are pushed), so a later failure no
+   * longer undoes it; `always` entries still run at the end.
+   */
+  commit() {
+    for (const e of [...this.entries]) {
+      if (e.always) {
+        delete e.undo;
+        delete e.leftover;
+      } else this.remove(e);
+    }
+    this.wasCommitted = true;
+  }
+  /** True once commit() ran: a failure after it leaves the committed work as it is. */
+  get committed() {
+    return this.wasCommitted;
+  }
+  /** After a failure or cancellation: each entry's undo, newest first (an entry stays listed until its undo is done). */
+  async undoAll() {
+    for (const e of [...this.entries].reverse()) {
+      if (!e.undo || e.settled) continue;
+      await e.undo();
+      if (!e.always) this.remove(e);
+    }
+  }
+  /** At the end of the run: each `always`, newest first; the stack is empty afterwards. */
+  async finish() {
+    for (const e of [...this.entries].reverse()) {
+      if (e.settled) continue;
+      try {
+        await e.always?.();
+      } finally {
+        this.remove(e);
+      }
+    }
+  }
+  remove(entry) {
+    entry.settled = true;
+    const at = this.entries.indexOf(entry);
+    if (at >= 0) this.entries.splice(at, 1);
+  }
+};
+async function runSteps(steps, ctx, undo, opts) {
+  let current;
+  try {
+    for (const step of steps) {
+      if (step.when && !step.when(ctx)) continue;
+      current = step;
+      await step.run(ctx, undo);
+      if (step.pivot) undo.commit();
+    }
+  } catch (e) {
+    const step = current;
+    const err = step.asError ? step.asError(e, ctx) : opts.asError(step, e);
+    opts.onFailure?.(step, err, undo);
+    step.onFailure?.(err, ctx);
+    await undo.undoAll();
+    throw opts.raise ? opts.raise(err) : err;
+  } finally {
+    await undo.finish();
+    opts.onEnd?.();
+  }
+}
+
 // src/pipeline/tag-lock.ts
 import { createHash } from "node:crypto";
 import { closeSync, constants, linkSync, lstatSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
@@ -327,7 +463,7 @@ function alive(pid) {
     process.kill(pid, 0);
     return true;
   } catch (e) {
-    return e.code === "EPERM";
+    return errnoCode(e) === "EPERM";
   }
 }
 function lockFile(dir, ref) {
@@ -355,7 +491,7 @@ function ensureLockDir(dir) {
   try {
     mkdirSync(dir, { recursive: true, mode: 448 });
   } catch (e) {
-    const code = e.code;
+    const code = errnoCode(e);
     if (code !== "EEXIST") throw new UserError(`cannot create the tag-lock folder ${dir} (${code ?? String(e)}); point TMPDIR at a folder you can write to`);
   }
   const st = lstatSync(dir);
@@ -369,7 +505,7 @@ function writeDraft(draft, content) {
   try {
     writeFileSync(draft, content, { flag: "wx", mode: 384 });
   } catch (e) {
-    if (e.code !== "EEXIST") throw e;
+    if (errnoCode(e) !== "EEXIST") throw e;
     unlinkSync(draft);
     writeFileSync(draft, content, { flag: "wx", mode: 384 });
   }
@@ -398,7 +534,7 @@ function lockTags(refs, dir = defaultLockDir()) {
           held.push(file);
           break;
         } catch (e) {
-          if (e.code !== "EEXIST" || tries > 2) throw e;
+          if (errnoCode(e) !== "EEXIST" || tries > 2) throw e;
         } finally {
           unlinkSync(draft);
         }
@@ -439,13 +575,13 @@ function stepError(step, e, signal) {
     const at = output.indexOf(IN_IMAGE_ERROR);
     if (at >= 0) {
       const explanation = output.slice(at + IN_IMAGE_ERROR.length).split("\n").filter((l) => l.trim() !== "" && !/^apply-patchset: (sglang at|all \d+ patches)/.test(l) && !/^Removing intermediate container/.test(l)).join("\n  ");
-      return new StepError(step, explanation, 2);
+      return new StepError(step, explanation, 2, { cause: e });
     }
     if (e.tail.length) return new StepError(step, `${errorMessage(e)}
   last output:
-    ${e.tail.slice(-8).join("\n    ")}`);
+    ${e.tail.slice(-8).join("\n    ")}`, 1, { cause: e });
   }
-  return new StepError(step, errorMessage(e));
+  return new StepError(step, errorMessage(e), 1, { cause: e });
 }
 async function resolveBase(plan, deps) {
   const base = await resolveImage({
@@ -472,11 +608,238 @@ function checkPlatform(plan, info) {
     2
   );
 }
-async function runTarget(planned, deps) {
-  const { plan, context } = planned;
-  const { engine, logger, signal } = deps;
+var probeGpu = (run, image) => timed(run.timings, "gpuProbe", () => checkGpuAvailable(run.deps.engine, image, run.planned.verifySettings.gpus, run.runId, NO_GPU_HELP));
+async function reportRegistry(run, finished) {
+  const { result, plan, deps } = run;
+  const image = result.image;
+  if (!image) return;
+  const answers = await (deps.readRegistryTags ?? readRegistryTags)(plan.refs, deps.env);
+  result.registry = plan.refs.map((ref) => tagState(ref, answers.get(ref), image.id));
+  for (const state of result.registry) {
+    const answer = answers.get(state.ref);
+    const record = result.push.find((r) => r.ref === state.ref);
+    if (record && state.state === "this-image" && answer && !(answer instanceof Error) && answer.layers) {
+      record.bytesUploaded = compressedBytesPushed(run.pushedLayers.get(state.ref) ?? [], { layers: run.image?.layers ?? [] }, answer.layers);
+    }
+    if (!record && state.state === "this-image" && state.manifestDigest) {
+      const { repository } = repositoryAndTag(state.ref);
+      result.push.push({ ref: state.ref, digest: `${repository}@${state.manifestDigest}`, bytesUploaded: null, layersPushed: null, layersAlreadyPresent: null, attempts: null, reportedBy: "registry" });
+      run.warn(`${state.ref}: this run's push ${finished ? "" : "did not finish here, but "}the registry's tag names this image (${state.manifestDigest})`);
+    } else if (record && state.state !== "this-image") {
+      run.warn(
+        `${state.ref} was pushed by this run, but the registry's tag ${state.state === "another-image" ? `now names another image (${state.manifestDigest}): another push moved it` : state.state === "absent" ? "is gone" : `could not be read (${state.error})`}`
+      );
+    } else if (!finished && state.state === "unknown") {
+      run.warn(`${state.ref}: could not ask the registry what its tag names after the failed push (${state.error}); check it before relying on it`);
+    }
+  }
+}
+var TARGET_STEPS = [
+  {
+    // Before any work: another run on this machine with one of these tags would race for it.
+    name: "tag-lock",
+    async run(run, undo) {
+      const unlock = lockTags(run.plan.refs);
+      undo.push({ always: unlock });
+    }
+  },
+  {
+    // Can the daemon give a container a GPU? A base already here answers before anything is
+    // pulled or built; otherwise the freshly pulled base does (the step after resolve-base).
+    name: "verify",
+    when: (run) => !run.plan.verify.skipped,
+    async run(run) {
+      const { engine } = run.deps;
+      await timed(run.timings, "preflight", () => preflightVerify(engine, run.planned.verifySettings, run.deps.repoRoot, run.deps.configDir));
+      run.baseHere = run.needsGpu && await engine.inspectImage(run.plan.base.ref) !== void 0;
+      if (run.baseHere) await probeGpu(run, run.plan.base.ref);
+    }
+  },
+  {
+    name: "resolve-base",
+    async run(run) {
+      const { plan } = run;
+      const base = await timed(run.timings, "resolveBase", () => resolveBase(plan, run.deps));
+      run.base = base;
+      run.result.base = { ref: plan.base.ref, imageId: base.info.id, ...base.digest ? { digest: base.digest } : {}, pulled: base.pulled };
+      run.deps.logger.info(`base ${plan.base.ref}: ${base.digest ?? `image ${base.info.id}, no registry digest`}${base.pulled ? " (pulled)" : ""}`);
+    }
+  },
+  {
+    name: "verify",
+    when: (run) => run.needsGpu && !run.baseHere,
+    run: async (run) => void await probeGpu(run, run.base.info.id)
+  },
+  {
+    name: "build",
+    async run(run, undo) {
+      const { plan, deps, buildTag } = run;
+      const { engine, logger } = deps;
+      const base = run.base;
+      let built = false;
+      const perRunTag = undo.push({
+        leftover: `the per-run image tag ${buildTag} (docker rmi ${buildTag}); a build step's container is removed by the daemon`,
+        always: async () => {
+          if (built) await engine.removeImage(buildTag).catch((e) => logger.warn(`could not remove ${buildTag}: ${errorMessage(e)}`));
+        }
+      });
+      run.dropBuildTag = async () => {
+        await engine.removeImage(buildTag);
+        perRunTag.settle();
+      };
+      const labels = { ...plan.labels, ...base.digest ? { [BASE_DIGEST_LABEL]: base.digest } : {} };
+      logger.info(`building ${plan.target} (context sha256 ${plan.context.sha256.slice(0, 12)}, ${plan.patchSet.patches.length} patches)`);
+      const build = await timed(
+        run.timings,
+        "build",
+        () => engine.buildImage(
+          run.planned.context.tar,
+          { dockerfile: plan.dockerfile, tag: buildTag, buildargs: { BASE_IMAGE: plan.base.ref }, labels, platform: plan.base.platform, noCache: plan.noCache },
+          (ev) => logger.progress("build", ev),
+          deps.signal
+        )
+      );
+      built = true;
+      const image = await engine.inspectImage(buildTag);
+      if (!image) throw new StepError("build", `the build reported success but ${buildTag} does not exist`);
+      run.image = image;
+      if (build.imageId && !image.id.endsWith(build.imageId.replace(/^sha256:/, ""))) {
+        throw new StepError("build", `the build stream reported image ${build.imageId} but ${buildTag} is ${image.id}`);
+      }
+      run.result.image = { id: image.id, refs: [], layers: image.layers.length, addedLayers: image.layers.length - base.info.layers.length, labels: image.labels };
+    }
+  },
+  {
+    name: "verify",
+    async run(run, undo) {
+      const { plan, result, deps } = run;
+      if (plan.verify.skipped) {
+        result.verify = { outcome: "skipped", mode: plan.verify.settings.mode, countsAsVerified: false, reason: "--skip-verify" };
+        return;
+      }
+      const label = `${LABEL_PREFIX}.run=${run.runId}`;
+      const container = undo.push({ leftover: `the verify container labelled ${label} (docker rm -f $(docker ps -aq --filter label=${label}))` });
+      try {
+        const outcome = await timed(
+          run.timings,
+          "verify",
+          () => runVerifyStep({
+            engine: deps.engine,
+            image: run.image.id,
+            settings: run.planned.verifySettings,
+            baseDir: deps.configDir,
+            repoRoot: deps.repoRoot,
+            runId: run.runId,
+            sglangVersion: plan.sglangVersion,
+            onOutput: (text) => deps.logger.stream("verify", text),
+            signal: deps.signal
+          })
+        );
+        result.verify = {
+          outcome: outcome.outcome,
+          mode: outcome.mode,
+          countsAsVerified: outcome.countsAsVerified,
+          report: outcome.report,
+          durationMs: outcome.durationMs,
+          ...outcome.gpu ? { gpu: outcome.gpu } : {},
+          suite: outcome.suite,
+          skippedChecks: outcome.skippedChecks
+        };
+      } catch (e) {
+        result.verify = {
+          outcome: "failed",
+          mode: plan.verify.settings.mode,
+          countsAsVerified: false,
+          report: e instanceof VerifyFailedError ? e.report : void 0,
+          reason: errorMessage(e),
+          ...e instanceof VerifyFailedError && e.gpu ? { gpu: e.gpu } : {}
+        };
+        throw e;
+      } finally {
+        container.settle();
+      }
+    }
+  },
+  {
+    name: "tag",
+    async run(run, undo) {
+      const { plan, result, deps } = run;
+      const image = run.image;
+      const applied = [];
+      const tags = undo.push({
+        undo: async () => {
+          if (applied.length === 0) return;
+          result.tagsReverted = await revertTags(deps.engine, result.image?.id ?? "", applied, deps.logger);
+          if (result.image) result.image.refs = [];
+          for (const line of result.tagsReverted) deps.logger.info(`local tag ${line}`);
+        }
+      });
+      await timed(run.timings, "tag", () => applyTags(deps.engine, image.id, plan.refs, applied));
+      tags.describe(`the local tags ${plan.refs.join(", ")} now name ${image.id} (they were not put back)`);
+      result.image.refs = [...plan.refs];
+      await run.dropBuildTag();
+    }
+  },
+  {
+    name: "push",
+    // After it the pushed images (and their local tags) stand, whatever a later step does.
+    pivot: true,
+    async run(run, undo) {
+      const { plan, result, deps } = run;
+      if (!plan.push.enabled) {
+        result.pushSkippedReason = plan.push.reason;
+        result.status = "built";
+        deps.logger.info(`not pushing ${plan.target}: ${plan.push.reason}`);
+        return;
+      }
+      const image = run.image;
+      const moves = tagMoves(plan.refs, deps.readRegistryTags ? await deps.readRegistryTags(plan.refs, deps.env) : await readRegistryTagsBeforePush(plan.refs, deps), image.id);
+      if (moves.length > 0 && !plan.push.force) {
+        throw new StepError("push", `refusing to move existing tags to other content: ${moves.join("; ")}. Push under a new tag, or pass --force to move them`, 2);
+      }
+      for (const m of moves) run.warn(`--force: moving ${m}`);
+      undo.push({ undo: () => reportRegistry(run, false) });
+      await timed(run.timings, "push", async () => {
+        for (const ref of plan.refs) {
+          const pushed = await pushRef(ref, deps);
+          result.push.push(pushed.record);
+          run.pushedLayers.set(ref, pushed.pushedLayerIds);
+        }
+      });
+      await reportRegistry(run, true);
+      result.status = "pushed";
+    }
+  },
+  {
+    name: "attest",
+    when: (run) => run.result.status === "pushed" && run.deps.attest !== void 0,
+    async run(run) {
+      const { plan, result, deps } = run;
+      const { builderVersion: builderVersion2, ...settings } = deps.attest;
+      result.attestation = await timed(
+        run.timings,
+        "attest",
+        () => attestPushed({
+          target: attestedTarget(result),
+          upstream: run.planned.patchSet.upstream,
+          builder: { version: builderVersion2, revision: plan.labels["org.opencontainers.image.revision"] ?? "unknown", source: plan.labels["org.opencontainers.image.source"] ?? "unknown" },
+          settings: { ...settings, push: plan.attest.push },
+          logger: deps.logger,
+          env: deps.env
+        })
+      );
+    },
+    // The images are pushed and stay so (their local tags too): only the attestation failed.
+    asError: (e, run) => run.deps.signal?.aborted ? stepError("attest", e, run.deps.signal) : e instanceof StepError ? e : new StepError("attest", errorMessage(e), 1, { cause: e }),
+    // What was written (and attached) before the attach failed.
+    onFailure: (err, run) => {
+      if (err instanceof AttestFailedError) run.result.attestation = err.attestation;
+    }
+  }
+];
+async function runTarget(planned, deps, steps = TARGET_STEPS) {
+  const { plan } = planned;
   const runId = newRunId(deps.env);
-  const buildTag = `sglang-image-patcher-build/${plan.target.toLowerCase().replace(/[^a-z0-9._-]/g, "-")}:${runId}`;
   const timings = {};
   const result = {
     target: plan.target,
@@ -486,214 +849,39 @@ async function runTarget(planned, deps) {
     push: [],
     timings
   };
+  const run = {
+    planned,
+    plan,
+    deps,
+    runId,
+    buildTag: `sglang-image-patcher-build/${plan.target.toLowerCase().replace(/[^a-z0-9._-]/g, "-")}:${runId}`,
+    result,
+    timings,
+    needsGpu: !plan.verify.skipped && planned.verifySettings.mode === "gpu",
+    pushedLayers: /* @__PURE__ */ new Map(),
+    warn: (w) => {
+      deps.logger.warn(w);
+      (result.warnings ??= []).push(w);
+    }
+  };
   const started = performance.now();
-  let step = "verify";
-  let built = false;
-  const track = (what) => deps.leftovers?.add(what) ?? (() => {
+  const undo = new UndoStack();
+  const unfollow = deps.leftovers?.follow(undo) ?? (() => {
   });
-  const applied = [];
-  let releaseTags = () => {
-  };
-  let pushing = false;
-  let unlock = () => {
-  };
-  let imageLayers = [];
-  const pushedLayers = /* @__PURE__ */ new Map();
-  const warn = (w) => {
-    logger.warn(w);
-    (result.warnings ??= []).push(w);
-  };
-  const reportRegistry = async (finished) => {
-    const image = result.image;
-    if (!image) return;
-    const answers = await (deps.readRegistryTags ?? readRegistryTags)(plan.refs, deps.env);
-    result.registry = plan.refs.map((ref) => tagState(ref, answers.get(ref), image.id));
-    for (const state of result.registry) {
-      const answer = answers.get(state.ref);
-      const record = result.push.find((r) => r.ref === state.ref);
-      if (record && state.state === "this-image" && answer && !(answer instanceof Error) && answer.layers) {
-        record.bytesUploaded = compressedBytesPushed(pushedLayers.get(state.ref) ?? [], { layers: imageLayers }, answer.layers);
-      }
-      if (!record && state.state === "this-image" && state.manifestDigest) {
-        const { repository } = repositoryAndTag(state.ref);
-        result.push.push({ ref: state.ref, digest: `${repository}@${state.manifestDigest}`, bytesUploaded: null, layersPushed: null, layersAlreadyPresent: null, attempts: null, reportedBy: "registry" });
-        warn(`${state.ref}: this run's push ${finished ? "" : "did not finish here, but "}the registry's tag names this image (${state.manifestDigest})`);
-      } else if (record && state.state !== "this-image") {
-        warn(
-          `${state.ref} was pushed by this run, but the registry's tag ${state.state === "another-image" ? `now names another image (${state.manifestDigest}): another push moved it` : state.state === "absent" ? "is gone" : `could not be read (${state.error})`}`
-        );
-      } else if (!finished && state.state === "unknown") {
-        warn(`${state.ref}: could not ask the registry what its tag names after the failed push (${state.error}); check it before relying on it`);
-      }
-    }
-  };
-  const buildLeft = track(`the per-run image tag ${buildTag} (docker rmi ${buildTag}); a build step's container is removed by the daemon`);
   try {
-    step = "tag-lock";
-    unlock = lockTags(plan.refs);
-    step = "verify";
-    const settings = planned.verifySettings;
-    const probeGpu = async (image2) => timed(timings, "gpuProbe", () => checkGpuAvailable(engine, image2, settings.gpus, runId, NO_GPU_HELP));
-    const needsGpu = !plan.verify.skipped && settings.mode === "gpu";
-    if (!plan.verify.skipped) await timed(timings, "preflight", () => preflightVerify(engine, settings, deps.repoRoot, deps.configDir));
-    const baseHere = needsGpu && await engine.inspectImage(plan.base.ref) !== void 0;
-    if (baseHere) await probeGpu(plan.base.ref);
-    step = "resolve-base";
-    const base = await timed(timings, "resolveBase", () => resolveBase(plan, deps));
-    if (needsGpu && !baseHere) {
-      step = "verify";
-      await probeGpu(base.info.id);
-    }
-    result.base = { ref: plan.base.ref, imageId: base.info.id, ...base.digest ? { digest: base.digest } : {}, pulled: base.pulled };
-    logger.info(`base ${plan.base.ref}: ${base.digest ?? `image ${base.info.id}, no registry digest`}${base.pulled ? " (pulled)" : ""}`);
-    step = "build";
-    const labels = { ...plan.labels, ...base.digest ? { [BASE_DIGEST_LABEL]: base.digest } : {} };
-    logger.info(`building ${plan.target} (context sha256 ${plan.context.sha256.slice(0, 12)}, ${plan.patchSet.patches.length} patches)`);
-    const build = await timed(
-      timings,
-      "build",
-      () => engine.buildImage(
-        context.tar,
-        { dockerfile: plan.dockerfile, tag: buildTag, buildargs: { BASE_IMAGE: plan.base.ref }, labels, platform: plan.base.platform, noCache: plan.noCache },
-        (ev) => logger.progress("build", ev),
-        signal
-      )
-    );
-    built = true;
-    const image = await engine.inspectImage(buildTag);
-    if (!image) throw new StepError("build", `the build reported success but ${buildTag} does not exist`);
-    imageLayers = image.layers;
-    if (build.imageId && !image.id.endsWith(build.imageId.replace(/^sha256:/, ""))) {
-      throw new StepError("build", `the build stream reported image ${build.imageId} but ${buildTag} is ${image.id}`);
-    }
-    result.image = {
-      id: image.id,
-      refs: [],
-      layers: image.layers.length,
-      addedLayers: image.layers.length - base.info.layers.length,
-      labels: image.labels
-    };
-    step = "verify";
-    if (plan.verify.skipped) {
-      result.verify = { outcome: "skipped", mode: plan.verify.settings.mode, countsAsVerified: false, reason: "--skip-verify" };
-    } else {
-      let outcome;
-      const label = `${LABEL_PREFIX}.run=${runId}`;
-      const verifyLeft = track(`the verify container labelled ${label} (docker rm -f $(docker ps -aq --filter label=${label}))`);
-      try {
-        outcome = await timed(
-          timings,
-          "verify",
-          () => runVerifyStep({
-            engine,
-            image: image.id,
-            settings: planned.verifySettings,
-            baseDir: deps.configDir,
-            repoRoot: deps.repoRoot,
-            runId,
-            sglangVersion: plan.sglangVersion,
-            onOutput: (text) => logger.stream("verify", text),
-            signal
-          })
-        );
-      } catch (e) {
-        result.verify = {
-          outcome: "failed",
-          mode: plan.verify.settings.mode,
-          countsAsVerified: false,
-          report: e.report,
-          reason: errorMessage(e),
-          ...e.gpu ? { gpu: e.gpu } : {}
-        };
-        throw e;
-      } finally {
-        verifyLeft();
-      }
-      result.verify = {
-        outcome: outcome.outcome,
-        mode: outcome.mode,
-        countsAsVerified: outcome.countsAsVerified,
-        report: outcome.report,
-        durationMs: outcome.durationMs,
-        ...outcome.gpu ? { gpu: outcome.gpu } : {},
-        suite: outcome.suite,
-        skippedChecks: outcome.skippedChecks
-      };
-    }
-    step = "tag";
-    await timed(timings, "tag", () => applyTags(engine, image.id, plan.refs, applied));
-    const tagsLeft = track(`the local tags ${plan.refs.join(", ")} now name ${image.id} (they were not put back)`);
-    releaseTags = tagsLeft;
-    result.image.refs = [...plan.refs];
-    await engine.removeImage(buildTag);
-    built = false;
-    step = "push";
-    if (!plan.push.enabled) {
-      result.pushSkippedReason = plan.push.reason;
-      result.status = "built";
-      logger.info(`not pushing ${plan.target}: ${plan.push.reason}`);
-    } else {
-      const moves = tagMoves(plan.refs, deps.readRegistryTags ? await deps.readRegistryTags(plan.refs, deps.env) : await readRegistryTagsBeforePush(plan.refs, deps), image.id);
-      if (moves.length > 0 && !plan.push.force) {
-        throw new StepError("push", `refusing to move existing tags to other content: ${moves.join("; ")}. Push under a new tag, or pass --force to move them`, 2);
-      }
-      for (const m of moves) warn(`--force: moving ${m}`);
-      pushing = true;
-      await timed(timings, "push", async () => {
-        for (const ref of plan.refs) {
-          const pushed = await pushRef(ref, deps);
-          result.push.push(pushed.record);
-          pushedLayers.set(ref, pushed.pushedLayerIds);
-        }
-      });
-      await reportRegistry(true);
-      result.status = "pushed";
-    }
-    tagsLeft();
-    if (result.status === "pushed" && deps.attest) {
-      step = "attest";
-      const { builderVersion: builderVersion2, ...settings2 } = deps.attest;
-      result.attestation = await timed(
-        timings,
-        "attest",
-        () => attestPushed({
-          result,
-          upstream: planned.patchSet.upstream,
-          builder: { version: builderVersion2, revision: plan.labels["org.opencontainers.image.revision"] ?? "unknown", source: plan.labels["org.opencontainers.image.source"] ?? "unknown" },
-          settings: { ...settings2, push: plan.attest.push },
-          logger,
-          env: deps.env
-        })
-      );
-    }
-    return result;
-  } catch (e) {
-    if (step === "attest") {
-      const err2 = signal?.aborted ? stepError(step, e, signal) : e instanceof StepError ? e : new StepError("attest", errorMessage(e));
-      result.error = { step, message: err2.message };
-      const partial = e.attestation;
-      if (partial) result.attestation = partial;
-      throw Object.assign(err2, { result });
-    }
-    const err = stepError(step, e, signal);
-    result.status = err instanceof CancelledError ? "cancelled" : "failed";
-    result.error = { step, message: err.message };
-    if (pushing) await reportRegistry(false);
-    if (applied.length > 0) {
-      result.tagsReverted = await revertTags(engine, result.image?.id ?? "", applied, logger);
-      if (result.image) result.image.refs = [];
-      for (const line of result.tagsReverted) logger.info(`local tag ${line}`);
-    }
-    releaseTags();
-    throw Object.assign(err, { result });
+    await runSteps(steps, run, undo, {
+      asError: (step, e) => stepError(step.name, e, deps.signal),
+      onFailure: (step, err, stack) => {
+        if (!stack.committed) result.status = err instanceof CancelledError ? "cancelled" : "failed";
+        result.error = { step: step.name, message: err.message };
+      },
+      raise: (err) => new TargetFailedError(err, result),
+      onEnd: () => void (timings.totalMs = Math.round(performance.now() - started))
+    });
   } finally {
-    unlock();
-    if (built) {
-      await engine.removeImage(buildTag).catch((e) => logger.warn(`could not remove ${buildTag}: ${errorMessage(e)}`));
-    }
-    buildLeft();
-    timings.totalMs = Math.round(performance.now() - started);
+    unfollow();
   }
+  return result;
 }
 
 // src/cli/build-image.ts
@@ -733,14 +921,14 @@ async function buildImage(argv) {
       printResult({ ok: true, dryRun: true, config: args.config, provenance, releases: releaseSummary(config, planned), targets: planned.map((p) => p.plan), indexes: indexes2 });
       return 0;
     }
-    const { DockerodeEngine } = await import("./engine-R4ZXEFBU.js");
+    const { DockerodeEngine } = await import("./engine-6MEIAAPF.js");
     const engine = new DockerodeEngine();
     await engine.ping();
     for (const p of planned) {
       const attest = { dir: path3.resolve(args.attestationDir), builderVersion: builderVersion(), ...signingKey ? { signingKey } : {} };
       results.push(await runTarget(p, { engine, logger, repoRoot: REPO_ROOT, configDir: config.dir, signal: cancel.signal, leftovers: cancel.leftovers, attest }));
     }
-    const { indexesOfRun } = await import("./make-index-B7LZNW5R.js");
+    const { indexesOfRun } = await import("./make-index-3Z4O4QMX.js");
     const indexes = await indexesOfRun(config, results, {
       force: Boolean(args.force),
       attest: { dir: path3.resolve(args.attestationDir), ...signingKey ? { signingKey } : {}, builder: { version: builderVersion(), revision: provenance.revision, source: provenance.source } },
@@ -755,8 +943,7 @@ async function buildImage(argv) {
     printResult({ ok: true, dryRun: false, config: args.config, startedAt, provenance, targets: results, ...indexes.length ? { indexes } : {} });
     return 0;
   } catch (e) {
-    const failed = e.result;
-    if (failed) results.push(failed);
+    if (e instanceof TargetFailedError) results.push(e.result);
     reportError(e);
     printFailure({
       message: errorMessage(e),

@@ -12,7 +12,7 @@ import {
 import {
   UserError,
   errorMessage
-} from "./chunk-XZ5HVHTB.js";
+} from "./chunk-2IM7SQKB.js";
 import {
   __commonJS,
   __require,
@@ -9216,7 +9216,7 @@ var require_docker = __commonJS({
 var import_dockerode = __toESM(require_docker(), 1);
 import { PassThrough } from "node:stream";
 function statusCode(e) {
-  return e.statusCode;
+  return typeof e === "object" && e !== null && "statusCode" in e && typeof e.statusCode === "number" ? e.statusCode : void 0;
 }
 function readAll(stream) {
   return new Promise((resolve, reject) => {

@@ -3,10 +3,10 @@ import {
   LABEL_PREFIX,
   containerLabels,
   imageLabels
-} from "./chunk-UT77QPIQ.js";
+} from "./chunk-6IKKWDSF.js";
 import {
   require_dist
-} from "./chunk-JCS6RWPE.js";
+} from "./chunk-G4VJ447Q.js";
 import {
   VERSION,
   join,
@@ -18,7 +18,7 @@ import {
 } from "./chunk-BZ5EBXJ5.js";
 import {
   resolveRegistryAuth
-} from "./chunk-YKZH4FPT.js";
+} from "./chunk-CAIBC3BL.js";
 import {
   DOCKER_HUB,
   IMAGE_REF,
@@ -34,7 +34,7 @@ import {
   StepError,
   UserError,
   errorMessage
-} from "./chunk-XZ5HVHTB.js";
+} from "./chunk-2IM7SQKB.js";
 import {
   __commonJS,
   __require,
@@ -2804,15 +2804,13 @@ var require_tar_fs = __commonJS({
 var REPEAT_WINDOW_MS = 3e3;
 var ESCALATION_GRACE_MS = 15e3;
 function leftoverLedger() {
-  const items = /* @__PURE__ */ new Map();
-  let next = 0;
+  const sources = /* @__PURE__ */ new Set();
   return {
-    add(what) {
-      const id = next++;
-      items.set(id, what);
-      return () => void items.delete(id);
+    follow(source) {
+      sources.add(source);
+      return () => void sources.delete(source);
     },
-    list: () => [...items.values()]
+    list: () => [...sources].flatMap((s) => s.ledger())
   };
 }
 function installCancellation(log, opts = {}) {
@@ -3284,6 +3282,15 @@ var IMAGE_TOOL_DIR = "/opt/sglang-image-patcher";
 var REPORT_DIR = "/tmp/sglang-image-patcher-verify";
 var VERIFY_PACKAGE = "tokenids_verify";
 var HARNESS_PACKAGE = "sglang_engineless";
+var VerifyFailedError = class extends StepError {
+  constructor(message, exitCode, report, gpu) {
+    super("verify", message, exitCode, { code: "VERIFY_FAILED" });
+    this.report = report;
+    this.gpu = gpu;
+  }
+  report;
+  gpu;
+};
 var NO_GPU_HELP = "GPU verify needs the NVIDIA Container Toolkit on the Docker host: install nvidia-container-toolkit, run `sudo nvidia-ctk runtime configure --runtime=docker` and restart dockerd. On a machine without a GPU, set verify.mode: engineless (or --verify-mode engineless; the image is then not pushed as verified) or pass --skip-verify.";
 var CPU_ENGINE_ENV = { SGLANG_USE_CPU_ENGINE: "1", TORCHDYNAMO_DISABLE: "1" };
 var CPU_SERVER_ARGS = ["--device", "cpu", "--attention-backend", "torch_native", "--max-total-tokens", "4096"];
@@ -3457,20 +3464,18 @@ async function runVerifyStep(input) {
   if (result.exitCode !== 0) {
     const failed = failedChecks(report);
     const gate = report?.gate?.violations ?? [];
-    throw Object.assign(
-      new StepError(
-        "verify",
-        `the verify suite exited ${result.exitCode} (${exitMeaning(result.exitCode)})` + (failed.length ? `; failed checks: ${failed.join(", ")}` : "") + (gate.length ? `; the gpu gate refused: ${gate.map((v) => `${v.check} ${v.was}`).join(", ")}` : "") + (typeof report?.error === "string" ? `; ${report.error}` : "") + (notGpu ? `; nor is it a GPU verification: ${notGpu}` : ""),
-        result.exitCode === 1 ? 1 : 2
-      ),
-      { report, ...gpu ? { gpu } : {} }
+    throw new VerifyFailedError(
+      `the verify suite exited ${result.exitCode} (${exitMeaning(result.exitCode)})` + (failed.length ? `; failed checks: ${failed.join(", ")}` : "") + (gate.length ? `; the gpu gate refused: ${gate.map((v) => `${v.check} ${v.was}`).join(", ")}` : "") + (typeof report?.error === "string" ? `; ${report.error}` : "") + (notGpu ? `; nor is it a GPU verification: ${notGpu}` : ""),
+      result.exitCode === 1 ? 1 : 2,
+      report,
+      gpu
     );
   }
   if (report === void 0) throw new StepError("verify", `the verify suite exited 0 but wrote no report at ${REPORT_DIR}/report.json`, 2);
   if (s.mode === "gpu" && report?.gate === void 0) {
-    throw Object.assign(new StepError("verify", "the verify report has no gpu gate record: it was not written by this checkout's suite", 2), { report });
+    throw new VerifyFailedError("the verify report has no gpu gate record: it was not written by this checkout's suite", 2, report);
   }
-  if (notGpu) throw Object.assign(new StepError("verify", `the verify suite passed, but this is not a GPU verification: ${notGpu}`, 2), { report, gpu });
+  if (notGpu) throw new VerifyFailedError(`the verify suite passed, but this is not a GPU verification: ${notGpu}`, 2, report, gpu);
   return {
     mode: s.mode,
     outcome: s.mode === "gpu" ? "passed" : s.mode === "cpu" ? "cpu-verified" : "engineless-verified",
@@ -3539,6 +3544,7 @@ export {
   selectTargets,
   planTarget,
   checkGpuAvailable,
+  VerifyFailedError,
   NO_GPU_HELP,
   imageSglangVersion,
   preflightVerify,

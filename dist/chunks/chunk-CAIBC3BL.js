@@ -4,8 +4,10 @@ import {
   registryHost
 } from "./chunk-F7NKY5RN.js";
 import {
-  UserError
-} from "./chunk-XZ5HVHTB.js";
+  UserError,
+  errnoCode,
+  errorMessage
+} from "./chunk-2IM7SQKB.js";
 
 // src/docker/registry-auth.ts
 import { execFile } from "node:child_process";
@@ -52,7 +54,7 @@ function runHelper(helper, server, env) {
         const said = `${stdout}
 ${stderr}`.trim();
         if (NOT_FOUND.test(said)) return resolve(void 0);
-        const why = err.code === "ENOENT" ? "it is not on PATH" : `it failed: ${said.split("\n")[0] || err.message}`;
+        const why = errnoCode(err) === "ENOENT" ? "it is not on PATH" : `it failed: ${said.split("\n")[0] || err.message}`;
         return reject(new UserError(`the Docker config file names the credential helper ${program} for ${server}, but ${why}. Install it, or remove it from the config file.`));
       }
       try {
@@ -94,8 +96,8 @@ async function resolveRegistryAuth(repository, env = process.env) {
   try {
     config = JSON.parse(await readFile(configPath, "utf8"));
   } catch (e) {
-    if (e.code === "ENOENT") return void 0;
-    throw new UserError(`cannot read the Docker config file ${configPath}: ${e.message}`);
+    if (errnoCode(e) === "ENOENT") return void 0;
+    throw new UserError(`cannot read the Docker config file ${configPath}: ${errorMessage(e)}`, 2, { cause: e });
   }
   const helper = config.credHelpers?.[host] ?? (config.credsStore || void 0);
   if (helper) {

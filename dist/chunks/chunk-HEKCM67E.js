@@ -2,7 +2,7 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   GITHUB_ACTIONS_ISSUER,
   identityPattern
-} from "./chunk-QRGDKZYO.js";
+} from "./chunk-5XWWRMUY.js";
 import {
   VERIFY_MODES
 } from "./chunk-NHCFDP4K.js";
@@ -11,8 +11,9 @@ import {
   IMAGE_REF
 } from "./chunk-F7NKY5RN.js";
 import {
-  UserError
-} from "./chunk-XZ5HVHTB.js";
+  UserError,
+  errorMessage
+} from "./chunk-2IM7SQKB.js";
 
 // src/cli/verify-image-args.ts
 import { parseArgs } from "node:util";
@@ -80,8 +81,8 @@ function parseVerifyImageArgs(argv) {
       }
     });
   } catch (e) {
-    throw new UserError(`${e.message}
-Run with --help to see the options.`);
+    throw new UserError(`${errorMessage(e)}
+Run with --help to see the options.`, 2, { cause: e });
   }
   const v = parsed.values;
   const base = { config: v.config ?? "build.yaml", target: v.target, model: v.model, attestation: Boolean(v.attestation), publicKey: v["public-key"], insecureIgnoreSignature: Boolean(v["insecure-ignore-signature"]), help: Boolean(v.help) };
@@ -121,7 +122,7 @@ function keylessPolicyOf(identity, regexp, issuer) {
     try {
       identityPattern(regexp);
     } catch (e) {
-      throw new UserError(`--certificate-identity-regexp: ${e.message}`);
+      throw new UserError(`--certificate-identity-regexp: ${errorMessage(e)}`, 2, { cause: e });
     }
   }
   if (issuer !== void 0 && !/^https:\/\/\S+$/.test(issuer)) throw new UserError(`--certificate-oidc-issuer: expected an https URL, got ${JSON.stringify(issuer)}`);

@@ -4,7 +4,7 @@ import {
   BUNDLE_PREDICATE_ANNOTATION,
   INTOTO_PREDICATE_ANNOTATION,
   IN_TOTO_MEDIA_TYPE
-} from "./chunk-2NBR4ABL.js";
+} from "./chunk-2O236P5S.js";
 import {
   MANIFEST_TYPES,
   registryBaseUrl,
@@ -14,10 +14,19 @@ import {
 import {
   registryHost
 } from "./chunk-F7NKY5RN.js";
+import {
+  BaseError
+} from "./chunk-2IM7SQKB.js";
 
 // src/attest/read-back.ts
 import { createHash } from "node:crypto";
 var OCI_INDEX = "application/vnd.oci.image.index.v1+json";
+var ImageNotFoundError = class extends BaseError {
+  constructor(message) {
+    super("REGISTRY_NOT_FOUND", message, void 0);
+    this.name = "ImageNotFoundError";
+  }
+};
 function base(reader) {
   return `${registryBaseUrl(registryHost(reader.repository))}/v2/${registryPath(reader.repository)}`;
 }
@@ -82,7 +91,7 @@ async function readIndexEntries(reader, reference) {
 async function readImage(reader, reference) {
   const url = `${base(reader)}/manifests/${reference}`;
   const { status, bytes } = await getBytes(reader, url, MANIFEST_TYPES.join(", "));
-  if (status === 404) throw Object.assign(new Error(`${reader.repository}:${reference} is not on its registry (HTTP 404)`), { notFound: true });
+  if (status === 404) throw new ImageNotFoundError(`${reader.repository}:${reference} is not on its registry (HTTP 404)`);
   if (status !== 200) throw new Error(`the registry answered HTTP ${status} for ${url}`);
   const digest = sha256(bytes);
   if (reference.startsWith("sha256:") && digest !== reference) throw new Error(`the registry's manifest for ${reference} hashes to ${digest}`);
@@ -93,6 +102,7 @@ async function readImage(reader, reference) {
 }
 
 export {
+  ImageNotFoundError,
   findAttestations,
   readIndexEntries,
   readImage
