@@ -4,7 +4,7 @@
 
 Two worker processes (one per sglang copy: the v0.5.9 wheel, and the same with
 patches/sglang-v0.5.9 applied) each build the real OpenAIServingChat around the harness's
-scripted engine (harness/sglang_engineless). Per round and per request kind (logprobs off,
+scripted engine (python/harness/sglang_engineless). Per round and per request kind (logprobs off,
 and logprobs on with top_logprobs 5), streamed chat requests and non-streaming ones are
 measured, one at a time, in-process (no HTTP), as completion tokens per CPU second of the
 worker (CPU time rather than wall time because the machine is shared); the two workers take
@@ -47,7 +47,7 @@ TOKENS = BODY["max_tokens"]
 def worker(work_dir: str) -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    sys.path.insert(0, str(REPO / "harness"))
+    sys.path.insert(0, str(REPO / "python" / "harness"))
     from sglang_engineless.app import build_serving
     from sglang_engineless.make_tokenizer import write_model_dir
     from sglang.srt.entrypoints.openai.protocol import ChatCompletionRequest
@@ -94,7 +94,7 @@ def worker(work_dir: str) -> None:
 
 # ---------------------------------------------------------------- driver
 def start_worker(tree: Path, work: Path):
-    env = dict(os.environ, PYTHONPATH=f"{tree}{os.pathsep}{REPO / 'harness'}")
+    env = dict(os.environ, PYTHONPATH=f"{tree}{os.pathsep}{REPO / 'python' / 'harness'}")
     env.pop("SGLANG_TOKEN_IDS_DEFAULT", None)
     proc = subprocess.Popen(
         [sys.executable, "-W", "ignore", __file__, "--worker", str(work)],

@@ -22,20 +22,20 @@ async function main(argv) {
   const asksForHelp = rest.includes("--help") || rest.includes("-h");
   if (command === "build") {
     if (asksForHelp) {
-      const { BUILD_IMAGE_HELP, parseBuildImageArgs } = await import("./chunks/build-image-args-VCFMFCTQ.js");
+      const { BUILD_IMAGE_HELP, parseBuildImageArgs } = await import("./chunks/build-image-args-QFK2PF4Z.js");
       if (helpRequested(() => parseBuildImageArgs(rest).help)) return printHelp(BUILD_IMAGE_HELP);
     }
-    return (await import("./chunks/build-image-HADE3R6O.js")).buildImage(rest);
+    return (await import("./chunks/build-image-ZAP5WCIZ.js")).buildImage(rest);
   }
   if (command === "verify") {
     if (asksForHelp) {
-      const { VERIFY_IMAGE_HELP, parseVerifyImageArgs } = await import("./chunks/verify-image-args-FZS35DGU.js");
+      const { VERIFY_IMAGE_HELP, parseVerifyImageArgs } = await import("./chunks/verify-image-args-JGHO25CS.js");
       if (helpRequested(() => parseVerifyImageArgs(rest).help)) return printHelp(VERIFY_IMAGE_HELP);
     }
-    return (await import("./chunks/verify-image-76MHLQ2Q.js")).verifyImage(rest);
+    return (await import("./chunks/verify-image-HVLPRFQR.js")).verifyImage(rest);
   }
-  if (command === "index") return (await import("./chunks/index-image-ZSBBICFK.js")).indexImage(rest);
-  if (command === "bases") return (await import("./chunks/bases-update-AZ6YMIKU.js")).basesUpdate(rest);
+  if (command === "index") return (await import("./chunks/index-image-K3WXNB2C.js")).indexImage(rest);
+  if (command === "bases") return (await import("./chunks/bases-update-CRYQM53C.js")).basesUpdate(rest);
   if (command === "release-watch") return (await import("./chunks/release-VK5E6GW2.js")).releaseWatch(rest);
   if (command === "release-propose") return (await import("./chunks/release-VK5E6GW2.js")).releasePropose(rest);
   if (command === void 0 || command === "--help" || command === "-h" || command === "help") return printHelp(USAGE);

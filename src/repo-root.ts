@@ -1,5 +1,5 @@
 /**
- * The folder holding this tool's package.json (and dockerfiles/, verify/, harness/, patches/).
+ * The folder holding this tool's package.json (and dockerfiles/, verify/, python/harness/, patches/).
  * Found by walking up from this module, so it is the same whether the code runs from src/
  * through tsx or from the bundle in dist/.
  */

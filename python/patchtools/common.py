@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parents[2]
 # Where the series live; SGLANG_PATCHES_DIR lets tests feed fixture series through the scripts.
 PATCHES = Path(os.environ.get("SGLANG_PATCHES_DIR", REPO / "patches"))
 # The engine-less harness the tools drive (another checkout's with SGLANG_HARNESS_DIR).
-HARNESS = Path(os.environ.get("SGLANG_HARNESS_DIR", REPO / "harness"))
+HARNESS = Path(os.environ.get("SGLANG_HARNESS_DIR", REPO / "python" / "harness"))
 VERSION_RE = re.compile(r"^v?(\d+\.\d+(?:\.\d+)?[.a-z0-9]*)$")
 # The project's own Python, when built (scripts/python-env.sh); the tools' subprocesses use it.
 PYTHON = str(REPO / ".venv/bin/python") if (REPO / ".venv/bin/python").exists() else sys.executable

@@ -5,7 +5,7 @@ and yanked releases are listed and marked): which series covers it (patchset.yam
 `releases:`), whether that series applies (scripts/patches-check.sh: no fuzz, compiles) to
 the release's real files; for a release no series covers, whether the nearest series would;
 and whether the test suite drives the release's serving code (a harness adapter,
-harness/sglang_engineless/adapters/__init__.py ADAPTERS, and a covering series).
+python/harness/sglang_engineless/adapters/__init__.py ADAPTERS, and a covering series).
 
   --json          the rows as JSON instead of the markdown table
   --readme        rewrite README.md's generated table (between the coverage markers)

@@ -99,7 +99,7 @@ export const DEFAULT_VERIFY: VerifySettings = {
   timeoutSeconds: 1800,
   startupTimeoutSeconds: 900,
   gpus: "all",
-  harness: "harness",
+  harness: "python/harness",
   extraArgs: [],
 };
 

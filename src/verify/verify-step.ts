@@ -5,9 +5,9 @@
  * returns it for build-image's result. The container is removed whatever happens.
  *
  * Modes: gpu (the real engine; required before an image is pushed as verified), engineless
- * (the harness server from harness/ instead of the engine, for machines without a GPU; never
+ * (the harness server from python/harness/ instead of the engine, for machines without a GPU; never
  * counts as verified), cpu (the REAL engine on the CPU with a tiny scripted checkpoint from
- * models/scripted_models mounted in: it proves the patched serving code end to end, but not
+ * python/models/scripted_models mounted in: it proves the patched serving code end to end, but not
  * the target model on a GPU, so it is marked cpu-verified and never counts as verified).
  */
 import { existsSync, mkdirSync } from "node:fs";
@@ -90,7 +90,7 @@ export const NO_GPU_HELP =
 export const CPU_ENGINE_ENV = { SGLANG_USE_CPU_ENGINE: "1", TORCHDYNAMO_DISABLE: "1" } as const;
 
 /**
- * Server flags of a CPU launch (models/README.md): without Intel AMX v0.5.9 needs the
+ * Server flags of a CPU launch (python/models/README.md): without Intel AMX v0.5.9 needs the
  * torch_native attention backend, and the KV cache is sized explicitly because the
  * default sizing reads GPU memory. Passed in `--server-arg=X` form since the values
  * themselves start with "--". User extraArgs come after them, so a repeated flag wins.
@@ -98,7 +98,7 @@ export const CPU_ENGINE_ENV = { SGLANG_USE_CPU_ENGINE: "1", TORCHDYNAMO_DISABLE:
 export const CPU_SERVER_ARGS = ["--device", "cpu", "--attention-backend", "torch_native", "--max-total-tokens", "4096"];
 
 export const CPU_NEEDS_MODEL_MOUNT =
-  "verify.mode cpu needs verify.modelMount: a tiny scripted checkpoint made by `PYTHONPATH=models python3 -m scripted_models DIR --thinking-by-default` " +
+  "verify.mode cpu needs verify.modelMount: a tiny scripted checkpoint made by `PYTHONPATH=python/models python3 -m scripted_models DIR --thinking-by-default` " +
   "mounted where verify.model points (a hub model would be downloaded and served on the CPU)";
 
 /**

@@ -22,7 +22,7 @@ const IMAGE = `${TEST_REGISTRY}/${REPO}`;
 const TARGET = `verify-step-${Date.now().toString(36)}`;
 const SITE_PACKAGES = path.join(REPO_ROOT, ".venv/lib/python3.11/site-packages");
 const NEVER_READY = path.join(REPO_ROOT, "test/fixtures/harness-never-ready");
-const REAL_HARNESS = path.join(REPO_ROOT, "harness");
+const REAL_HARNESS = path.join(REPO_ROOT, "python", "harness");
 let base = "";
 let model = "";
 
@@ -76,7 +76,7 @@ describe.skipIf(skip)("the verify step in a real container (engine-less mode)", 
   });
 
   it("passes against the real harness serving the patched files; marked engineless-verified and not pushed", async () => {
-    expect(existsSync(path.join(REAL_HARNESS, "sglang_engineless")), "harness/sglang_engineless (the engine-less harness) is missing").toBe(true);
+    expect(existsSync(path.join(REAL_HARNESS, "sglang_engineless")), "python/harness/sglang_engineless (the engine-less harness) is missing").toBe(true);
     const file = config("engineless", { harness: REAL_HARNESS, timeoutSeconds: 600 });
     const run = await runBuildImage(["--config", file]);
     expect(run.code, run.stderr.slice(-4000)).toBe(0);
@@ -98,7 +98,7 @@ describe.skipIf(skip)("the verify step in a real container (engine-less mode)", 
   });
 
   it("negative control: verify-image on the UNPATCHED base fails, naming the checks", async () => {
-    expect(existsSync(path.join(REAL_HARNESS, "sglang_engineless")), "harness/sglang_engineless (the engine-less harness) is missing").toBe(true);
+    expect(existsSync(path.join(REAL_HARNESS, "sglang_engineless")), "python/harness/sglang_engineless (the engine-less harness) is missing").toBe(true);
     // The base has no suite of its own: mount this checkout's verify/ where the image would have it.
     const file = config("unused", {
       harness: REAL_HARNESS,

@@ -15,6 +15,8 @@ const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
 const SUITE_MOUNT = { source: path.join(REPO_ROOT, "verify/tokenids_verify"), target: "/opt/sglang-image-patcher/verify/tokenids_verify", readOnly: true };
 const HOST = mkdtempSync(path.join(os.tmpdir(), "sip-verify-"));
 mkdirSync(path.join(HOST, "harness/sglang_engineless"), { recursive: true });
+// verify.harness's default (DEFAULT_VERIFY.harness), relative to the build file's folder.
+mkdirSync(path.join(HOST, DEFAULT_VERIFY.harness, "sglang_engineless"), { recursive: true });
 mkdirSync(path.join(HOST, "models/tok"), { recursive: true });
 mkdirSync(path.join(HOST, "deps"), { recursive: true });
 
@@ -122,7 +124,7 @@ describe("verify container spec", () => {
 
   it("cpu mode without a model mount is refused, naming the setting and how to make a checkpoint", () => {
     expect(() => verifyContainerSpec(input(settings({ mode: "cpu", model: "/models/tok" })))).toThrow(
-      /verify: verify.mode cpu needs verify.modelMount: a tiny scripted checkpoint made by `PYTHONPATH=models python3 -m scripted_models/,
+      /verify: verify.mode cpu needs verify.modelMount: a tiny scripted checkpoint made by `PYTHONPATH=python\/models python3 -m scripted_models/,
     );
   });
 

@@ -2,11 +2,11 @@
  * What the cpu verify mode needs on top of a stand-in base (stand-in-bases.ts):
  *  - a base whose sglang can start its CPU engine: the editable stand-in with the test-only
  *    diff test/python/cpu_engine/cpu_enable/*.patch applied and committed (v0.5.9 imports
- *    sgl_kernel unguarded on CPU and PyPI has no CPU sgl-kernel; see models/README.md);
+ *    sgl_kernel unguarded on CPU and PyPI has no CPU sgl-kernel; see python/models/README.md);
  *  - the CPU dependency set: the project's .venv (scripts/python-env.sh, idempotent), whose
  *    site-packages the test mounts read-only and puts on PYTHONPATH (Debian bookworm's
  *    python3.11 and the venv's cp311 wheels share an ABI);
- *  - a tiny scripted checkpoint made on the host by models/scripted_models.
+ *  - a tiny scripted checkpoint made on the host by python/models/scripted_models.
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -55,7 +55,7 @@ RUN set -e; cd /sgl-workspace/sglang && git apply /tmp/cpu-enable/*.patch && \\
 export async function makeScriptedModel(dir: string): Promise<string> {
   await run(path.join(REPO_ROOT, ".venv/bin/python"), ["-m", "scripted_models", dir, "--thinking-by-default"], {
     cwd: REPO_ROOT,
-    env: { ...process.env, PYTHONPATH: path.join(REPO_ROOT, "models") },
+    env: { ...process.env, PYTHONPATH: path.join(REPO_ROOT, "python", "models") },
     maxBuffer: 16 << 20,
   });
   return dir;

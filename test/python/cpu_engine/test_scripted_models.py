@@ -164,7 +164,7 @@ def test_a_script_using_the_default_start_token_is_refused():
 
 
 def test_cli_writes_a_checkpoint_and_rejects_an_unknown_script(tmp_path):
-    env_path = str(REPO / "models")
+    env_path = str(REPO / "python" / "models")
     ok = subprocess.run(
         [sys.executable, "-m", "scripted_models", str(tmp_path / "cli"), "--default-script", "multibyte",
          "--thinking-by-default"],

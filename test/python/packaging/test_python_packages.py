@@ -13,8 +13,8 @@ REPO = Path(__file__).resolve().parents[3]
 PACKAGES = [
     # folder, import name, a file the package needs at run time besides its modules
     ("verify", "tokenids_verify", "checks/core.py"),
-    ("models", "scripted_models", "chat_template.jinja"),
-    ("harness", "sglang_engineless", "_cpu_shims/sgl_kernel/__init__.py"),
+    ("python/models", "scripted_models", "chat_template.jinja"),
+    ("python/harness", "sglang_engineless", "_cpu_shims/sgl_kernel/__init__.py"),
 ]
 
 

@@ -39,7 +39,7 @@ def patched_release(sglang_release, tmp_path_factory) -> Path:
     return out
 
 
-# Releases whose serving code the harness drives (harness/sglang_engineless/adapters).
+# Releases whose serving code the harness drives (python/harness/sglang_engineless/adapters).
 RELEASES = ("0.5.9", "0.5.10.post1", "0.5.12", "0.5.15.post1", "0.5.19", "0.5.23")
 
 

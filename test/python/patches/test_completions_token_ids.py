@@ -75,7 +75,7 @@ def run_scenarios(tree, tmp_path_factory, label, servers=None, cases=None, pytho
                   ids_only=False):
     work = tmp_path_factory.mktemp(f"completions-{label}")
     out = work / "results.json"
-    env = dict(os.environ, PYTHONPATH=f"{tree}{os.pathsep}{REPO / 'harness'}")
+    env = dict(os.environ, PYTHONPATH=f"{tree}{os.pathsep}{REPO / 'python' / 'harness'}")
     env.pop("SGLANG_TOKEN_IDS_DEFAULT", None)
     args = [python, "-W", "ignore", "-m", "sglang_engineless.completions_scenarios",
             str(out), str(work), ",".join(servers or SERVER_NAMES)]

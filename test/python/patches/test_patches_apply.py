@@ -85,7 +85,7 @@ def test_each_release_series_applies_without_fuzz_compiles_and_imports(version, 
     python = str(release_python) if release_python.exists() else sys.executable
 
     def imports(tree):
-        env = dict(os.environ, PYTHONPATH=f"{tree}{os.pathsep}{REPO / 'harness'}")
+        env = dict(os.environ, PYTHONPATH=f"{tree}{os.pathsep}{REPO / 'python' / 'harness'}")
         code = "from sglang_engineless import cpu_shims; cpu_shims.install()\n" + probe
         res = subprocess.run([python, "-W", "ignore", "-c", code, *modules], env=env,
                              capture_output=True, text=True, timeout=600)

@@ -11,7 +11,7 @@ from conftest import REPO
 
 
 def probe(tree):
-    env = dict(os.environ, PYTHONPATH=f"{tree}{os.pathsep}{REPO / 'harness'}")
+    env = dict(os.environ, PYTHONPATH=f"{tree}{os.pathsep}{REPO / 'python' / 'harness'}")
     proc = subprocess.run(
         [sys.executable, "-W", "ignore", "-m", "sglang_engineless.protocol_probe"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=600,

@@ -45,7 +45,7 @@ def clients_python() -> str:
 def model_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("rl-model") / "tok"
     subprocess.run([sys.executable, "-m", "sglang_engineless.make_tokenizer", str(out)],
-                   env=dict(os.environ, PYTHONPATH=str(REPO / "harness")), check=True,
+                   env=dict(os.environ, PYTHONPATH=str(REPO / "python" / "harness")), check=True,
                    capture_output=True)
     return out
 
@@ -72,7 +72,7 @@ class Servers:
                 [self.release_files.python(release), "-W", "ignore", "-m", "sglang_engineless.serve",
                  "--model-path", str(self.model), "--port", str(port),
                  "--tool-call-parser", "qwen25"],
-                env=dict(os.environ, PYTHONPATH=f"{tree}{os.pathsep}{REPO / 'harness'}"),
+                env=dict(os.environ, PYTHONPATH=f"{tree}{os.pathsep}{REPO / 'python' / 'harness'}"),
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             self.running[key] = proc
             deadline = time.time() + 240

@@ -26,7 +26,7 @@ def free_port():
 
 
 def env_for(tree):
-    return dict(os.environ, PYTHONPATH=f"{tree}{os.pathsep}{REPO / 'harness'}")
+    return dict(os.environ, PYTHONPATH=f"{tree}{os.pathsep}{REPO / 'python' / 'harness'}")
 
 
 def post(port, body, stream=False):

@@ -59,7 +59,7 @@ def start_matrix(tree, python, tmp_path_factory, label, release, kinds=()):
     """The matrix process for one copy, started (finish_matrix waits for it)."""
     work = tmp_path_factory.mktemp(f"matrix-{label}")
     out = work / "results.json"
-    env = dict(os.environ, PYTHONPATH=f"{tree}{os.pathsep}{REPO / 'harness'}")
+    env = dict(os.environ, PYTHONPATH=f"{tree}{os.pathsep}{REPO / 'python' / 'harness'}")
     env.pop("SGLANG_TOKEN_IDS_DEFAULT", None)
     args = [python, "-W", "ignore", "-m", "sglang_engineless.scenarios", str(out), str(work)]
     if FULL:

@@ -42,7 +42,7 @@ print(json.dumps(out))
 
 
 def test_server_default_from_env(patched_release, tmp_path):
-    env = dict(os.environ, PYTHONPATH=f"{patched_release}{os.pathsep}{REPO / 'harness'}",
+    env = dict(os.environ, PYTHONPATH=f"{patched_release}{os.pathsep}{REPO / 'python' / 'harness'}",
                HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
     proc = subprocess.run([sys.executable, "-W", "ignore", "-c", SCRIPT, str(tmp_path / "tok")],
                           env=env, capture_output=True, text=True, timeout=600)

@@ -298,7 +298,7 @@ SERIES_PARTS_RELEASES = ("0.5.10.post1", "0.5.15.post1")
 
 def _start_probe(python, copy_dir, tokenizer_dir, probe=PROBE):
     return subprocess.Popen(
-        [python, "-c", probe, str(copy_dir), str(ROOT / "harness"), str(tokenizer_dir)],
+        [python, "-c", probe, str(copy_dir), str(ROOT / "python" / "harness"), str(tokenizer_dir)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -320,7 +320,7 @@ def _tokenizer(tmp_path_factory, label):
         cwd=ROOT,
         check=True,
         capture_output=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT / "harness")},
+        env={**os.environ, "PYTHONPATH": str(ROOT / "python" / "harness")},
     )
     return tokenizer
 
@@ -356,7 +356,7 @@ def parts(release_files, tmp_path_factory):
             tokenizer = tmp_path_factory.mktemp(f"tokenizer-{release}")
             subprocess.run([sys.executable, "-m", "sglang_engineless.make_tokenizer", str(tokenizer)],
                            cwd=ROOT, check=True, capture_output=True,
-                           env={**os.environ, "PYTHONPATH": str(ROOT / "harness")})
+                           env={**os.environ, "PYTHONPATH": str(ROOT / "python" / "harness")})
             running = [_start_probe(python, copy, tokenizer, PARTS_PROBE)
                        for copy in (release_files.stock(release), release_files.patched(release))]
             cache[release] = tuple(_result(proc) for proc in running)

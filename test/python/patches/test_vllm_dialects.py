@@ -26,7 +26,7 @@ class Probes:
         key = (release, patched)
         if key not in self.cache:
             tree = self.files.patched(release) if patched else self.files.stock(release)
-            env = dict(os.environ, PYTHONPATH=f"{tree}{os.pathsep}{REPO / 'harness'}",
+            env = dict(os.environ, PYTHONPATH=f"{tree}{os.pathsep}{REPO / 'python' / 'harness'}",
                        HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
             env.pop("SGLANG_RETURN_TOKENS_AS_TOKEN_IDS", None)
             work = self.tmp.mktemp(f"probe-{release}-{patched}")

@@ -144,7 +144,7 @@ import json  # noqa: E402
 import subprocess  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 
-HARNESS = ROOT / "harness"
+HARNESS = ROOT / "python" / "harness"
 VERIFY = ROOT / "verify"
 
 

@@ -1,7 +1,7 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
   VERIFY_MODES
-} from "./chunk-NHCFDP4K.js";
+} from "./chunk-4HRXCVB4.js";
 import {
   UserError,
   errorMessage

@@ -5,7 +5,7 @@ import {
 } from "./chunk-5XWWRMUY.js";
 import {
   VERIFY_MODES
-} from "./chunk-NHCFDP4K.js";
+} from "./chunk-4HRXCVB4.js";
 import {
   IMAGE_ID,
   IMAGE_REF

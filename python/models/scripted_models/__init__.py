@@ -7,7 +7,7 @@
     model.expected_ids("tool_call")     # the ids the engine must generate for it
 
 Nothing is downloaded: config, weights and tokenizer are written from scripts.py.
-See models/README.md for how the model works and how to add a script.
+See python/models/README.md for how the model works and how to add a script.
 """
 
 from __future__ import annotations

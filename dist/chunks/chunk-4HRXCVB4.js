@@ -94,7 +94,7 @@ var DEFAULT_VERIFY = {
   timeoutSeconds: 1800,
   startupTimeoutSeconds: 900,
   gpus: "all",
-  harness: "harness",
+  harness: "python/harness",
   extraArgs: []
 };
 var TOP_KEYS = ["version", "source", "defaults", "defaultTargets", "releases", "targets", "indexes"];

@@ -2,7 +2,7 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   VERIFY_IMAGE_HELP,
   parseVerifyImageArgs
-} from "./chunk-HEKCM67E.js";
+} from "./chunk-GUYWX2KO.js";
 import "./chunk-5XWWRMUY.js";
 import {
   VerifyFailedError,
@@ -12,7 +12,7 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-4ZJTP53L.js";
+} from "./chunk-FC5YW65F.js";
 import "./chunk-6IKKWDSF.js";
 import {
   REPO_ROOT
@@ -20,12 +20,12 @@ import {
 import {
   createLogger,
   loadConfig
-} from "./chunk-YDDSR3HY.js";
+} from "./chunk-UOAZVG7U.js";
 import {
   printResult,
   reportError
 } from "./chunk-G4VJ447Q.js";
-import "./chunk-NHCFDP4K.js";
+import "./chunk-4HRXCVB4.js";
 import "./chunk-BZ5EBXJ5.js";
 import "./chunk-LRJ6VPQL.js";
 import "./chunk-CAIBC3BL.js";

@@ -71,7 +71,7 @@ def release_key(release: str) -> str:
         return base
     raise ValueError(
         f"no harness adapter for SGLang {release}; adapters: {', '.join(RELEASES)} "
-        "(add harness/sglang_engineless/adapters/v<release>.py)"
+        "(add python/harness/sglang_engineless/adapters/v<release>.py)"
     )
 
 

@@ -4,7 +4,7 @@ import {
 } from "./chunk-G4VJ447Q.js";
 import {
   validateConfig
-} from "./chunk-NHCFDP4K.js";
+} from "./chunk-4HRXCVB4.js";
 import {
   stripAnsi
 } from "./chunk-LRJ6VPQL.js";

@@ -42,7 +42,7 @@ HARNESS = Path(__file__).resolve().parents[1]
 def repo_root() -> Path:
     """The repository holding scripts/fetch-sglang.sh: SGLANG_PATCHER_REPO, else the checkout
     this harness sits in."""
-    root = Path(os.environ.get("SGLANG_PATCHER_REPO") or HARNESS.parent)
+    root = Path(os.environ.get("SGLANG_PATCHER_REPO") or HARNESS.parents[1])
     if not (root / "scripts/fetch-sglang.sh").is_file():
         raise RuntimeError(f"{root} has no scripts/fetch-sglang.sh: set SGLANG_PATCHER_REPO "
                            "to the sglang-image-patcher checkout")

@@ -2,13 +2,13 @@ import { createRequire as __sipCreateRequire } from "node:module"; const require
 import {
   createLogger,
   loadConfig
-} from "./chunk-YDDSR3HY.js";
+} from "./chunk-UOAZVG7U.js";
 import {
   printResult,
   reportError,
   require_dist
 } from "./chunk-G4VJ447Q.js";
-import "./chunk-NHCFDP4K.js";
+import "./chunk-4HRXCVB4.js";
 import "./chunk-LRJ6VPQL.js";
 import {
   MANIFEST_TYPES,

@@ -12,7 +12,7 @@ import {
   join,
   mapping,
   str
-} from "./chunk-NHCFDP4K.js";
+} from "./chunk-4HRXCVB4.js";
 import {
   require_pump
 } from "./chunk-BZ5EBXJ5.js";
@@ -3294,7 +3294,7 @@ var VerifyFailedError = class extends StepError {
 var NO_GPU_HELP = "GPU verify needs the NVIDIA Container Toolkit on the Docker host: install nvidia-container-toolkit, run `sudo nvidia-ctk runtime configure --runtime=docker` and restart dockerd. On a machine without a GPU, set verify.mode: engineless (or --verify-mode engineless; the image is then not pushed as verified) or pass --skip-verify.";
 var CPU_ENGINE_ENV = { SGLANG_USE_CPU_ENGINE: "1", TORCHDYNAMO_DISABLE: "1" };
 var CPU_SERVER_ARGS = ["--device", "cpu", "--attention-backend", "torch_native", "--max-total-tokens", "4096"];
-var CPU_NEEDS_MODEL_MOUNT = "verify.mode cpu needs verify.modelMount: a tiny scripted checkpoint made by `PYTHONPATH=models python3 -m scripted_models DIR --thinking-by-default` mounted where verify.model points (a hub model would be downloaded and served on the CPU)";
+var CPU_NEEDS_MODEL_MOUNT = "verify.mode cpu needs verify.modelMount: a tiny scripted checkpoint made by `PYTHONPATH=python/models python3 -m scripted_models DIR --thinking-by-default` mounted where verify.model points (a hub model would be downloaded and served on the CPU)";
 function imageSglangVersion(labels, targetVersion) {
   return labels?.[`${LABEL_PREFIX}.sglang-version`] ?? targetVersion;
 }

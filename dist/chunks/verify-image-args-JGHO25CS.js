@@ -1,13 +1,14 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
-  BUILD_IMAGE_HELP,
-  parseBuildImageArgs
-} from "./chunk-N63XJDQM.js";
-import "./chunk-NHCFDP4K.js";
+  VERIFY_IMAGE_HELP,
+  parseVerifyImageArgs
+} from "./chunk-GUYWX2KO.js";
+import "./chunk-5XWWRMUY.js";
+import "./chunk-4HRXCVB4.js";
 import "./chunk-F7NKY5RN.js";
 import "./chunk-2IM7SQKB.js";
 import "./chunk-U4OZQXGD.js";
 export {
-  BUILD_IMAGE_HELP,
-  parseBuildImageArgs
+  VERIFY_IMAGE_HELP,
+  parseVerifyImageArgs
 };

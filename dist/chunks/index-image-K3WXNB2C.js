@@ -1,7 +1,7 @@
 import { createRequire as __sipCreateRequire } from "node:module"; const require = __sipCreateRequire(import.meta.url);
 import {
   parseVerifyImageArgs
-} from "./chunk-HEKCM67E.js";
+} from "./chunk-GUYWX2KO.js";
 import "./chunk-5XWWRMUY.js";
 import {
   makeIndex
@@ -18,12 +18,12 @@ import {
 import {
   createLogger,
   loadConfig
-} from "./chunk-YDDSR3HY.js";
+} from "./chunk-UOAZVG7U.js";
 import {
   printResult,
   reportError
 } from "./chunk-G4VJ447Q.js";
-import "./chunk-NHCFDP4K.js";
+import "./chunk-4HRXCVB4.js";
 import "./chunk-LRJ6VPQL.js";
 import "./chunk-2O236P5S.js";
 import "./chunk-LHFICXII.js";

@@ -13,7 +13,7 @@ import {
   resolveImage,
   runVerifyStep,
   selectTargets
-} from "./chunk-4ZJTP53L.js";
+} from "./chunk-FC5YW65F.js";
 import {
   BASE_DIGEST_LABEL,
   LABEL_PREFIX,
@@ -31,7 +31,7 @@ import {
 import {
   createLogger,
   loadConfig
-} from "./chunk-YDDSR3HY.js";
+} from "./chunk-UOAZVG7U.js";
 import {
   printResult,
   reportError
@@ -39,8 +39,8 @@ import {
 import {
   BUILD_IMAGE_HELP,
   parseBuildImageArgs
-} from "./chunk-N63XJDQM.js";
-import "./chunk-NHCFDP4K.js";
+} from "./chunk-U6J3L5DJ.js";
+import "./chunk-4HRXCVB4.js";
 import "./chunk-BZ5EBXJ5.js";
 import {
   ProgressStreamError
