@@ -6,7 +6,7 @@ attributes the output path reads, the scheduler's output rule, the detokenizer's
 sync/async output handling, where TemplateManager lives) sits in one module per release:
 v0_5_9.py, v0_5_10.py (0.5.10.post1: v0.5.9's but for the flag, the state and the output
 rule's fields), v0_5_12.py, v0_5_15.py, v0_5_23.py (the last two share _shared.py), v0_5_19.py
-(0.5.23's, less what 0.5.19 lacks). The adapter is chosen by the version of the sglang copy
+(0.5.23's, less what 0.5.19 lacks), v0_5_20.py (0.5.19's, with 0.5.20's sglext ids). The adapter is chosen by the version of the sglang copy
 on sys.path (sglang/version.py), or named with SGLANG_HARNESS_RELEASE; an unknown release is
 an error, not a guess.
 """
@@ -18,7 +18,7 @@ from types import SimpleNamespace
 
 # release -> adapter module (relative to this package)
 ADAPTERS = {"0.5.9": "v0_5_9", "0.5.10.post1": "v0_5_10", "0.5.12": "v0_5_12", "0.5.15.post1": "v0_5_15",
-            "0.5.19": "v0_5_19", "0.5.23": "v0_5_23"}
+            "0.5.19": "v0_5_19", "0.5.20": "v0_5_20", "0.5.23": "v0_5_23"}
 RELEASES = tuple(ADAPTERS)
 
 
@@ -38,6 +38,8 @@ RELEASE_FLAGS = {
                                     SGLEXT_IDS=False),
     "0.5.19": SimpleNamespace(RELEASE="0.5.19", STREAM_OUTPUT_FLAG="--incremental-streaming-output",
                               SGLEXT_IDS=False),
+    "0.5.20": SimpleNamespace(RELEASE="0.5.20", STREAM_OUTPUT_FLAG="--incremental-streaming-output",
+                              SGLEXT_IDS=True),
     "0.5.23": SimpleNamespace(RELEASE="0.5.23", STREAM_OUTPUT_FLAG="--incremental-streaming-output",
                               SGLEXT_IDS=True),
 }
