@@ -14,6 +14,8 @@ Flags, from each release's own argument definitions:
 - 0.5.12, 0.5.15.post1 and 0.5.16 ``server_args.py``: the same.
 - 0.5.19 ``server_args.py`` l.3855: ``--stream-output`` still the deprecated alias of
   ``--incremental-streaming-output``.
+- 0.5.20 ``arg_groups/fields/serving.py``: ``incremental_streaming_output`` only, as 0.5.23
+  (the arg groups came in 0.5.20; ``--stream-output`` is not registered).
 - 0.5.23 ``arg_groups/fields/serving.py``: ``incremental_streaming_output`` only;
   ``--stream-output`` is not registered any more, so launching with it is an argparse error.
 Releases between 0.5.9 and 0.5.10.post1, and 0.5.11, were not read: ``--stream-output`` is
@@ -40,16 +42,16 @@ INCREMENTAL_STREAMING_RELEASES = {"0.5.10.post1"}
 # Releases whose stock /tokenize already renders `messages` (0.5.23 protocol.py TokenizeRequest:
 # messages, tools, chat_template_kwargs, add_generation_prompt; no return_token_strs/token_strs);
 # v0.5.9's and 0.5.10.post1's (the same serving_tokenize.py) take only `prompt`; 0.5.12's,
-# 0.5.15.post1's and 0.5.19's render `messages` (tools, continue_final_message,
+# 0.5.15.post1's, 0.5.19's and 0.5.20's (0.5.19's serving_tokenize.py) render `messages` (tools, continue_final_message,
 # chat_template_kwargs; no add_generation_prompt field, always rendered as a chat completion; no
 # return_token_strs/token_strs). Other releases were not read. The tokenize_chat check judges
 # all the same way (vLLM's fields); this only tells its report what stock lacks. Keyed by the
 # key table's release (0.5.15 for 0.5.15.post1).
-STOCK_TOKENIZE_CHAT_FORM = {"0.5.12", "0.5.15", "0.5.19", "0.5.23"}
+STOCK_TOKENIZE_CHAT_FORM = {"0.5.12", "0.5.15", "0.5.19", "0.5.20", "0.5.23"}
 # Releases whose non-streamed answer to a tool call cut by max_tokens is the raw text as
 # content: 0.5.9, 0.5.10.post1, 0.5.12 and 0.5.15(.post1) (FunctionCallParser.parse_non_stream
-# returns the full text when no call parsed; no incomplete-call drop yet; read). 0.5.19's and
-# 0.5.23's _process_tool_calls drop the incomplete call and keep the normal text only.
+# returns the full text when no call parsed; no incomplete-call drop yet; read). 0.5.19's,
+# 0.5.20's and 0.5.23's _process_tool_calls drop the incomplete call and keep the normal text only.
 CUT_TOOL_CALL_KEEPS_RAW_TEXT = {"0.5.9", "0.5.10.post1", "0.5.12", "0.5.15"}
 # First release with upstream's own chat ids in both places the upstream_id_fields check reads:
 # choices[].response_token_ids (0.5.18) and sglext.input_ids/output_ids (0.5.20).
@@ -103,14 +105,14 @@ class Release:
         order (description, name, parameters, strict; ``defer_loading`` only when set) and
         ``Tool`` adds ``defer_loading`` as 0.5.23's. 0.5.19: the same, the tool's
         ``defer_loading`` copied into the function when it has none
-        (``Tool._propagate_defer_loading``)."""
+        (``Tool._propagate_defer_loading``); 0.5.20's ``Tool``/``Function`` are 0.5.19's."""
         if self.stock_keys.release in ("0.5.9", "0.5.10.post1"):
             return [dict(t) for t in tools]
         if self.stock_keys.release == "0.5.12":
             return [{**dict(t), "defer_loading": t.get("defer_loading")} for t in tools]
         if self.stock_keys.release == "0.5.15":
             return [_tool_with_own_function(t, tool_defer_fills_in=False) for t in tools]
-        if self.stock_keys.release == "0.5.19":
+        if self.stock_keys.release in ("0.5.19", "0.5.20"):
             return [_tool_with_own_function(t, tool_defer_fills_in=True) for t in tools]
         return [{"type": t.get("type", "function"), "function": t["function"], "defer_loading": t.get("defer_loading")} for t in tools]
 

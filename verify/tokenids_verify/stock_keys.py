@@ -28,6 +28,8 @@ v0.5.19: between the two. Its chat and completions models are v0.5.9's (``ChatMe
 ``tool_calls``, null included; ``UsageInfo`` has no ``completion_tokens_details``; the stream
 choice has no serializer, so a pydantic delta keeps ``tool_calls``), but its text and reasoning
 chunks already go through 0.5.23's msgspec ``sse_utils.py``: chunk and delta tables as 0.5.23's.
+v0.5.20: 0.5.19's response models and ``sse_utils.py`` unchanged (its protocol.py adds
+``SglExt.input_ids``/``output_ids``, dropped when None as the rest of ``sglext``): 0.5.19's table.
 
 With ``return_token_ids: false`` the patched server must answer key-for-key like its release.
 """
@@ -75,13 +77,15 @@ V0_5_23: Shapes = dict(
 # (routed_dp_rank, parallel_tool_calls, reasoning_effort "none") and transcription models.
 V0_5_10_POST1: Shapes = dict(V0_5_9)
 
-# 0.5.12, 0.5.15(.post1), 0.5.19: v0.5.9's response models, 0.5.23's msgspec text chunks.
+# 0.5.12, 0.5.15(.post1), 0.5.19, 0.5.20: v0.5.9's response models, 0.5.23's msgspec text chunks.
 V0_5_12: Shapes = dict(V0_5_9, chunk=V0_5_23["chunk"], delta=V0_5_23["delta"])
 V0_5_15: Shapes = dict(V0_5_12)
 V0_5_19: Shapes = dict(V0_5_12)
+V0_5_20: Shapes = dict(V0_5_19)
 
 SHAPES_BY_RELEASE: Dict[str, Shapes] = {"0.5.9": V0_5_9, "0.5.10.post1": V0_5_10_POST1, "0.5.12": V0_5_12,
-                                        "0.5.15": V0_5_15, "0.5.19": V0_5_19, "0.5.23": V0_5_23}
+                                        "0.5.15": V0_5_15, "0.5.19": V0_5_19, "0.5.20": V0_5_20,
+                                        "0.5.23": V0_5_23}
 
 
 class KeyTable:

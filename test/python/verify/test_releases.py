@@ -38,7 +38,7 @@ def release_tree(request) -> Tuple[str, Path]:
 
 
 def test_the_patched_releases_are_known():
-    assert RELEASES == ["0.5.9", "0.5.10.post1", "0.5.12", "0.5.15", "0.5.19", "0.5.23"]
+    assert RELEASES == ["0.5.9", "0.5.10.post1", "0.5.12", "0.5.15", "0.5.19", "0.5.20", "0.5.23"]
 
 
 @pytest.mark.parametrize("version,flag", [
@@ -56,6 +56,7 @@ def test_the_patched_releases_are_known():
     ("0.5.15.post1", "--incremental-streaming-output"),
     ("0.5.16", "--incremental-streaming-output"),
     ("0.5.19", "--incremental-streaming-output"),
+    ("0.5.20", "--incremental-streaming-output"),
     ("0.5.23", "--incremental-streaming-output"),
     ("v0.6.0", "--incremental-streaming-output"),
 ])
@@ -64,7 +65,7 @@ def test_stream_output_flag_by_version(version, flag):
 
 
 def test_unknown_release_and_garbage_are_refused():
-    with pytest.raises(UnknownRelease, match="0.5.9, 0.5.10.post1, 0.5.12, 0.5.15, 0.5.19, 0.5.23"):
+    with pytest.raises(UnknownRelease, match="0.5.9, 0.5.10.post1, 0.5.12, 0.5.15, 0.5.19, 0.5.20, 0.5.23"):
         release_for("0.5.17")
     with pytest.raises(UnknownRelease, match="not an SGLang version"):
         release_for("latest")
@@ -105,8 +106,8 @@ def test_the_flag_is_what_the_release_registers(release_tree):
     version, tree = release_tree
     flags = _registered_flags(tree)
     assert release_for(version).stream_output_flag in flags
-    if version == "0.5.23":
-        # removed there: launching with it would be an argparse error
+    if version in ("0.5.20", "0.5.23"):
+        # removed there (0.5.20's arg groups): launching with it would be an argparse error
         assert "--stream-output" not in flags
     if version == "0.5.15":
         # its own name, with --stream-output kept as a deprecated alias
@@ -150,7 +151,7 @@ def _model_fields(protocol: Path) -> Dict[str, Tuple[Set[str], Set[str], Set[str
 # table name -> msgspec struct that encodes text and reasoning chunks: 0.5.23's sse_utils.py
 # StreamChunk..., 0.5.12's serving_chat.py _StreamChunk... (file -> prefix of the names)
 # Releases with such an encoder (0.5.9 and 0.5.10.post1 have none).
-MSGSPEC_CHUNK_RELEASES = {"0.5.12", "0.5.15", "0.5.19", "0.5.23"}
+MSGSPEC_CHUNK_RELEASES = {"0.5.12", "0.5.15", "0.5.19", "0.5.20", "0.5.23"}
 STRUCTS = {"chunk": "StreamChunk", "stream_choice": "StreamChoice", "delta": "StreamDelta"}
 STRUCT_FILES = {"sse_utils.py": "", "serving_chat.py": "_"}
 
@@ -236,12 +237,13 @@ def test_msgspec_text_chunk_is_stock_only_from_0_5_12():
     assert chunk_key_problems(release_for("0.5.12").stock_keys, chunk, "c") == []
     assert chunk_key_problems(release_for("0.5.15.post1").stock_keys, chunk, "c") == []
     assert chunk_key_problems(release_for("0.5.19").stock_keys, chunk, "c") == []
+    assert chunk_key_problems(release_for("0.5.20").stock_keys, chunk, "c") == []
     assert chunk_key_problems(release_for("0.5.9").stock_keys, chunk, "c") == [
         "c: keys stock v0.5.9 always sends are missing: ['usage']",
         "c.choices[0].delta: keys stock v0.5.9 always sends are missing: ['role', 'tool_calls']"]
     # a key of neither encoding is still caught
     chunk["choices"][0]["token_ids"] = [5]
-    for release in ("0.5.19", "0.5.23"):
+    for release in ("0.5.19", "0.5.20", "0.5.23"):
         assert chunk_key_problems(release_for(release).stock_keys, chunk, "c") == [
             f"c.choices[0]: keys not in stock v{release}: ['token_ids']"]
 
@@ -258,14 +260,15 @@ def test_template_tools_are_what_each_release_dumps():
     # its Function dumps every field in declaration order, whatever the client sent
     assert list(t["function"]) == ["description", "name", "parameters", "strict"]
     assert t["function"]["name"] == WEATHER_TOOL["function"]["name"]
-    # 0.5.19's Function dumps its own fields in its own order, strict false by default
-    (t,) = release_for("0.5.19").template_tools([WEATHER_TOOL])
-    assert list(t) == ["type", "function", "defer_loading"] and t["defer_loading"] is None
-    assert list(t["function"]) == ["description", "name", "parameters", "strict"]
-    assert t["function"]["strict"] is False
-    assert {k: t["function"][k] for k in WEATHER_TOOL["function"]} == WEATHER_TOOL["function"]
-    (t,) = release_for("0.5.19").template_tools([dict(WEATHER_TOOL, defer_loading=True)])
-    assert t["defer_loading"] is True and t["function"]["defer_loading"] is True
+    # 0.5.19's (and 0.5.20's) Function dumps its own fields in its own order, strict false by default
+    for release in ("0.5.19", "0.5.20"):
+        (t,) = release_for(release).template_tools([WEATHER_TOOL])
+        assert list(t) == ["type", "function", "defer_loading"] and t["defer_loading"] is None
+        assert list(t["function"]) == ["description", "name", "parameters", "strict"]
+        assert t["function"]["strict"] is False
+        assert {k: t["function"][k] for k in WEATHER_TOOL["function"]} == WEATHER_TOOL["function"]
+        (t,) = release_for(release).template_tools([dict(WEATHER_TOOL, defer_loading=True)])
+        assert t["defer_loading"] is True and t["function"]["defer_loading"] is True
 
 
 def test_installed_version_is_read_from_the_copy_on_the_path_first(tmp_path):
@@ -367,6 +370,8 @@ def test_upstream_id_fields_is_skipped_with_its_reason_on_0_5_9(byte_tokenizer):
     assert release_for("0.5.23").upstream_id_fields and not release_for("0.5.9").upstream_id_fields
     # 0.5.19 has response_token_ids but no sglext ids yet (0.5.20): nothing to compare both with
     assert not release_for("0.5.19").upstream_id_fields
+    # 0.5.20: both (sglext input_ids/output_ids came in 0.5.20)
+    assert release_for("0.5.20").upstream_id_fields
 
 
 def test_template_tool_keys_are_the_release_tool_model_dump(release_tree):
@@ -381,7 +386,7 @@ def test_template_tool_keys_are_the_release_tool_model_dump(release_tree):
     assert not any(isinstance(n, ast.FunctionDef) and n.name == "_serialize" for n in tool.body)
     (rendered,) = release_for(version).template_tools([WEATHER_TOOL])
     assert list(rendered) == fields
-    if version == "0.5.19":
+    if version in ("0.5.19", "0.5.20"):
         # its Function's fields in order, defer_loading dropped when None by its serializer
         function = next(n for n in ast.parse((tree / "srt/entrypoints/openai/protocol.py").read_text()).body
                         if isinstance(n, ast.ClassDef) and n.name == "Function")
@@ -390,7 +395,7 @@ def test_template_tool_keys_are_the_release_tool_model_dump(release_tree):
 
 
 def test_cut_tool_call_content_follows_the_release(release_tree):
-    """0.5.19's and 0.5.23's non-streaming tool handling drops an incomplete call (content = the
+    """0.5.19's, 0.5.20's and 0.5.23's non-streaming tool handling drops an incomplete call (content = the
     normal text): their serving_chat drops it and their parse_non_stream returns the normal
     text for a call marker without a complete call. v0.5.9, 0.5.10.post1, 0.5.12 and
     0.5.15.post1 have neither and answer the raw text (measured on the real 0.5.15.post1
@@ -400,4 +405,4 @@ def test_cut_tool_call_content_follows_the_release(release_tree):
     parser = (tree / "srt/function_call/function_call_parser.py").read_text()
     drops = "dropping the incomplete call" in source and "if tool_call_list or has_tool_call:" in parser
     assert release_for(version).cut_tool_call_keeps_raw_text is not drops
-    assert drops == (version in ("0.5.19", "0.5.23"))
+    assert drops == (version in ("0.5.19", "0.5.20", "0.5.23"))
