@@ -96,7 +96,7 @@ UPSTREAM_RUNS = {
     "stream-sglext": (True, SGLEXT_FLAGS),
     "full-sglext": (False, SGLEXT_FLAGS),
 }
-UPSTREAM_RUNS_RELEASES = {"0.5.19", "0.5.23"}
+UPSTREAM_RUNS_RELEASES = {"0.5.19", "0.5.20", "0.5.23"}
 # 0.5.15.post1's own id request (0.5.16's field, already in 0.5.15.post1): chat
 # return_prompt_token_ids, per-choice prompt_token_ids non-streamed, a 400 streamed.
 PROMPT_IDS_RUNS = {

@@ -40,7 +40,7 @@ def patched_release(sglang_release, tmp_path_factory) -> Path:
 
 
 # Releases whose serving code the harness drives (python/harness/sglang_engineless/adapters).
-RELEASES = ("0.5.9", "0.5.10.post1", "0.5.12", "0.5.15.post1", "0.5.19", "0.5.23")
+RELEASES = ("0.5.9", "0.5.10.post1", "0.5.12", "0.5.15.post1", "0.5.19", "0.5.20", "0.5.23")
 
 
 # SGLANG_TEST_FILES_OF=0.5.12.post1: the tests of release 0.5.12 (ids keep their name) run on

@@ -122,7 +122,7 @@ async def probe(model):
                                 tm.tokenizer.convert_ids_to_tokens(strs.json().get("tokens") or [])]
         refused = await c.post("/tokenize", json={"messages": MESSAGES, "chat_template": "{{ 1 }}"})
         out["tokenize_chat_template"] = [refused.status_code, refused.text[:300]]
-        # vLLM's chat-form fields a release may not render (0.5.19: no add_generation_prompt).
+        # vLLM's chat-form fields a release may not render (0.5.19, 0.5.20: no add_generation_prompt).
         for name, extra in (("no_generation_prompt", {"add_generation_prompt": False}),
                             ("add_special_tokens", {"add_special_tokens": True})):
             r = await c.post("/tokenize", json=dict(extra, messages=MESSAGES))

@@ -64,11 +64,12 @@ CORE_SERVERS = (SERVER_NAMES if os.environ.get("SGLANG_TEST_MATRIX") == "full"
 # the contract requires. 0.5.12 and 0.5.15.post1 hand out the live list the same way but have no
 # completions ids of their own: their series' ids would read it so without their 0011.
 MULTI_CHOICE_STREAM_DEFECTS = ("empty or null token_ids", "the EOS id is not on the finish chunk")
-LIVE_LIST_FIX = {"0.5.12": "0011", "0.5.15.post1": "0011", "0.5.19": "0011", "0.5.23": "0011"}
+LIVE_LIST_FIX = {"0.5.12": "0011", "0.5.15.post1": "0011", "0.5.19": "0011", "0.5.20": "0011",
+                 "0.5.23": "0011"}
 # Later releases whose stock completions answer return_token_ids (vLLM's completions shape,
 # upstream since 0.5.17); the others (0.5.10.post1, 0.5.12, 0.5.15.post1: no such field in
 # their CompletionRequest) have no completions ids at all, flag or not.
-UPSTREAM_COMPLETIONS_IDS = {"0.5.19", "0.5.23"}
+UPSTREAM_COMPLETIONS_IDS = {"0.5.19", "0.5.20", "0.5.23"}
 
 
 def run_scenarios(tree, tmp_path_factory, label, servers=None, cases=None, python=sys.executable,

@@ -1,4 +1,4 @@
-"""The series of each later release (0.5.19, 0.5.23: SERIES_RELEASES) against its stock
+"""The series of each later release (0.5.19, 0.5.20, 0.5.23: SERIES_RELEASES) against its stock
 release, through that release's own serving code; every test runs once per release.
 
 Both ship id fields of their own (return_prompt_token_ids, return_token_ids ->
@@ -14,7 +14,8 @@ patched copy; those two also run on the releases of SERIES_PARTS_RELEASES (0.5.1
 own environment, through PARTS_PROBE.
 
 0.5.19 ships the same fields but sglext's ids (0.5.20+): there its sglext flags are unknown
-fields, ignored by stock and patched alike (checked as such). Its serving code reads
+fields, ignored by stock and patched alike (checked as such). 0.5.20 has sglext's ids (its
+serving code otherwise 0.5.19's: the 0.5.19 series ported). Its serving code reads
 server_args.incremental_streaming_output where 0.5.23 reads get_serving(): the probe's stand-in
 tokenizer manager answers both.
 
@@ -34,7 +35,7 @@ import pytest
 from sglang_engineless.adapters import RELEASE_FLAGS  # noqa: E402  (no sglang import)
 
 ROOT = Path(__file__).resolve().parents[3]
-SERIES_RELEASES = ("0.5.19", "0.5.23")
+SERIES_RELEASES = ("0.5.19", "0.5.20", "0.5.23")
 
 
 # The release-independent parts of the probe (function-call parser, detokenizer): they run on

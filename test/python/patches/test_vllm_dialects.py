@@ -162,23 +162,29 @@ def test_stock_0_5_15_post1_tokenize_chat_form_lacks_vllms_fields(probes):
     assert got["tokenize_chat_template"][0] == 200
 
 
-def test_stock_0_5_19_tokenize_chat_form_lacks_vllms_fields(probes):
-    """0.5.19 ships a chat form of /tokenize (same ids, vLLM's way to continue the final
-    message included); the series adds vLLM's token_strs and refuses a per-request
+# 0.5.20's /tokenize (serving_tokenize.py, TokenizeRequest) is 0.5.19's, line for line.
+TOKENIZE_AS_0_5_19 = ("0.5.19", "0.5.20")
+
+
+@pytest.mark.parametrize("release", TOKENIZE_AS_0_5_19)
+def test_stock_0_5_19_tokenize_chat_form_lacks_vllms_fields(probes, release):
+    """0.5.19 (and 0.5.20) ship a chat form of /tokenize (same ids, vLLM's way to continue
+    the final message included); the series adds vLLM's token_strs and refuses a per-request
     chat_template, which stock ignores."""
-    got = probes.get("0.5.19", False)
+    got = probes.get(release, False)
     assert all(c["status"] == 200 and c["body"]["tokens"] == c["chat_prompt_ids"]
                for c in got["tokenize"].values())
     assert "token_strs" not in got["tokenize_strs"][1]
     assert got["tokenize_chat_template"][0] == 200
 
 
-def test_0_5_19_refuses_the_chat_form_fields_it_cannot_render(probes):
-    """0.5.19's chat form has no add_generation_prompt (it always renders the chat
-    completion's prompt) and always encodes without added special tokens: stock answers the
-    chat completion's prompt for vLLM's add_generation_prompt false / add_special_tokens true
-    (a silent wrong answer); the series answers a 400 naming the field."""
-    stock, patched = probes.get("0.5.19", False), probes.get("0.5.19", True)
+@pytest.mark.parametrize("release", TOKENIZE_AS_0_5_19)
+def test_0_5_19_refuses_the_chat_form_fields_it_cannot_render(probes, release):
+    """0.5.19's (and 0.5.20's) chat form has no add_generation_prompt (it always renders the
+    chat completion's prompt) and always encodes without added special tokens: stock answers
+    the chat completion's prompt for vLLM's add_generation_prompt false / add_special_tokens
+    true (a silent wrong answer); the series answers a 400 naming the field."""
+    stock, patched = probes.get(release, False), probes.get(release, True)
     for name, field in (("no_generation_prompt", "add_generation_prompt"),
                         ("add_special_tokens", "add_special_tokens")):
         status, _, same_as_chat = stock[f"tokenize_{name}"]
