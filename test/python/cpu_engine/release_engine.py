@@ -124,6 +124,9 @@ ENGINES: dict[str, EngineSpec] = {
     # (cpu_enable-0.5.19: the same diffs on 0.5.19's lines, without spec_tree.py, which has no
     # CPU sgl_kernel import there); no own environment written: the layered one only.
     "0.5.19": EngineSpec("0.5.19", "sglang-v0.5.19", upstream_response_token_ids=True),
+    # 0.5.20 (miles' bump): response_token_ids and sglext ids (0.5.20); CPU enablement as
+    # 0.5.19's (cpu_enable-0.5.20: the same diffs on 0.5.20's lines); the layered env only.
+    "0.5.20": EngineSpec("0.5.20", "sglang-v0.5.20", upstream_response_token_ids=True, upstream_sglext_ids=True),
     "0.5.23": EngineSpec("0.5.23", "sglang-v0.5.23", upstream_response_token_ids=True, upstream_sglext_ids=True,
                          own_env=("bash", "scripts/cpu-engine-env-0.5.23.sh")),
 }
