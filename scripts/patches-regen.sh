@@ -73,6 +73,9 @@ case "$cmd" in
   export)
     # export VERSION names the default work dir of that release.
     work=${work:-"$root/.cache/patch-work-${version:-0.5.9}"}
+    # Absolute: the checksum check below runs from the patch folder (a relative WORK_DIR, as
+    # docs/releases.md writes it, would not be found there).
+    [ -d "$work" ] && work=$(cd "$work" && pwd)
     if ! git -C "$work" rev-parse -q --verify pristine >/dev/null; then
       echo "patches-regen: $work is not a work dir made by '$0 init'" >&2
       exit 2
