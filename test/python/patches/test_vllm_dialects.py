@@ -115,8 +115,10 @@ def test_tokenize_chat_form_equals_chat_prompt_ids(probes, release):
 
 
 # Releases whose stock /tokenize takes only `prompt` (0.5.10.post1's serving_tokenize.py and
-# TokenizeRequest are v0.5.9's); 0.5.23 has a chat form of its own.
-STOCK_PROMPT_ONLY_TOKENIZE = [r for r in RELEASES if r != "0.5.23"]
+# TokenizeRequest are v0.5.9's); 0.5.12, 0.5.15.post1, 0.5.19, 0.5.20 and 0.5.23 have a chat form
+# of their own (the tests below assert its 200s; verify's STOCK_TOKENIZE_CHAT_FORM), so they
+# are not listed here (measured on 0.5.20: its chat form answers 200, not this test's 400).
+STOCK_PROMPT_ONLY_TOKENIZE = [r for r in RELEASES if r in ("0.5.9", "0.5.10.post1")]
 
 
 @pytest.mark.parametrize("release", STOCK_PROMPT_ONLY_TOKENIZE)
