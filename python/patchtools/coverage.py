@@ -80,17 +80,26 @@ def pypi_releases(answer: dict, first: str = FIRST) -> list[Release]:
 
 
 def harness_adapters(harness: Path = HARNESS) -> dict[str, str]:
-    """ADAPTERS of the harness (release -> module), read without importing the package."""
+    """ADAPTERS of the harness (release -> module), read without importing the package, plus
+    each release of SAME_SERVING_CODE under the module of the release it stands for."""
     init = harness / "sglang_engineless/adapters/__init__.py"
+    found = {}
     for node in ast.parse(init.read_text()).body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "ADAPTERS" for t in node.targets):
-            return ast.literal_eval(node.value)
-    raise ToolError(f"{init}: no ADAPTERS mapping")
+        if isinstance(node, ast.Assign):
+            for name in ("ADAPTERS", "SAME_SERVING_CODE"):
+                if any(getattr(t, "id", None) == name for t in node.targets):
+                    found[name] = ast.literal_eval(node.value)
+    if "ADAPTERS" not in found:
+        raise ToolError(f"{init}: no ADAPTERS mapping")
+    adapters = dict(found["ADAPTERS"])
+    for release, same_as in found.get("SAME_SERVING_CODE", {}).items():
+        adapters[release] = adapters[same_as]
+    return adapters
 
 
 def has_adapter(version: str, adapters: dict[str, str]) -> bool:
-    """The harness's own rule (adapters.release_key): the release, or its first three parts
-    (0.5.12.post1 uses 0.5.12's adapter)."""
+    """The harness's own rule (adapters.release_key): the release (or one of SAME_SERVING_CODE,
+    which harness_adapters lists), or its first three parts (0.5.12.post1 uses 0.5.12's adapter)."""
     return version in adapters or ".".join(version.split(".")[:3]) in adapters
 
 

@@ -18,7 +18,7 @@ Flags, from each release's own argument definitions:
   (the arg groups came in 0.5.20; ``--stream-output`` is not registered).
 - 0.5.23 ``arg_groups/fields/serving.py``: ``incremental_streaming_output`` only;
   ``--stream-output`` is not registered any more, so launching with it is an argparse error.
-Releases between 0.5.9 and 0.5.10.post1, and 0.5.11, were not read: ``--stream-output`` is
+Releases between 0.5.9 and 0.5.10, and 0.5.11, were not read: ``--stream-output`` is
 the spelling every read release before 0.5.23 accepts, so it is used below 0.5.12 except on
 the releases read to have the new flag (INCREMENTAL_STREAMING_RELEASES).
 """
@@ -36,9 +36,13 @@ _VERSION = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:[.+-]?(.*))?$")
 
 # First release whose own name for the flag is --incremental-streaming-output...
 INCREMENTAL_STREAMING_SINCE = (0, 5, 12)
-# ...and earlier releases read to register it already (0.5.10.post1 server_args.py l.4139).
-# Only the read release: 0.5.10 without .post1 was not read.
-INCREMENTAL_STREAMING_RELEASES = {"0.5.10.post1"}
+# ...and earlier releases read to register it already (0.5.10.post1 server_args.py l.4139;
+# 0.5.10's server_args.py is the same file).
+INCREMENTAL_STREAMING_RELEASES = {"0.5.10", "0.5.10.post1"}
+# Releases judged by another's key table because their serving code is that release's byte
+# for byte (diff -r of the unpacked wheels: 0.5.10 and 0.5.10.post1 differ only in _version.py
+# and the flashinfer version engine.py and utils/common.py ask for).
+SAME_SERVING_CODE = {"0.5.10": "0.5.10.post1"}
 # Releases whose stock /tokenize already renders `messages` (0.5.23 protocol.py TokenizeRequest:
 # messages, tools, chat_template_kwargs, add_generation_prompt; no return_token_strs/token_strs);
 # v0.5.9's and 0.5.10.post1's (the same serving_tokenize.py) take only `prompt`; 0.5.12's,
@@ -140,6 +144,7 @@ def release_for(version: str) -> Release:
     # A post release with a key table of its own (0.5.10.post1) is its own base.
     if version.strip().lstrip("v") in stock_keys.SHAPES_BY_RELEASE:
         base = version.strip().lstrip("v")
+    base = SAME_SERVING_CODE.get(base, base)
     shapes = stock_keys.SHAPES_BY_RELEASE.get(base)
     if shapes is None:
         known = ", ".join(sorted(stock_keys.SHAPES_BY_RELEASE, key=parse_version))

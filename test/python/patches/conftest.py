@@ -8,6 +8,7 @@ import pytest
 
 # The default run's release tiers (core-tier releases run only their every_release tests).
 from sglang_engineless.test_tiers import pytest_collection_modifyitems, pytest_configure  # noqa: E402,F401
+from sglang_engineless.adapters import release_key
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -44,15 +45,16 @@ RELEASES = ("0.5.9", "0.5.10.post1", "0.5.12", "0.5.15.post1", "0.5.19", "0.5.20
 
 
 # SGLANG_TEST_FILES_OF=0.5.12.post1: the tests of release 0.5.12 (ids keep their name) run on
-# 0.5.12.post1's files, stock and patched. For a release that a series lists under releases:
-# besides its own (patchset.yaml), whose serving code the same harness adapter drives
+# 0.5.12.post1's files, stock and patched (0.5.10 and 0.5.15 stand in for 0.5.10.post1 and
+# 0.5.15.post1 the same way). For a release that a series lists under releases: besides its
+# own (patchset.yaml), whose serving code the same harness adapter drives
 # (adapters.release_key); patches-check.sh refuses the files if the series does not list them.
 FILES_OF = os.environ.get("SGLANG_TEST_FILES_OF", "").lstrip("v")
 
 
 def files_release(release) -> str:
     """The release whose files stand for `release` in this session (SGLANG_TEST_FILES_OF)."""
-    if FILES_OF and ".".join(FILES_OF.split(".")[:3]) == release:
+    if FILES_OF and release_key(FILES_OF) == release:
         return FILES_OF
     return release
 

@@ -164,6 +164,23 @@ def test_coverage_rows_series_apply_nearest_and_tests(tmp_path):
     assert "| 0.5.10.post1 | release | none | no series; nearest sglang-v0.5.12 would **not** apply (0001-x.patch does not apply) | no |" in table
 
 
+def test_a_release_with_the_same_serving_code_counts_as_tested_through_the_adapter_it_uses(tmp_path):
+    adapters = cov.harness_adapters()
+    # 0.5.15 runs 0.5.15.post1's adapter, 0.5.10 0.5.10.post1's (SAME_SERVING_CODE)
+    assert adapters["0.5.15"] == adapters["0.5.15.post1"] and adapters["0.5.10"] == adapters["0.5.10.post1"]
+    # without the mapping a release is tested only through its own or its base's adapter
+    harness = tmp_path / "harness"
+    init = harness / "sglang_engineless/adapters/__init__.py"
+    init.parent.mkdir(parents=True)
+    init.write_text('ADAPTERS = {"0.5.15.post1": "v0_5_15"}\n')
+    assert not cov.has_adapter("0.5.15", cov.harness_adapters(harness))
+    init.write_text('ADAPTERS = {"0.5.15.post1": "v0_5_15"}\nSAME_SERVING_CODE = {"0.5.15": "0.5.15.post1"}\n')
+    assert cov.has_adapter("0.5.15", cov.harness_adapters(harness))
+    init.write_text('NOT_ADAPTERS = {}\n')
+    with pytest.raises(ToolError, match="no ADAPTERS mapping"):
+        cov.harness_adapters(harness)
+
+
 def test_all_releases_exits_1_when_a_covered_release_does_not_apply(tmp_path, monkeypatch, capsys):
     recorded = tmp_path / "pypi.json"
     recorded.write_text(json.dumps(RECORDED))
@@ -248,3 +265,42 @@ def test_a_wheel_that_cannot_be_fetched_counts_as_not_applying(monkeypatch, tmp_
     monkeypatch.setattr(cov, "fetch", no_wheel)
     ok, detail = cov.check_apply("0.5.99", make_series(tmp_path, "sglang-v0.5.9", "0.5.9"))
     assert not ok and detail.startswith("could not fetch the wheel: could not fetch sglang 0.5.99")
+
+
+# --- releases that run another release's adapter and key table ------------------------------
+
+# What the harness drives and the verify suite judges: the OpenAI entrypoints, the managers on
+# the output path, the tool-call and reasoning parsers.
+SERVING_CODE = ("srt/entrypoints/openai", "srt/managers/tokenizer_manager.py", "srt/managers/detokenizer_manager.py",
+                "srt/managers/io_struct.py", "srt/function_call", "srt/parser")
+
+
+def _same_serving_code():
+    from sglang_engineless.adapters import SAME_SERVING_CODE as harness
+    from tokenids_verify.releases import SAME_SERVING_CODE as verify
+
+    return sorted(set(harness.items()) | set(verify.items()))
+
+
+# (`version`, not `release`: a cheap read of two wheels that the default run's tiers keep.)
+@pytest.mark.parametrize("version,same_as", _same_serving_code())
+def test_a_release_said_to_have_another_releases_serving_code_has_it_byte_for_byte(version, same_as):
+    """adapters.SAME_SERVING_CODE and tokenids_verify.releases.SAME_SERVING_CODE let a release
+    borrow another's adapter and key table: only while its serving code is that release's, and
+    the series covering one covers the other (no skip: the wheels come from PyPI)."""
+    import filecmp
+
+    def fetch(version):
+        out = subprocess.run(["bash", str(REPO / "scripts/fetch-sglang.sh"), version], capture_output=True, text=True,
+                             check=True, timeout=600)
+        return Path(out.stdout.strip().splitlines()[-1]) / "sglang"
+
+    mine, theirs = fetch(version), fetch(same_as)
+    differ = []
+    for part in SERVING_CODE:
+        a, b = mine / part, theirs / part
+        files = sorted({p.relative_to(a) for p in a.rglob("*.py")} | {p.relative_to(b) for p in b.rglob("*.py")}) if a.is_dir() else [Path()]
+        differ += [f"{part}/{f}" for f in files
+                   if not ((a / f).is_file() and (b / f).is_file() and filecmp.cmp(a / f, b / f, shallow=False))]
+    assert differ == [], f"{version} and {same_as} differ in {differ}: give {version} its own adapter and key table"
+    assert covering_series(version, all_series()) == covering_series(same_as, all_series()) is not None

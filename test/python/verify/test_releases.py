@@ -46,8 +46,9 @@ def test_the_patched_releases_are_known():
     # read: 0.5.10.post1 registers --incremental-streaming-output (--stream-output its alias)
     ("0.5.10.post1", "--incremental-streaming-output"),
     ("v0.5.10.post1", "--incremental-streaming-output"),
-    # not read: 0.5.10 and 0.5.11 get the old spelling, which every read release before 0.5.23 accepts
-    ("0.5.10", "--stream-output"),
+    # read: 0.5.10's server_args.py is 0.5.10.post1's
+    ("0.5.10", "--incremental-streaming-output"),
+    # not read: 0.5.11 gets the old spelling, which every read release before 0.5.23 accepts
     ("0.5.11", "--stream-output"),
     ("0.5.12", "--incremental-streaming-output"),
     ("0.5.12.post1", "--incremental-streaming-output"),
@@ -72,6 +73,9 @@ def test_unknown_release_and_garbage_are_refused():
     assert release_for("0.5.9.post1").stock_keys.release == "0.5.9"
     # a post release with a table of its own is judged by it
     assert release_for("0.5.10.post1").stock_keys.release == "0.5.10.post1"
+    # 0.5.10's serving code is 0.5.10.post1's byte for byte (SAME_SERVING_CODE)
+    assert release_for("0.5.10").stock_keys.release == "0.5.10.post1"
+    assert release_for("0.5.10").stream_output_flag == "--incremental-streaming-output"
     # NeMo-RL's pin: 0.5.12's tables (its serving files are 0.5.12's byte for byte)
     assert release_for("0.5.12.post1").stock_keys.release == "0.5.12"
     assert release_for("0.5.15.post1").stock_keys.release == "0.5.15"

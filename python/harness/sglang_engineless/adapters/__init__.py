@@ -21,6 +21,14 @@ ADAPTERS = {"0.5.9": "v0_5_9", "0.5.10.post1": "v0_5_10", "0.5.12": "v0_5_12", "
             "0.5.19": "v0_5_19", "0.5.20": "v0_5_20", "0.5.23": "v0_5_23"}
 RELEASES = tuple(ADAPTERS)
 
+# Releases whose serving code is a release's with an adapter, byte for byte (diff -r of the
+# unpacked wheels): they use that adapter. 0.5.10 differs from 0.5.10.post1 only in
+# _version.py and the flashinfer version its engine.py / utils/common.py ask for; 0.5.15 from
+# 0.5.15.post1 in server_args.py's attention-backend lookup and model, speculative and
+# disaggregation files. (A post release of a release with an adapter, 0.5.12.post1, needs no
+# entry: release_key maps it by its first three parts.)
+SAME_SERVING_CODE = {"0.5.10": "0.5.10.post1", "0.5.15": "0.5.15.post1"}
+
 
 # What callers need to know of a release before importing its serving code (command lines);
 # the adapter modules carry the same constants (checked by the tests).
@@ -68,6 +76,8 @@ def release_key(release: str) -> str:
     release = release.lstrip("v")
     if release in ADAPTERS:
         return release
+    if release in SAME_SERVING_CODE:
+        return SAME_SERVING_CODE[release]
     base = ".".join(release.split(".")[:3])
     if base in ADAPTERS:
         return base
