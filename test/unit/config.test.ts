@@ -154,7 +154,7 @@ indexes:
       expect(t.baseDigestUnknown).toBe(true);
     }
     // one index per lane and variant of every release, joining its amd64 and arm64 targets
-    expect(c.indexes.size).toBe(4 + 5 * 4 + 2);
+    expect(c.indexes.size).toBe(4 + 6 * 4 + 2);
     for (const [tag, index] of c.indexes) {
       expect(index.targets).toEqual([`${tag.replace(/(-runtime)?$/, "-amd64$1")}`, `${tag.replace(/(-runtime)?$/, "-arm64$1")}`]);
     }
