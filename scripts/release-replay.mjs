@@ -22,7 +22,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const STEPS = ["check", "matrix", "overlap", "cpu-engine", "targets"];
 // 0.5.12.post1 (NeMo-RL's pin) is covered by the 0.5.12 series (its patchset.yaml releases:): the
 // replay's clean step, and the series the next step starts from.
-export const DEFAULT_RELEASES = ["0.5.9", "0.5.10.post1", "0.5.12", "0.5.12.post1", "0.5.15.post1", "0.5.19", "0.5.20", "0.5.23"];
+// 0.5.13.post1 (NeMo-RL's bump) has its own series, which covers 0.5.13 too.
+export const DEFAULT_RELEASES = ["0.5.9", "0.5.10.post1", "0.5.12", "0.5.12.post1", "0.5.13.post1", "0.5.15.post1", "0.5.19",
+  "0.5.20", "0.5.23"];
 
 /** patchset.yaml's releases: list (default [sglangVersion]), read without a YAML parser. */
 function coveredBy(dir) {

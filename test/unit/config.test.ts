@@ -129,19 +129,19 @@ indexes:
   it("the shipped build.yaml declares the official variants per release, v0.5.9-cu129-amd64 by default", async () => {
     const c = await loadConfig(path.join(REPO_ROOT, "build.yaml"));
     expect(c.defaultTargets).toEqual(["v0.5.9-cu129-amd64"]);
-    expect([...c.releases.keys()]).toEqual(["0.5.9", "0.5.10.post1", "0.5.12", "0.5.12.post1", "0.5.15.post1", "0.5.19", "0.5.20", "0.5.23"]);
+    expect([...c.releases.keys()]).toEqual(["0.5.9", "0.5.10.post1", "0.5.12", "0.5.12.post1", "0.5.13.post1", "0.5.15.post1", "0.5.19", "0.5.20", "0.5.23"]);
     const variants = (v: string, cudas: string[]) =>
       cudas.flatMap((cu) => ["amd64", "arm64"].flatMap((arch) => [`v${v}-${cu}-${arch}`, `v${v}-${cu}-${arch}-runtime`])).sort();
     expect([...c.releases.get("0.5.9")!.targets].sort()).toEqual(variants("0.5.9", ["cu129", "cu130"]));
     // both CUDA lanes up to v0.5.19, the last release with CUDA 12
-    for (const v of ["0.5.10.post1", "0.5.12", "0.5.12.post1", "0.5.15.post1", "0.5.19"]) {
+    for (const v of ["0.5.10.post1", "0.5.12", "0.5.12.post1", "0.5.13.post1", "0.5.15.post1", "0.5.19"]) {
       expect([...c.releases.get(v)!.targets].sort()).toEqual(variants(v, ["cu129", "cu130"]));
     }
     // CUDA 12 images stop after v0.5.19: 0.5.20 and 0.5.23 are cu130 only
     for (const v of ["0.5.20", "0.5.23"]) {
       expect([...c.releases.get(v)!.targets].sort()).toEqual(variants(v, ["cu130"]));
     }
-    expect(c.targets.size).toBe(8 + 5 * 8 + 2 * 4);
+    expect(c.targets.size).toBe(8 + 6 * 8 + 2 * 4);
     // a post release built with the series of the release it follows (which lists it under releases:)
     expect(c.releases.get("0.5.12.post1")!.patchSet).toBe("patches/sglang-v0.5.12");
     for (const t of c.targets.values()) {
@@ -156,7 +156,7 @@ indexes:
       expect(t.baseDigestUnknown).toBe(true);
     }
     // one index per lane and variant of every release, joining its amd64 and arm64 targets
-    expect(c.indexes.size).toBe(4 + 5 * 4 + 2 * 2);
+    expect(c.indexes.size).toBe(4 + 6 * 4 + 2 * 2);
     for (const [tag, index] of c.indexes) {
       expect(index.targets).toEqual([`${tag.replace(/(-runtime)?$/, "-amd64$1")}`, `${tag.replace(/(-runtime)?$/, "-arm64$1")}`]);
     }

@@ -11,7 +11,7 @@ Flags, from each release's own argument definitions:
 - 0.5.10.post1 ``server_args.py``: already field ``incremental_streaming_output``, registered
   as ``--incremental-streaming-output``, with ``--stream-output`` a deprecated alias of it
   (``DeprecatedStoreTrueAction``), as in 0.5.16.
-- 0.5.12, 0.5.15.post1 and 0.5.16 ``server_args.py``: the same.
+- 0.5.12, 0.5.13.post1 (l.5059), 0.5.15.post1 and 0.5.16 ``server_args.py``: the same.
 - 0.5.19 ``server_args.py`` l.3855: ``--stream-output`` still the deprecated alias of
   ``--incremental-streaming-output``.
 - 0.5.20 ``arg_groups/fields/serving.py``: ``incremental_streaming_output`` only, as 0.5.23
@@ -46,17 +46,17 @@ SAME_SERVING_CODE = {"0.5.10": "0.5.10.post1"}
 # Releases whose stock /tokenize already renders `messages` (0.5.23 protocol.py TokenizeRequest:
 # messages, tools, chat_template_kwargs, add_generation_prompt; no return_token_strs/token_strs);
 # v0.5.9's and 0.5.10.post1's (the same serving_tokenize.py) take only `prompt`; 0.5.12's,
-# 0.5.15.post1's, 0.5.19's and 0.5.20's (0.5.19's serving_tokenize.py) render `messages` (tools, continue_final_message,
+# 0.5.13.post1's, 0.5.15.post1's, 0.5.19's and 0.5.20's (0.5.19's serving_tokenize.py) render `messages` (tools, continue_final_message,
 # chat_template_kwargs; no add_generation_prompt field, always rendered as a chat completion; no
 # return_token_strs/token_strs). Other releases were not read. The tokenize_chat check judges
 # all the same way (vLLM's fields); this only tells its report what stock lacks. Keyed by the
 # key table's release (0.5.15 for 0.5.15.post1).
-STOCK_TOKENIZE_CHAT_FORM = {"0.5.12", "0.5.15", "0.5.19", "0.5.20", "0.5.23"}
+STOCK_TOKENIZE_CHAT_FORM = {"0.5.12", "0.5.13", "0.5.15", "0.5.19", "0.5.20", "0.5.23"}
 # Releases whose non-streamed answer to a tool call cut by max_tokens is the raw text as
-# content: 0.5.9, 0.5.10.post1, 0.5.12 and 0.5.15(.post1) (FunctionCallParser.parse_non_stream
+# content: 0.5.9, 0.5.10.post1, 0.5.12, 0.5.13(.post1) and 0.5.15(.post1) (FunctionCallParser.parse_non_stream
 # returns the full text when no call parsed; no incomplete-call drop yet; read). 0.5.19's,
 # 0.5.20's and 0.5.23's _process_tool_calls drop the incomplete call and keep the normal text only.
-CUT_TOOL_CALL_KEEPS_RAW_TEXT = {"0.5.9", "0.5.10.post1", "0.5.12", "0.5.15"}
+CUT_TOOL_CALL_KEEPS_RAW_TEXT = {"0.5.9", "0.5.10.post1", "0.5.12", "0.5.13", "0.5.15"}
 # First release with upstream's own chat ids in both places the upstream_id_fields check reads:
 # choices[].response_token_ids (0.5.18) and sglext.input_ids/output_ids (0.5.20).
 UPSTREAM_ID_FIELDS_SINCE = (0, 5, 20)
@@ -105,7 +105,7 @@ class Release:
         ``defer_loading``, null included, after ``function``. 0.5.23: ``Function`` keeps the
         client's keys and order and drops unset
         ``strict``/``defer_loading``, but ``Tool`` gained ``defer_loading`` and dumps it, null
-        included, after ``function``. 0.5.15.post1: ``Function`` dumps its own fields in its
+        included, after ``function``. 0.5.15.post1 (and 0.5.13.post1: the same models): ``Function`` dumps its own fields in its
         order (description, name, parameters, strict; ``defer_loading`` only when set) and
         ``Tool`` adds ``defer_loading`` as 0.5.23's. 0.5.19: the same, the tool's
         ``defer_loading`` copied into the function when it has none
@@ -114,7 +114,7 @@ class Release:
             return [dict(t) for t in tools]
         if self.stock_keys.release == "0.5.12":
             return [{**dict(t), "defer_loading": t.get("defer_loading")} for t in tools]
-        if self.stock_keys.release == "0.5.15":
+        if self.stock_keys.release in ("0.5.13", "0.5.15"):
             return [_tool_with_own_function(t, tool_defer_fills_in=False) for t in tools]
         if self.stock_keys.release in ("0.5.19", "0.5.20"):
             return [_tool_with_own_function(t, tool_defer_fills_in=True) for t in tools]

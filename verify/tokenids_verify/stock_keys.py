@@ -14,6 +14,9 @@ v0.5.15.post1: its protocol.py models are v0.5.9's (``ChatMessage`` always sends
 ``UsageInfo`` has no ``completion_tokens_details``; the choice's ``prompt_token_ids``/``meta_info``
 are dropped when None), but its text and reasoning chunks already go through ``sse_utils.py``'s
 msgspec structs as 0.5.23's do, so its chunk and delta tables are 0.5.23's.
+v0.5.13.post1 (and 0.5.13, the same serving code): 0.5.15.post1's response models and
+``sse_utils.py`` (its ``PromptTokensDetails`` lacks 0.5.15's multimodal counts, which 0.5.15
+drops when None), so 0.5.15's tables.
 Stream chunks with text or reasoning no longer go through those models: ``sse_utils.py``
 encodes them with msgspec structs (``StreamChunk``/``StreamDelta`` with ``omit_defaults``), so
 ``usage`` is left out unless set and a delta always has ``reasoning_content`` but ``role`` and
@@ -77,14 +80,16 @@ V0_5_23: Shapes = dict(
 # (routed_dp_rank, parallel_tool_calls, reasoning_effort "none") and transcription models.
 V0_5_10_POST1: Shapes = dict(V0_5_9)
 
-# 0.5.12, 0.5.15(.post1), 0.5.19, 0.5.20: v0.5.9's response models, 0.5.23's msgspec text chunks.
+# 0.5.12, 0.5.13(.post1), 0.5.15(.post1), 0.5.19, 0.5.20: v0.5.9's response models, 0.5.23's
+# msgspec text chunks.
 V0_5_12: Shapes = dict(V0_5_9, chunk=V0_5_23["chunk"], delta=V0_5_23["delta"])
+V0_5_13: Shapes = dict(V0_5_12)
 V0_5_15: Shapes = dict(V0_5_12)
 V0_5_19: Shapes = dict(V0_5_12)
 V0_5_20: Shapes = dict(V0_5_19)
 
 SHAPES_BY_RELEASE: Dict[str, Shapes] = {"0.5.9": V0_5_9, "0.5.10.post1": V0_5_10_POST1, "0.5.12": V0_5_12,
-                                        "0.5.15": V0_5_15, "0.5.19": V0_5_19, "0.5.20": V0_5_20,
+                                        "0.5.13": V0_5_13, "0.5.15": V0_5_15, "0.5.19": V0_5_19, "0.5.20": V0_5_20,
                                         "0.5.23": V0_5_23}
 
 

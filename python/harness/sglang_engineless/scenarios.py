@@ -97,13 +97,13 @@ UPSTREAM_RUNS = {
     "full-sglext": (False, SGLEXT_FLAGS),
 }
 UPSTREAM_RUNS_RELEASES = {"0.5.19", "0.5.20", "0.5.23"}
-# 0.5.15.post1's own id request (0.5.16's field, already in 0.5.15.post1): chat
-# return_prompt_token_ids, per-choice prompt_token_ids non-streamed, a 400 streamed.
+# 0.5.15.post1's own id request (0.5.16's field, already in 0.5.13.post1 and 0.5.15.post1):
+# chat return_prompt_token_ids, per-choice prompt_token_ids non-streamed, a 400 streamed.
 PROMPT_IDS_RUNS = {
     "stream-prompt-ids": (True, {"return_prompt_token_ids": True}),
     "full-prompt-ids": (False, {"return_prompt_token_ids": True}),
 }
-PROMPT_IDS_RUNS_RELEASES = {"0.5.15.post1"}
+PROMPT_IDS_RUNS_RELEASES = {"0.5.13.post1", "0.5.15.post1"}
 # vLLM's return_tokens_as_token_ids, on the kinds that ask log-probabilities (top_logprobs
 # 0 / 5 / unset; tools, reasoning, held-back multi-byte text, n 1 and 2 across the modes).
 TOKEN_ID_LOGPROB_KINDS = {"logprobs_top0", "logprobs_top5", "logprobs_unset"}

@@ -118,6 +118,10 @@ ENGINES: dict[str, EngineSpec] = {
     # verl's pin; the series covers 0.5.12.post1 too (its engine files differ only in DeepSeek-V4
     # code). No own environment written: the layered one (soundfile & co. over .venv).
     "0.5.12": EngineSpec("0.5.12", "sglang-v0.5.12"),
+    # NeMo-RL's bump from 0.5.12.post1 (the series covers 0.5.13 too): return_prompt_token_ids
+    # (non-streamed) as 0.5.15.post1; no CPU enablement diffs (its memory_pool_host imports
+    # sgl_kernel only on CUDA/HIP, as 0.5.15.post1's); the layered environment only.
+    "0.5.13.post1": EngineSpec("0.5.13.post1", "sglang-v0.5.13.post1"),
     # slime's pin: no id fields of its own on chat but return_prompt_token_ids (non-streamed).
     "0.5.15.post1": EngineSpec("0.5.15.post1", "sglang-v0.5.15.post1"),
     # 0.5.19: response_token_ids (0.5.18), no sglext ids yet; CPU enablement as 0.5.23's

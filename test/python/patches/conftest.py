@@ -41,12 +41,12 @@ def patched_release(sglang_release, tmp_path_factory) -> Path:
 
 
 # Releases whose serving code the harness drives (python/harness/sglang_engineless/adapters).
-RELEASES = ("0.5.9", "0.5.10.post1", "0.5.12", "0.5.15.post1", "0.5.19", "0.5.20", "0.5.23")
+RELEASES = ("0.5.9", "0.5.10.post1", "0.5.12", "0.5.13.post1", "0.5.15.post1", "0.5.19", "0.5.20", "0.5.23")
 
 
 # SGLANG_TEST_FILES_OF=0.5.12.post1: the tests of release 0.5.12 (ids keep their name) run on
-# 0.5.12.post1's files, stock and patched (0.5.10 and 0.5.15 stand in for 0.5.10.post1 and
-# 0.5.15.post1 the same way). For a release that a series lists under releases: besides its
+# 0.5.12.post1's files, stock and patched (0.5.10, 0.5.13 and 0.5.15 stand in for 0.5.10.post1,
+# 0.5.13.post1 and 0.5.15.post1 the same way). For a release that a series lists under releases: besides its
 # own (patchset.yaml), whose serving code the same harness adapter drives
 # (adapters.release_key); patches-check.sh refuses the files if the series does not list them.
 FILES_OF = os.environ.get("SGLANG_TEST_FILES_OF", "").lstrip("v")

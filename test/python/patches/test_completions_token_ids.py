@@ -61,13 +61,13 @@ CORE_SERVERS = (SERVER_NAMES if os.environ.get("SGLANG_TEST_MATRIX") == "full"
 # live output_ids list, so a choice's last text comes on its finish chunk with
 # `token_ids: []`, its ids (EOS included) on the chunk before (measured on stock 0.5.23 and
 # 0.5.19). Each later series bounds the read by the output's completion_tokens (its 0011), as
-# the contract requires. 0.5.12 and 0.5.15.post1 hand out the live list the same way but have no
+# the contract requires. 0.5.12, 0.5.13.post1 and 0.5.15.post1 hand out the live list the same way but have no
 # completions ids of their own: their series' ids would read it so without their 0011.
 MULTI_CHOICE_STREAM_DEFECTS = ("empty or null token_ids", "the EOS id is not on the finish chunk")
-LIVE_LIST_FIX = {"0.5.12": "0011", "0.5.15.post1": "0011", "0.5.19": "0011", "0.5.20": "0011",
+LIVE_LIST_FIX = {"0.5.12": "0011", "0.5.13.post1": "0011", "0.5.15.post1": "0011", "0.5.19": "0011", "0.5.20": "0011",
                  "0.5.23": "0011"}
 # Later releases whose stock completions answer return_token_ids (vLLM's completions shape,
-# upstream since 0.5.17); the others (0.5.10.post1, 0.5.12, 0.5.15.post1: no such field in
+# upstream since 0.5.17); the others (0.5.10.post1, 0.5.12, 0.5.13.post1, 0.5.15.post1: no such field in
 # their CompletionRequest) have no completions ids at all, flag or not.
 UPSTREAM_COMPLETIONS_IDS = {"0.5.19", "0.5.20", "0.5.23"}
 
@@ -621,10 +621,12 @@ def test_later_release_ids_are_exact(later, release):
 # single-choice streams too (cumulative mode, interval 3: so0-si3/text, /echo, /logprobs, "chunk 3:
 # empty or null token_ids", "index 0: the EOS id is not on the finish chunk"), not only on
 # multi-choice ones as these two tests expect; the patched series passes there. Strict: they
-# must keep failing until the expectation is written for them from their measured data.
-SINGLE_CHOICE_LIVE_LIST_RELEASES = ("0.5.19", "0.5.20")
+# must keep failing until the expectation is written for them from their measured data. The
+# same on 0.5.13.post1 (measured, without its 0011: so0-si3 text, echo and logprobs, one
+# choice; nothing in incremental mode).
+SINGLE_CHOICE_LIVE_LIST_RELEASES = ("0.5.13.post1", "0.5.19", "0.5.20")
 SINGLE_CHOICE_LIVE_LIST = pytest.mark.xfail(
-    strict=True, reason="0.5.19, 0.5.20: live-list defects on single-choice streams too")
+    strict=True, reason="0.5.13.post1, 0.5.19, 0.5.20: live-list defects on single-choice streams too")
 
 
 def releases_marked(releases):
@@ -720,8 +722,8 @@ def test_later_release_logprobs_travel_with_ids_without_a_diff(later, release):
 # delta as if it were the cumulative text (0.5.12: `delta = text[offset:]` in both modes; 0.5.23
 # has `if incremental_streaming_output: delta = text`), and the diff of their series that fixes
 # it. Found on the real 0.5.12 and 0.5.15.post1 CPU engines ('Theswer你🙂好' for 'The answer你🙂好');
-# fixed upstream by 0.5.19.
-INCREMENTAL_TEXT_FIX = {"0.5.12": "0016", "0.5.15.post1": "0016"}
+# fixed upstream by 0.5.19. 0.5.13.post1's serving_completions.py has the same cut.
+INCREMENTAL_TEXT_FIX = {"0.5.12": "0016", "0.5.13.post1": "0016", "0.5.15.post1": "0016"}
 INCREMENTAL_SERVERS = ["so1-si1", "so1-si3"]
 INCREMENTAL_CASES = ["text", "ids_n2", "echo"]
 

@@ -383,16 +383,18 @@ def test_return_prompt_token_ids_as_the_release_ships_it(results, release, name,
 
 # Releases whose TokenizerManager hands intermediate cumulative outputs the request's live
 # output_ids list (no copy).
-LIVE_LIST_RELEASES = {"0.5.12", "0.5.15.post1", "0.5.19", "0.5.20", "0.5.23"}
+LIVE_LIST_RELEASES = {"0.5.12", "0.5.13.post1", "0.5.15.post1", "0.5.19", "0.5.20", "0.5.23"}
 # Per release: the diff that bounds stream ids by the output (the live list) and the one that
 # streams every tool call of one piece; their controls assert where the defect shows.
-LIVE_LIST_DIFF = {"0.5.12": "0011", "0.5.15.post1": "0011", "0.5.19": "0011", "0.5.20": "0011",
-                  "0.5.23": "0011"}
-EVERY_CALL_DIFF = {"0.5.15.post1": "0009", "0.5.19": "0009", "0.5.20": "0009", "0.5.23": "0009"}
+LIVE_LIST_DIFF = {"0.5.12": "0011", "0.5.13.post1": "0011", "0.5.15.post1": "0011", "0.5.19": "0011",
+                  "0.5.20": "0011", "0.5.23": "0011"}
+EVERY_CALL_DIFF = {"0.5.13.post1": "0009", "0.5.15.post1": "0009", "0.5.19": "0009", "0.5.20": "0009",
+                   "0.5.23": "0009"}
 # ...and the deliveries whose pieces hold a whole call and more without it, measured (token by
 # token they stream the second call; 0.5.15.post1 and 0.5.19 also lose it at 3 tokens per engine
 # step, a piece that holds the end of one call and the start of the next).
-EVERY_CALL_DELIVERIES = {"0.5.15.post1": ("whole", "lag", "bunched", "step3"),
+EVERY_CALL_DELIVERIES = {"0.5.13.post1": ("whole", "lag", "bunched", "step3"),
+                         "0.5.15.post1": ("whole", "lag", "bunched", "step3"),
                          "0.5.19": ("whole", "lag", "bunched", "step3"),
                          "0.5.20": ("whole", "lag", "bunched", "step3"),
                          "0.5.23": ("whole", "lag", "bunched")}
@@ -415,6 +417,14 @@ STOCK_DEFECTS = {
     },
     # 0.5.12 also keeps <think> in the reasoning parser's buffer (v0.5.9's 0013; fixed by 0.5.23).
     "0.5.12": {
+        "text_fidelity": ("tool_call", "text_before_tool_call", "multibyte_edge",
+                          "text_and_tool_call_one_step", "reasoning_tool", "two_tool_calls",
+                          "required_two_calls", "text_after_tool_call", "reasoning_not_streamed"),
+        "logprobs_alignment": ("logprobs_top0", "logprobs_top5", "logprobs_unset"),
+        "logprob_token_ids": ("logprobs_top0", "logprobs_top5", "logprobs_unset"),
+    },
+    # 0.5.13.post1: 0.5.15.post1's tool-call parsers and reasoning parser byte for byte.
+    "0.5.13.post1": {
         "text_fidelity": ("tool_call", "text_before_tool_call", "multibyte_edge",
                           "text_and_tool_call_one_step", "reasoning_tool", "two_tool_calls",
                           "required_two_calls", "text_after_tool_call", "reasoning_not_streamed"),
@@ -504,6 +514,18 @@ DEFECTS = {
         "0009": ("text_fidelity", ("two_tool_calls", "required_two_calls")),
         "0010": ("text_fidelity", ("text_after_tool_call",)),
         "0011": ("ids_placement", ("plain", "stop_string", "two_tool_calls", "logprobs_unset")),
+        "0012": ("text_fidelity", ("reasoning_not_streamed",)),
+        "0013": ("logprob_token_ids", ("logprobs_top0", "logprobs_top5", "logprobs_unset")),
+    },
+    "0.5.13.post1": {
+        "0003": ("logprobs_alignment", ("logprobs_top0", "logprobs_top5", "logprobs_unset")),
+        "0004": ("text_fidelity", ("multibyte_edge", "logprobs_unset")),
+        "0006": ("text_fidelity", ("text_before_tool_call", "tool_call", "reasoning_tool")),
+        "0007": ("text_fidelity", ("text_and_tool_call_one_step", "tool_call")),
+        "0009": ("text_fidelity", ("two_tool_calls", "required_two_calls")),
+        "0010": ("text_fidelity", ("text_after_tool_call",)),
+        "0011": ("ids_placement", ("plain", "stop_string", "two_tool_calls", "logprobs_unset")),
+        # v0.5.9's 0013: 0.5.13.post1 still keeps <think> in the buffer it sends at </think>.
         "0012": ("text_fidelity", ("reasoning_not_streamed",)),
         "0013": ("logprob_token_ids", ("logprobs_top0", "logprobs_top5", "logprobs_unset")),
     },
@@ -633,6 +655,17 @@ CONTROLS = {
     ("0.5.12", "without-0011"): ("0011", "0011", None),
     ("0.5.12", "without-0012"): ("0012", "0012", None),
     ("0.5.12", "tokens-as-token-ids-off"): ("0013", None, tokens_as_token_ids_off),
+    # 0.5.13.post1: 0013 (return_tokens_as_token_ids) is written on 0003's lines and 0015 on
+    # 0013's; 0009's parse-on sends the arguments 0007 is for, as on v0.5.9.
+    ("0.5.13.post1", "without-0003"): ("0003", ("0003", "0013", "0015"), None),
+    ("0.5.13.post1", "without-0004"): ("0004", "0004", None),
+    ("0.5.13.post1", "without-0006"): ("0006", "0006", None),
+    ("0.5.13.post1", "without-0007"): ("0007", ("0007", "0009"), None),
+    ("0.5.13.post1", "without-0009"): ("0009", "0009", None),
+    ("0.5.13.post1", "without-0010"): ("0010", "0010", None),
+    ("0.5.13.post1", "without-0011"): ("0011", "0011", None),
+    ("0.5.13.post1", "without-0012"): ("0012", "0012", None),
+    ("0.5.13.post1", "tokens-as-token-ids-off"): ("0013", None, tokens_as_token_ids_off),
     ("0.5.15.post1", "without-0009"): ("0009", "0009", None),
     ("0.5.15.post1", "without-0010"): ("0010", "0010", None),
     ("0.5.15.post1", "without-0011"): ("0011", "0011", None),
@@ -671,6 +704,7 @@ CONTROLS = {
 ALSO_BROKEN = {("0.5.9", "without-0004"): {"logprob_token_ids"},
                ("0.5.10.post1", "without-0004"): {"logprob_token_ids"},
                ("0.5.12", "without-0003"): {"logprob_token_ids"},
+               ("0.5.13.post1", "without-0003"): {"logprob_token_ids"},
                ("0.5.19", "without-0003"): {"logprob_token_ids"},
                ("0.5.20", "without-0003"): {"logprob_token_ids"}}
 

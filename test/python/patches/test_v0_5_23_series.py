@@ -10,7 +10,7 @@ one request, stream=true with return_token_ids not refused, false key-for-key st
 server default reaching vLLM's fields only. Also the stock-release bugs the series still
 fixes there (detokenizer, function-call parser), each shown on stock and fixed on the
 patched copy; those two also run on the releases of SERIES_PARTS_RELEASES (0.5.10.post1,
-0.5.15.post1: the same fixes in their series, their serving code not the probe's), each in its
+0.5.13.post1, 0.5.15.post1: the same fixes in their series, their serving code not the probe's), each in its
 own environment, through PARTS_PROBE.
 
 0.5.19 ships the same fields but sglext's ids (0.5.20+): there its sglext flags are unknown
@@ -294,7 +294,7 @@ print("PROBE-JSON " + json.dumps(out))
 # Releases whose series carries v0.5.9's parser and detokenizer fixes unchanged (keep normal
 # text before a call, arguments sent with the name, parse on after a whole call, never re-send
 # streamed text) against a stock parser and detokenizer that still have the bugs.
-SERIES_PARTS_RELEASES = ("0.5.10.post1", "0.5.15.post1")
+SERIES_PARTS_RELEASES = ("0.5.10.post1", "0.5.13.post1", "0.5.15.post1")
 
 
 def _start_probe(python, copy_dir, tokenizer_dir, probe=PROBE):
@@ -587,7 +587,8 @@ def test_parser_keeps_text_and_arguments_that_come_with_the_call(stock, patched)
 
 @pytest.mark.parametrize("release", SERIES_PARTS_RELEASES)
 def test_parser_fix_on_the_releases_probed_in_part(parts, release):
-    """The same on 0.5.15.post1 (its 0006/0007/0009) and 0.5.10.post1 (its 0006/0007/0010)."""
+    """The same on 0.5.13.post1 and 0.5.15.post1 (their 0006/0007/0009) and 0.5.10.post1 (its
+    0006/0007/0010)."""
     assert_parser_fixed(*parts(release))
 
 
@@ -615,7 +616,7 @@ def test_detokenizer_never_resends_streamed_text(stock, patched):
 
 @pytest.mark.parametrize("release", SERIES_PARTS_RELEASES)
 def test_detokenizer_fix_on_the_releases_probed_in_part(parts, release):
-    """The same on 0.5.15.post1 (its 0004) and 0.5.10.post1 (its 0005)."""
+    """The same on 0.5.13.post1 and 0.5.15.post1 (their 0004) and 0.5.10.post1 (its 0005)."""
     assert_detokenizer_fixed(*parts(release))
 
 

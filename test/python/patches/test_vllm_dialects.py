@@ -152,16 +152,23 @@ def test_stock_tokenize_chat_form_lacks_vllms_fields(probes, release):
     assert got["tokenize"]["continue_final"]["status"] == STOCK_CHAT_FORM_CONTINUE_FINAL[release]
 
 
-def test_stock_0_5_15_post1_tokenize_chat_form_lacks_vllms_fields(probes):
+def test_stock_0_5_15_post1_tokenize_chat_form_lacks_vllms_fields(probes, release="0.5.15.post1"):
     """0.5.15.post1 ships a chat form of /tokenize (same ids, vLLM's continue_final_message
     with add_generation_prompt false included); the series adds vLLM's token_strs and refuses
     a per-request chat_template (stock ignores it)."""
-    got = probes.get("0.5.15.post1", False)
+    got = probes.get(release, False)
     for name, case in got["tokenize"].items():
         assert case["status"] == 200 and case["body"]["tokens"] == case["chat_prompt_ids"], name
         assert "token_strs" not in case["body"], name
     assert "token_strs" not in got["tokenize_strs"][1]
     assert got["tokenize_chat_template"][0] == 200
+
+
+# 0.5.13.post1: the same serving_tokenize.py and TokenizeRequest as 0.5.15.post1 (a core-tier
+# release: its probes run under SGLANG_TEST_MATRIX=full).
+@pytest.mark.parametrize("release", ["0.5.13.post1"])
+def test_stock_0_5_13_post1_tokenize_chat_form_lacks_vllms_fields(probes, release):
+    test_stock_0_5_15_post1_tokenize_chat_form_lacks_vllms_fields(probes, release)
 
 
 # 0.5.20's /tokenize (serving_tokenize.py, TokenizeRequest) is 0.5.19's, line for line.

@@ -168,6 +168,8 @@ def test_a_release_with_the_same_serving_code_counts_as_tested_through_the_adapt
     adapters = cov.harness_adapters()
     # 0.5.15 runs 0.5.15.post1's adapter, 0.5.10 0.5.10.post1's (SAME_SERVING_CODE)
     assert adapters["0.5.15"] == adapters["0.5.15.post1"] and adapters["0.5.10"] == adapters["0.5.10.post1"]
+    # ...and 0.5.13 0.5.13.post1's (NeMo-RL's bump)
+    assert adapters["0.5.13"] == adapters["0.5.13.post1"] == "v0_5_13"
     # without the mapping a release is tested only through its own or its base's adapter
     harness = tmp_path / "harness"
     init = harness / "sglang_engineless/adapters/__init__.py"

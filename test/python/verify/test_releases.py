@@ -21,8 +21,9 @@ ROOT = Path(__file__).resolve().parents[3]
 # Cheap reads of each release's wheel: every release runs them (test_tiers).
 pytestmark = pytest.mark.every_release
 RELEASES = sorted(SHAPES_BY_RELEASE, key=parse_version)
-# Key table -> the wheel it was read from, where that is a post release (slime pins 0.5.15.post1).
-WHEELS = {"0.5.15": "0.5.15.post1"}
+# Key table -> the wheel it was read from, where that is a post release (slime pins 0.5.15.post1,
+# NeMo-RL's bump 0.5.13.post1).
+WHEELS = {"0.5.13": "0.5.13.post1", "0.5.15": "0.5.15.post1"}
 
 
 def fetch(version: str) -> Path:
@@ -38,7 +39,7 @@ def release_tree(request) -> Tuple[str, Path]:
 
 
 def test_the_patched_releases_are_known():
-    assert RELEASES == ["0.5.9", "0.5.10.post1", "0.5.12", "0.5.15", "0.5.19", "0.5.20", "0.5.23"]
+    assert RELEASES == ["0.5.9", "0.5.10.post1", "0.5.12", "0.5.13", "0.5.15", "0.5.19", "0.5.20", "0.5.23"]
 
 
 @pytest.mark.parametrize("version,flag", [
@@ -52,6 +53,8 @@ def test_the_patched_releases_are_known():
     ("0.5.11", "--stream-output"),
     ("0.5.12", "--incremental-streaming-output"),
     ("0.5.12.post1", "--incremental-streaming-output"),
+    ("0.5.13", "--incremental-streaming-output"),
+    ("0.5.13.post1", "--incremental-streaming-output"),
     ("0.5.14", "--incremental-streaming-output"),
     ("0.5.15", "--incremental-streaming-output"),
     ("0.5.15.post1", "--incremental-streaming-output"),
@@ -66,7 +69,7 @@ def test_stream_output_flag_by_version(version, flag):
 
 
 def test_unknown_release_and_garbage_are_refused():
-    with pytest.raises(UnknownRelease, match="0.5.9, 0.5.10.post1, 0.5.12, 0.5.15, 0.5.19, 0.5.20, 0.5.23"):
+    with pytest.raises(UnknownRelease, match="0.5.9, 0.5.10.post1, 0.5.12, 0.5.13, 0.5.15, 0.5.19, 0.5.20, 0.5.23"):
         release_for("0.5.17")
     with pytest.raises(UnknownRelease, match="not an SGLang version"):
         release_for("latest")
@@ -79,6 +82,9 @@ def test_unknown_release_and_garbage_are_refused():
     # NeMo-RL's pin: 0.5.12's tables (its serving files are 0.5.12's byte for byte)
     assert release_for("0.5.12.post1").stock_keys.release == "0.5.12"
     assert release_for("0.5.15.post1").stock_keys.release == "0.5.15"
+    # NeMo-RL's bump: 0.5.13.post1 and 0.5.13 (the same serving code) are judged by 0.5.13's
+    assert release_for("0.5.13.post1").stock_keys.release == "0.5.13"
+    assert release_for("0.5.13").stock_keys.release == "0.5.13"
 
 
 def test_server_argv_uses_the_release_flag():
@@ -155,7 +161,7 @@ def _model_fields(protocol: Path) -> Dict[str, Tuple[Set[str], Set[str], Set[str
 # table name -> msgspec struct that encodes text and reasoning chunks: 0.5.23's sse_utils.py
 # StreamChunk..., 0.5.12's serving_chat.py _StreamChunk... (file -> prefix of the names)
 # Releases with such an encoder (0.5.9 and 0.5.10.post1 have none).
-MSGSPEC_CHUNK_RELEASES = {"0.5.12", "0.5.15", "0.5.19", "0.5.20", "0.5.23"}
+MSGSPEC_CHUNK_RELEASES = {"0.5.12", "0.5.13", "0.5.15", "0.5.19", "0.5.20", "0.5.23"}
 STRUCTS = {"chunk": "StreamChunk", "stream_choice": "StreamChoice", "delta": "StreamDelta"}
 STRUCT_FILES = {"sse_utils.py": "", "serving_chat.py": "_"}
 

@@ -1,4 +1,4 @@
-"""The verify suite on the later releases (0.5.23, and 0.5.10.post1, 0.5.12, 0.5.15.post1, 0.5.19 and 0.5.20 beside it), end to end through its
+"""The verify suite on the later releases (0.5.23, and 0.5.10.post1, 0.5.12, 0.5.13.post1, 0.5.15.post1, 0.5.19 and 0.5.20 beside it), end to end through its
 CLI against the engine-less harness serving the REAL serving code of the release: the checks
 whose expectations depend on the release. (The file keeps its first release's name.)
 
@@ -21,14 +21,17 @@ import pytest
 
 from conftest import harness_args, run_verify
 
-LATER = ["0.5.10.post1", "0.5.12", "0.5.15.post1", "0.5.19", "0.5.20", "0.5.23"]
+LATER = ["0.5.10.post1", "0.5.12", "0.5.13.post1", "0.5.15.post1", "0.5.19", "0.5.20", "0.5.23"]
 # Releases whose TokenizerManager hands out the live output_ids list (their series' 0011 bounds it).
-LIVE_LIST = ["0.5.12", "0.5.15.post1", "0.5.19", "0.5.20", "0.5.23"]
+LIVE_LIST = ["0.5.12", "0.5.13.post1", "0.5.15.post1", "0.5.19", "0.5.20", "0.5.23"]
 # Releases whose stock /tokenize has a chat form of its own (release rule STOCK_TOKENIZE_CHAT_FORM).
-STOCK_CHAT_FORM = {"0.5.12", "0.5.15.post1", "0.5.19", "0.5.20", "0.5.23"}
-# ...and whose stock chat answers prompt ids (return_prompt_token_ids: 0.5.16's field, already in
-# 0.5.15.post1), so the chat form's ids can be compared with stock's chat.
-STOCK_CHAT_PROMPT_IDS = {"0.5.15.post1", "0.5.19", "0.5.20", "0.5.23"}
+STOCK_CHAT_FORM = {"0.5.12", "0.5.13.post1", "0.5.15.post1", "0.5.19", "0.5.20", "0.5.23"}
+# ...and whose stock chat answers prompt ids to the tokenize_chat check's request
+# (return_token_ids: per-choice prompt_token_ids from 0.5.18), so the chat form's ids can be
+# compared with stock's chat. Not 0.5.13.post1 and 0.5.15.post1, measured (2026-12-07): their own
+# field is return_prompt_token_ids (0.5.16's), which the check does not send, and they ignore
+# return_token_ids, so their stock reports read "prompt_token_ids None", as 0.5.12's.
+STOCK_CHAT_PROMPT_IDS = {"0.5.19", "0.5.20", "0.5.23"}
 # Releases with upstream's own chat ids (response_token_ids, sglext ids: 0.5.20+), which the
 # upstream_id_fields check compares; before them it has nothing to compare and skips.
 UPSTREAM_IDS = {"0.5.20", "0.5.23"}

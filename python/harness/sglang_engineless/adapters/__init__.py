@@ -5,7 +5,8 @@ moved between releases (how server args are built and published, which Tokenizer
 attributes the output path reads, the scheduler's output rule, the detokenizer's state,
 sync/async output handling, where TemplateManager lives) sits in one module per release:
 v0_5_9.py, v0_5_10.py (0.5.10.post1: v0.5.9's but for the flag, the state and the output
-rule's fields), v0_5_12.py, v0_5_15.py, v0_5_23.py (the last two share _shared.py), v0_5_19.py
+rule's fields), v0_5_12.py, v0_5_13.py (0.5.13.post1: 0.5.15.post1's, whose internals it
+already has), v0_5_15.py, v0_5_23.py (the last two share _shared.py), v0_5_19.py
 (0.5.23's, less what 0.5.19 lacks), v0_5_20.py (0.5.19's, with 0.5.20's sglext ids). The adapter is chosen by the version of the sglang copy
 on sys.path (sglang/version.py), or named with SGLANG_HARNESS_RELEASE; an unknown release is
 an error, not a guess.
@@ -17,17 +18,18 @@ import re
 from types import SimpleNamespace
 
 # release -> adapter module (relative to this package)
-ADAPTERS = {"0.5.9": "v0_5_9", "0.5.10.post1": "v0_5_10", "0.5.12": "v0_5_12", "0.5.15.post1": "v0_5_15",
-            "0.5.19": "v0_5_19", "0.5.20": "v0_5_20", "0.5.23": "v0_5_23"}
+ADAPTERS = {"0.5.9": "v0_5_9", "0.5.10.post1": "v0_5_10", "0.5.12": "v0_5_12", "0.5.13.post1": "v0_5_13",
+            "0.5.15.post1": "v0_5_15", "0.5.19": "v0_5_19", "0.5.20": "v0_5_20", "0.5.23": "v0_5_23"}
 RELEASES = tuple(ADAPTERS)
 
 # Releases whose serving code is a release's with an adapter, byte for byte (diff -r of the
 # unpacked wheels): they use that adapter. 0.5.10 differs from 0.5.10.post1 only in
-# _version.py and the flashinfer version its engine.py / utils/common.py ask for; 0.5.15 from
+# _version.py and the flashinfer version its engine.py / utils/common.py ask for; 0.5.13 from
+# 0.5.13.post1 in _version.py, the grpc extension and two speculative v2 workers; 0.5.15 from
 # 0.5.15.post1 in server_args.py's attention-backend lookup and model, speculative and
 # disaggregation files. (A post release of a release with an adapter, 0.5.12.post1, needs no
 # entry: release_key maps it by its first three parts.)
-SAME_SERVING_CODE = {"0.5.10": "0.5.10.post1", "0.5.15": "0.5.15.post1"}
+SAME_SERVING_CODE = {"0.5.10": "0.5.10.post1", "0.5.13": "0.5.13.post1", "0.5.15": "0.5.15.post1"}
 
 
 # What callers need to know of a release before importing its serving code (command lines);
@@ -41,6 +43,9 @@ RELEASE_FLAGS = {
                                     SGLEXT_IDS=False),
     "0.5.12": SimpleNamespace(RELEASE="0.5.12", STREAM_OUTPUT_FLAG="--incremental-streaming-output",
                               SGLEXT_IDS=False),
+    "0.5.13.post1": SimpleNamespace(RELEASE="0.5.13.post1",
+                                    STREAM_OUTPUT_FLAG="--incremental-streaming-output",
+                                    SGLEXT_IDS=False),
     "0.5.15.post1": SimpleNamespace(RELEASE="0.5.15.post1",
                                     STREAM_OUTPUT_FLAG="--incremental-streaming-output",
                                     SGLEXT_IDS=False),
