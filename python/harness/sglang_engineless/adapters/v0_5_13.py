@@ -15,11 +15,8 @@ chunk only (no remaining_logprobs), the reasoning parser and FunctionCallParser 
 tokenizer, no multimodal token counts in usage.
 """
 
-from sglang.srt.disaggregation.utils import DisaggregationMode
-from sglang.srt.managers.scheduler_components import output_streamer
-from sglang.srt.speculative.spec_info import SpeculativeAlgorithm
-
 from sglang_engineless.adapters.v0_5_15 import (  # noqa: F401  (the adapter interface)
+    accumulator,
     activate,
     add_logprob,
     deliver,
@@ -45,18 +42,7 @@ def output(tm, req):
     """The real scheduler output rule and payload (_GenerationStreamAccumulator) for this one
     request, then the real detokenizer; None when the rule sends nothing this step (the real
     scheduler sends an empty batch then, has_reqs being true: nothing for this request)."""
-    acc = output_streamer._GenerationStreamAccumulator(
-        return_logprob=bool(req.return_logprob),
-        return_hidden_states=False,
-        return_routed_experts=False,
-        return_indexer_topk=False,
-        spec_algorithm=SpeculativeAlgorithm.NONE,
-        disaggregation_mode=DisaggregationMode.NULL,
-        default_stream_interval=tm.server_args.stream_interval,
-        default_force_stream_interval=output_streamer.DEFAULT_FORCE_STREAM_INTERVAL,
-        get_cached_tokens_details=lambda r: None,
-    )
-    acc.accept(req=req)
+    acc = accumulator(tm, req)
     payload = acc.to_payload(load=None, dp_rank=0, is_idle_batch=False, has_reqs=bool(acc.rids))
     if payload is None:
         return None

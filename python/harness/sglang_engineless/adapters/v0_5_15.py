@@ -130,9 +130,9 @@ def make_template_manager(tm):
     return template_manager
 
 
-def output(tm, req):
-    """The real scheduler output rule and payload (_GenerationStreamAccumulator) for this one
-    request, then the real detokenizer; None when the rule sends nothing this step."""
+def accumulator(tm, req):
+    """The real scheduler's _GenerationStreamAccumulator holding this one request (0.5.13.post1's
+    adapter takes it too: only its to_payload arguments differ)."""
     acc = output_streamer._GenerationStreamAccumulator(
         return_logprob=bool(req.return_logprob),
         return_hidden_states=False,
@@ -145,7 +145,13 @@ def output(tm, req):
         get_cached_tokens_details=lambda r: None,
     )
     acc.accept(req=req)
-    payload = acc.to_payload(dp_rank=0, is_idle_batch=False)
+    return acc
+
+
+def output(tm, req):
+    """The real scheduler output rule and payload (_GenerationStreamAccumulator) for this one
+    request, then the real detokenizer; None when the rule sends nothing this step."""
+    payload = accumulator(tm, req).to_payload(dp_rank=0, is_idle_batch=False)
     if payload is None:
         return None
     return tm.detokenizer.handle_batch_token_id_out(payload)
